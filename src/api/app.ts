@@ -1,0 +1,110 @@
+// The Fastify application: plugins, error mapping, authentication, one route file per resource, the OpenAPI
+// document (/api/openapi.json, browsable at /api/docs), Prometheus metrics, and the built web UI at /.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify';
+import fastifyCookie from '@fastify/cookie';
+import fastifyMultipart from '@fastify/multipart';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { AppContext } from '../context.js';
+import { errorHandler } from './errors.js';
+import { registerAuth } from './auth.js';
+import { registerMetrics } from './metrics.js';
+import { routes } from './routes/index.js';
+
+export type Api = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** The web UI's build output; the same relative place from src/api (tsx) and dist/src/api (compiled). */
+export function webRoot(): string {
+  const candidates = [path.resolve(here, '../../dist/web'), path.resolve(here, '../../web')];
+  return candidates.find((dir) => fs.existsSync(path.join(dir, 'index.html'))) ?? candidates[0]!;
+}
+
+export interface BuildAppOptions {
+  /** Serve the web UI (off in API-only tests to save the static setup). */
+  ui?: boolean;
+}
+
+export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): Promise<Api> {
+  const app = Fastify({
+    loggerInstance: ctx.logger as FastifyBaseLogger,
+    // Per-request lines only at debug/trace: at info they would cost more than a registry request itself.
+    logController: new LogController({
+      disableRequestLogging: ctx.config.logLevel !== 'debug' && ctx.config.logLevel !== 'trace',
+    }),
+    bodyLimit: 4 * 1024 * 1024,
+    trustProxy: ctx.config.trustProxy,
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+
+  await app.register(fastifyCookie);
+  await app.register(fastifyMultipart, {
+    limits: { fileSize: ctx.config.maxUploadBytes, files: 10_000, fields: 100, fieldSize: 1024 * 1024 },
+    throwFileSizeLimit: true,
+  });
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Modelyard API',
+        version: '1.0.0',
+        description:
+          'Model registry with automations. Authenticate with `Authorization: Bearer <api key>` or the session cookie from POST /api/v1/login (then send X-CSRF-Token on changes).',
+      },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer' },
+          session: { type: 'apiKey', in: 'cookie', name: 'modelyard_session' },
+        },
+      },
+      security: [{ apiKey: [] }, { session: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  registerAuth(app, ctx);
+  registerMetrics(app, ctx);
+
+  for (const route of routes) await app.register(async (scope) => route(scope as unknown as Api, ctx));
+
+  app.setNotFoundHandler((request, reply) => {
+    if (request.url.startsWith('/api/') || request.method !== 'GET' || !options.ui) {
+      return reply.status(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` } });
+    }
+    // Client-side routes of the single-page UI all serve index.html.
+    return reply.type('text/html').sendFile('index.html');
+  });
+
+  if (options.ui) {
+    await app.register(fastifyStatic, { root: webRoot(), wildcard: false, index: ['index.html'] });
+  }
+  return app as unknown as Api;
+}

@@ -1,0 +1,37 @@
+// Prometheus metrics at GET /metrics: request counts and latencies by route, plus process defaults. Delivery and
+// queue gauges are registered by their modules on the same registry.
+import type { FastifyInstance } from 'fastify';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { AppContext } from '../context.js';
+
+export const metricsRegistry = new Registry();
+collectDefaultMetrics({ register: metricsRegistry, prefix: 'modelyard_' });
+
+const requestDuration = new Histogram({
+  name: 'modelyard_http_request_duration_seconds',
+  help: 'HTTP request latency by route and status',
+  labelNames: ['method', 'route', 'status'] as const,
+  buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+  registers: [metricsRegistry],
+});
+
+export const eventsCounter = new Counter({
+  name: 'modelyard_events_total',
+  help: 'Registry events recorded, by type',
+  labelNames: ['type'] as const,
+  registers: [metricsRegistry],
+});
+
+export function registerMetrics(app: FastifyInstance, _ctx: AppContext): void {
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    requestDuration.observe(
+      { method: request.method, route, status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    void reply.type(metricsRegistry.contentType);
+    return metricsRegistry.metrics();
+  });
+}

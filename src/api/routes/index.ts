@@ -1,0 +1,11 @@
+// Every route file, one per resource. Each exports `(app, ctx) => Promise<void>`.
+import type { Api } from '../app.js';
+import type { AppContext } from '../../context.js';
+import health from './health.js';
+import session from './session.js';
+import users from './users.js';
+import teams from './teams.js';
+
+export type RouteModule = (app: Api, ctx: AppContext) => Promise<void>;
+
+export const routes: RouteModule[] = [health, session, users, teams];

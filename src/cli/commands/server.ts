@@ -1,0 +1,57 @@
+// `modelyard serve` and `modelyard migrate`.
+import { Command, Option } from 'commander';
+import { loadConfig, type Role } from '../../config.js';
+import { createLogger } from '../../logger.js';
+import { bootstrapFirstAdmin, openContext, startServer } from '../../server.js';
+
+export function registerServerCommands(program: Command): void {
+  program
+    .command('serve')
+    .description('run the API (with the web UI) and the delivery worker')
+    .addOption(new Option('--role <role>', 'which part to run').choices(['all', 'api', 'worker']).default('all'))
+    .action(async (options: { role: Role }) => {
+      const config = loadConfig();
+      const logger = createLogger(config.logLevel);
+      const server = await startServer(config, logger, { role: options.role });
+      const admin = await bootstrapFirstAdmin(server.ctx);
+      if (admin) {
+        // Printed once, to the terminal only (not the log): the password and key are not stored anywhere readable.
+        process.stdout.write(
+          [
+            '',
+            'Modelyard created the first instance admin. These credentials are shown only this once:',
+            `  user:     ${admin.name}`,
+            `  password: ${admin.password}`,
+            `  API key:  ${admin.apiKey}`,
+            `Open ${displayUrl(config.host, server.url)} and log in, or: curl -H "Authorization: Bearer <API key>" ${displayUrl(config.host, server.url)}/api/v1/me`,
+            '',
+          ].join('\n'),
+        );
+      }
+      logger.info({ role: options.role, url: server.url, database: server.ctx.dialect }, 'modelyard started');
+      const shutdown = (signal: string) => {
+        logger.info({ signal }, 'shutting down');
+        server.stop().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.once('SIGINT', shutdown);
+      process.once('SIGTERM', shutdown);
+    });
+
+  program
+    .command('migrate')
+    .description('apply database migrations and exit (serve also applies them at start)')
+    .action(async () => {
+      const config = loadConfig();
+      const ctx = await openContext(config, createLogger(config.logLevel));
+      await ctx.close();
+      process.stdout.write('database is up to date\n');
+    });
+}
+
+function displayUrl(host: string, url: string | undefined): string {
+  if (!url) return '(worker only)';
+  return host === '0.0.0.0' || host === '::' ? url.replace(/\/\/[^:/]+/, '//localhost') : url;
+}

@@ -1,0 +1,203 @@
+// createDatabase(config) picks the dialect — SQLite (better-sqlite3, WAL) by default, PostgreSQL when DATABASE_URL
+// is set — and is the only place besides the queue-claim queries that knows which one it is talking to.
+import fs from 'node:fs';
+import path from 'node:path';
+import { EventEmitter } from 'node:events';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import {
+  CompiledQuery,
+  Kysely,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+  type DatabaseConnection,
+  type Dialect,
+  type Driver,
+  type Transaction,
+} from 'kysely';
+import type { Config } from '../config.js';
+import type { Database } from './schema.js';
+
+export type DialectName = 'sqlite' | 'postgres';
+export type Db = Kysely<Database>;
+export type Tx = Transaction<Database>;
+
+/** Wake-up signals between processes: LISTEN/NOTIFY on PostgreSQL, an in-process emitter on SQLite. */
+export interface Notifier {
+  notify(channel: string, payload?: string): void;
+  listen(channel: string, onSignal: (payload: string) => void): () => void;
+}
+
+export interface DatabaseHandle {
+  db: Db;
+  dialect: DialectName;
+  notifier: Notifier;
+  close(): Promise<void>;
+}
+
+// pg returns int8 as strings by default; every bigint here is an epoch-millisecond time or a byte count, well
+// inside Number.MAX_SAFE_INTEGER.
+pg.types.setTypeParser(20, (value) => Number.parseInt(value, 10));
+
+/**
+ * SQLite's default BEGIN is DEFERRED: a transaction that reads and then writes can fail with SQLITE_BUSY when another
+ * process wrote in between (API and worker processes share the file). BEGIN IMMEDIATE takes the write lock up front
+ * and waits (busy_timeout) instead.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    const begin = async (connection: DatabaseConnection) => {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    };
+    return Object.assign(driver, { beginTransaction: begin });
+  }
+}
+
+class LocalNotifier implements Notifier {
+  private readonly emitter = new EventEmitter().setMaxListeners(0);
+  notify(channel: string, payload = ''): void {
+    this.emitter.emit(channel, payload);
+  }
+  listen(channel: string, onSignal: (payload: string) => void): () => void {
+    this.emitter.on(channel, onSignal);
+    return () => this.emitter.off(channel, onSignal);
+  }
+}
+
+/**
+ * LISTEN/NOTIFY over one dedicated connection. Notifications also reach listeners in this process through the
+ * server, so every process — this one included — wakes the same way. If the connection drops, listeners fall back
+ * on their poll until it is re-established.
+ */
+class PostgresNotifier implements Notifier {
+  private readonly local = new LocalNotifier();
+  private client: pg.Client | undefined;
+  private readonly channels = new Set<string>();
+  private closed = false;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly connect: () => pg.Client,
+  ) {}
+
+  notify(channel: string, payload = ''): void {
+    this.pool.query('select pg_notify($1, $2)', [pgChannel(channel), payload]).catch(() => {
+      // A lost wake-up only delays work until the next poll.
+    });
+  }
+
+  listen(channel: string, onSignal: (payload: string) => void): () => void {
+    const unlisten = this.local.listen(channel, onSignal);
+    if (!this.channels.has(channel)) {
+      this.channels.add(channel);
+      void this.ensureClient().then((client) => client?.query(`listen "${pgChannel(channel)}"`).catch(() => undefined));
+    }
+    return unlisten;
+  }
+
+  private connecting: Promise<pg.Client | undefined> | undefined;
+  private ensureClient(): Promise<pg.Client | undefined> {
+    if (this.client) return Promise.resolve(this.client);
+    this.connecting ??= (async () => {
+      const client = this.connect();
+      client.on('notification', (message) => {
+        const channel = [...this.channels].find((c) => pgChannel(c) === message.channel);
+        if (channel) this.local.notify(channel, message.payload ?? '');
+      });
+      client.on('error', () => {
+        this.client = undefined;
+        this.connecting = undefined;
+        if (!this.closed) setTimeout(() => void this.resubscribe(), 1000).unref();
+      });
+      try {
+        await client.connect();
+      } catch {
+        this.connecting = undefined;
+        return undefined;
+      }
+      this.client = client;
+      return client;
+    })();
+    return this.connecting;
+  }
+
+  private async resubscribe(): Promise<void> {
+    const client = await this.ensureClient();
+    for (const channel of this.channels) await client?.query(`listen "${pgChannel(channel)}"`).catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.client?.end().catch(() => undefined);
+  }
+}
+
+function pgChannel(channel: string): string {
+  return `modelyard_${channel}`.replace(/[^a-zA-Z0-9_]/g, '_').slice(0, 63);
+}
+
+export function createDatabase(config: Pick<Config, 'databaseUrl' | 'databaseSchema' | 'dataDir'>): DatabaseHandle {
+  if (config.databaseUrl) {
+    const options: pg.PoolConfig = {
+      connectionString: config.databaseUrl,
+      max: 10,
+      ...(config.databaseSchema ? { options: `-c search_path=${config.databaseSchema}` } : {}),
+    };
+    const pool = new pg.Pool(options);
+    // An idle client that loses its connection emits 'error' on the pool; without a listener that kills the process.
+    pool.on('error', () => undefined);
+    const notifier = new PostgresNotifier(pool, () => new pg.Client(options));
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return {
+      db,
+      dialect: 'postgres',
+      notifier,
+      async close() {
+        await notifier.close();
+        await db.destroy();
+      },
+    };
+  }
+
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  const file = path.join(config.dataDir, 'modelyard.db');
+  const database = new SQLite(file);
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = NORMAL');
+  database.pragma('busy_timeout = 10000');
+  database.pragma('foreign_keys = OFF');
+  const dialect: Dialect = new ImmediateSqliteDialect({ database });
+  const db = new Kysely<Database>({ dialect });
+  return {
+    db,
+    dialect: 'sqlite',
+    notifier: new LocalNotifier(),
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+/** Creates the PostgreSQL schema named in the config if it does not exist (tests give each file its own). */
+export async function ensureSchema(config: Pick<Config, 'databaseUrl' | 'databaseSchema'>): Promise<void> {
+  if (!config.databaseUrl || !config.databaseSchema) return;
+  const client = new pg.Client({ connectionString: config.databaseUrl });
+  await client.connect();
+  try {
+    await client.query(`create schema if not exists "${config.databaseSchema}"`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** True on unique-constraint violations, in either dialect: callers turn them into 409s. */
+export function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: string; message?: string };
+  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+export async function ping(db: Db): Promise<void> {
+  await sql`select 1`.execute(db);
+}

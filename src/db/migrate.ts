@@ -1,0 +1,16 @@
+// Ordered migrations, applied at start-up and by `modelyard migrate`. The list is static so the compiled build and
+// the TypeScript sources (tests) find the same migrations without scanning folders.
+import { Migrator, type Migration } from 'kysely';
+import type { Db } from './index.js';
+import * as initial from './migrations/001_initial.js';
+
+const migrations: Record<string, Migration> = {
+  '001_initial': initial,
+};
+
+export async function migrateToLatest(db: Db): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
