@@ -1,0 +1,27 @@
+// The OpenAPI document as committed in docs/openapi.json: generated from the routes' zod schemas. CI fails when the
+// committed copy drifts from what the code serves (test/api/openapi.test.ts; `npm run openapi` regenerates it).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../config.js';
+import { createLogger } from '../logger.js';
+import { openContext } from '../server.js';
+import { buildApp } from './app.js';
+
+export const OPENAPI_FILE = 'docs/openapi.json';
+
+export async function generateOpenApi(): Promise<string> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'modelyard-openapi-'));
+  const config = loadConfig({ MODELYARD_DATA_DIR: dataDir, MODELYARD_LOG_LEVEL: 'silent' });
+  const ctx = await openContext(config, createLogger('silent'));
+  try {
+    const app = await buildApp(ctx, { ui: false });
+    await app.ready();
+    const document = app.swagger();
+    await app.close();
+    return `${JSON.stringify(document, null, 2)}\n`;
+  } finally {
+    await ctx.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
