@@ -21,6 +21,11 @@ export interface Config {
   /** Delay before each retry of a failed delivery, in seconds. */
   retrySchedule: number[];
   webhookTimeoutMs: number;
+  /**
+   * How long a worker holds a claimed run beyond the send timeout; a crashed worker's runs are taken up again once
+   * it has passed, so it bounds the redelivery delay after a crash.
+   */
+  deliveryLeaseMs: number;
   /** Largest artifact upload accepted, in bytes (413 above it). */
   maxUploadBytes: number;
   /** Concurrent deliveries a worker process keeps in flight. */
@@ -118,6 +123,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookAllow,
     retrySchedule,
     webhookTimeoutMs: integer(env, 'MODELYARD_WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
+    deliveryLeaseMs: integer(env, 'MODELYARD_DELIVERY_LEASE_MS', 15_000, 100, 3_600_000),
     maxUploadBytes: integer(env, 'MODELYARD_MAX_UPLOAD_BYTES', 5 * 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),
     workerConcurrency: integer(env, 'MODELYARD_WORKER_CONCURRENCY', 64, 1, 1024),
     jobMaxAttempts: integer(env, 'MODELYARD_JOB_MAX_ATTEMPTS', 3, 1, 100),

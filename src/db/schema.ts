@@ -234,6 +234,8 @@ export interface ActionRunsTable {
   last_error: string | null;
   /** 1 when this run must not emit AUTOMATION_FAILED (it was itself triggered by one). */
   suppress_failure_event: number;
+  /** 1 when an operator asked for a redelivery (bulk recover): the next attempt is recorded as manual, not retried. */
+  manual_redelivery: number;
   created_at: number;
   finished_at: number | null;
 }

@@ -268,6 +268,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('last_status', 'integer')
     .addColumn('last_error', 'text')
     .addColumn('suppress_failure_event', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('manual_redelivery', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn(...time('created_at'))
     .addColumn(...time('finished_at', true))
     .addPrimaryKeyConstraint('action_runs_pk', ['id'])
