@@ -32,6 +32,8 @@ export interface Config {
   workerConcurrency: number;
   /** Times a queue job is handed out before it is failed for lost leases. */
   jobMaxAttempts: number;
+  /** How long a claimed job stays an agent's without a heartbeat; after it the job is queued again (or failed). */
+  jobLeaseMs: number;
   /** Whether session cookies carry the Secure flag; on when the public URL is https. */
   secureCookies: boolean;
   /** Trust X-Forwarded-For from a reverse proxy (client addresses for the login limiter). */
@@ -127,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxUploadBytes: integer(env, 'MODELYARD_MAX_UPLOAD_BYTES', 5 * 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),
     workerConcurrency: integer(env, 'MODELYARD_WORKER_CONCURRENCY', 64, 1, 1024),
     jobMaxAttempts: integer(env, 'MODELYARD_JOB_MAX_ATTEMPTS', 3, 1, 100),
+    jobLeaseMs: integer(env, 'MODELYARD_JOB_LEASE_MS', 30_000, 500, 3_600_000),
     secureCookies: publicUrl?.startsWith('https://') ?? false,
     trustProxy: flag(env, 'MODELYARD_TRUST_PROXY'),
     publicUrl,
