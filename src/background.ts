@@ -2,14 +2,16 @@
 // reaper. Each part exposes start/stop so shutdown drains in-flight work before the database closes.
 import type { Role } from './config.js';
 import type { AppContext } from './context.js';
+import { startJobReaper } from './queues/reaper.js';
 
 export interface BackgroundWork {
   stop(): Promise<void>;
 }
 
-export function startBackgroundWork(_ctx: AppContext, role: Role): BackgroundWork {
+export function startBackgroundWork(ctx: AppContext, role: Role): BackgroundWork {
   const parts: BackgroundWork[] = [];
   if (role === 'api') return { stop: async () => undefined };
+  parts.push(startJobReaper(ctx));
   return {
     async stop() {
       await Promise.all(parts.map((part) => part.stop()));

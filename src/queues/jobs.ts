@@ -1,10 +1,14 @@
 // Jobs: the rows agents claim and run. This file holds enqueueing (called by automation dispatch inside the event's
-// transaction, and by the API for hand-made jobs); the claim/lease protocol lives in ./agent-protocol.ts.
+// transaction, and by the API for hand-made jobs), reading, cancelling and requeueing; the agents' side (claim,
+// heartbeat, log, result, release) lives in ./agent-protocol.ts.
 import type { Config } from '../config.js';
-import { CHANNEL_JOBS } from '../context.js';
-import type { Tx } from '../db/index.js';
-import type { AfterCommit } from '../db/transaction.js';
+import { CHANNEL_JOBS, type AppContext } from '../context.js';
+import type { Db, Tx } from '../db/index.js';
+import type { Job, JobState } from '../db/schema.js';
+import { inTransaction, type AfterCommit } from '../db/transaction.js';
+import { conflict, invalid, notFound } from '../core/errors.js';
 import { newId } from '../core/ids.js';
+import { truncate } from '../core/names.js';
 
 /**
  * Attempts a job gets when the caller does not say. Automation dispatch runs inside `recordEvent(tx, after, …)`,
@@ -62,4 +66,131 @@ export async function enqueueJob(tx: Tx, after: AfterCommit, input: EnqueueJobIn
     .execute();
   after.notify(CHANNEL_JOBS, input.queueId);
   return { id };
+}
+
+/** A job row with the names a reader wants next to the ids (the queue is null once the queue was deleted). */
+export interface JobRecord extends Job {
+  queue_name: string | null;
+  created_by_name: string | null;
+}
+
+export const JOB_STATES: JobState[] = ['queued', 'claimed', 'running', 'succeeded', 'failed', 'cancelled'];
+export const FINISHED_STATES: JobState[] = ['succeeded', 'failed', 'cancelled'];
+
+/** Largest job payload accepted by hand (automation payloads are bounded by their templates). */
+export const MAX_PAYLOAD_BYTES = 256 * 1024;
+
+function jobsWithNames(db: Db) {
+  return db
+    .selectFrom('jobs')
+    .leftJoin('queues', 'queues.id', 'jobs.queue_id')
+    .leftJoin('users', 'users.id', 'jobs.created_by')
+    .selectAll('jobs')
+    .select(['queues.name as queue_name', 'users.name as created_by_name']);
+}
+
+export async function getJob(db: Db, teamId: string, jobId: string): Promise<JobRecord> {
+  const job = await jobsWithNames(db).where('jobs.team_id', '=', teamId).where('jobs.id', '=', jobId).executeTakeFirst();
+  if (!job) throw notFound(`job "${truncate(jobId)}"`);
+  return job;
+}
+
+/** Newest first; `afterId` is the last id of the previous page. */
+export async function listJobs(
+  db: Db,
+  input: { teamId: string; queueId: string; states?: JobState[]; limit: number; afterId?: string },
+): Promise<JobRecord[]> {
+  let query = jobsWithNames(db)
+    .where('jobs.team_id', '=', input.teamId)
+    .where('jobs.queue_id', '=', input.queueId)
+    .orderBy('jobs.id', 'desc')
+    .limit(input.limit + 1);
+  if (input.states && input.states.length > 0) query = query.where('jobs.state', 'in', input.states);
+  if (input.afterId) query = query.where('jobs.id', '<', input.afterId);
+  return query.execute();
+}
+
+/** Checks a hand-made payload: a JSON object, bounded in size. Returns the text to store. */
+export function checkPayload(field: string, payload: unknown): string {
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) throw invalid(field, 'must be a JSON object');
+  const text = JSON.stringify(payload);
+  if (Buffer.byteLength(text) > MAX_PAYLOAD_BYTES) throw invalid(field, `must be at most ${MAX_PAYLOAD_BYTES} bytes of JSON`);
+  return text;
+}
+
+export async function enqueueByHand(
+  ctx: Pick<AppContext, 'db' | 'notifier'>,
+  input: { teamId: string; queueId: string; payload: unknown; createdBy: string; maxAttempts?: number },
+): Promise<{ id: string }> {
+  const payload = checkPayload('payload', input.payload);
+  return inTransaction(ctx, (tx, after) =>
+    enqueueJob(tx, after, {
+      teamId: input.teamId,
+      queueId: input.queueId,
+      payload,
+      runId: null,
+      automationId: null,
+      eventId: null,
+      createdBy: input.createdBy,
+      ...(input.maxAttempts !== undefined ? { maxAttempts: input.maxAttempts } : {}),
+    }),
+  );
+}
+
+/**
+ * Cancels a job. A queued job is cancelled at once; a claimed or running one gets `cancel_requested`, which its
+ * agent sees on its next heartbeat: it stops the process and reports, and the job ends `cancelled`. Cancelling a
+ * finished job is a 409; cancelling twice is harmless.
+ */
+export async function cancelJob(ctx: Pick<AppContext, 'db' | 'notifier'>, teamId: string, jobId: string): Promise<void> {
+  await inTransaction(ctx, async (tx) => {
+    const job = await tx.selectFrom('jobs').select(['state']).where('team_id', '=', teamId).where('id', '=', jobId).executeTakeFirst();
+    if (!job) throw notFound(`job "${truncate(jobId)}"`);
+    if (FINISHED_STATES.includes(job.state)) throw conflict(`job is already ${job.state}`, { state: job.state });
+    if (job.state === 'queued') {
+      await tx
+        .updateTable('jobs')
+        .set({ state: 'cancelled', cancel_requested: 1, finished_at: Date.now(), error: 'cancelled before an agent claimed it' })
+        .where('id', '=', jobId)
+        .where('state', '=', 'queued')
+        .execute();
+    } else {
+      await tx.updateTable('jobs').set({ cancel_requested: 1 }).where('id', '=', jobId).execute();
+    }
+  });
+}
+
+/**
+ * Runs a finished job again as a NEW queued job with the same payload and the same automation/event links; the
+ * original keeps its result and log, so history shows both runs. Unfinished jobs cannot be requeued (409), nor jobs
+ * whose queue was deleted.
+ */
+export async function requeueJob(
+  ctx: Pick<AppContext, 'db' | 'notifier'>,
+  teamId: string,
+  jobId: string,
+  requestedBy: string,
+): Promise<{ id: string }> {
+  return inTransaction(ctx, async (tx, after) => {
+    const job = await tx
+      .selectFrom('jobs')
+      .leftJoin('queues', 'queues.id', 'jobs.queue_id')
+      .select(['jobs.state', 'jobs.queue_id', 'jobs.payload', 'jobs.run_id', 'jobs.automation_id', 'jobs.event_id', 'jobs.max_attempts', 'queues.id as existing_queue'])
+      .where('jobs.team_id', '=', teamId)
+      .where('jobs.id', '=', jobId)
+      .executeTakeFirst();
+    if (!job) throw notFound(`job "${truncate(jobId)}"`);
+    if (!FINISHED_STATES.includes(job.state)) throw conflict(`job is ${job.state}; only finished jobs can be requeued`, { state: job.state });
+    if (!job.existing_queue) throw conflict('the queue of this job was deleted');
+    return enqueueJob(tx, after, {
+      teamId,
+      queueId: job.queue_id,
+      payload: job.payload,
+      runId: job.run_id,
+      automationId: job.automation_id,
+      eventId: job.event_id,
+      createdBy: requestedBy,
+      maxAttempts: job.max_attempts,
+    });
+  });
 }
