@@ -5,7 +5,11 @@ import health from './health.js';
 import session from './session.js';
 import users from './users.js';
 import teams from './teams.js';
+import projects from './projects.js';
+import artifacts from './artifacts.js';
+import registry from './registry.js';
+import events from './events.js';
 
 export type RouteModule = (app: Api, ctx: AppContext) => Promise<void>;
 
-export const routes: RouteModule[] = [health, session, users, teams];
+export const routes: RouteModule[] = [health, session, users, teams, projects, artifacts, registry, events];

@@ -1,0 +1,256 @@
+// The team's model registry: registered models, linking artifact versions to them, unlinking, and aliases.
+// Viewers read; members and admins change.
+import { z } from 'zod';
+import type { Api } from '../app.js';
+import type { AppContext } from '../../context.js';
+import { teamAccess } from '../auth.js';
+import { decodeCursor, Name, PageQuery, pageOf, TeamParams, toPage } from '../schemas.js';
+import { invalid } from '../../core/errors.js';
+import {
+  createModel,
+  deleteModel,
+  getModel,
+  getModelVersion,
+  linkVersion,
+  listModels,
+  listModelVersions,
+  removeAlias,
+  setAlias,
+  unlinkVersion,
+  updateModel,
+  type Actor,
+} from '../../registry/models.js';
+import type { TeamAccess } from '../../auth/teams.js';
+
+const TAGS = ['registry'];
+
+export const ModelView = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  versionCount: z.number().int(),
+  latestVersion: z.string().nullable(),
+  createdBy: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export const ModelVersionView = z.object({
+  id: z.string(),
+  version: z.string(),
+  index: z.number().int(),
+  aliases: z.array(z.string()),
+  source: z.object({ project: z.string(), artifact: z.string(), version: z.string(), index: z.number().int() }),
+  artifactVersionId: z.string(),
+  metadata: z.record(z.string(), z.unknown()),
+  createdBy: z.string(),
+  createdAt: z.string(),
+});
+
+const ModelParams = TeamParams.extend({ model: z.string() });
+const VersionParams = ModelParams.extend({ version: z.string() });
+const AliasParams = ModelParams.extend({ alias: z.string() });
+const Description = z.string().max(10_000);
+
+function actorOf(access: TeamAccess): Actor {
+  return { teamId: access.team.id, user: { id: access.user.id, name: access.user.name } };
+}
+
+function indexCursor(cursor: string | undefined): number | undefined {
+  const decoded = decodeCursor(cursor);
+  if (decoded === undefined) return undefined;
+  if (!/^\d{1,9}$/.test(decoded)) throw invalid('cursor', 'is not a cursor this list returned');
+  return Number(decoded);
+}
+
+export default async function registryRoutes(app: Api, ctx: AppContext): Promise<void> {
+  app.post(
+    '/api/v1/teams/:team/registry/models',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Create a registered model (members)',
+        params: TeamParams,
+        body: z.object({ name: Name, description: Description.default('') }),
+        response: { 201: ModelView },
+      },
+    },
+    async (request, reply) => {
+      const access = await teamAccess(ctx, request, request.params.team, 'member');
+      const model = await createModel(ctx, actorOf(access), request.body);
+      return reply.status(201).send(model);
+    },
+  );
+
+  app.get(
+    '/api/v1/teams/:team/registry/models',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Registered models by name; `search` matches part of the name',
+        params: TeamParams,
+        querystring: PageQuery.extend({ search: z.string().max(128).optional() }),
+        response: { 200: pageOf(ModelView) },
+      },
+    },
+    async (request) => {
+      const { team } = await teamAccess(ctx, request, request.params.team, 'viewer');
+      const { limit, cursor, search } = request.query;
+      const rows = await listModels(ctx.db, team.id, { limit, afterName: decodeCursor(cursor), search });
+      return toPage(rows, limit, (m) => m.name);
+    },
+  );
+
+  app.get(
+    '/api/v1/teams/:team/registry/models/:model',
+    { schema: { tags: TAGS, summary: 'One registered model', params: ModelParams, response: { 200: ModelView } } },
+    async (request) => {
+      const { team } = await teamAccess(ctx, request, request.params.team, 'viewer');
+      return getModel(ctx.db, team.id, request.params.model);
+    },
+  );
+
+  app.patch(
+    '/api/v1/teams/:team/registry/models/:model',
+    {
+      schema: {
+        tags: TAGS,
+        summary: "Change a registered model's description (members)",
+        params: ModelParams,
+        body: z.object({ description: Description.optional() }),
+        response: { 200: ModelView },
+      },
+    },
+    async (request) => {
+      const access = await teamAccess(ctx, request, request.params.team, 'member');
+      return updateModel(ctx, actorOf(access), request.params.model, request.body);
+    },
+  );
+
+  app.delete(
+    '/api/v1/teams/:team/registry/models/:model',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Delete a registered model with its versions, aliases and the automations scoped to it (members)',
+        params: ModelParams,
+        response: { 204: z.null() },
+      },
+    },
+    async (request, reply) => {
+      const access = await teamAccess(ctx, request, request.params.team, 'member');
+      await deleteModel(ctx, actorOf(access), request.params.model);
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/api/v1/teams/:team/registry/models/:model/versions',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Link an artifact version to the model (members); linking a linked source returns its version (200)',
+        description:
+          'Creates the next version (v0, v1, …), moves `latest` to it and adds the given aliases (moving them from other versions). Emits LINK_ARTIFACT and one ADD_ARTIFACT_ALIAS per alias added.',
+        params: ModelParams,
+        body: z.object({
+          source: z.string().min(1).max(400).describe('"project/artifact:v2" or "project/artifact:alias"'),
+          aliases: z.array(z.string().max(128)).max(100).default([]),
+        }),
+        response: { 200: ModelVersionView, 201: ModelVersionView },
+      },
+    },
+    async (request, reply) => {
+      const access = await teamAccess(ctx, request, request.params.team, 'member');
+      const { created, version } = await linkVersion(ctx, actorOf(access), request.params.model, request.body);
+      return reply.status(created ? 201 : 200).send(version);
+    },
+  );
+
+  app.get(
+    '/api/v1/teams/:team/registry/models/:model/versions',
+    {
+      schema: {
+        tags: TAGS,
+        summary: "The model's versions, newest first",
+        params: ModelParams,
+        querystring: PageQuery,
+        response: { 200: pageOf(ModelVersionView) },
+      },
+    },
+    async (request) => {
+      const { team } = await teamAccess(ctx, request, request.params.team, 'viewer');
+      const { limit, cursor } = request.query;
+      const rows = await listModelVersions(ctx.db, team.id, request.params.model, { limit, beforeIndex: indexCursor(cursor) });
+      return toPage(rows, limit, (v) => String(v.index));
+    },
+  );
+
+  app.get(
+    '/api/v1/teams/:team/registry/models/:model/versions/:version',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'One model version, by version (v3) or alias',
+        params: VersionParams,
+        response: { 200: ModelVersionView },
+      },
+    },
+    async (request) => {
+      const { team } = await teamAccess(ctx, request, request.params.team, 'viewer');
+      return getModelVersion(ctx.db, team.id, request.params.model, request.params.version);
+    },
+  );
+
+  app.delete(
+    '/api/v1/teams/:team/registry/models/:model/versions/:version',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Unlink a model version (members); its aliases go with it and `latest` falls back',
+        params: VersionParams,
+        response: { 204: z.null() },
+      },
+    },
+    async (request, reply) => {
+      const access = await teamAccess(ctx, request, request.params.team, 'member');
+      await unlinkVersion(ctx, actorOf(access), request.params.model, request.params.version);
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.put(
+    '/api/v1/teams/:team/registry/models/:model/aliases/:alias',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Put an alias on a version, moving it from another version if one holds it (members)',
+        params: AliasParams,
+        body: z.object({ version: z.string().min(1).max(128).describe('"v2" or another alias') }),
+        response: { 200: ModelVersionView },
+      },
+    },
+    async (request) => {
+      const access = await teamAccess(ctx, request, request.params.team, 'member');
+      const { version } = await setAlias(ctx, actorOf(access), request.params.model, request.params.alias, request.body.version);
+      return version;
+    },
+  );
+
+  app.delete(
+    '/api/v1/teams/:team/registry/models/:model/aliases/:alias',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Remove an alias (members)',
+        params: AliasParams,
+        response: { 204: z.null() },
+      },
+    },
+    async (request, reply) => {
+      const access = await teamAccess(ctx, request, request.params.team, 'member');
+      await removeAlias(ctx, actorOf(access), request.params.model, request.params.alias);
+      return reply.status(204).send(null);
+    },
+  );
+}

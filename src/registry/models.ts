@@ -1,0 +1,525 @@
+// The model registry: registered models, their versions (each a link to an artifact version) and aliases.
+//
+// Every change to one model's versions or aliases starts by updating that model's row. On PostgreSQL this takes
+// the row lock, so concurrent links and alias moves on the same model run one after the other (distinct indexes,
+// an alias ends on exactly one version, and the "was it already there?" checks behind the events stay true);
+// on SQLite, BEGIN IMMEDIATE already serializes writers. The unique constraints (model_id, index),
+// (model_id, artifact_version_id) and the alias primary key (model_id, alias) back this up in the database itself.
+import { sql } from 'kysely';
+import type { AppContext } from '../context.js';
+import type { Db, Tx } from '../db/index.js';
+import { isUniqueViolation } from '../db/index.js';
+import type { AfterCommit } from '../db/transaction.js';
+import { inTransaction } from '../db/transaction.js';
+import { conflict, invalid, notFound } from '../core/errors.js';
+import { newId } from '../core/ids.js';
+import { checkName } from '../core/names.js';
+import { recordEvent } from './events.js';
+import { REGISTRY_PROJECT } from './projects.js';
+import { checkExplicitAlias, checkExplicitAliases, LATEST, parseSource, parseVersionRef, versionLabel } from './refs.js';
+import { parseMetadata, resolveArtifactVersion } from './sources.js';
+
+type Ctx = Pick<AppContext, 'db' | 'notifier'>;
+
+export interface Actor {
+  teamId: string;
+  user: { id: string; name: string };
+}
+
+export interface ModelView {
+  id: string;
+  name: string;
+  description: string;
+  versionCount: number;
+  latestVersion: string | null;
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ModelVersionView {
+  id: string;
+  version: string;
+  index: number;
+  aliases: string[];
+  source: { project: string; artifact: string; version: string; index: number };
+  artifactVersionId: string;
+  metadata: Record<string, unknown>;
+  createdBy: string;
+  createdAt: string;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+// ---------------------------------------------------------------------------------------------------------------
+// Registered models
+
+export async function createModel(ctx: Ctx, actor: Actor, input: { name: string; description?: string }): Promise<ModelView> {
+  checkName('name', input.name);
+  const now = Date.now();
+  const row = {
+    id: newId(),
+    team_id: actor.teamId,
+    name: input.name,
+    description: input.description ?? '',
+    next_index: 0,
+    created_by: actor.user.id,
+    created_at: now,
+    updated_at: now,
+  };
+  try {
+    await inTransaction(ctx, async (tx) => {
+      await tx.insertInto('registered_models').values(row).execute();
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw conflict(`a registered model named "${input.name}" already exists in this team`);
+    throw error;
+  }
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    versionCount: 0,
+    latestVersion: null,
+    createdBy: actor.user.name,
+    createdAt: iso(now),
+    updatedAt: iso(now),
+  };
+}
+
+function modelQuery(db: Db, teamId: string) {
+  return db
+    .selectFrom('registered_models as m')
+    .leftJoin('users as u', 'u.id', 'm.created_by')
+    .select((eb) => [
+      'm.id',
+      'm.name',
+      'm.description',
+      'm.created_at',
+      'm.updated_at',
+      'u.name as creator',
+      eb
+        .selectFrom('model_versions as mv')
+        .whereRef('mv.model_id', '=', 'm.id')
+        .select((e) => e.fn.countAll<number>().as('n'))
+        .as('version_count'),
+      eb
+        .selectFrom('model_aliases as ma')
+        .innerJoin('model_versions as lv', 'lv.id', 'ma.model_version_id')
+        .whereRef('ma.model_id', '=', 'm.id')
+        .where('ma.alias', '=', LATEST)
+        .select('lv.index')
+        .as('latest_index'),
+    ])
+    .where('m.team_id', '=', teamId);
+}
+
+type ModelRow = Awaited<ReturnType<ReturnType<typeof modelQuery>['executeTakeFirstOrThrow']>>;
+
+function modelView(row: ModelRow): ModelView {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    versionCount: Number(row.version_count ?? 0),
+    latestVersion: row.latest_index === null || row.latest_index === undefined ? null : versionLabel(row.latest_index),
+    createdBy: row.creator ?? '',
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+  };
+}
+
+/** Models by name, `limit + 1` rows after `afterName`; `search` matches a case-insensitive substring of the name. */
+export async function listModels(
+  db: Db,
+  teamId: string,
+  options: { limit: number; afterName?: string; search?: string },
+): Promise<ModelView[]> {
+  let query = modelQuery(db, teamId).orderBy('m.name').limit(options.limit + 1);
+  if (options.afterName !== undefined) query = query.where('m.name', '>', options.afterName);
+  if (options.search) {
+    const pattern = `%${options.search.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`)}%`;
+    query = query.where(sql<boolean>`lower(m.name) like ${pattern} escape '!'`);
+  }
+  return (await query.execute()).map(modelView);
+}
+
+export async function getModel(db: Db, teamId: string, name: string): Promise<ModelView> {
+  const row = await modelQuery(db, teamId).where('m.name', '=', name).executeTakeFirst();
+  if (!row) throw notFound(`registered model "${name}"`);
+  return modelView(row);
+}
+
+export async function updateModel(ctx: Ctx, actor: Actor, name: string, input: { description?: string }): Promise<ModelView> {
+  await inTransaction(ctx, async (tx) => {
+    const changes: { updated_at: number; description?: string } = { updated_at: Date.now() };
+    if (input.description !== undefined) changes.description = input.description;
+    const result = await tx
+      .updateTable('registered_models')
+      .set(changes)
+      .where('team_id', '=', actor.teamId)
+      .where('name', '=', name)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) throw notFound(`registered model "${name}"`);
+  });
+  return getModel(ctx.db, actor.teamId, name);
+}
+
+/**
+ * Deletes the model with its versions and aliases, and the automations scoped to it (they could never match again).
+ * Action runs already created carry everything they need and keep going.
+ */
+export async function deleteModel(ctx: Ctx, actor: Actor, name: string): Promise<void> {
+  await inTransaction(ctx, async (tx) => {
+    const model = await lockModel(tx, actor.teamId, name);
+    await tx.deleteFrom('model_aliases').where('model_id', '=', model.id).execute();
+    await tx.deleteFrom('model_versions').where('model_id', '=', model.id).execute();
+    await tx.deleteFrom('automations').where('model_id', '=', model.id).execute();
+    await tx.deleteFrom('registered_models').where('id', '=', model.id).execute();
+  });
+}
+
+/** Finds the model and takes its row lock for the rest of the transaction (see the top of this file). */
+async function lockModel(tx: Tx, teamId: string, name: string): Promise<{ id: string; name: string }> {
+  const model = await tx
+    .updateTable('registered_models')
+    .set({ updated_at: Date.now() })
+    .where('team_id', '=', teamId)
+    .where('name', '=', name)
+    .returning(['id', 'name'])
+    .executeTakeFirst();
+  if (!model) throw notFound(`registered model "${name}"`);
+  return model;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Versions
+
+function versionQuery(db: Db, modelId: string) {
+  return db
+    .selectFrom('model_versions as mv')
+    .innerJoin('artifact_versions as av', 'av.id', 'mv.artifact_version_id')
+    .innerJoin('artifacts as a', 'a.id', 'av.artifact_id')
+    .innerJoin('projects as p', 'p.id', 'a.project_id')
+    .leftJoin('users as u', 'u.id', 'mv.created_by')
+    .select([
+      'mv.id',
+      'mv.index',
+      'mv.artifact_version_id',
+      'mv.created_at',
+      'av.index as source_index',
+      'av.metadata',
+      'a.name as artifact',
+      'p.name as project',
+      'u.name as creator',
+    ])
+    .where('mv.model_id', '=', modelId);
+}
+
+type VersionRow = Awaited<ReturnType<ReturnType<typeof versionQuery>['executeTakeFirstOrThrow']>>;
+
+function versionView(row: VersionRow, aliases: string[]): ModelVersionView {
+  return {
+    id: row.id,
+    version: versionLabel(row.index),
+    index: row.index,
+    aliases: [...aliases].sort(),
+    source: { project: row.project, artifact: row.artifact, version: versionLabel(row.source_index), index: row.source_index },
+    artifactVersionId: row.artifact_version_id,
+    metadata: parseMetadata(row.metadata),
+    createdBy: row.creator ?? '',
+    createdAt: iso(row.created_at),
+  };
+}
+
+async function aliasesOf(db: Db, versionIds: string[]): Promise<Map<string, string[]>> {
+  const byVersion = new Map<string, string[]>();
+  if (versionIds.length === 0) return byVersion;
+  const rows = await db
+    .selectFrom('model_aliases')
+    .select(['model_version_id', 'alias'])
+    .where('model_version_id', 'in', versionIds)
+    .execute();
+  for (const row of rows) {
+    const list = byVersion.get(row.model_version_id) ?? [];
+    list.push(row.alias);
+    byVersion.set(row.model_version_id, list);
+  }
+  return byVersion;
+}
+
+async function findModelId(db: Db, teamId: string, name: string): Promise<string> {
+  const model = await db
+    .selectFrom('registered_models')
+    .select('id')
+    .where('team_id', '=', teamId)
+    .where('name', '=', name)
+    .executeTakeFirst();
+  if (!model) throw notFound(`registered model "${name}"`);
+  return model.id;
+}
+
+/** Versions newest first, `limit + 1` rows below index `beforeIndex`. */
+export async function listModelVersions(
+  db: Db,
+  teamId: string,
+  modelName: string,
+  options: { limit: number; beforeIndex?: number },
+): Promise<ModelVersionView[]> {
+  const modelId = await findModelId(db, teamId, modelName);
+  let query = versionQuery(db, modelId).orderBy('mv.index', 'desc').limit(options.limit + 1);
+  if (options.beforeIndex !== undefined) query = query.where('mv.index', '<', options.beforeIndex);
+  const rows = await query.execute();
+  const aliases = await aliasesOf(db, rows.map((r) => r.id));
+  return rows.map((row) => versionView(row, aliases.get(row.id) ?? []));
+}
+
+async function findVersionRow(db: Db, modelId: string, modelName: string, ref: string, field = 'version'): Promise<VersionRow> {
+  const parsed = parseVersionRef(field, ref);
+  let query = versionQuery(db, modelId);
+  if (parsed.index !== undefined) {
+    query = query.where('mv.index', '=', parsed.index);
+  } else {
+    query = query
+      .innerJoin('model_aliases as ma', 'ma.model_version_id', 'mv.id')
+      .where('ma.model_id', '=', modelId)
+      .where('ma.alias', '=', parsed.alias);
+  }
+  const row = await query.executeTakeFirst();
+  if (!row) throw notFound(`version "${ref}" of registered model "${modelName}"`);
+  return row;
+}
+
+export async function getModelVersion(db: Db, teamId: string, modelName: string, ref: string): Promise<ModelVersionView> {
+  const modelId = await findModelId(db, teamId, modelName);
+  const row = await findVersionRow(db, modelId, modelName, ref);
+  const aliases = await aliasesOf(db, [row.id]);
+  return versionView(row, aliases.get(row.id) ?? []);
+}
+
+type AliasChange = 'unchanged' | 'added' | 'moved';
+
+/** Puts `alias` on a version, taking it from whichever version of the model held it. */
+async function placeAlias(tx: Tx, modelId: string, alias: string, versionId: string, userId: string): Promise<AliasChange> {
+  const current = await tx
+    .selectFrom('model_aliases')
+    .select('model_version_id')
+    .where('model_id', '=', modelId)
+    .where('alias', '=', alias)
+    .executeTakeFirst();
+  if (current?.model_version_id === versionId) return 'unchanged';
+  await upsertAlias(tx, modelId, alias, versionId, userId);
+  return current ? 'moved' : 'added';
+}
+
+function upsertAlias(tx: Tx, modelId: string, alias: string, versionId: string, userId: string) {
+  const now = Date.now();
+  return tx
+    .insertInto('model_aliases')
+    .values({ model_id: modelId, alias, model_version_id: versionId, created_by: userId, created_at: now })
+    .onConflict((oc) =>
+      oc.columns(['model_id', 'alias']).doUpdateSet({ model_version_id: versionId, created_by: userId, created_at: now }),
+    )
+    .execute();
+}
+
+interface EventSubject {
+  model: { id: string; name: string };
+  versionIndex: number;
+  artifactVersionId: string;
+  metadata: Record<string, unknown>;
+}
+
+function registryEvent(
+  tx: Tx,
+  after: AfterCommit,
+  actor: Actor,
+  type: 'LINK_ARTIFACT' | 'UNLINK_ARTIFACT' | 'ADD_ARTIFACT_ALIAS' | 'REMOVE_ARTIFACT_ALIAS',
+  subject: EventSubject,
+  alias: string | null = null,
+) {
+  return recordEvent(tx, after, {
+    teamId: actor.teamId,
+    type,
+    project: REGISTRY_PROJECT,
+    collection: subject.model.name,
+    modelId: subject.model.id,
+    artifactVersionId: subject.artifactVersionId,
+    versionIndex: subject.versionIndex,
+    alias,
+    author: actor.user.name,
+    metadata: subject.metadata,
+  });
+}
+
+/**
+ * Links an artifact version to a model: a new version with the model's next index, `latest` moved onto it (no
+ * event), the given aliases added (ADD_ARTIFACT_ALIAS each). A source already linked to this model is not linked
+ * twice: its version is returned and only the aliases it does not hold yet are added.
+ */
+export async function linkVersion(
+  ctx: Ctx,
+  actor: Actor,
+  modelName: string,
+  input: { source: string; aliases?: string[] },
+): Promise<{ created: boolean; version: ModelVersionView }> {
+  const source = parseSource('source', input.source);
+  const aliases = checkExplicitAliases('aliases', input.aliases ?? []);
+  return inTransaction(ctx, async (tx, after) => {
+    const artifactVersion = await resolveArtifactVersion(tx, actor.teamId, source);
+    const now = Date.now();
+    // Finding the model, locking it and reserving the next index is one statement on the hot path.
+    const model = await tx
+      .updateTable('registered_models')
+      .set((eb) => ({ next_index: eb('next_index', '+', 1), updated_at: now }))
+      .where('team_id', '=', actor.teamId)
+      .where('name', '=', modelName)
+      .returning(['id', 'name', 'next_index'])
+      .executeTakeFirst();
+    if (!model) throw notFound(`registered model "${modelName}"`);
+    const index = model.next_index - 1;
+    const metadata = parseMetadata(artifactVersion.metadata);
+    const row = {
+      id: newId(),
+      team_id: actor.teamId,
+      model_id: model.id,
+      index,
+      artifact_version_id: artifactVersion.id,
+      created_by: actor.user.id,
+      created_at: now,
+    };
+    const inserted = await tx
+      .insertInto('model_versions')
+      .values(row)
+      .onConflict((oc) => oc.columns(['model_id', 'artifact_version_id']).doNothing())
+      .returning('id')
+      .executeTakeFirst();
+
+    if (!inserted) {
+      // Already linked: give the reserved index back (we hold the model's lock, so nobody took a later one).
+      await tx.updateTable('registered_models').set({ next_index: index }).where('id', '=', model.id).execute();
+      const existing = await tx
+        .selectFrom('model_versions')
+        .select(['id', 'index'])
+        .where('model_id', '=', model.id)
+        .where('artifact_version_id', '=', artifactVersion.id)
+        .executeTakeFirstOrThrow();
+      const subject = { model, versionIndex: existing.index, artifactVersionId: artifactVersion.id, metadata };
+      for (const alias of aliases) {
+        const change = await placeAlias(tx, model.id, alias, existing.id, actor.user.id);
+        if (change !== 'unchanged') await registryEvent(tx, after, actor, 'ADD_ARTIFACT_ALIAS', subject, alias);
+      }
+      const view = await findVersionRow(tx, model.id, model.name, versionLabel(existing.index));
+      const held = await aliasesOf(tx, [existing.id]);
+      return { created: false, version: versionView(view, held.get(existing.id) ?? []) };
+    }
+
+    await upsertAlias(tx, model.id, LATEST, row.id, actor.user.id);
+    const subject = { model, versionIndex: index, artifactVersionId: artifactVersion.id, metadata };
+    await registryEvent(tx, after, actor, 'LINK_ARTIFACT', subject);
+    for (const alias of aliases) {
+      await upsertAlias(tx, model.id, alias, row.id, actor.user.id);
+      await registryEvent(tx, after, actor, 'ADD_ARTIFACT_ALIAS', subject, alias);
+    }
+    return {
+      created: true,
+      version: {
+        id: row.id,
+        version: versionLabel(index),
+        index,
+        aliases: [LATEST, ...aliases].sort(),
+        source: {
+          project: artifactVersion.project,
+          artifact: artifactVersion.artifact,
+          version: versionLabel(artifactVersion.index),
+          index: artifactVersion.index,
+        },
+        artifactVersionId: artifactVersion.id,
+        metadata,
+        createdBy: actor.user.name,
+        createdAt: iso(now),
+      },
+    };
+  });
+}
+
+/** Unlinks a version: its aliases go with it, and `latest` falls back to the newest remaining version. */
+export async function unlinkVersion(ctx: Ctx, actor: Actor, modelName: string, ref: string): Promise<void> {
+  await inTransaction(ctx, async (tx, after) => {
+    const model = await lockModel(tx, actor.teamId, modelName);
+    const version = await findVersionRow(tx, model.id, modelName, ref);
+    const held = await aliasesOf(tx, [version.id]);
+    await tx.deleteFrom('model_aliases').where('model_version_id', '=', version.id).execute();
+    await tx.deleteFrom('model_versions').where('id', '=', version.id).execute();
+    if ((held.get(version.id) ?? []).includes(LATEST)) {
+      const newest = await tx
+        .selectFrom('model_versions')
+        .select('id')
+        .where('model_id', '=', model.id)
+        .orderBy('index', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      if (newest) await upsertAlias(tx, model.id, LATEST, newest.id, actor.user.id);
+    }
+    await registryEvent(tx, after, actor, 'UNLINK_ARTIFACT', {
+      model,
+      versionIndex: version.index,
+      artifactVersionId: version.artifact_version_id,
+      metadata: parseMetadata(version.metadata),
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Aliases
+
+/** Puts an alias on a version (moving it from another version of the model if one holds it). */
+export async function setAlias(
+  ctx: Ctx,
+  actor: Actor,
+  modelName: string,
+  alias: string,
+  versionRef: string,
+): Promise<{ change: AliasChange; version: ModelVersionView }> {
+  checkExplicitAlias('alias', alias);
+  if (!versionRef) throw invalid('version', 'is required (e.g. "v2")');
+  return inTransaction(ctx, async (tx, after) => {
+    const model = await lockModel(tx, actor.teamId, modelName);
+    const version = await findVersionRow(tx, model.id, modelName, versionRef);
+    const change = await placeAlias(tx, model.id, alias, version.id, actor.user.id);
+    if (change !== 'unchanged') {
+      await registryEvent(
+        tx,
+        after,
+        actor,
+        'ADD_ARTIFACT_ALIAS',
+        { model, versionIndex: version.index, artifactVersionId: version.artifact_version_id, metadata: parseMetadata(version.metadata) },
+        alias,
+      );
+    }
+    const held = await aliasesOf(tx, [version.id]);
+    return { change, version: versionView(version, held.get(version.id) ?? []) };
+  });
+}
+
+export async function removeAlias(ctx: Ctx, actor: Actor, modelName: string, alias: string): Promise<void> {
+  checkExplicitAlias('alias', alias);
+  await inTransaction(ctx, async (tx, after) => {
+    const model = await lockModel(tx, actor.teamId, modelName);
+    const version = await versionQuery(tx, model.id)
+      .innerJoin('model_aliases as ma', 'ma.model_version_id', 'mv.id')
+      .where('ma.model_id', '=', model.id)
+      .where('ma.alias', '=', alias)
+      .executeTakeFirst();
+    if (!version) throw notFound(`alias "${alias}" of registered model "${modelName}"`);
+    await tx.deleteFrom('model_aliases').where('model_id', '=', model.id).where('alias', '=', alias).execute();
+    await registryEvent(
+      tx,
+      after,
+      actor,
+      'REMOVE_ARTIFACT_ALIAS',
+      { model, versionIndex: version.index, artifactVersionId: version.artifact_version_id, metadata: parseMetadata(version.metadata) },
+      alias,
+    );
+  });
+}
