@@ -9,7 +9,8 @@ import projects from './projects.js';
 import artifacts from './artifacts.js';
 import registry from './registry.js';
 import events from './events.js';
+import queues from './queues.js';
 
 export type RouteModule = (app: Api, ctx: AppContext) => Promise<void>;
 
-export const routes: RouteModule[] = [health, session, users, teams, projects, artifacts, registry, events];
+export const routes: RouteModule[] = [health, session, users, teams, projects, artifacts, registry, events, queues];
