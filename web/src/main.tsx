@@ -1,8 +1,47 @@
+// The single-page UI: the session gate, the team shell and one route per page. The server answers every
+// non-API path with index.html, so these URLs can be bookmarked and reloaded.
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
+import './styles.css';
+import { SessionProvider } from './session';
+import { Login } from './pages/Login';
+import { Home, TeamLayout } from './pages/Layout';
+import { ModelList } from './pages/ModelList';
+import { ModelPage } from './pages/ModelPage';
+import { ProjectList, ProjectPage, ArtifactPage } from './pages/Artifacts';
+import { TeamSettings } from './pages/TeamSettings';
+import { AutomationWizard } from './pages/AutomationWizard';
+import { AutomationList, AutomationPage } from './pages/Automations';
+import { History, RunPage } from './pages/History';
+import { Queues } from './pages/Queues';
 
 function App() {
-  return <main><h1>Modelyard</h1></main>;
+  return (
+    <BrowserRouter>
+      <SessionProvider login={(onLoggedIn) => <Login onLoggedIn={onLoggedIn} />}>
+        <Routes>
+          <Route path="/" element={<Home />} />
+          <Route path="/t/:team" element={<TeamLayout />}>
+            <Route index element={<Navigate to="registry" replace />} />
+            <Route path="registry" element={<ModelList />} />
+            <Route path="registry/:model" element={<ModelPage />} />
+            <Route path="projects" element={<ProjectList />} />
+            <Route path="projects/:project" element={<ProjectPage />} />
+            <Route path="projects/:project/artifacts/:artifact" element={<ArtifactPage />} />
+            <Route path="automations" element={<AutomationList />} />
+            <Route path="automations/new" element={<AutomationWizard />} />
+            <Route path="automations/:automationId" element={<AutomationPage />} />
+            <Route path="history" element={<History />} />
+            <Route path="runs/:runId" element={<RunPage />} />
+            <Route path="queues" element={<Queues />} />
+            <Route path="settings" element={<TeamSettings />} />
+          </Route>
+          <Route path="*" element={<Navigate to="/" replace />} />
+        </Routes>
+      </SessionProvider>
+    </BrowserRouter>
+  );
 }
 
 createRoot(document.getElementById('root')!).render(

@@ -1,0 +1,291 @@
+// The artifact browser: projects → artifacts → versions, with each version's files (downloadable) and metadata.
+import { useState, type FormEvent } from 'react';
+import { Link, useParams, useSearchParams } from 'react-router';
+import { api, teamPath, withQuery } from '../api/client';
+import type { Artifact, ArtifactVersion, ArtifactVersionSummary, Page, Project } from '../api/types';
+import { teamUrl, useTeam } from '../session';
+import { Empty, Field, fieldError, formatBytes, FormError, JsonView, LoadError, Loading, Modal, Pager, Time, useCursorPager, useLoad, useSubmit } from '../ui';
+
+const PAGE_SIZE = 25;
+
+export function ProjectList() {
+  const { team, canEdit } = useTeam();
+  const pager = useCursorPager(team);
+  const projects = useLoad(
+    () => api.get<Page<Project>>(withQuery(teamPath(team, 'projects'), { limit: PAGE_SIZE, cursor: pager.cursor })),
+    `${team}|${pager.cursor ?? ''}`,
+  );
+  const [creating, setCreating] = useState(false);
+  return (
+    <>
+      <div className="page-head">
+        <div>
+          <h1>Artifacts</h1>
+          <p className="sub">Projects hold artifacts: named collections of immutable versions with files and metadata.</p>
+        </div>
+        {canEdit && (
+          <button type="button" className="primary" onClick={() => setCreating(true)}>
+            New project
+          </button>
+        )}
+      </div>
+      <div className="card">
+        <LoadError error={projects.error} />
+        {!projects.data ? (
+          !projects.error && <Loading what="projects" />
+        ) : projects.data.items.length === 0 ? (
+          <Empty title="No projects yet.">
+            <p>
+              Log an artifact version with the CLI (<code>modelyard log my-project/my-model ./model-dir</code>) or the API; its project appears here.
+            </p>
+          </Empty>
+        ) : (
+          <table>
+            <thead>
+              <tr>
+                <th>Project</th>
+                <th>Description</th>
+                <th>Created by</th>
+                <th>Created</th>
+              </tr>
+            </thead>
+            <tbody>
+              {projects.data.items.map((p) => (
+                <tr key={p.id}>
+                  <td>
+                    <Link to={teamUrl(team, 'projects', p.name)}>{p.name}</Link>
+                  </td>
+                  <td className="muted">{p.description || '—'}</td>
+                  <td>{p.createdBy}</td>
+                  <td>
+                    <Time value={p.createdAt} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        <Pager page={pager.page} nextCursor={projects.data?.nextCursor} onNext={pager.next} onPrevious={pager.previous} />
+      </div>
+      {creating && <NewProjectDialog team={team} onClose={() => setCreating(false)} onDone={projects.reload} />}
+    </>
+  );
+}
+
+function NewProjectDialog({ team, onClose, onDone }: { team: string; onClose: () => void; onDone: () => void }) {
+  const [name, setName] = useState('');
+  const [description, setDescription] = useState('');
+  const submit = useSubmit(async () => {
+    await api.post(teamPath(team, 'projects'), { name, description });
+    onDone();
+    onClose();
+  });
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault();
+    void submit.run();
+  };
+  return (
+    <Modal title="New project" onClose={onClose}>
+      <form onSubmit={onSubmit}>
+        <Field label="Name" error={fieldError(submit.error, 'name')}>
+          {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} required autoFocus />}
+        </Field>
+        <Field label="Description" error={fieldError(submit.error, 'description')}>
+          {(p) => <textarea {...p} rows={3} value={description} onChange={(e) => setDescription(e.target.value)} />}
+        </Field>
+        <FormError error={submit.error} shownFields={['name', 'description']} />
+        <div className="buttons">
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="primary" disabled={submit.busy}>
+            Create project
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
+
+export function ProjectPage() {
+  const { team } = useTeam();
+  const { project = '' } = useParams();
+  const base = teamPath(team, 'projects', project, 'artifacts');
+  const pager = useCursorPager(base);
+  const artifacts = useLoad(() => api.get<Page<Artifact>>(withQuery(base, { limit: PAGE_SIZE, cursor: pager.cursor })), `${base}|${pager.cursor ?? ''}`);
+  return (
+    <>
+      <div className="page-head">
+        <div>
+          <div className="crumbs">
+            <Link to={teamUrl(team, 'projects')}>Artifacts</Link> / {project}
+          </div>
+          <h1>{project}</h1>
+        </div>
+      </div>
+      <div className="card">
+        <LoadError error={artifacts.error} />
+        {!artifacts.data ? (
+          !artifacts.error && <Loading what="artifacts" />
+        ) : artifacts.data.items.length === 0 ? (
+          <Empty title="No artifacts in this project yet.">
+            <p>
+              Log a version with <code>modelyard log {project}/NAME ./files</code>.
+            </p>
+          </Empty>
+        ) : (
+          <table>
+            <thead>
+              <tr>
+                <th>Artifact</th>
+                <th>Type</th>
+                <th>Versions</th>
+                <th>Created</th>
+              </tr>
+            </thead>
+            <tbody>
+              {artifacts.data.items.map((a) => (
+                <tr key={a.id}>
+                  <td>
+                    <Link to={teamUrl(team, 'projects', project, 'artifacts', a.name)}>{a.name}</Link>
+                  </td>
+                  <td>
+                    <span className="badge">{a.type}</span>
+                  </td>
+                  <td>{a.versionCount ?? '—'}</td>
+                  <td>
+                    <Time value={a.createdAt} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        <Pager page={pager.page} nextCursor={artifacts.data?.nextCursor} onNext={pager.next} onPrevious={pager.previous} />
+      </div>
+    </>
+  );
+}
+
+export function ArtifactPage() {
+  const { team } = useTeam();
+  const { project = '', artifact = '' } = useParams();
+  const [params, setParams] = useSearchParams();
+  const base = teamPath(team, 'projects', project, 'artifacts', artifact);
+  const pager = useCursorPager(base);
+  const versions = useLoad(
+    () => api.get<Page<ArtifactVersionSummary>>(withQuery(`${base}/versions`, { limit: PAGE_SIZE, cursor: pager.cursor })),
+    `${base}|${pager.cursor ?? ''}`,
+  );
+  const selected = params.get('version') ?? versions.data?.items[0]?.version;
+  return (
+    <>
+      <div className="page-head">
+        <div>
+          <div className="crumbs">
+            <Link to={teamUrl(team, 'projects')}>Artifacts</Link> / <Link to={teamUrl(team, 'projects', project)}>{project}</Link> / {artifact}
+          </div>
+          <h1>{artifact}</h1>
+        </div>
+      </div>
+      <div className="editor-grid">
+        <section className="card" aria-labelledby="artifact-versions">
+          <h2 id="artifact-versions">Versions</h2>
+          <LoadError error={versions.error} />
+          {versions.data && versions.data.items.length === 0 && <Empty title="No versions logged yet." />}
+          {versions.data && versions.data.items.length > 0 && (
+            <table>
+              <thead>
+                <tr>
+                  <th>Version</th>
+                  <th>Aliases</th>
+                  <th>Files</th>
+                  <th>Logged</th>
+                </tr>
+              </thead>
+              <tbody>
+                {versions.data.items.map((v) => (
+                  <tr key={v.id} className="clickable" aria-selected={v.version === selected} onClick={() => setParams({ version: v.version })}>
+                    <td>
+                      <button type="button" className="link" onClick={() => setParams({ version: v.version })}>
+                        <strong>{v.version}</strong>
+                      </button>
+                    </td>
+                    <td>
+                      <div className="badges">
+                        {v.aliases.map((a) => (
+                          <span key={a} className="badge alias">
+                            {a}
+                          </span>
+                        ))}
+                      </div>
+                    </td>
+                    <td>{v.fileCount}</td>
+                    <td>
+                      <Time value={v.createdAt} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          <Pager page={pager.page} nextCursor={versions.data?.nextCursor} onNext={pager.next} onPrevious={pager.previous} />
+        </section>
+        {selected && <ArtifactVersionDetail base={base} version={selected} />}
+      </div>
+    </>
+  );
+}
+
+function ArtifactVersionDetail({ base, version }: { base: string; version: string }) {
+  const path = `${base}/versions/${encodeURIComponent(version)}`;
+  const detail = useLoad(() => api.get<ArtifactVersion>(path), path);
+  if (detail.error) return <LoadError error={detail.error} />;
+  if (!detail.data) return <Loading what={version} />;
+  const v = detail.data;
+  return (
+    <section className="card" aria-label={`Version ${v.version}`}>
+      <h2>{v.version}</h2>
+      <dl className="props" style={{ marginTop: 8 }}>
+        <dt>Type</dt>
+        <dd>{v.type}</dd>
+        <dt>Description</dt>
+        <dd>{v.description || '—'}</dd>
+        <dt>Logged by</dt>
+        <dd>{v.createdBy}</dd>
+        <dt>Logged</dt>
+        <dd>
+          <Time value={v.createdAt} />
+        </dd>
+        <dt>Size</dt>
+        <dd>{formatBytes(v.size)}</dd>
+        <dt>Digest</dt>
+        <dd className="mono small">{v.digest}</dd>
+      </dl>
+      <h3>Files</h3>
+      {v.files.length === 0 ? (
+        <p className="muted">No files.</p>
+      ) : (
+        <table>
+          <tbody>
+            {v.files.map((f) => (
+              <tr key={f.path}>
+                <td>
+                  <a href={`${path}/files/${f.path.split('/').map(encodeURIComponent).join('/')}`} download>
+                    {f.path}
+                  </a>
+                </td>
+                <td className="muted">{formatBytes(f.size)}</td>
+                <td className="mono small muted" title={f.sha256}>
+                  {f.sha256.slice(0, 12)}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <h3>Metadata</h3>
+      <JsonView value={v.metadata} label="Metadata" />
+    </section>
+  );
+}

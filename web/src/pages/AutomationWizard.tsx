@@ -1,0 +1,441 @@
+// "New automation", in the reference system's steps: Event type → Registered model (or the whole registry) and alias
+// pattern → Action type → Next step → Webhook and payload (presets, variables inserted at the cursor, live
+// validation with the position of any problem, a preview against the model's latest version) → Next step →
+// Automation name, Description → Create automation.
+import { useEffect, useLayoutEffect, useRef, useState, type FormEvent } from 'react';
+import { Link, useNavigate, useSearchParams } from 'react-router';
+import { api, asApiError, teamPath, withQuery, type ApiError } from '../api/client';
+import type { Automation, EventType, Model, Page, Preset, PreviewResult, Queue, TemplateVariable, Webhook } from '../api/types';
+import { teamUrl, useTeam } from '../session';
+import { Field, fieldError, FormError, useLoad, useSubmit } from '../ui';
+import { EVENT_LABELS } from './labels';
+
+type ActionType = 'webhook' | 'queue_job' | 'no_op';
+type Step = 1 | 2 | 3;
+
+const STEP_NAMES = ['Event', 'Action', 'Details'];
+/** Pause after the last keystroke before asking the server to validate and render the template. */
+const VALIDATE_DELAY_MS = 300;
+
+const DEFAULT_PAYLOAD = `{
+  "event_type": "\${event_type}",
+  "artifact_version_string": "\${artifact_version_string}",
+  "author": "\${event_author}"
+}`;
+
+const DEFAULT_JOB_TEMPLATE = `{
+  "command": "evaluate",
+  "model": "\${artifact_version_string}"
+}`;
+
+/** Which step shows the control a server error names, so a refused "Create automation" lands there. */
+function stepOfField(field: string | undefined): Step {
+  if (!field) return 3;
+  if (field.startsWith('event')) return 1;
+  if (field.startsWith('action')) return 2;
+  return 3;
+}
+
+export function AutomationWizard() {
+  const { team } = useTeam();
+  const navigate = useNavigate();
+  const [params] = useSearchParams();
+  const models = useLoad(() => api.get<Page<Model>>(withQuery(teamPath(team, 'registry', 'models'), { limit: 500 })), `${team}|models`);
+  const webhooks = useLoad(() => api.get<Page<Webhook>>(teamPath(team, 'webhooks')), `${team}|webhooks`);
+  const queues = useLoad(() => api.get<Page<Queue>>(teamPath(team, 'queues')), `${team}|queues`);
+  const catalog = useLoad(() => api.get<{ variables: TemplateVariable[]; presets: Preset[] }>('/api/v1/automations/templates'), 'templates');
+
+  const [step, setStep] = useState<Step>(1);
+  const [eventType, setEventType] = useState<EventType>('LINK_ARTIFACT');
+  const [model, setModel] = useState(params.get('model') ?? '');
+  const [aliasPattern, setAliasPattern] = useState('');
+  const [actionType, setActionType] = useState<ActionType>('webhook');
+  const [webhookId, setWebhookId] = useState('');
+  const [payload, setPayload] = useState(DEFAULT_PAYLOAD);
+  const [queue, setQueue] = useState('');
+  const [jobTemplate, setJobTemplate] = useState(DEFAULT_JOB_TEMPLATE);
+  const [name, setName] = useState('');
+  const [description, setDescription] = useState('');
+  const [stepError, setStepError] = useState<string>();
+
+  const registryEvent = EVENT_LABELS[eventType].registry;
+  const webhook = webhooks.data?.items.find((w) => w.id === webhookId);
+  const hasQueues = (queues.data?.items.length ?? 0) > 0;
+
+  const action = () =>
+    actionType === 'webhook'
+      ? { type: 'webhook' as const, webhookId, payload }
+      : actionType === 'queue_job'
+        ? { type: 'queue_job' as const, queue, template: jobTemplate }
+        : { type: 'no_op' as const };
+
+  const create = useSubmit(async () => {
+    const created = await api.post<Automation>(teamPath(team, 'automations'), {
+      name,
+      description,
+      enabled: true,
+      event: {
+        type: eventType,
+        model: registryEvent && model ? model : null,
+        aliasPattern: eventType === 'ADD_ARTIFACT_ALIAS' && aliasPattern ? aliasPattern : null,
+      },
+      action: action(),
+    });
+    navigate(registryEvent && model ? teamUrl(team, 'registry', model) : teamUrl(team, 'automations', created.id));
+  });
+  useEffect(() => {
+    if (create.error?.field) setStep(stepOfField(create.error.field));
+  }, [create.error]);
+
+  const next = (event: FormEvent) => {
+    event.preventDefault();
+    setStepError(undefined);
+    if (step === 2 && actionType === 'webhook' && !webhookId) return setStepError('Select a webhook, or create one under Team settings first.');
+    if (step === 2 && actionType === 'queue_job' && !queue) return setStepError('Select a queue.');
+    setStep((s) => (s < 3 ? ((s + 1) as Step) : s));
+  };
+
+  return (
+    <>
+      <div className="page-head">
+        <div>
+          <div className="crumbs">
+            <Link to={teamUrl(team, 'automations')}>Automations</Link> / new
+          </div>
+          <h1>New automation</h1>
+          <p className="sub">When something happens in the registry, send a webhook or queue a job.</p>
+        </div>
+      </div>
+      <ol className="steps" aria-label="Steps">
+        {STEP_NAMES.map((label, i) => (
+          <li key={label} className={i + 1 === step ? 'current' : i + 1 < step ? 'done' : undefined} aria-current={i + 1 === step ? 'step' : undefined}>
+            {i + 1}. {label}
+          </li>
+        ))}
+      </ol>
+
+      {step === 1 && (
+        <form className="card" onSubmit={next} aria-label="Event">
+          <Field label="Event type" error={fieldError(create.error, 'event.type')}>
+            {(p) => (
+              <select {...p} value={eventType} onChange={(e) => setEventType(e.target.value as EventType)}>
+                {(Object.keys(EVENT_LABELS) as EventType[]).map((type) => (
+                  <option key={type} value={type}>
+                    {EVENT_LABELS[type].long}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          {registryEvent && (
+            <Field label="Registered model" error={fieldError(create.error, 'event.model')} hint="The whole registry includes models created later.">
+              {(p) => (
+                <select {...p} value={model} onChange={(e) => setModel(e.target.value)}>
+                  <option value="">Any registered model (the whole registry)</option>
+                  {models.data?.items.map((m) => (
+                    <option key={m.id} value={m.name}>
+                      {m.name}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Field>
+          )}
+          {eventType === 'ADD_ARTIFACT_ALIAS' && (
+            <Field
+              label="Alias pattern"
+              error={fieldError(create.error, 'event.aliasPattern')}
+              hint="Optional regular expression the alias must match, e.g. ^production$. Empty: any alias."
+            >
+              {(p) => <input {...p} className="mono" value={aliasPattern} onChange={(e) => setAliasPattern(e.target.value)} placeholder="^production$" />}
+            </Field>
+          )}
+          <Field label="Action type" error={fieldError(create.error, 'action.type')}>
+            {(p) => (
+              <select {...p} value={actionType} onChange={(e) => setActionType(e.target.value as ActionType)}>
+                <option value="webhook">Webhooks</option>
+                {hasQueues && <option value="queue_job">Queue job</option>}
+                <option value="no_op">No action (record runs only)</option>
+              </select>
+            )}
+          </Field>
+          <div className="buttons">
+            <button type="submit" className="primary">
+              Next step
+            </button>
+          </div>
+        </form>
+      )}
+
+      {step === 2 && (
+        <form className="card" onSubmit={next} aria-label="Action">
+          {actionType === 'webhook' && (
+            <>
+              <Field
+                label="Webhook"
+                error={fieldError(create.error, 'action.webhookId')}
+                hint={
+                  webhooks.data?.items.length === 0 ? (
+                    <>
+                      No webhooks yet: create one under <Link to={teamUrl(team, 'settings')}>Team settings</Link> (admins).
+                    </>
+                  ) : undefined
+                }
+              >
+                {(p) => (
+                  <select {...p} value={webhookId} onChange={(e) => setWebhookId(e.target.value)} required>
+                    <option value="">Select a webhook</option>
+                    {webhooks.data?.items.map((w) => (
+                      <option key={w.id} value={w.id}>
+                        {w.name} — {w.url}
+                      </option>
+                    ))}
+                  </select>
+                )}
+              </Field>
+              <TemplateEditor
+                team={team}
+                label="Payload"
+                value={payload}
+                onChange={setPayload}
+                serverError={fieldError(create.error, 'action.payload')}
+                variables={catalog.data?.variables ?? []}
+                presets={catalog.data?.presets ?? []}
+                secrets={[webhook?.secret, webhook?.accessToken].filter((s): s is string => Boolean(s))}
+                preview={{ eventType, model: registryEvent && model ? model : null, webhookId: webhookId || null, automationName: name || 'New automation' }}
+              />
+            </>
+          )}
+          {actionType === 'queue_job' && (
+            <>
+              <Field label="Queue" error={fieldError(create.error, 'action.queue')}>
+                {(p) => (
+                  <select {...p} value={queue} onChange={(e) => setQueue(e.target.value)} required>
+                    <option value="">Select a queue</option>
+                    {queues.data?.items.map((q) => (
+                      <option key={q.id} value={q.name}>
+                        {q.name}
+                      </option>
+                    ))}
+                  </select>
+                )}
+              </Field>
+              <TemplateEditor
+                team={team}
+                label="Job template"
+                value={jobTemplate}
+                onChange={setJobTemplate}
+                serverError={fieldError(create.error, 'action.template')}
+                variables={catalog.data?.variables ?? []}
+                presets={[]}
+                secrets={[]}
+                preview={{ eventType, model: registryEvent && model ? model : null, webhookId: null, automationName: name || 'New automation' }}
+              />
+            </>
+          )}
+          {actionType === 'no_op' && <p>No action: each matching event is recorded as a run in History and nothing is sent. Useful to try an event filter.</p>}
+          {stepError && (
+            <div className="form-error" role="alert">
+              {stepError}
+            </div>
+          )}
+          <div className="buttons">
+            <button type="button" onClick={() => setStep(1)}>
+              Back
+            </button>
+            <button type="submit" className="primary">
+              Next step
+            </button>
+          </div>
+        </form>
+      )}
+
+      {step === 3 && (
+        <form
+          className="card"
+          aria-label="Details"
+          onSubmit={(event) => {
+            event.preventDefault();
+            void create.run();
+          }}
+        >
+          <Field label="Automation name" error={fieldError(create.error, 'name')}>
+            {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} required maxLength={255} autoFocus />}
+          </Field>
+          <Field label="Description" error={fieldError(create.error, 'description')}>
+            {(p) => <textarea {...p} rows={3} value={description} onChange={(e) => setDescription(e.target.value)} />}
+          </Field>
+          <Summary eventType={eventType} model={registryEvent ? model : ''} aliasPattern={eventType === 'ADD_ARTIFACT_ALIAS' ? aliasPattern : ''} actionType={actionType} target={actionType === 'webhook' ? webhook?.name : queue} />
+          <FormError error={create.error} shownFields={['name', 'description']} />
+          <div className="buttons">
+            <button type="button" onClick={() => setStep(2)}>
+              Back
+            </button>
+            <button type="submit" className="primary" disabled={create.busy}>
+              Create automation
+            </button>
+          </div>
+        </form>
+      )}
+    </>
+  );
+}
+
+function Summary({ eventType, model, aliasPattern, actionType, target }: { eventType: EventType; model: string; aliasPattern: string; actionType: ActionType; target: string | undefined }) {
+  return (
+    <dl className="props" style={{ margin: '4px 0 8px' }}>
+      <dt>When</dt>
+      <dd>
+        {EVENT_LABELS[eventType].long}
+        {EVENT_LABELS[eventType].registry && (model ? ` (${model})` : ' (any registered model)')}
+        {aliasPattern && ` matching ${aliasPattern}`}
+      </dd>
+      <dt>Then</dt>
+      <dd>{actionType === 'webhook' ? `send webhook ${target ?? ''}` : actionType === 'queue_job' ? `queue a job on ${target ?? ''}` : 'record a run only'}</dd>
+    </dl>
+  );
+}
+
+interface PreviewContext {
+  eventType: EventType;
+  model: string | null;
+  webhookId: string | null;
+  automationName: string;
+}
+
+/**
+ * A JSON template editor: presets, variables inserted at the cursor, and, shortly after each change, the server's
+ * verdict (problems with line and column) and the template rendered against the model's latest version.
+ */
+function TemplateEditor({
+  team,
+  label,
+  value,
+  onChange,
+  serverError,
+  variables,
+  presets,
+  secrets,
+  preview,
+}: {
+  team: string;
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  serverError: string | undefined;
+  variables: TemplateVariable[];
+  presets: Preset[];
+  secrets: string[];
+  preview: PreviewContext;
+}) {
+  const textarea = useRef<HTMLTextAreaElement>(null);
+  const pendingSelection = useRef<number | null>(null);
+  const [result, setResult] = useState<PreviewResult>();
+  const [previewError, setPreviewError] = useState<ApiError>();
+
+  // Restores the caret after an insertion re-rendered the controlled textarea.
+  useLayoutEffect(() => {
+    if (pendingSelection.current !== null && textarea.current) {
+      textarea.current.focus();
+      textarea.current.setSelectionRange(pendingSelection.current, pendingSelection.current);
+      pendingSelection.current = null;
+    }
+  });
+
+  const insert = (text: string) => {
+    const element = textarea.current;
+    const start = element?.selectionStart ?? value.length;
+    const end = element?.selectionEnd ?? value.length;
+    pendingSelection.current = start + text.length;
+    onChange(value.slice(0, start) + text + value.slice(end));
+  };
+
+  const { eventType, model, webhookId, automationName } = preview;
+  useEffect(() => {
+    let current = true;
+    const timer = setTimeout(() => {
+      api
+        .post<PreviewResult>(teamPath(team, 'automations', 'preview'), { template: value, eventType, model, webhookId, automationName })
+        .then(
+          (answer) => {
+            if (!current) return;
+            setResult(answer);
+            setPreviewError(undefined);
+          },
+          (error: unknown) => {
+            if (!current) return;
+            setResult(undefined);
+            setPreviewError(asApiError(error));
+          },
+        );
+    }, VALIDATE_DELAY_MS);
+    return () => {
+      current = false;
+      clearTimeout(timer);
+    };
+  }, [team, value, eventType, model, webhookId, automationName]);
+
+  const problems = result?.problems ?? [];
+  return (
+    <div className="editor-grid">
+      <div>
+        {presets.length > 0 && (
+          <div className="row" style={{ marginBottom: 8 }} role="group" aria-label="Presets">
+            <span className="muted">Presets:</span>
+            {presets.map((preset) => (
+              <button key={preset.id} type="button" className="small" title={preset.description} onClick={() => onChange(preset.template)}>
+                {preset.name}
+              </button>
+            ))}
+          </div>
+        )}
+        <Field
+          label={label}
+          error={serverError}
+          hint={
+            <span className="validation" aria-live="polite">
+              {problems.length > 0 ? (
+                <span className="validation bad">
+                  {problems.map((p) => `Line ${p.line}, column ${p.column}: ${p.message}`).join(' · ')}
+                </span>
+              ) : result ? (
+                <span className="validation ok">Valid template.</span>
+              ) : previewError ? (
+                <span className="validation bad">{previewError.message}</span>
+              ) : (
+                'Checking…'
+              )}
+            </span>
+          }
+        >
+          {(p) => <textarea {...p} ref={textarea} className="code" spellCheck={false} value={value} onChange={(e) => onChange(e.target.value)} />}
+        </Field>
+        <div role="group" aria-label="Insert a variable">
+          <span className="muted small">Insert at the cursor:</span>
+          <div className="var-list">
+            {variables.map((v) => {
+              const text = v.name === 'artifact_metadata.KEY' ? '${artifact_metadata.}' : `\${${v.name}}`;
+              return (
+                <button key={v.name} type="button" title={v.description} onClick={() => insert(text)}>
+                  {text}
+                </button>
+              );
+            })}
+            {secrets.map((secret) => (
+              <button key={secret} type="button" title="A secret attached to this webhook" onClick={() => insert(`\${${secret}}`)}>
+                {`\${${secret}}`}
+              </button>
+            ))}
+          </div>
+        </div>
+      </div>
+      <div>
+        <h3 style={{ marginTop: 0 }}>Preview</h3>
+        <p className="muted small">{result?.source ?? 'Rendered against a sample event until the model has a version.'}</p>
+        <pre aria-label="Preview" style={{ maxHeight: 420 }}>
+          {result?.rendered ?? (problems.length > 0 ? 'Fix the template to see the preview.' : '…')}
+        </pre>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,180 @@
+// The team's automations, and one automation: what triggers it, what it does, enable/disable/delete, and its
+// History.
+import { useState } from 'react';
+import { Link, useNavigate, useParams } from 'react-router';
+import { api, teamPath } from '../api/client';
+import type { Automation, Page, Webhook } from '../api/types';
+import { teamUrl, useTeam } from '../session';
+import { Empty, FormError, LoadError, Loading, prettyJson, RowMenu, Time, useLoad, useSubmit } from '../ui';
+import { ACTION_LABELS, EVENT_LABELS } from './labels';
+import { DeleteAutomationDialog } from './ModelPage';
+import { RunList } from './History';
+
+function scopeText(a: Automation): string {
+  if (!EVENT_LABELS[a.event.type]?.registry) return '—';
+  return a.event.model ?? 'Whole registry';
+}
+
+export function AutomationList() {
+  const { team, canEdit } = useTeam();
+  const navigate = useNavigate();
+  const automations = useLoad(() => api.get<Page<Automation>>(teamPath(team, 'automations')), `${team}|automations`);
+  const webhooks = useLoad(() => api.get<Page<Webhook>>(teamPath(team, 'webhooks')).catch(() => ({ items: [], nextCursor: null })), `${team}|webhooks`);
+  const [deleting, setDeleting] = useState<Automation | null>(null);
+  const webhookName = (id: string) => webhooks.data?.items.find((w) => w.id === id)?.name ?? 'webhook';
+  const setEnabled = async (a: Automation, enabled: boolean) => {
+    await api.patch(teamPath(team, 'automations', a.id), { enabled });
+    automations.reload();
+  };
+  return (
+    <>
+      <div className="page-head">
+        <div>
+          <h1>Automations</h1>
+          <p className="sub">Registry events that send a webhook or queue a job.</p>
+        </div>
+        {canEdit && (
+          <Link className="button primary" to={teamUrl(team, 'automations', 'new')}>
+            New automation
+          </Link>
+        )}
+      </div>
+      <div className="card">
+        <LoadError error={automations.error} />
+        {!automations.data ? (
+          !automations.error && <Loading what="automations" />
+        ) : automations.data.items.length === 0 ? (
+          <Empty title="No automations yet.">
+            <p>
+              {canEdit ? 'Create one with “New automation”' : 'A member of the team can create one'}: for example, post to Slack when a version gets the alias
+              “production”, or trigger a GitHub workflow for every new version.
+            </p>
+          </Empty>
+        ) : (
+          <table aria-label="Automations">
+            <thead>
+              <tr>
+                <th>Name</th>
+                <th>Trigger type</th>
+                <th>Registered model</th>
+                <th>Action</th>
+                <th>Status</th>
+                {canEdit && <th className="actions"><span className="sr-only">Actions</span></th>}
+              </tr>
+            </thead>
+            <tbody>
+              {automations.data.items.map((a) => (
+                <tr key={a.id}>
+                  <td>
+                    <Link to={teamUrl(team, 'automations', a.id)}>{a.name}</Link>
+                  </td>
+                  <td>{EVENT_LABELS[a.event.type]?.short ?? a.event.type}</td>
+                  <td>{scopeText(a)}</td>
+                  <td>
+                    {ACTION_LABELS[a.action.type]}
+                    {a.action.type === 'webhook' && <span className="muted"> · {webhookName(a.action.webhookId)}</span>}
+                    {a.action.type === 'queue_job' && <span className="muted"> · {a.action.queue}</span>}
+                  </td>
+                  <td>{a.enabled ? <span className="badge ok">Enabled</span> : <span className="badge">Disabled</span>}</td>
+                  {canEdit && (
+                    <td className="actions">
+                      <RowMenu
+                        label={`Actions for ${a.name}`}
+                        items={[
+                          { label: 'History', onSelect: () => navigate(teamUrl(team, 'automations', a.id)) },
+                          a.enabled ? { label: 'Disable', onSelect: () => void setEnabled(a, false) } : { label: 'Enable', onSelect: () => void setEnabled(a, true) },
+                          { label: 'Delete', danger: true, onSelect: () => setDeleting(a) },
+                        ]}
+                      />
+                    </td>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </div>
+      {deleting && <DeleteAutomationDialog team={team} automation={deleting} onClose={() => setDeleting(null)} onDone={automations.reload} />}
+    </>
+  );
+}
+
+export function AutomationPage() {
+  const { team, canEdit } = useTeam();
+  const navigate = useNavigate();
+  const { automationId = '' } = useParams();
+  const path = teamPath(team, 'automations', automationId);
+  const automation = useLoad(() => api.get<Automation>(path), path);
+  const [deleting, setDeleting] = useState(false);
+  const toggle = useSubmit(async (enabled: boolean) => {
+    await api.patch(path, { enabled });
+    automation.reload();
+  });
+  if (automation.error) return <LoadError error={automation.error} />;
+  if (!automation.data) return <Loading what="the automation" />;
+  const a = automation.data;
+  return (
+    <>
+      <div className="page-head">
+        <div>
+          <div className="crumbs">
+            <Link to={teamUrl(team, 'automations')}>Automations</Link> / {a.name}
+          </div>
+          <h1>
+            {a.name} {a.enabled ? <span className="badge ok">Enabled</span> : <span className="badge">Disabled</span>}
+          </h1>
+          <p className="sub">{a.description || 'No description.'}</p>
+        </div>
+        {canEdit && (
+          <div className="row">
+            <button type="button" onClick={() => void toggle.run(!a.enabled)} disabled={toggle.busy}>
+              {a.enabled ? 'Disable' : 'Enable'}
+            </button>
+            <button type="button" className="danger" onClick={() => setDeleting(true)}>
+              Delete
+            </button>
+          </div>
+        )}
+      </div>
+      <FormError error={toggle.error} />
+      <section className="card">
+        <dl className="props">
+          <dt>Event type</dt>
+          <dd>{EVENT_LABELS[a.event.type]?.long ?? a.event.type}</dd>
+          {EVENT_LABELS[a.event.type]?.registry && (
+            <>
+              <dt>Registered model</dt>
+              <dd>{a.event.model ? <Link to={teamUrl(team, 'registry', a.event.model)}>{a.event.model}</Link> : 'Whole registry'}</dd>
+            </>
+          )}
+          {a.event.aliasPattern && (
+            <>
+              <dt>Alias pattern</dt>
+              <dd className="mono">{a.event.aliasPattern}</dd>
+            </>
+          )}
+          <dt>Action type</dt>
+          <dd>{ACTION_LABELS[a.action.type]}</dd>
+          {a.action.type === 'queue_job' && (
+            <>
+              <dt>Queue</dt>
+              <dd>{a.action.queue}</dd>
+            </>
+          )}
+          <dt>Created</dt>
+          <dd>
+            <Time value={a.createdAt} /> by {a.createdBy}
+          </dd>
+        </dl>
+        {a.action.type !== 'no_op' && (
+          <>
+            <h3>{a.action.type === 'webhook' ? 'Payload template' : 'Job template'}</h3>
+            <pre aria-label="Template">{prettyJson(a.action.type === 'webhook' ? a.action.payload : a.action.template)}</pre>
+          </>
+        )}
+      </section>
+      <RunList team={team} automationId={a.id} />
+      {deleting && <DeleteAutomationDialog team={team} automation={a} onClose={() => setDeleting(false)} onDone={() => navigate(teamUrl(team, 'automations'))} />}
+    </>
+  );
+}

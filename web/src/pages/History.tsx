@@ -1,0 +1,243 @@
+// Delivery history: runs per team or per automation (filter by status), and one run with its rendered payload and
+// every attempt (request headers with secrets redacted, status, response excerpt, duration), with Redeliver.
+import { useEffect } from 'react';
+import { Link, useParams, useSearchParams } from 'react-router';
+import { api, teamPath, withQuery } from '../api/client';
+import type { Attempt, Page, Run, RunDetail, RunState } from '../api/types';
+import { teamUrl, useTeam } from '../session';
+import { Empty, FormError, formatDuration, LoadError, Loading, Pager, prettyJson, StateBadge, Time, useCursorPager, useLoad, useSubmit } from '../ui';
+import { ACTION_LABELS, EVENT_LABELS } from './labels';
+import { HeaderTable } from './TeamSettings';
+
+const PAGE_SIZE = 25;
+/** How often a page showing pending runs asks again; deliveries usually finish within a second or two. */
+const PENDING_REFRESH_MS = 1500;
+
+/** Re-runs `reload` on an interval while `active`. */
+function useRefreshWhile(active: boolean, reload: () => void) {
+  useEffect(() => {
+    if (!active) return;
+    const timer = setInterval(reload, PENDING_REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [active, reload]);
+}
+
+export function History() {
+  const { team } = useTeam();
+  return (
+    <>
+      <div className="page-head">
+        <div>
+          <h1>History</h1>
+          <p className="sub">Every action run of {team}’s automations, newest first.</p>
+        </div>
+      </div>
+      <RunList team={team} />
+    </>
+  );
+}
+
+function runResult(run: Run): string {
+  if (run.actionType === 'queue_job') return run.jobId ? `Job on ${run.queueName ?? 'queue'}` : 'Job not created';
+  if (run.actionType === 'no_op') return '—';
+  if (run.status !== null) return `HTTP ${run.status}${run.error ? ` · ${run.error}` : ''}`;
+  if (run.error) return run.error;
+  return run.state === 'pending' ? (run.nextAttemptAt ? 'Waiting to send' : 'Sending') : '—';
+}
+
+export function RunList({ team, automationId }: { team: string; automationId?: string }) {
+  const [params, setParams] = useSearchParams();
+  const state = (params.get('status') ?? '') as RunState | '';
+  const base = automationId ? teamPath(team, 'automations', automationId, 'runs') : teamPath(team, 'runs');
+  const pager = useCursorPager(`${base}|${state}`);
+  const runs = useLoad(
+    () => api.get<Page<Run>>(withQuery(base, { limit: PAGE_SIZE, cursor: pager.cursor, state })),
+    `${base}|${state}|${pager.cursor ?? ''}`,
+  );
+  useRefreshWhile(Boolean(runs.data?.items.some((r) => r.state === 'pending')), runs.reload);
+  return (
+    <section className="card" aria-labelledby="runs-title">
+      <div className="card-head">
+        <h2 id="runs-title">Runs</h2>
+        <label className="row">
+          Status
+          <select value={state} onChange={(e) => setParams(e.target.value ? { status: e.target.value } : {})}>
+            <option value="">All</option>
+            <option value="pending">Pending</option>
+            <option value="succeeded">Succeeded</option>
+            <option value="failed">Failed</option>
+          </select>
+        </label>
+      </div>
+      <LoadError error={runs.error} />
+      {!runs.data ? (
+        !runs.error && <Loading what="runs" />
+      ) : runs.data.items.length === 0 ? (
+        <Empty title={state ? `No ${state} runs.` : 'No runs yet.'}>
+          {!state && <p>A run appears here when an event matches an automation: link a version to a registered model, or add an alias.</p>}
+        </Empty>
+      ) : (
+        <table aria-label="Runs">
+          <thead>
+            <tr>
+              <th>Time</th>
+              {!automationId && <th>Automation</th>}
+              <th>Event</th>
+              <th>Status</th>
+              <th>Action</th>
+              <th>Result</th>
+              <th>Attempts</th>
+            </tr>
+          </thead>
+          <tbody>
+            {runs.data.items.map((run) => (
+              <tr key={run.id}>
+                <td>
+                  <Link to={teamUrl(team, 'runs', run.id)}>
+                    <Time value={run.createdAt} />
+                  </Link>
+                </td>
+                {!automationId && (
+                  <td>
+                    <Link to={teamUrl(team, 'automations', run.automationId)}>{run.automationName}</Link>
+                  </td>
+                )}
+                <td>{EVENT_LABELS[run.eventType as keyof typeof EVENT_LABELS]?.short ?? run.eventType}</td>
+                <td>
+                  <StateBadge state={run.state} />
+                </td>
+                <td>
+                  {ACTION_LABELS[run.actionType] ?? run.actionType}
+                  {run.webhookName && <span className="muted"> · {run.webhookName}</span>}
+                </td>
+                <td className="small">{runResult(run)}</td>
+                <td>{run.attempts}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <Pager page={pager.page} nextCursor={runs.data?.nextCursor} onNext={pager.next} onPrevious={pager.previous} />
+    </section>
+  );
+}
+
+export function RunPage() {
+  const { team, canEdit } = useTeam();
+  const { runId = '' } = useParams();
+  const path = teamPath(team, 'runs', runId);
+  const run = useLoad(() => api.get<RunDetail>(path), path);
+  useRefreshWhile(run.data?.state === 'pending', run.reload);
+  const redeliver = useSubmit(async () => {
+    await api.post(`${path}/redeliver`);
+    run.reload();
+  });
+  if (run.error) return <LoadError error={run.error} />;
+  if (!run.data) return <Loading what="the run" />;
+  const r = run.data;
+  return (
+    <>
+      <div className="page-head">
+        <div>
+          <div className="crumbs">
+            <Link to={teamUrl(team, 'history')}>History</Link> / <Link to={teamUrl(team, 'automations', r.automationId)}>{r.automationName}</Link> / run
+          </div>
+          <h1>
+            Run of {r.automationName} <StateBadge state={r.state} />
+          </h1>
+          <p className="sub">
+            {EVENT_LABELS[r.eventType as keyof typeof EVENT_LABELS]?.long ?? r.eventType} · <Time value={r.createdAt} />
+          </p>
+        </div>
+        {canEdit && r.actionType === 'webhook' && (
+          <button type="button" onClick={() => void redeliver.run()} disabled={redeliver.busy}>
+            {redeliver.busy ? 'Sending…' : 'Redeliver'}
+          </button>
+        )}
+      </div>
+      <FormError error={redeliver.error} />
+      <section className="card">
+        <dl className="props">
+          <dt>Status</dt>
+          <dd>
+            <StateBadge state={r.state} />
+            {r.state === 'pending' && r.nextAttemptAt && (
+              <span className="muted">
+                {' '}
+                next attempt <Time value={r.nextAttemptAt} />
+              </span>
+            )}
+          </dd>
+          <dt>Event</dt>
+          <dd>
+            {r.eventType} <span className="muted mono small">{r.eventId}</span>
+          </dd>
+          <dt>Action</dt>
+          <dd>
+            {ACTION_LABELS[r.actionType] ?? r.actionType}
+            {r.webhookName && ` · ${r.webhookName}`}
+            {r.queueName && ` · queue ${r.queueName}`}
+          </dd>
+          {r.url && (
+            <>
+              <dt>URL</dt>
+              <dd className="mono small">{r.url}</dd>
+            </>
+          )}
+          {r.jobId && (
+            <>
+              <dt>Job</dt>
+              <dd>
+                <Link to={`${teamUrl(team, 'queues')}?job=${r.jobId}`} className="mono small">
+                  {r.jobId}
+                </Link>
+              </dd>
+            </>
+          )}
+          <dt>Finished</dt>
+          <dd>
+            <Time value={r.finishedAt} />
+          </dd>
+        </dl>
+        <h3>Payload</h3>
+        <pre aria-label="Payload">{prettyJson(r.body)}</pre>
+      </section>
+      <section className="card" aria-labelledby="attempts-title">
+        <h2 id="attempts-title">Attempts</h2>
+        {r.attempts.length === 0 ? (
+          <Empty title={r.actionType === 'webhook' ? 'Not sent yet.' : 'No delivery attempts for this kind of action.'} />
+        ) : (
+          r.attempts.map((attempt) => <AttemptView key={attempt.number} attempt={attempt} />)
+        )}
+      </section>
+    </>
+  );
+}
+
+function AttemptView({ attempt }: { attempt: Attempt }) {
+  const ok = attempt.status !== null && attempt.status >= 200 && attempt.status < 300;
+  return (
+    <article className="card" aria-label={`Attempt ${attempt.number}`} style={{ background: 'var(--bg)' }}>
+      <div className="row">
+        <strong>Attempt {attempt.number}</strong>
+        <span className={`badge ${ok ? 'ok' : 'fail'}`}>{attempt.status !== null ? `HTTP ${attempt.status}` : 'No response'}</span>
+        <span className="muted">
+          {attempt.trigger === 'manual' ? 'manual redelivery' : 'automatic'} · <Time value={attempt.startedAt} /> · {formatDuration(attempt.durationMs)}
+        </span>
+      </div>
+      {attempt.error && <p className="field-error">{attempt.error}</p>}
+      <div className="editor-grid" style={{ marginTop: 8 }}>
+        <div>
+          <h3>Request headers</h3>
+          <HeaderTable headers={attempt.requestHeaders} label={`Request headers of attempt ${attempt.number}`} />
+        </div>
+        <div>
+          <h3>Response headers</h3>
+          <HeaderTable headers={attempt.responseHeaders} label={`Response headers of attempt ${attempt.number}`} />
+          <h3>Response excerpt</h3>
+          <pre aria-label={`Response of attempt ${attempt.number}`}>{attempt.responseBody || '(empty)'}</pre>
+        </div>
+      </div>
+    </article>
+  );
+}

@@ -1,0 +1,128 @@
+// The frame around every team page (brand, team switcher, user, navigation) and the start page, which opens the
+// last team used or, for a user in no team yet, offers to create one.
+import { useEffect, useState, type FormEvent } from 'react';
+import { Navigate, NavLink, Outlet, useLocation, useNavigate } from 'react-router';
+import { api } from '../api/client';
+import { lastTeam, rememberTeam, useSession, useTeam } from '../session';
+import { Field, FormError, useSubmit } from '../ui';
+
+function TopBar() {
+  const { me, logout } = useSession();
+  const { team } = useTeam();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const switchTeam = (next: string) => {
+    // Stay on the same kind of page (registry, settings, …) in the other team.
+    const section = location.pathname.split('/')[3] ?? 'registry';
+    const kept = ['registry', 'projects', 'automations', 'history', 'queues', 'settings'].includes(section) ? section : 'registry';
+    navigate(`/t/${encodeURIComponent(next)}/${kept}`);
+  };
+  return (
+    <header className="topbar">
+      <a className="brand" href="/">
+        Model<span>yard</span>
+      </a>
+      {me.teams.length > 0 && (
+        <label>
+          Team
+          <select value={team} onChange={(e) => switchTeam(e.target.value)}>
+            {!me.teams.some((t) => t.name === team) && <option value={team}>{team}</option>}
+            {me.teams.map((t) => (
+              <option key={t.id} value={t.name}>
+                {t.name} ({t.role})
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
+      <NavLink to="/?new-team=1" className="small">
+        New team
+      </NavLink>
+      <span className="spacer" />
+      <span className="muted" aria-label="Logged in as">
+        {me.user.name}
+      </span>
+      <button type="button" onClick={() => void logout()}>
+        Log out
+      </button>
+    </header>
+  );
+}
+
+export function TeamLayout() {
+  const { team, role, isAdmin } = useTeam();
+  useEffect(() => {
+    if (role) rememberTeam(team);
+  }, [team, role]);
+  return (
+    <>
+      <TopBar />
+      <div className="shell">
+        <nav className="sidenav" aria-label="Sections">
+          <NavLink to="registry">Registry</NavLink>
+          <NavLink to="projects">Artifacts</NavLink>
+          <NavLink to="automations" end>
+            Automations
+          </NavLink>
+          <NavLink to="history">History</NavLink>
+          <NavLink to="queues">Queues</NavLink>
+          {isAdmin && <NavLink to="settings">Team settings</NavLink>}
+        </nav>
+        <main className="page">
+          {role ? (
+            <Outlet />
+          ) : (
+            <div className="card">
+              <h1>No access to “{team}”</h1>
+              <p>This team does not exist or you are not one of its members. Ask one of its admins to add you, or pick one of your teams above.</p>
+            </div>
+          )}
+        </main>
+      </div>
+    </>
+  );
+}
+
+function CreateTeam({ first }: { first: boolean }) {
+  const { refresh } = useSession();
+  const navigate = useNavigate();
+  const [name, setName] = useState('');
+  const submit = useSubmit(async () => {
+    await api.post('/api/v1/teams', { name });
+    await refresh();
+    navigate(`/t/${encodeURIComponent(name)}/registry`);
+  });
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault();
+    void submit.run();
+  };
+  return (
+    <main className="login">
+      <form className="card" onSubmit={onSubmit}>
+        <h2>{first ? 'Create your first team' : 'Create a team'}</h2>
+        <p className="muted">
+          {first
+            ? 'Everything in Modelyard — the model registry, secrets, webhooks and automations — belongs to a team. You will be its admin and can add members later.'
+            : 'You will be the new team’s admin.'}
+        </p>
+        <Field label="Team name" error={submit.error?.field === 'name' ? submit.error.message : undefined} hint="Letters, digits, “-”, “_” and “.”.">
+          {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} required autoFocus />}
+        </Field>
+        <FormError error={submit.error} shownFields={['name']} />
+        <button type="submit" className="primary" disabled={submit.busy}>
+          Create team
+        </button>
+      </form>
+    </main>
+  );
+}
+
+export function Home() {
+  const { me } = useSession();
+  const location = useLocation();
+  const wantsNewTeam = new URLSearchParams(location.search).has('new-team');
+  if (me.teams.length === 0 || wantsNewTeam) return <CreateTeam first={me.teams.length === 0} />;
+  const remembered = lastTeam();
+  const team = me.teams.find((t) => t.name === remembered) ?? me.teams[0]!;
+  return <Navigate to={`/t/${encodeURIComponent(team.name)}/registry`} replace />;
+}

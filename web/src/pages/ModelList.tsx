@@ -1,0 +1,134 @@
+// The model registry: registered models with search and paging, and "New registered model".
+import { useState, type FormEvent } from 'react';
+import { Link, useNavigate, useSearchParams } from 'react-router';
+import { api, teamPath, withQuery } from '../api/client';
+import type { Model, Page } from '../api/types';
+import { teamUrl, useTeam } from '../session';
+import { Empty, Field, fieldError, FormError, LoadError, Loading, Modal, Pager, Time, useCursorPager, useLoad, useSubmit } from '../ui';
+
+const PAGE_SIZE = 20;
+
+export function ModelList() {
+  const { team, canEdit } = useTeam();
+  const [params, setParams] = useSearchParams();
+  const search = params.get('q') ?? '';
+  const [draft, setDraft] = useState(search);
+  const pager = useCursorPager(`${team}|${search}`);
+  const models = useLoad(
+    () => api.get<Page<Model>>(withQuery(teamPath(team, 'registry', 'models'), { limit: PAGE_SIZE, cursor: pager.cursor, search })),
+    `${team}|${search}|${pager.cursor ?? ''}`,
+  );
+  const [creating, setCreating] = useState(false);
+
+  const onSearch = (event: FormEvent) => {
+    event.preventDefault();
+    setParams(draft ? { q: draft } : {});
+  };
+
+  return (
+    <>
+      <div className="page-head">
+        <div>
+          <h1>Model registry</h1>
+          <p className="sub">Registered models of {team}: link artifact versions to them, give versions aliases, and automate what happens next.</p>
+        </div>
+        {canEdit && (
+          <button type="button" className="primary" onClick={() => setCreating(true)}>
+            New registered model
+          </button>
+        )}
+      </div>
+      <div className="card">
+        <form className="row" role="search" onSubmit={onSearch} style={{ marginBottom: 10 }}>
+          <label className="sr-only" htmlFor="model-search">
+            Search models
+          </label>
+          <input id="model-search" className="grow" placeholder="Search registered models by name" value={draft} onChange={(e) => setDraft(e.target.value)} />
+          <button type="submit">Search</button>
+        </form>
+        <LoadError error={models.error} />
+        {models.loading && !models.data ? (
+          <Loading what="models" />
+        ) : models.data && models.data.items.length === 0 ? (
+          search ? (
+            <Empty title={`No registered model matches “${search}”.`}>Try a shorter part of the name.</Empty>
+          ) : (
+            <Empty title="No registered models yet.">
+              <p>
+                {canEdit ? 'Create one with “New registered model”, then link an artifact version to it' : 'A member of the team can create one and link an artifact version to it'} (for
+                example <code>modelyard link my-project/my-model:v0 --model classifier</code> or from the{' '}
+                <Link to={teamUrl(team, 'projects')}>artifact browser</Link>).
+              </p>
+            </Empty>
+          )
+        ) : (
+          models.data && (
+            <table>
+              <thead>
+                <tr>
+                  <th>Name</th>
+                  <th>Description</th>
+                  <th>Versions</th>
+                  <th>Latest</th>
+                  <th>Updated</th>
+                </tr>
+              </thead>
+              <tbody>
+                {models.data.items.map((model) => (
+                  <tr key={model.id}>
+                    <td>
+                      <Link to={teamUrl(team, 'registry', model.name)}>{model.name}</Link>
+                    </td>
+                    <td className="muted">{model.description || '—'}</td>
+                    <td>{model.versionCount}</td>
+                    <td>{model.latestVersion ?? '—'}</td>
+                    <td>
+                      <Time value={model.updatedAt} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )
+        )}
+        <Pager page={pager.page} nextCursor={models.data?.nextCursor} onNext={pager.next} onPrevious={pager.previous} />
+      </div>
+      {creating && <NewModelDialog team={team} onClose={() => setCreating(false)} />}
+    </>
+  );
+}
+
+function NewModelDialog({ team, onClose }: { team: string; onClose: () => void }) {
+  const navigate = useNavigate();
+  const [name, setName] = useState('');
+  const [description, setDescription] = useState('');
+  const submit = useSubmit(async () => {
+    const model = await api.post<Model>(teamPath(team, 'registry', 'models'), { name, description });
+    navigate(teamUrl(team, 'registry', model.name));
+  });
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault();
+    void submit.run();
+  };
+  return (
+    <Modal title="New registered model" onClose={onClose}>
+      <form onSubmit={onSubmit}>
+        <Field label="Name" error={fieldError(submit.error, 'name')} hint="Letters, digits, “-”, “_” and “.”.">
+          {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} required autoFocus />}
+        </Field>
+        <Field label="Description" error={fieldError(submit.error, 'description')}>
+          {(p) => <textarea {...p} rows={3} value={description} onChange={(e) => setDescription(e.target.value)} />}
+        </Field>
+        <FormError error={submit.error} shownFields={['name', 'description']} />
+        <div className="buttons">
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="primary" disabled={submit.busy}>
+            Create model
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}

@@ -1,0 +1,289 @@
+// Queues (issue 5): the team's queues with job counts, and each queue's jobs with state, agent, duration and log
+// tail; cancel a job that has not finished, requeue one that has.
+import { useState, type FormEvent } from 'react';
+import { Link, useSearchParams } from 'react-router';
+import { api, teamPath, withQuery } from '../api/client';
+import type { Job, JobDetail, Page, Queue } from '../api/types';
+import { teamUrl, useTeam } from '../session';
+import { ConfirmDialog, Empty, Field, fieldError, formatDuration, FormError, JsonView, LoadError, Loading, Modal, Pager, StateBadge, Time, useCursorPager, useLoad, useSubmit } from '../ui';
+
+const PAGE_SIZE = 25;
+const UNFINISHED = new Set(['queued', 'claimed', 'running']);
+
+export function Queues() {
+  const { team, canEdit } = useTeam();
+  const [params, setParams] = useSearchParams();
+  const queues = useLoad(() => api.get<Page<Queue>>(teamPath(team, 'queues')), `${team}|queues`);
+  const [creating, setCreating] = useState(false);
+  const selected = params.get('queue') ?? queues.data?.items[0]?.name;
+  const jobId = params.get('job');
+  return (
+    <>
+      <div className="page-head">
+        <div>
+          <h1>Queues</h1>
+          <p className="sub">Jobs that automations put on a queue, run by agents on your machines (<code>modelyard agent --queue NAME -- COMMAND</code>).</p>
+        </div>
+        {canEdit && (
+          <button type="button" className="primary" onClick={() => setCreating(true)}>
+            New queue
+          </button>
+        )}
+      </div>
+      <LoadError error={queues.error} />
+      {jobId && <JobPanel team={team} jobId={jobId} canEdit={canEdit} onClose={() => setParams(selected ? { queue: selected } : {})} />}
+      {!queues.data ? (
+        !queues.error && <Loading what="queues" />
+      ) : queues.data.items.length === 0 ? (
+        <div className="card">
+          <Empty title="No queues yet.">
+            <p>Create a queue, start an agent on it, then create an automation whose action type is “Queue job”.</p>
+          </Empty>
+        </div>
+      ) : (
+        <>
+          <div className="card">
+            <table aria-label="Queues">
+              <thead>
+                <tr>
+                  <th>Queue</th>
+                  <th>Queued</th>
+                  <th>Running</th>
+                  <th>Succeeded</th>
+                  <th>Failed</th>
+                  <th>Cancelled</th>
+                </tr>
+              </thead>
+              <tbody>
+                {queues.data.items.map((q) => (
+                  <tr key={q.id} aria-selected={q.name === selected}>
+                    <td>
+                      <button type="button" className="link" onClick={() => setParams({ queue: q.name })}>
+                        <strong>{q.name}</strong>
+                      </button>
+                      {q.description && <span className="muted small"> {q.description}</span>}
+                    </td>
+                    <td>{q.counts.queued}</td>
+                    <td>{q.counts.running}</td>
+                    <td>{q.counts.succeeded}</td>
+                    <td>{q.counts.failed}</td>
+                    <td>{q.counts.cancelled}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          {selected && <JobList team={team} queue={selected} onOpen={(id) => setParams({ queue: selected, job: id })} />}
+        </>
+      )}
+      {creating && <NewQueueDialog team={team} onClose={() => setCreating(false)} onDone={queues.reload} />}
+    </>
+  );
+}
+
+function JobList({ team, queue, onOpen }: { team: string; queue: string; onOpen: (id: string) => void }) {
+  const [state, setState] = useState('');
+  const base = teamPath(team, 'queues', queue, 'jobs');
+  const pager = useCursorPager(`${base}|${state}`);
+  const jobs = useLoad(() => api.get<Page<Job>>(withQuery(base, { limit: PAGE_SIZE, cursor: pager.cursor, state })), `${base}|${state}|${pager.cursor ?? ''}`);
+  return (
+    <section className="card" aria-labelledby="jobs-title">
+      <div className="card-head">
+        <h2 id="jobs-title">Jobs on {queue}</h2>
+        <div className="row">
+          <label className="row">
+            State
+            <select value={state} onChange={(e) => setState(e.target.value)}>
+              <option value="">All</option>
+              <option value="queued">Queued</option>
+              <option value="claimed,running">Running</option>
+              <option value="succeeded">Succeeded</option>
+              <option value="failed">Failed</option>
+              <option value="cancelled">Cancelled</option>
+            </select>
+          </label>
+          <button type="button" onClick={jobs.reload}>
+            Refresh
+          </button>
+        </div>
+      </div>
+      <LoadError error={jobs.error} />
+      {jobs.data && jobs.data.items.length === 0 ? (
+        <Empty title="No jobs here.">
+          <p>Jobs appear when an automation with a “Queue job” action fires.</p>
+        </Empty>
+      ) : (
+        jobs.data && (
+          <table aria-label="Jobs">
+            <thead>
+              <tr>
+                <th>Job</th>
+                <th>State</th>
+                <th>Agent</th>
+                <th>Attempts</th>
+                <th>Duration</th>
+                <th>Created</th>
+              </tr>
+            </thead>
+            <tbody>
+              {jobs.data.items.map((job) => (
+                <tr key={job.id}>
+                  <td>
+                    <button type="button" className="link mono small" onClick={() => onOpen(job.id)}>
+                      {job.id.slice(-12)}
+                    </button>
+                  </td>
+                  <td>
+                    <StateBadge state={job.state} />
+                    {job.cancelRequested && UNFINISHED.has(job.state) && <span className="muted small"> cancelling</span>}
+                  </td>
+                  <td>{job.agent ?? <span className="muted">—</span>}</td>
+                  <td>
+                    {job.attempts} / {job.maxAttempts}
+                  </td>
+                  <td>{formatDuration(job.durationMs)}</td>
+                  <td>
+                    <Time value={job.createdAt} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )
+      )}
+      <Pager page={pager.page} nextCursor={jobs.data?.nextCursor} onNext={pager.next} onPrevious={pager.previous} />
+    </section>
+  );
+}
+
+function JobPanel({ team, jobId, canEdit, onClose }: { team: string; jobId: string; canEdit: boolean; onClose: () => void }) {
+  const path = teamPath(team, 'jobs', jobId);
+  const job = useLoad(() => api.get<JobDetail>(path), path);
+  const [confirmCancel, setConfirmCancel] = useState(false);
+  const requeue = useSubmit(async () => {
+    await api.post(`${path}/requeue`);
+    job.reload();
+  });
+  return (
+    <Modal title={`Job ${jobId.slice(-12)}`} onClose={onClose} wide>
+      <LoadError error={job.error} />
+      {job.data && (
+        <>
+          <dl className="props">
+            <dt>State</dt>
+            <dd>
+              <StateBadge state={job.data.state} /> {job.data.exitCode !== null && <span className="muted">exit code {job.data.exitCode}</span>}
+            </dd>
+            <dt>Queue</dt>
+            <dd>{job.data.queue ?? '(deleted)'}</dd>
+            <dt>Agent</dt>
+            <dd>{job.data.agent ?? '—'}</dd>
+            <dt>Attempts</dt>
+            <dd>
+              {job.data.attempts} of {job.data.maxAttempts}
+            </dd>
+            <dt>Duration</dt>
+            <dd>{formatDuration(job.data.durationMs)}</dd>
+            <dt>Created</dt>
+            <dd>
+              <Time value={job.data.createdAt} /> by {job.data.createdBy}
+            </dd>
+            <dt>Started</dt>
+            <dd>
+              <Time value={job.data.startedAt} />
+            </dd>
+            <dt>Finished</dt>
+            <dd>
+              <Time value={job.data.finishedAt} />
+            </dd>
+            {job.data.runId && (
+              <>
+                <dt>Automation run</dt>
+                <dd>
+                  <Link to={teamUrl(team, 'runs', job.data.runId)}>{job.data.runId}</Link>
+                </dd>
+              </>
+            )}
+            {job.data.error && (
+              <>
+                <dt>Error</dt>
+                <dd className="field-error">{job.data.error}</dd>
+              </>
+            )}
+          </dl>
+          <h3>Payload</h3>
+          <JsonView value={job.data.payload} label="Job payload" />
+          <h3>Log tail</h3>
+          <pre className="log-tail" aria-label="Log tail">
+            {job.data.logTail || '(no output yet)'}
+          </pre>
+          <FormError error={requeue.error} />
+          {canEdit && (
+            <div className="buttons">
+              <button type="button" onClick={job.reload}>
+                Refresh
+              </button>
+              {UNFINISHED.has(job.data.state) ? (
+                <button type="button" className="danger" onClick={() => setConfirmCancel(true)} disabled={job.data.cancelRequested}>
+                  Cancel job
+                </button>
+              ) : (
+                <button type="button" className="primary" onClick={() => void requeue.run()} disabled={requeue.busy}>
+                  Requeue
+                </button>
+              )}
+            </div>
+          )}
+        </>
+      )}
+      {confirmCancel && (
+        <ConfirmDialog
+          title="Cancel this job?"
+          confirmLabel="Cancel job"
+          onClose={() => setConfirmCancel(false)}
+          onConfirm={async () => {
+            await api.post(`${path}/cancel`);
+            job.reload();
+          }}
+        >
+          <p>A queued job is cancelled at once; a running one when its agent next checks in (the agent stops the process).</p>
+        </ConfirmDialog>
+      )}
+    </Modal>
+  );
+}
+
+function NewQueueDialog({ team, onClose, onDone }: { team: string; onClose: () => void; onDone: () => void }) {
+  const [name, setName] = useState('');
+  const [description, setDescription] = useState('');
+  const submit = useSubmit(async () => {
+    await api.post(teamPath(team, 'queues'), { name, description });
+    onDone();
+    onClose();
+  });
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault();
+    void submit.run();
+  };
+  return (
+    <Modal title="New queue" onClose={onClose}>
+      <form onSubmit={onSubmit}>
+        <Field label="Name" error={fieldError(submit.error, 'name')}>
+          {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} required autoFocus placeholder="eval" />}
+        </Field>
+        <Field label="Description" error={fieldError(submit.error, 'description')}>
+          {(p) => <input {...p} value={description} onChange={(e) => setDescription(e.target.value)} />}
+        </Field>
+        <FormError error={submit.error} shownFields={['name', 'description']} />
+        <div className="buttons">
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="primary" disabled={submit.busy}>
+            Create queue
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
