@@ -49,7 +49,7 @@ export function checkWebhookUrl(url: string, allow: Cidr[]): UrlCheck {
 }
 
 const IPV4_REASONS: Record<string, string> = {
-  unspecified: 'an unspecified address (0.0.0.0/8)',
+  unspecified: "an unspecified or 'this network' address",
   broadcast: 'the broadcast address',
   multicast: 'a multicast address',
   linkLocal: 'a link-local address (169.254.0.0/16)',
