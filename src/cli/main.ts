@@ -7,6 +7,8 @@ import { KeyringError } from '../auth/keyring.js';
 import { AppError } from '../core/errors.js';
 import { registerServerCommands } from './commands/server.js';
 import { registerUserCommands } from './commands/users.js';
+import { registerAgentCommand } from './commands/agent.js';
+import { registerLoginCommand } from './commands/login.js';
 
 export function buildProgram(): Command {
   const program = new Command('modelyard')
@@ -15,6 +17,8 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerServerCommands(program);
   registerUserCommands(program);
+  registerLoginCommand(program);
+  registerAgentCommand(program);
   return program;
 }
 
