@@ -3,6 +3,7 @@
 import type { Role } from './config.js';
 import type { AppContext } from './context.js';
 import { startJobReaper } from './queues/reaper.js';
+import { DeliveryWorker } from './delivery/worker.js';
 
 export interface BackgroundWork {
   stop(): Promise<void>;
@@ -12,6 +13,7 @@ export function startBackgroundWork(ctx: AppContext, role: Role): BackgroundWork
   const parts: BackgroundWork[] = [];
   if (role === 'api') return { stop: async () => undefined };
   parts.push(startJobReaper(ctx));
+  parts.push(new DeliveryWorker(ctx).start());
   return {
     async stop() {
       await Promise.all(parts.map((part) => part.stop()));

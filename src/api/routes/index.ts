@@ -10,7 +10,11 @@ import artifacts from './artifacts.js';
 import registry from './registry.js';
 import events from './events.js';
 import queues from './queues.js';
+import runs from './runs.js';
+import secrets from './secrets.js';
+import webhooks from './webhooks.js';
+import automations from './automations.js';
 
 export type RouteModule = (app: Api, ctx: AppContext) => Promise<void>;
 
-export const routes: RouteModule[] = [health, session, users, teams, projects, artifacts, registry, events, queues];
+export const routes: RouteModule[] = [health, session, users, teams, projects, artifacts, registry, events, queues, runs, secrets, webhooks, automations];

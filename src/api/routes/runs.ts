@@ -1,0 +1,211 @@
+// Delivery history and redelivery: action runs with their attempts (viewers and up read; members and up redeliver).
+// Stored bodies and request headers are what the worker recorded: placeholders instead of secret values, and
+// Authorization / signatures redacted.
+import { z } from 'zod';
+import type { Api } from '../app.js';
+import type { AppContext } from '../../context.js';
+import type { ActionRun } from '../../db/schema.js';
+import { AppError, invalid, notFound } from '../../core/errors.js';
+import { automationExists, getRun, listRuns, MAX_RECOVERY_WINDOW_MS, redeliverFailedRuns } from '../../delivery/history.js';
+import { redeliverNow } from '../../delivery/worker.js';
+import { teamAccess } from '../auth.js';
+import { decodeCursor, iso, isoOrNull, PageQuery, pageOf, TeamParams, toPage } from '../schemas.js';
+
+const RunStateSchema = z.enum(['pending', 'succeeded', 'failed']);
+
+const RunView = z.object({
+  id: z.string(),
+  automationId: z.string(),
+  automationName: z.string(),
+  eventId: z.string(),
+  eventType: z.string(),
+  actionType: z.string(),
+  state: RunStateSchema,
+  status: z.number().nullable().describe('HTTP status of the last attempt'),
+  error: z.string().nullable().describe('Error of the last attempt'),
+  attempts: z.number(),
+  nextAttemptAt: z.string().nullable(),
+  createdAt: z.string(),
+  finishedAt: z.string().nullable(),
+  webhookName: z.string().nullable(),
+  queueName: z.string().nullable(),
+  jobId: z.string().nullable(),
+});
+
+const Headers = z.record(z.string(), z.string());
+
+const AttemptView = z.object({
+  number: z.number(),
+  trigger: z.enum(['automatic', 'manual']),
+  startedAt: z.string(),
+  durationMs: z.number(),
+  url: z.string(),
+  requestHeaders: Headers.describe('Headers sent, with Authorization and signatures redacted'),
+  status: z.number().nullable(),
+  error: z.string().nullable(),
+  responseHeaders: Headers,
+  responseBody: z.string().describe('The first 64 KiB of the response'),
+});
+
+const RunDetailView = RunView.omit({ attempts: true }).extend({
+  url: z.string().nullable(),
+  body: z.string().describe('The rendered payload; ${SECRET} placeholders are shown, never their values'),
+  attempts: z.array(AttemptView),
+});
+
+const ListQuery = PageQuery.extend({ state: RunStateSchema.optional() });
+const RunParams = TeamParams.extend({ runId: z.string().max(64) });
+
+function runView(run: ActionRun) {
+  return {
+    id: run.id,
+    automationId: run.automation_id,
+    automationName: run.automation_name,
+    eventId: run.event_id,
+    eventType: run.event_type,
+    actionType: run.action_type,
+    state: run.state,
+    status: run.last_status,
+    error: run.last_error,
+    attempts: run.attempts,
+    // A run being sent shows its lease expiry here; that is when it is due again if its worker dies.
+    nextAttemptAt: run.state === 'pending' ? isoOrNull(run.next_attempt_at) : null,
+    createdAt: iso(run.created_at),
+    finishedAt: isoOrNull(run.finished_at),
+    webhookName: run.webhook_name,
+    queueName: run.queue_name,
+    jobId: run.job_id,
+  };
+}
+
+function parseHeaders(json: string): Record<string, string> {
+  const parsed = JSON.parse(json) as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, String(v)]));
+}
+
+function parseTime(field: string, value: string): number {
+  const ms = Date.parse(value);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(ms)) throw invalid(field, 'must be an ISO 8601 time such as 2026-11-26T12:00:00Z');
+  return ms;
+}
+
+export default async function runRoutes(app: Api, ctx: AppContext): Promise<void> {
+  app.get(
+    '/api/v1/teams/:team/automations/:id/runs',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: "An automation's action runs, newest first",
+        params: TeamParams.extend({ id: z.string().max(64) }),
+        querystring: ListQuery,
+        response: { 200: pageOf(RunView) },
+      },
+    },
+    async (request) => {
+      const { team } = await teamAccess(ctx, request, request.params.team, 'viewer');
+      if (!(await automationExists(ctx, team.id, request.params.id))) throw notFound(`automation ${request.params.id}`);
+      const { limit, cursor, state } = request.query;
+      const rows = await listRuns(ctx, team.id, { automationId: request.params.id, state, limit, before: decodeCursor(cursor) });
+      const page = toPage(rows, limit, (r) => r.id);
+      return { items: page.items.map(runView), nextCursor: page.nextCursor };
+    },
+  );
+
+  app.get(
+    '/api/v1/teams/:team/runs',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: "The team's action runs across automations, newest first",
+        params: TeamParams,
+        querystring: ListQuery,
+        response: { 200: pageOf(RunView) },
+      },
+    },
+    async (request) => {
+      const { team } = await teamAccess(ctx, request, request.params.team, 'viewer');
+      const { limit, cursor, state } = request.query;
+      const rows = await listRuns(ctx, team.id, { state, limit, before: decodeCursor(cursor) });
+      const page = toPage(rows, limit, (r) => r.id);
+      return { items: page.items.map(runView), nextCursor: page.nextCursor };
+    },
+  );
+
+  app.get(
+    '/api/v1/teams/:team/runs/:runId',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: 'One action run with its rendered body and every delivery attempt',
+        params: RunParams,
+        response: { 200: RunDetailView },
+      },
+    },
+    async (request) => {
+      const { team } = await teamAccess(ctx, request, request.params.team, 'viewer');
+      const detail = await getRun(ctx, team.id, request.params.runId);
+      if (!detail) throw notFound(`run ${request.params.runId}`);
+      return {
+        ...runView(detail.run),
+        url: detail.run.url,
+        body: detail.run.body,
+        attempts: detail.attempts.map((a) => ({
+          number: a.number,
+          trigger: a.trigger,
+          startedAt: iso(a.started_at),
+          durationMs: a.duration_ms,
+          url: a.url,
+          requestHeaders: parseHeaders(a.request_headers),
+          status: a.status,
+          error: a.error,
+          responseHeaders: parseHeaders(a.response_headers),
+          responseBody: a.response_body,
+        })),
+      };
+    },
+  );
+
+  app.post(
+    '/api/v1/teams/:team/runs/:runId/redeliver',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: 'Send the run again now (members); the attempt is recorded as manual and not retried',
+        params: RunParams,
+        response: { 200: AttemptView },
+      },
+    },
+    async (request) => {
+      const { team } = await teamAccess(ctx, request, request.params.team, 'member');
+      const attempt = await redeliverNow(ctx, request.params.runId, team.id);
+      if (attempt === undefined) throw notFound(`run ${request.params.runId}`);
+      if (attempt === 'busy') throw new AppError('conflict', 'the run is being delivered right now; look at its attempts in a moment');
+      return { ...attempt, startedAt: iso(attempt.startedAt) };
+    },
+  );
+
+  app.post(
+    '/api/v1/teams/:team/runs/redeliver',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: 'Redeliver every failed run created in a time window of at most 14 days (members)',
+        params: TeamParams,
+        body: z.object({ since: z.string(), until: z.string().optional(), automationId: z.string().max(64).optional() }),
+        response: { 202: z.object({ count: z.number() }) },
+      },
+    },
+    async (request, reply) => {
+      const { team } = await teamAccess(ctx, request, request.params.team, 'member');
+      const since = parseTime('since', request.body.since);
+      const until = request.body.until === undefined ? Date.now() : parseTime('until', request.body.until);
+      if (until <= since) throw invalid('until', 'must be after since');
+      if (until - since > MAX_RECOVERY_WINDOW_MS) throw invalid('since', 'the window from since to until must not exceed 14 days');
+      if (request.body.automationId !== undefined && !(await automationExists(ctx, team.id, request.body.automationId))) {
+        throw invalid('automationId', 'no such automation in this team');
+      }
+      const count = await redeliverFailedRuns(ctx, team.id, { since, until, automationId: request.body.automationId });
+      return reply.status(202).send({ count });
+    },
+  );
+}
