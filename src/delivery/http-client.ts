@@ -14,6 +14,7 @@ import dns from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import { performance } from 'node:perf_hooks';
+import tls from 'node:tls';
 import { type Cidr, hostnameAddress, inCidrs } from '../core/ip.js';
 import { checkWebhookUrl, isForbiddenAddress } from '../core/urls.js';
 
@@ -46,6 +47,8 @@ export interface WebhookClientOptions {
   allow: Cidr[];
   resolver?: Resolver;
   maxResponseBytes?: number;
+  /** CA certificates (PEM) trusted in addition to Node's roots, for operators' internal endpoints. */
+  extraCa?: string[];
 }
 
 export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024;
@@ -134,7 +137,7 @@ export class WebhookClient {
   private readonly resolver: Resolver;
   private readonly maxResponseBytes: number;
   private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS_PER_TARGET, scheduling: 'lifo' });
-  private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS_PER_TARGET, scheduling: 'lifo' });
+  private readonly httpsAgent: https.Agent;
   // Deliveries go to few distinct URLs; their (pure) save-time check is done once per URL, not per request.
   private readonly checkedUrls = new Map<string, Target | { reason: string }>();
 
@@ -142,6 +145,12 @@ export class WebhookClient {
     this.allow = options.allow;
     this.resolver = options.resolver ?? systemResolver;
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    this.httpsAgent = new https.Agent({
+      keepAlive: true,
+      maxSockets: MAX_SOCKETS_PER_TARGET,
+      scheduling: 'lifo',
+      ...(options.extraCa?.length ? { ca: [...tls.rootCertificates, ...options.extraCa] } : {}),
+    });
   }
 
   async send(request: SendRequest): Promise<SendResult> {

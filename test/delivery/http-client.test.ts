@@ -1,4 +1,10 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import https from 'node:https';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { TLSSocket } from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseCidrList } from '../../src/core/ip.js';
 import { checkWebhookUrl } from '../../src/core/urls.js';
@@ -151,6 +157,66 @@ describe('WebhookClient against real receivers (127.0.0.0/8 allowed)', () => {
     expect(result.status).toBeNull();
     expect(result.error).toMatch(/invalid request/);
     expect(receiver.requests).toHaveLength(0);
+  });
+});
+
+describe('WebhookClient over TLS to a pinned address', () => {
+  let server: https.Server;
+  let port: number;
+  let cert: string;
+  const servernames: Array<string | false> = [];
+
+  beforeAll(async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'modelyard-tls-'));
+    execFileSync('openssl', [
+      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
+      '-subj', '/CN=hooks.example.test', '-addext', 'subjectAltName=DNS:hooks.example.test',
+      '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'),
+    ], { stdio: 'ignore' });
+    cert = fs.readFileSync(path.join(dir, 'cert.pem'), 'utf8');
+    const key = fs.readFileSync(path.join(dir, 'key.pem'), 'utf8');
+    fs.rmSync(dir, { recursive: true });
+    server = https.createServer({ key, cert }, (req, res) => {
+      servernames.push((req.socket as TLSSocket).servername);
+      req.resume();
+      req.on('end', () => res.end(`{"host":${JSON.stringify(req.headers.host)}}`));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as net.AddressInfo).port;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('sends SNI and checks the certificate against the name while connecting to the vetted address', async () => {
+    const client = new WebhookClient({ allow: loopbackAllowed, extraCa: [cert], resolver: fixedResolver({ 'hooks.example.test': ['127.0.0.1'] }) });
+    try {
+      const result = await client.send({ ...post, url: `https://hooks.example.test:${port}/hook` });
+      expect(result).toMatchObject({ status: 200, error: null });
+      expect(JSON.parse(result.body)).toEqual({ host: `hooks.example.test:${port}` });
+      expect(servernames.at(-1)).toBe('hooks.example.test');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('refuses a certificate for another name, and an untrusted one', async () => {
+    const client = new WebhookClient({ allow: loopbackAllowed, extraCa: [cert], resolver: fixedResolver({ 'other.example.test': ['127.0.0.1'] }) });
+    const untrusting = new WebhookClient({ allow: loopbackAllowed, resolver: fixedResolver({ 'hooks.example.test': ['127.0.0.1'] }) });
+    try {
+      expect(await client.send({ ...post, url: `https://other.example.test:${port}/hook` })).toMatchObject({
+        status: null,
+        error: 'TLS certificate does not match the host name',
+      });
+      expect(await untrusting.send({ ...post, url: `https://hooks.example.test:${port}/hook` })).toMatchObject({
+        status: null,
+        error: 'TLS certificate is self-signed',
+      });
+    } finally {
+      await client.close();
+      await untrusting.close();
+    }
   });
 });
 
