@@ -164,7 +164,7 @@ describe('WebhookClient over TLS to a pinned address', () => {
   let server: https.Server;
   let port: number;
   let cert: string;
-  const servernames: Array<string | false> = [];
+  const servernames: Array<string | false | null> = [];
 
   beforeAll(async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'modelyard-tls-'));
