@@ -383,7 +383,15 @@ export function renderTemplate(template: string, values: TemplateValues, metadat
 export function secretPlaceholders(rendered: string): string[] {
   if (!rendered.includes('${')) return [];
   const names = new Set<string>();
-  for (const token of scanJson(rendered)) {
+  let strings: StringToken[];
+  try {
+    strings = scanJson(rendered);
+  } catch (error) {
+    // Not JSON: there are no string values to fill, and fillSecrets reports the problem.
+    if (error instanceof JsonSyntaxError) return [];
+    throw error;
+  }
+  for (const token of strings) {
     if (token.isKey) continue;
     for (const placeholder of findPlaceholders(rendered, token.start + 1, token.end - 1)) {
       if (placeholder.end !== -1 && isSecretName(placeholder.name)) names.add(placeholder.name);

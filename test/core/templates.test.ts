@@ -181,3 +181,11 @@ describe('fillSecrets', () => {
     expect(fillSecrets(rendered, {})).toBe(rendered);
   });
 });
+
+describe('secretPlaceholders', () => {
+  it('lists each secret placeholder once, ignoring keys, escaped dollars and text that is not JSON', () => {
+    expect(secretPlaceholders('{"a":"${B} ${A} ${B}","${C}":"x","d":"\\u0024{D}","e":"${lower}"}')).toEqual(['B', 'A']);
+    expect(secretPlaceholders('not json ${A}')).toEqual([]);
+    expect(() => fillSecrets('not json ${A}', { A: 'x' })).toThrow(TemplateError);
+  });
+});
