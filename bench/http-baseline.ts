@@ -65,7 +65,7 @@ export interface ReceiverProcess {
 /** Starts bench/receiver-process.ts in a child process and waits until it listens. */
 export async function startReceiverProcess(): Promise<ReceiverProcess> {
   const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'receiver-process.ts');
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child: ChildProcess = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), script], { stdio: ['pipe', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     let output = '';
     child.once('exit', (code) => reject(new Error(`receiver process exited with ${code} before listening`)));
