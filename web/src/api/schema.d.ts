@@ -1664,6 +1664,2082 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/teams/{team}/queues": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The team's queues with job counts by state (claimed jobs count as running) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    team: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                name: string;
+                                description: string;
+                                createdAt: string;
+                                counts: {
+                                    queued: number;
+                                    running: number;
+                                    succeeded: number;
+                                    failed: number;
+                                    cancelled: number;
+                                };
+                            }[];
+                            nextCursor: null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a queue (members) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    team: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        description?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            description: string;
+                            createdAt: string;
+                            counts: {
+                                queued: number;
+                                running: number;
+                                succeeded: number;
+                                failed: number;
+                                cancelled: number;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/queues/{queue}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One queue with job counts by state */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    team: string;
+                    queue: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            description: string;
+                            createdAt: string;
+                            counts: {
+                                queued: number;
+                                running: number;
+                                succeeded: number;
+                                failed: number;
+                                cancelled: number;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete a queue (members); with unfinished jobs only with ?force=true, which cancels them */
+        delete: {
+            parameters: {
+                query?: {
+                    force?: "true" | "false";
+                };
+                header?: never;
+                path: {
+                    team: string;
+                    queue: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/queues/{queue}/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A queue's jobs, newest first (without logs: GET the job for its log tail) */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                    /** @description one state or several, comma-separated */
+                    state?: string;
+                };
+                header?: never;
+                path: {
+                    team: string;
+                    queue: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                /** @description queue name; null once the queue was deleted */
+                                queue: string | null;
+                                queueId: string;
+                                /** @enum {string} */
+                                state: "queued" | "claimed" | "running" | "succeeded" | "failed" | "cancelled";
+                                /** @description the job payload (a JSON object) */
+                                payload: unknown;
+                                /** @description times the job was handed to an agent (a release does not count) */
+                                attempts: number;
+                                maxAttempts: number;
+                                agent: string | null;
+                                cancelRequested: boolean;
+                                exitCode: number | null;
+                                error: string | null;
+                                automationId: string | null;
+                                eventId: string | null;
+                                runId: string | null;
+                                /** @description user name (id when the user no longer exists) */
+                                createdBy: string;
+                                createdAt: string;
+                                claimedAt: string | null;
+                                startedAt: string | null;
+                                finishedAt: string | null;
+                                leaseUntil: string | null;
+                                /** @description finished − started (or claimed) for finished jobs, else null */
+                                durationMs: number | null;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Enqueue a job by hand (members), e.g. to try an agent */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    team: string;
+                    queue: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description a JSON object; agents get its fields as MODELYARD_<KEY> */
+                        payload: {
+                            [key: string]: unknown;
+                        };
+                        maxAttempts?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @description queue name; null once the queue was deleted */
+                            queue: string | null;
+                            queueId: string;
+                            /** @enum {string} */
+                            state: "queued" | "claimed" | "running" | "succeeded" | "failed" | "cancelled";
+                            /** @description the job payload (a JSON object) */
+                            payload: unknown;
+                            /** @description times the job was handed to an agent (a release does not count) */
+                            attempts: number;
+                            maxAttempts: number;
+                            agent: string | null;
+                            cancelRequested: boolean;
+                            exitCode: number | null;
+                            error: string | null;
+                            automationId: string | null;
+                            eventId: string | null;
+                            runId: string | null;
+                            /** @description user name (id when the user no longer exists) */
+                            createdBy: string;
+                            createdAt: string;
+                            claimedAt: string | null;
+                            startedAt: string | null;
+                            finishedAt: string | null;
+                            leaseUntil: string | null;
+                            /** @description finished − started (or claimed) for finished jobs, else null */
+                            durationMs: number | null;
+                            /** @description the last 64 KiB of the job output */
+                            logTail: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/jobs/{jobId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One job with its log tail */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    team: string;
+                    jobId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @description queue name; null once the queue was deleted */
+                            queue: string | null;
+                            queueId: string;
+                            /** @enum {string} */
+                            state: "queued" | "claimed" | "running" | "succeeded" | "failed" | "cancelled";
+                            /** @description the job payload (a JSON object) */
+                            payload: unknown;
+                            /** @description times the job was handed to an agent (a release does not count) */
+                            attempts: number;
+                            maxAttempts: number;
+                            agent: string | null;
+                            cancelRequested: boolean;
+                            exitCode: number | null;
+                            error: string | null;
+                            automationId: string | null;
+                            eventId: string | null;
+                            runId: string | null;
+                            /** @description user name (id when the user no longer exists) */
+                            createdBy: string;
+                            createdAt: string;
+                            claimedAt: string | null;
+                            startedAt: string | null;
+                            finishedAt: string | null;
+                            leaseUntil: string | null;
+                            /** @description finished − started (or claimed) for finished jobs, else null */
+                            durationMs: number | null;
+                            /** @description the last 64 KiB of the job output */
+                            logTail: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/jobs/{jobId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a job (members): a queued job at once, a running one when its agent next heartbeats */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    team: string;
+                    jobId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @description queue name; null once the queue was deleted */
+                            queue: string | null;
+                            queueId: string;
+                            /** @enum {string} */
+                            state: "queued" | "claimed" | "running" | "succeeded" | "failed" | "cancelled";
+                            /** @description the job payload (a JSON object) */
+                            payload: unknown;
+                            /** @description times the job was handed to an agent (a release does not count) */
+                            attempts: number;
+                            maxAttempts: number;
+                            agent: string | null;
+                            cancelRequested: boolean;
+                            exitCode: number | null;
+                            error: string | null;
+                            automationId: string | null;
+                            eventId: string | null;
+                            runId: string | null;
+                            /** @description user name (id when the user no longer exists) */
+                            createdBy: string;
+                            createdAt: string;
+                            claimedAt: string | null;
+                            startedAt: string | null;
+                            finishedAt: string | null;
+                            leaseUntil: string | null;
+                            /** @description finished − started (or claimed) for finished jobs, else null */
+                            durationMs: number | null;
+                            /** @description the last 64 KiB of the job output */
+                            logTail: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/jobs/{jobId}/requeue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run a finished job again (members): a new queued job with the same payload; the original is kept */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    team: string;
+                    jobId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @description queue name; null once the queue was deleted */
+                            queue: string | null;
+                            queueId: string;
+                            /** @enum {string} */
+                            state: "queued" | "claimed" | "running" | "succeeded" | "failed" | "cancelled";
+                            /** @description the job payload (a JSON object) */
+                            payload: unknown;
+                            /** @description times the job was handed to an agent (a release does not count) */
+                            attempts: number;
+                            maxAttempts: number;
+                            agent: string | null;
+                            cancelRequested: boolean;
+                            exitCode: number | null;
+                            error: string | null;
+                            automationId: string | null;
+                            eventId: string | null;
+                            runId: string | null;
+                            /** @description user name (id when the user no longer exists) */
+                            createdBy: string;
+                            createdAt: string;
+                            claimedAt: string | null;
+                            startedAt: string | null;
+                            finishedAt: string | null;
+                            leaseUntil: string | null;
+                            /** @description finished − started (or claimed) for finished jobs, else null */
+                            durationMs: number | null;
+                            /** @description the last 64 KiB of the job output */
+                            logTail: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/queues/{queue}/claim": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Claim the oldest queued job (agents; members): waits up to `wait` seconds, 204 when none came */
+        post: {
+            parameters: {
+                query?: {
+                    wait?: number;
+                };
+                header?: never;
+                path: {
+                    team: string;
+                    queue: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description the agent name, shown on the job */
+                        agent: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @description queue name; null once the queue was deleted */
+                            queue: string | null;
+                            queueId: string;
+                            /** @enum {string} */
+                            state: "queued" | "claimed" | "running" | "succeeded" | "failed" | "cancelled";
+                            /** @description the job payload (a JSON object) */
+                            payload: unknown;
+                            /** @description times the job was handed to an agent (a release does not count) */
+                            attempts: number;
+                            maxAttempts: number;
+                            agent: string | null;
+                            cancelRequested: boolean;
+                            exitCode: number | null;
+                            error: string | null;
+                            automationId: string | null;
+                            eventId: string | null;
+                            runId: string | null;
+                            /** @description user name (id when the user no longer exists) */
+                            createdBy: string;
+                            createdAt: string;
+                            claimedAt: string | null;
+                            startedAt: string | null;
+                            finishedAt: string | null;
+                            leaseUntil: string | null;
+                            /** @description finished − started (or claimed) for finished jobs, else null */
+                            durationMs: number | null;
+                            /** @description the last 64 KiB of the job output */
+                            logTail: string;
+                            /** @description heartbeat well within this (the agent uses a third) */
+                            leaseMs: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/jobs/{jobId}/heartbeat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Extend the lease (agents); `state: running` once the process started. Says whether to cancel */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    team: string;
+                    jobId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        agent: string;
+                        /** @description `attempts` of the claimed job */
+                        attempt: number;
+                        /**
+                         * @default running
+                         * @enum {string}
+                         */
+                        state?: "claimed" | "running";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            cancel: boolean;
+                            leaseUntil: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/jobs/{jobId}/log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Append output to the job log (agents); the server keeps the last 64 KiB */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    team: string;
+                    jobId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        agent: string;
+                        /** @description `attempts` of the claimed job */
+                        attempt: number;
+                        text: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/jobs/{jobId}/result": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Report how the job ended (agents): exit 0 → succeeded, else failed; cancelled if a cancel was asked */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    team: string;
+                    jobId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        agent: string;
+                        /** @description `attempts` of the claimed job */
+                        attempt: number;
+                        /** @description null when the process was killed by a signal or never started */
+                        exitCode: number | null;
+                        error?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            state: "queued" | "claimed" | "running" | "succeeded" | "failed" | "cancelled";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/jobs/{jobId}/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Hand a job back (agents shutting down): queued again, the attempt not counted */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    team: string;
+                    jobId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        agent: string;
+                        /** @description `attempts` of the claimed job */
+                        attempt: number;
+                        /** @default the agent is shutting down */
+                        reason?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            state: "queued" | "claimed" | "running" | "succeeded" | "failed" | "cancelled";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/automations/{id}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An automation's action runs, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                    state?: "pending" | "succeeded" | "failed";
+                };
+                header?: never;
+                path: {
+                    team: string;
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                automationId: string;
+                                automationName: string;
+                                eventId: string;
+                                eventType: string;
+                                actionType: string;
+                                /** @enum {string} */
+                                state: "pending" | "succeeded" | "failed";
+                                /** @description HTTP status of the last attempt */
+                                status: number | null;
+                                /** @description Error of the last attempt */
+                                error: string | null;
+                                attempts: number;
+                                nextAttemptAt: string | null;
+                                createdAt: string;
+                                finishedAt: string | null;
+                                webhookName: string | null;
+                                queueName: string | null;
+                                jobId: string | null;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The team's action runs across automations, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                    state?: "pending" | "succeeded" | "failed";
+                };
+                header?: never;
+                path: {
+                    team: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                automationId: string;
+                                automationName: string;
+                                eventId: string;
+                                eventType: string;
+                                actionType: string;
+                                /** @enum {string} */
+                                state: "pending" | "succeeded" | "failed";
+                                /** @description HTTP status of the last attempt */
+                                status: number | null;
+                                /** @description Error of the last attempt */
+                                error: string | null;
+                                attempts: number;
+                                nextAttemptAt: string | null;
+                                createdAt: string;
+                                finishedAt: string | null;
+                                webhookName: string | null;
+                                queueName: string | null;
+                                jobId: string | null;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/runs/{runId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One action run with its rendered body and every delivery attempt */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    team: string;
+                    runId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            automationId: string;
+                            automationName: string;
+                            eventId: string;
+                            eventType: string;
+                            actionType: string;
+                            /** @enum {string} */
+                            state: "pending" | "succeeded" | "failed";
+                            /** @description HTTP status of the last attempt */
+                            status: number | null;
+                            /** @description Error of the last attempt */
+                            error: string | null;
+                            nextAttemptAt: string | null;
+                            createdAt: string;
+                            finishedAt: string | null;
+                            webhookName: string | null;
+                            queueName: string | null;
+                            jobId: string | null;
+                            url: string | null;
+                            /** @description The rendered payload; ${SECRET} placeholders are shown, never their values */
+                            body: string;
+                            attempts: {
+                                number: number;
+                                /** @enum {string} */
+                                trigger: "automatic" | "manual";
+                                startedAt: string;
+                                durationMs: number;
+                                url: string;
+                                /** @description Headers sent, with Authorization and signatures redacted */
+                                requestHeaders: {
+                                    [key: string]: string;
+                                };
+                                status: number | null;
+                                error: string | null;
+                                responseHeaders: {
+                                    [key: string]: string;
+                                };
+                                /** @description The first 64 KiB of the response */
+                                responseBody: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/runs/{runId}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send the run again now (members); the attempt is recorded as manual and not retried */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    team: string;
+                    runId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            number: number;
+                            /** @enum {string} */
+                            trigger: "automatic" | "manual";
+                            startedAt: string;
+                            durationMs: number;
+                            url: string;
+                            /** @description Headers sent, with Authorization and signatures redacted */
+                            requestHeaders: {
+                                [key: string]: string;
+                            };
+                            status: number | null;
+                            error: string | null;
+                            responseHeaders: {
+                                [key: string]: string;
+                            };
+                            /** @description The first 64 KiB of the response */
+                            responseBody: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/runs/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Redeliver every failed run created in a time window of at most 14 days (members) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    team: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        since: string;
+                        until?: string;
+                        automationId?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            count: number;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/secrets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The team's secrets: names, who set them and when, which webhooks use them (admins) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    team: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                name: string;
+                                createdBy: string;
+                                createdAt: string;
+                                updatedBy: string;
+                                updatedAt: string;
+                                /** @description Webhooks that sign with the secret or send it as their access token */
+                                usedBy: string[];
+                            }[];
+                            nextCursor: null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a team secret (admins); its value can never be read back */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    team: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        value: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description A team secret. The value is write-only and never returned. */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            name: string;
+                            createdBy: string;
+                            createdAt: string;
+                            updatedBy: string;
+                            updatedAt: string;
+                            /** @description Webhooks that sign with the secret or send it as their access token */
+                            usedBy: string[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/secrets/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Replace a secret value (admins); deliveries sent afterwards use the new value */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    team: string;
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        value: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description A team secret. The value is write-only and never returned. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            name: string;
+                            createdBy: string;
+                            createdAt: string;
+                            updatedBy: string;
+                            updatedAt: string;
+                            /** @description Webhooks that sign with the secret or send it as their access token */
+                            usedBy: string[];
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Delete a secret (admins); refused with 409 while a webhook uses it */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    team: string;
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The team's webhooks (admins) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    team: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                name: string;
+                                url: string;
+                                /** @description Name of the team secret that signs deliveries */
+                                secret: string | null;
+                                /** @description Name of the team secret sent as Authorization: Bearer */
+                                accessToken: string | null;
+                                enabled: boolean;
+                                /** @description Set when the endpoint answered 410 Gone or an admin disabled it; PATCH {"enabled": true} re-enables */
+                                disabled: {
+                                    at: string;
+                                    reason: string;
+                                } | null;
+                                createdAt: string;
+                                updatedAt: string;
+                            }[];
+                            nextCursor: null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a webhook (admins) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    team: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        url: string;
+                        /** @default null */
+                        secret?: string | null;
+                        /** @default null */
+                        accessToken?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            url: string;
+                            /** @description Name of the team secret that signs deliveries */
+                            secret: string | null;
+                            /** @description Name of the team secret sent as Authorization: Bearer */
+                            accessToken: string | null;
+                            enabled: boolean;
+                            /** @description Set when the endpoint answered 410 Gone or an admin disabled it; PATCH {"enabled": true} re-enables */
+                            disabled: {
+                                at: string;
+                                reason: string;
+                            } | null;
+                            createdAt: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One webhook (admins) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    team: string;
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            url: string;
+                            /** @description Name of the team secret that signs deliveries */
+                            secret: string | null;
+                            /** @description Name of the team secret sent as Authorization: Bearer */
+                            accessToken: string | null;
+                            enabled: boolean;
+                            /** @description Set when the endpoint answered 410 Gone or an admin disabled it; PATCH {"enabled": true} re-enables */
+                            disabled: {
+                                at: string;
+                                reason: string;
+                            } | null;
+                            createdAt: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete a webhook (admins); refused with 409 while automations use it */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    team: string;
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change a webhook (admins); {"enabled": true} re-enables one disabled by a 410 answer */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    team: string;
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        url?: string;
+                        secret?: string | null;
+                        accessToken?: string | null;
+                        enabled?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            url: string;
+                            /** @description Name of the team secret that signs deliveries */
+                            secret: string | null;
+                            /** @description Name of the team secret sent as Authorization: Bearer */
+                            accessToken: string | null;
+                            enabled: boolean;
+                            /** @description Set when the endpoint answered 410 Gone or an admin disabled it; PATCH {"enabled": true} re-enables */
+                            disabled: {
+                                at: string;
+                                reason: string;
+                            } | null;
+                            createdAt: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/webhooks/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a payload signed exactly like a delivery and show the answer (admins); nothing is stored
+         * @description The payload is JSON text. Event variables are filled from a made-up event; ${SECRET} placeholders may name only the webhook's own secrets. Blocked targets answer with status null and the reason in error.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    team: string;
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        payload: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description null when no HTTP answer came (network error, timeout, or blocked target) */
+                            status: number | null;
+                            headers: {
+                                [key: string]: string;
+                            };
+                            /** @description The first 64 KiB of the response body */
+                            body: string;
+                            durationMs: number;
+                            error: string | null;
+                            request: {
+                                url: string;
+                                /** @description As sent, the access token redacted */
+                                headers: {
+                                    [key: string]: string;
+                                };
+                                body: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/automations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The team's automations; ?model= keeps those scoped to that registered model */
+        get: {
+            parameters: {
+                query?: {
+                    model?: string;
+                };
+                header?: never;
+                path: {
+                    team: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                name: string;
+                                description: string;
+                                enabled: boolean;
+                                event: {
+                                    /** @enum {string} */
+                                    type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+                                    model: string | null;
+                                    aliasPattern: string | null;
+                                };
+                                action: {
+                                    /** @enum {string} */
+                                    type: "webhook";
+                                    webhookId: string;
+                                    webhookName: string;
+                                    payload: string;
+                                } | {
+                                    /** @enum {string} */
+                                    type: "queue_job";
+                                    queue: string;
+                                    template: string;
+                                } | {
+                                    /** @enum {string} */
+                                    type: "no_op";
+                                };
+                                createdBy: string;
+                                createdAt: string;
+                                updatedAt: string;
+                            }[];
+                            nextCursor: null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Create an automation (admins and members)
+         * @description Event types: LINK_ARTIFACT, ADD_ARTIFACT_ALIAS, UNLINK_ARTIFACT, AUTOMATION_FAILED (scoped to one model or the whole registry) and CREATE_ARTIFACT (project-level: model must be null). The payload is checked when saved: invalid JSON, unknown variables and secrets not attached to the webhook are refused with their position.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    team: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** @default  */
+                        description?: string;
+                        /** @default true */
+                        enabled?: boolean;
+                        event: {
+                            /** @enum {string} */
+                            type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+                            /**
+                             * @description A registered model of the team, or null for the whole registry (models created later included)
+                             * @default null
+                             */
+                            model?: string | null;
+                            /**
+                             * @description ADD_ARTIFACT_ALIAS only: RE2 regular expression the alias must match (searched; anchor with ^…$)
+                             * @default null
+                             */
+                            aliasPattern?: string | null;
+                        };
+                        action: {
+                            /** @enum {string} */
+                            type: "webhook";
+                            webhookId: string;
+                            /** @description JSON payload template with ${…} variables */
+                            payload: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "queue_job";
+                            queue: string;
+                            /** @description JSON object template of the job */
+                            template: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "no_op";
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            description: string;
+                            enabled: boolean;
+                            event: {
+                                /** @enum {string} */
+                                type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+                                model: string | null;
+                                aliasPattern: string | null;
+                            };
+                            action: {
+                                /** @enum {string} */
+                                type: "webhook";
+                                webhookId: string;
+                                webhookName: string;
+                                payload: string;
+                            } | {
+                                /** @enum {string} */
+                                type: "queue_job";
+                                queue: string;
+                                template: string;
+                            } | {
+                                /** @enum {string} */
+                                type: "no_op";
+                            };
+                            createdBy: string;
+                            createdAt: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/automations/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Render an automation payload without saving or sending it
+         * @description Renders against the event sampleEventId, else a sample built from the scoped model's latest version, else a made-up event. Secrets are shown as their ${NAME} placeholders.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    team: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        event: {
+                            /** @enum {string} */
+                            type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+                            /**
+                             * @description A registered model of the team, or null for the whole registry (models created later included)
+                             * @default null
+                             */
+                            model?: string | null;
+                            /**
+                             * @description ADD_ARTIFACT_ALIAS only: RE2 regular expression the alias must match (searched; anchor with ^…$)
+                             * @default null
+                             */
+                            aliasPattern?: string | null;
+                        };
+                        action: {
+                            /** @enum {string} */
+                            type: "webhook";
+                            webhookId: string;
+                            /** @description JSON payload template with ${…} variables */
+                            payload: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "queue_job";
+                            queue: string;
+                            /** @description JSON object template of the job */
+                            template: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "no_op";
+                        };
+                        sampleEventId?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The rendered payload (secrets left as ${NAME}); null when the template is not valid JSON */
+                            body: string | null;
+                            problems: {
+                                message: string;
+                                position: number;
+                                line: number;
+                                column: number;
+                            }[];
+                            source: {
+                                /** @enum {string} */
+                                kind: "event" | "model_version" | "generic";
+                                eventId: string | null;
+                                description: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/automations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One automation */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    team: string;
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            description: string;
+                            enabled: boolean;
+                            event: {
+                                /** @enum {string} */
+                                type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+                                model: string | null;
+                                aliasPattern: string | null;
+                            };
+                            action: {
+                                /** @enum {string} */
+                                type: "webhook";
+                                webhookId: string;
+                                webhookName: string;
+                                payload: string;
+                            } | {
+                                /** @enum {string} */
+                                type: "queue_job";
+                                queue: string;
+                                template: string;
+                            } | {
+                                /** @enum {string} */
+                                type: "no_op";
+                            };
+                            createdBy: string;
+                            createdAt: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete an automation (admins and members); runs already created still finish */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    team: string;
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change an automation (admins and members); event and action are replaced as a whole when given */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    team: string;
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        description?: string;
+                        enabled?: boolean;
+                        event?: {
+                            /** @enum {string} */
+                            type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+                            /**
+                             * @description A registered model of the team, or null for the whole registry (models created later included)
+                             * @default null
+                             */
+                            model?: string | null;
+                            /**
+                             * @description ADD_ARTIFACT_ALIAS only: RE2 regular expression the alias must match (searched; anchor with ^…$)
+                             * @default null
+                             */
+                            aliasPattern?: string | null;
+                        };
+                        action?: {
+                            /** @enum {string} */
+                            type: "webhook";
+                            webhookId: string;
+                            /** @description JSON payload template with ${…} variables */
+                            payload: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "queue_job";
+                            queue: string;
+                            /** @description JSON object template of the job */
+                            template: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "no_op";
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            description: string;
+                            enabled: boolean;
+                            event: {
+                                /** @enum {string} */
+                                type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+                                model: string | null;
+                                aliasPattern: string | null;
+                            };
+                            action: {
+                                /** @enum {string} */
+                                type: "webhook";
+                                webhookId: string;
+                                webhookName: string;
+                                payload: string;
+                            } | {
+                                /** @enum {string} */
+                                type: "queue_job";
+                                queue: string;
+                                template: string;
+                            } | {
+                                /** @enum {string} */
+                                type: "no_op";
+                            };
+                            createdBy: string;
+                            createdAt: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/registry/models/{model}/automations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The automations that fire for a registered model: scoped to it or to the whole registry */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    team: string;
+                    model: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                name: string;
+                                enabled: boolean;
+                                /** @enum {string} */
+                                triggerType: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+                                /** @enum {string} */
+                                actionType: "webhook" | "queue_job" | "no_op";
+                                /** @description The webhook name, the queue name, or "No action" */
+                                actionName: string;
+                                /** @description The queue name; empty for webhooks and no-op */
+                                queue: string;
+                                /**
+                                 * @description model: scoped to this model; registry: fires for every model
+                                 * @enum {string}
+                                 */
+                                scope: "model" | "registry";
+                            }[];
+                            nextCursor: null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {

@@ -40,162 +40,23 @@ export type Artifact = Item<Json<'/api/v1/teams/{team}/projects/{project}/artifa
 export type ArtifactVersionSummary = Item<Json<'/api/v1/teams/{team}/projects/{project}/artifacts/{name}/versions', 'get'>>;
 export type ArtifactVersion = Json<'/api/v1/teams/{team}/projects/{project}/artifacts/{name}/versions/{version}', 'get'>;
 
-export interface Secret {
-  name: string;
-  createdBy: string;
-  createdAt: string;
-  updatedBy: string;
-  updatedAt: string;
-  usedBy: string[];
-}
+export type Secret = Item<Json<'/api/v1/teams/{team}/secrets', 'get'>>;
+export type Webhook = Item<Json<'/api/v1/teams/{team}/webhooks', 'get'>>;
+export type WebhookTestResult = Json<'/api/v1/teams/{team}/webhooks/{id}/test', 'post'>;
 
-export interface Webhook {
-  id: string;
-  name: string;
-  url: string;
-  secret: string | null;
-  accessToken: string | null;
-  disabledAt: string | null;
-  disabledReason: string | null;
-  createdAt: string;
-}
+export type Automation = Json<'/api/v1/teams/{team}/automations/{id}', 'get'>;
+export type AutomationInput = Body<'/api/v1/teams/{team}/automations', 'post'>;
+export type EventType = Automation['event']['type'];
+export type ActionType = Automation['action']['type'];
+export type ModelAutomation = Item<Json<'/api/v1/teams/{team}/registry/models/{model}/automations', 'get'>>;
+export type PreviewRequest = Body<'/api/v1/teams/{team}/automations/preview', 'post'>;
+export type PreviewResult = Json<'/api/v1/teams/{team}/automations/preview', 'post'>;
 
-export interface WebhookTestResult {
-  status: number | null;
-  headers: Record<string, string>;
-  body: string;
-  durationMs: number;
-  error: string | null;
-}
+export type Run = Item<Json<'/api/v1/teams/{team}/runs', 'get'>>;
+export type RunState = Run['state'];
+export type RunDetail = Json<'/api/v1/teams/{team}/runs/{runId}', 'get'>;
+export type Attempt = RunDetail['attempts'][number];
 
-export type EventType = 'LINK_ARTIFACT' | 'ADD_ARTIFACT_ALIAS' | 'UNLINK_ARTIFACT' | 'REMOVE_ARTIFACT_ALIAS' | 'CREATE_ARTIFACT' | 'AUTOMATION_FAILED';
-
-export type AutomationAction =
-  | { type: 'webhook'; webhookId: string; payload: string }
-  | { type: 'queue_job'; queue: string; template: string }
-  | { type: 'no_op' };
-
-export interface Automation {
-  id: string;
-  name: string;
-  description: string;
-  enabled: boolean;
-  event: { type: EventType; model: string | null; aliasPattern: string | null };
-  action: AutomationAction;
-  createdBy: string;
-  createdAt: string;
-}
-
-export interface ModelAutomation {
-  id: string;
-  name: string;
-  enabled: boolean;
-  triggerType: EventType;
-  actionType: 'webhook' | 'queue_job' | 'no_op';
-  actionName: string;
-  queue: string | null;
-}
-
-export type RunState = 'pending' | 'succeeded' | 'failed';
-
-export interface Run {
-  id: string;
-  automationId: string;
-  automationName: string;
-  eventId: string;
-  eventType: string;
-  actionType: string;
-  state: RunState;
-  status: number | null;
-  error: string | null;
-  attempts: number;
-  nextAttemptAt: string | null;
-  createdAt: string;
-  finishedAt: string | null;
-  webhookName: string | null;
-  queueName: string | null;
-  jobId: string | null;
-}
-
-export interface Attempt {
-  number: number;
-  trigger: 'automatic' | 'manual';
-  startedAt: string;
-  durationMs: number;
-  url: string;
-  requestHeaders: Record<string, string>;
-  status: number | null;
-  error: string | null;
-  responseHeaders: Record<string, string>;
-  responseBody: string;
-}
-
-export interface RunDetail extends Omit<Run, 'attempts'> {
-  url: string | null;
-  body: string;
-  attempts: Attempt[];
-}
-
-export interface Queue {
-  id: string;
-  name: string;
-  description: string;
-  createdAt: string;
-  counts: { queued: number; running: number; succeeded: number; failed: number; cancelled: number };
-}
-
-export type JobState = 'queued' | 'claimed' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-
-export interface Job {
-  id: string;
-  queue: string | null;
-  queueId: string;
-  state: JobState;
-  payload?: unknown;
-  attempts: number;
-  maxAttempts: number;
-  agent: string | null;
-  cancelRequested: boolean;
-  exitCode: number | null;
-  error: string | null;
-  automationId: string | null;
-  eventId: string | null;
-  runId: string | null;
-  createdBy: string;
-  createdAt: string;
-  claimedAt: string | null;
-  startedAt: string | null;
-  finishedAt: string | null;
-  leaseUntil: string | null;
-  durationMs: number | null;
-}
-
-export interface JobDetail extends Job {
-  logTail: string;
-}
-
-export interface TemplateVariable {
-  name: string;
-  description: string;
-}
-
-export interface Preset {
-  id: string;
-  name: string;
-  description: string;
-  template: string;
-}
-
-export interface TemplateProblem {
-  message: string;
-  position: number;
-  line: number;
-  column: number;
-}
-
-export interface PreviewResult {
-  problems: TemplateProblem[];
-  rendered: string | null;
-  /** What the preview was rendered against, in words. */
-  source?: string;
-}
+export type Queue = Item<Json<'/api/v1/teams/{team}/queues', 'get'>>;
+export type Job = Item<Json<'/api/v1/teams/{team}/queues/{queue}/jobs', 'get'>>;
+export type JobDetail = Json<'/api/v1/teams/{team}/jobs/{jobId}', 'get'>;

@@ -5,12 +5,15 @@
 import { useEffect, useLayoutEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { api, asApiError, teamPath, withQuery, type ApiError } from '../api/client';
-import type { Automation, EventType, Model, Page, Preset, PreviewResult, Queue, TemplateVariable, Webhook } from '../api/types';
+import type { ActionType, Automation, AutomationInput, EventType, Model, Page, PreviewRequest, PreviewResult, Queue, Webhook } from '../api/types';
+// The presets and the variable list are pure data shared with the server (src/core), so the editor offers exactly
+// what the server renders; the server exposes no route for them.
+import { PRESETS, type Preset } from '../../../src/core/presets';
+import { TEMPLATE_VARIABLES } from '../../../src/core/templates';
 import { teamUrl, useTeam } from '../session';
 import { Field, fieldError, FormError, useLoad, useSubmit } from '../ui';
 import { EVENT_LABELS } from './labels';
 
-type ActionType = 'webhook' | 'queue_job' | 'no_op';
 type Step = 1 | 2 | 3;
 
 const STEP_NAMES = ['Event', 'Action', 'Details'];
@@ -43,7 +46,6 @@ export function AutomationWizard() {
   const models = useLoad(() => api.get<Page<Model>>(withQuery(teamPath(team, 'registry', 'models'), { limit: 500 })), `${team}|models`);
   const webhooks = useLoad(() => api.get<Page<Webhook>>(teamPath(team, 'webhooks')), `${team}|webhooks`);
   const queues = useLoad(() => api.get<Page<Queue>>(teamPath(team, 'queues')), `${team}|queues`);
-  const catalog = useLoad(() => api.get<{ variables: TemplateVariable[]; presets: Preset[] }>('/api/v1/automations/templates'), 'templates');
 
   const [step, setStep] = useState<Step>(1);
   const [eventType, setEventType] = useState<EventType>('LINK_ARTIFACT');
@@ -62,25 +64,21 @@ export function AutomationWizard() {
   const webhook = webhooks.data?.items.find((w) => w.id === webhookId);
   const hasQueues = (queues.data?.items.length ?? 0) > 0;
 
-  const action = () =>
+  const action: AutomationInput['action'] =
     actionType === 'webhook'
-      ? { type: 'webhook' as const, webhookId, payload }
+      ? { type: 'webhook', webhookId, payload }
       : actionType === 'queue_job'
-        ? { type: 'queue_job' as const, queue, template: jobTemplate }
-        : { type: 'no_op' as const };
+        ? { type: 'queue_job', queue, template: jobTemplate }
+        : { type: 'no_op' };
+  const eventSpec: AutomationInput['event'] = {
+    type: eventType,
+    model: registryEvent && model ? model : null,
+    aliasPattern: eventType === 'ADD_ARTIFACT_ALIAS' && aliasPattern ? aliasPattern : null,
+  };
 
   const create = useSubmit(async () => {
-    const created = await api.post<Automation>(teamPath(team, 'automations'), {
-      name,
-      description,
-      enabled: true,
-      event: {
-        type: eventType,
-        model: registryEvent && model ? model : null,
-        aliasPattern: eventType === 'ADD_ARTIFACT_ALIAS' && aliasPattern ? aliasPattern : null,
-      },
-      action: action(),
-    });
+    const input: AutomationInput = { name, description, enabled: true, event: eventSpec, action };
+    const created = await api.post<Automation>(teamPath(team, 'automations'), input);
     navigate(registryEvent && model ? teamUrl(team, 'registry', model) : teamUrl(team, 'automations', created.id));
   });
   useEffect(() => {
@@ -199,10 +197,10 @@ export function AutomationWizard() {
                 value={payload}
                 onChange={setPayload}
                 serverError={fieldError(create.error, 'action.payload')}
-                variables={catalog.data?.variables ?? []}
-                presets={catalog.data?.presets ?? []}
+                presets={PRESETS}
                 secrets={[webhook?.secret, webhook?.accessToken].filter((s): s is string => Boolean(s))}
-                preview={{ eventType, model: registryEvent && model ? model : null, webhookId: webhookId || null, automationName: name || 'New automation' }}
+                preview={webhookId ? { name: name || undefined, event: eventSpec, action: { type: 'webhook', webhookId, payload } } : null}
+                previewHint="Select a webhook to check and preview the payload."
               />
             </>
           )}
@@ -226,10 +224,10 @@ export function AutomationWizard() {
                 value={jobTemplate}
                 onChange={setJobTemplate}
                 serverError={fieldError(create.error, 'action.template')}
-                variables={catalog.data?.variables ?? []}
                 presets={[]}
                 secrets={[]}
-                preview={{ eventType, model: registryEvent && model ? model : null, webhookId: null, automationName: name || 'New automation' }}
+                preview={queue ? { name: name || undefined, event: eventSpec, action: { type: 'queue_job', queue, template: jobTemplate } } : null}
+                previewHint="Select a queue to check and preview the job."
               />
             </>
           )}
@@ -296,13 +294,6 @@ function Summary({ eventType, model, aliasPattern, actionType, target }: { event
   );
 }
 
-interface PreviewContext {
-  eventType: EventType;
-  model: string | null;
-  webhookId: string | null;
-  automationName: string;
-}
-
 /**
  * A JSON template editor: presets, variables inserted at the cursor, and, shortly after each change, the server's
  * verdict (problems with line and column) and the template rendered against the model's latest version.
@@ -313,20 +304,21 @@ function TemplateEditor({
   value,
   onChange,
   serverError,
-  variables,
   presets,
   secrets,
   preview,
+  previewHint,
 }: {
   team: string;
   label: string;
   value: string;
   onChange: (value: string) => void;
   serverError: string | undefined;
-  variables: TemplateVariable[];
   presets: Preset[];
   secrets: string[];
-  preview: PreviewContext;
+  /** What to render; null until the action names its target. */
+  preview: PreviewRequest | null;
+  previewHint: string;
 }) {
   const textarea = useRef<HTMLTextAreaElement>(null);
   const pendingSelection = useRef<number | null>(null);
@@ -350,32 +342,36 @@ function TemplateEditor({
     onChange(value.slice(0, start) + text + value.slice(end));
   };
 
-  const { eventType, model, webhookId, automationName } = preview;
+  const previewKey = preview ? JSON.stringify(preview) : '';
   useEffect(() => {
+    setResult(undefined);
+    setPreviewError(undefined);
+    if (!previewKey) return;
     let current = true;
     const timer = setTimeout(() => {
-      api
-        .post<PreviewResult>(teamPath(team, 'automations', 'preview'), { template: value, eventType, model, webhookId, automationName })
-        .then(
-          (answer) => {
-            if (!current) return;
-            setResult(answer);
-            setPreviewError(undefined);
-          },
-          (error: unknown) => {
-            if (!current) return;
-            setResult(undefined);
-            setPreviewError(asApiError(error));
-          },
-        );
+      api.post<PreviewResult>(teamPath(team, 'automations', 'preview'), JSON.parse(previewKey)).then(
+        (answer) => current && setResult(answer),
+        (error: unknown) => current && setPreviewError(asApiError(error)),
+      );
     }, VALIDATE_DELAY_MS);
     return () => {
       current = false;
       clearTimeout(timer);
     };
-  }, [team, value, eventType, model, webhookId, automationName]);
+  }, [team, previewKey]);
 
   const problems = result?.problems ?? [];
+  const verdict = !preview ? (
+    previewHint
+  ) : problems.length > 0 ? (
+    <span className="validation bad">{problems.map((p) => `Line ${p.line}, column ${p.column}: ${p.message}`).join(' · ')}</span>
+  ) : result ? (
+    <span className="validation ok">Valid template.</span>
+  ) : previewError ? (
+    <span className="validation bad">{previewError.message}</span>
+  ) : (
+    'Checking…'
+  );
   return (
     <div className="editor-grid">
       <div>
@@ -389,32 +385,14 @@ function TemplateEditor({
             ))}
           </div>
         )}
-        <Field
-          label={label}
-          error={serverError}
-          hint={
-            <span className="validation" aria-live="polite">
-              {problems.length > 0 ? (
-                <span className="validation bad">
-                  {problems.map((p) => `Line ${p.line}, column ${p.column}: ${p.message}`).join(' · ')}
-                </span>
-              ) : result ? (
-                <span className="validation ok">Valid template.</span>
-              ) : previewError ? (
-                <span className="validation bad">{previewError.message}</span>
-              ) : (
-                'Checking…'
-              )}
-            </span>
-          }
-        >
+        <Field label={label} error={serverError} hint={<span aria-live="polite">{verdict}</span>}>
           {(p) => <textarea {...p} ref={textarea} className="code" spellCheck={false} value={value} onChange={(e) => onChange(e.target.value)} />}
         </Field>
         <div role="group" aria-label="Insert a variable">
           <span className="muted small">Insert at the cursor:</span>
           <div className="var-list">
-            {variables.map((v) => {
-              const text = v.name === 'artifact_metadata.KEY' ? '${artifact_metadata.}' : `\${${v.name}}`;
+            {TEMPLATE_VARIABLES.map((v) => {
+              const text = v.name === 'artifact_metadata.KEY' ? '${artifact_metadata.KEY}' : `\${${v.name}}`;
               return (
                 <button key={v.name} type="button" title={v.description} onClick={() => insert(text)}>
                   {text}
@@ -422,7 +400,7 @@ function TemplateEditor({
               );
             })}
             {secrets.map((secret) => (
-              <button key={secret} type="button" title="A secret attached to this webhook" onClick={() => insert(`\${${secret}}`)}>
+              <button key={secret} type="button" title="A secret attached to this webhook, filled in only when sending" onClick={() => insert(`\${${secret}}`)}>
                 {`\${${secret}}`}
               </button>
             ))}
@@ -431,9 +409,9 @@ function TemplateEditor({
       </div>
       <div>
         <h3 style={{ marginTop: 0 }}>Preview</h3>
-        <p className="muted small">{result?.source ?? 'Rendered against a sample event until the model has a version.'}</p>
+        <p className="muted small">{result?.source.description ?? 'Rendered against the model’s latest version, or a sample event.'}</p>
         <pre aria-label="Preview" style={{ maxHeight: 420 }}>
-          {result?.rendered ?? (problems.length > 0 ? 'Fix the template to see the preview.' : '…')}
+          {result?.body ?? (problems.length > 0 ? 'Fix the template to see the preview.' : '…')}
         </pre>
       </div>
     </div>

@@ -6,7 +6,7 @@ import { api, teamPath, withQuery } from '../api/client';
 import type { Attempt, Page, Run, RunDetail, RunState } from '../api/types';
 import { teamUrl, useTeam } from '../session';
 import { Empty, FormError, formatDuration, LoadError, Loading, Pager, prettyJson, StateBadge, Time, useCursorPager, useLoad, useSubmit } from '../ui';
-import { ACTION_LABELS, EVENT_LABELS } from './labels';
+import { ACTION_LABELS, eventLabel } from './labels';
 import { HeaderTable } from './TeamSettings';
 
 const PAGE_SIZE = 25;
@@ -102,7 +102,7 @@ export function RunList({ team, automationId }: { team: string; automationId?: s
                     <Link to={teamUrl(team, 'automations', run.automationId)}>{run.automationName}</Link>
                   </td>
                 )}
-                <td>{EVENT_LABELS[run.eventType as keyof typeof EVENT_LABELS]?.short ?? run.eventType}</td>
+                <td>{eventLabel(run.eventType)}</td>
                 <td>
                   <StateBadge state={run.state} />
                 </td>
@@ -146,7 +146,7 @@ export function RunPage() {
             Run of {r.automationName} <StateBadge state={r.state} />
           </h1>
           <p className="sub">
-            {EVENT_LABELS[r.eventType as keyof typeof EVENT_LABELS]?.long ?? r.eventType} · <Time value={r.createdAt} />
+            {eventLabel(r.eventType, 'long')} · <Time value={r.createdAt} />
           </p>
         </div>
         {canEdit && r.actionType === 'webhook' && (

@@ -128,13 +128,7 @@ export function ModelPage() {
                       <Time value={v.createdAt} />
                     </td>
                     <td>
-                      {Object.keys(v.metadata).length === 0 ? (
-                        <span className="muted">—</span>
-                      ) : (
-                        <button type="button" className="link" onClick={() => setDialog({ kind: 'metadata', version: v })}>
-                          {Object.keys(v.metadata).length} keys
-                        </button>
-                      )}
+                      <MetadataSummary metadata={v.metadata} onMore={() => setDialog({ kind: 'metadata', version: v })} />
                     </td>
                     {canEdit && (
                       <td className="actions">
@@ -200,6 +194,33 @@ export function ModelPage() {
         </ConfirmDialog>
       )}
     </>
+  );
+}
+
+/** The first few metadata entries inline (scalars only); the whole document is one click away. */
+const INLINE_METADATA_KEYS = 3;
+
+function MetadataSummary({ metadata, onMore }: { metadata: Record<string, unknown>; onMore: () => void }) {
+  const entries = Object.entries(metadata);
+  if (entries.length === 0) return <span className="muted">—</span>;
+  const inline = entries.filter(([, value]) => value === null || typeof value !== 'object').slice(0, INLINE_METADATA_KEYS);
+  return (
+    <div className="meta-inline">
+      {inline.map(([key, value]) => (
+        <span key={key}>
+          <span className="muted">{key}</span> {String(value)}
+        </span>
+      ))}
+      {entries.length > inline.length || entries.some(([, value]) => value !== null && typeof value === 'object') ? (
+        <button type="button" className="link small" onClick={onMore}>
+          all metadata
+        </button>
+      ) : (
+        <button type="button" className="link small" onClick={onMore} aria-label="Show metadata as JSON">
+          JSON
+        </button>
+      )}
+    </div>
   );
 }
 
@@ -322,11 +343,12 @@ function ModelAutomations({ team, model, canEdit }: { team: string; model: strin
                 <tr key={a.id}>
                   <td>
                     <Link to={teamUrl(team, 'automations', a.id)}>{a.name}</Link>
+                    {a.scope === 'registry' && <span className="muted small"> (whole registry)</span>}
                   </td>
                   <td>{EVENT_LABELS[a.triggerType]?.short ?? a.triggerType}</td>
                   <td>{ACTION_LABELS[a.actionType] ?? a.actionType}</td>
                   <td>{a.actionName || '—'}</td>
-                  <td>{a.queue ?? ''}</td>
+                  <td>{a.queue}</td>
                   <td>{a.enabled ? <span className="badge ok">Enabled</span> : <span className="badge">Disabled</span>}</td>
                   {canEdit && (
                     <td className="actions">

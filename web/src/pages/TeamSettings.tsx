@@ -327,9 +327,9 @@ function Webhooks({ team }: { team: string }) {
                   <td className="mono">{w.secret ?? <span className="muted">—</span>}</td>
                   <td className="mono">{w.accessToken ?? <span className="muted">—</span>}</td>
                   <td>
-                    {w.disabledAt ? (
-                      <span className="badge fail" title={w.disabledReason ?? undefined}>
-                        Disabled: {w.disabledReason ?? 'by an admin'}
+                    {w.disabled ? (
+                      <span className="badge fail" title={`Disabled ${w.disabled.at}`}>
+                        Disabled: {w.disabled.reason || 'by an admin'}
                       </span>
                     ) : (
                       <span className="badge ok">Active</span>
@@ -488,6 +488,11 @@ function TestWebhookDialog({ team, webhook, onClose }: { team: string; webhook: 
           <HeaderTable headers={result.headers} label="Response headers" />
           <h3>Body</h3>
           <pre aria-label="Response body">{result.body || '(empty)'}</pre>
+          <details>
+            <summary>Request sent</summary>
+            <HeaderTable headers={result.request.headers} label="Request headers" />
+            <pre aria-label="Request body">{result.request.body}</pre>
+          </details>
         </section>
       )}
     </Modal>

@@ -1,14 +1,25 @@
 // Words the UI uses for event and action types: the reference system's phrases where it has them.
 import type { EventType } from '../api/types';
 
-export const EVENT_LABELS: Record<EventType, { long: string; short: string; registry: boolean }> = {
+interface EventLabel {
+  long: string;
+  short: string;
+  /** The event concerns a registered model, so an automation on it picks a model (or the whole registry). */
+  registry: boolean;
+}
+
+export const EVENT_LABELS: Record<EventType, EventLabel> = {
   LINK_ARTIFACT: { long: 'A new version is linked to a registered model', short: 'New version linked', registry: true },
   ADD_ARTIFACT_ALIAS: { long: 'An alias is added to a version of a registered model', short: 'Alias added', registry: true },
   UNLINK_ARTIFACT: { long: 'A version is unlinked from a registered model', short: 'Version unlinked', registry: true },
-  REMOVE_ARTIFACT_ALIAS: { long: 'An alias is removed from a version of a registered model', short: 'Alias removed', registry: true },
   CREATE_ARTIFACT: { long: 'A new artifact version is logged in a project', short: 'Artifact version logged', registry: false },
-  AUTOMATION_FAILED: { long: 'An automation’s delivery failed after all retries', short: 'Automation failed', registry: false },
+  AUTOMATION_FAILED: { long: 'An automation’s delivery failed after all retries', short: 'Automation failed', registry: true },
 };
+
+/** Event types as runs and events report them (a plain string there). */
+export function eventLabel(type: string, form: 'long' | 'short' = 'short'): string {
+  return (EVENT_LABELS as Record<string, EventLabel | undefined>)[type]?.[form] ?? type;
+}
 
 export const ACTION_LABELS: Record<string, string> = {
   webhook: 'Webhook',

@@ -1,0 +1,238 @@
+// The web UI in a real browser (Debian's Chromium) against a real server and a real HTTP receiver on 127.0.0.1:
+// a new admin logs in, creates a team, a secret and a webhook (tests it and sees the receiver's answer), an
+// automation through the wizard with the Slack preset; a version linked through the API is delivered and the run
+// shows the payload the receiver recorded; a member cannot see Team secrets; deleting an automation removes it
+// from the model page. The steps share one server and browser and run in order; each leaves the state the next needs.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { createUserClient, eventually, Receiver, startTestServer, type TestServer } from '../helpers.js';
+import { launchBrowser, logIn, newPage, screenshot } from './browser.js';
+
+const TEAM = 'ml';
+const MODEL = 'classifier';
+const SECRET_VALUE = 'sig-7f3a9c1d-never-shown';
+const STEP_TIMEOUT = 60_000;
+/** How long a check waits for the page to reach the state (the UI loads and refreshes asynchronously). */
+const POLL = { timeout: 10_000 };
+
+describe('web UI', () => {
+  let server: TestServer;
+  let receiver: Receiver;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+
+  beforeAll(async () => {
+    server = await startTestServer({ ui: true });
+    receiver = await new Receiver(() => ({ status: 200, headers: { 'x-receiver': 'test-receiver' }, body: '{"received":true}' })).start();
+    browser = await launchBrowser();
+    ({ context, page } = await newPage(browser, server.url));
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+    await receiver?.close();
+    await server?.close();
+  });
+
+  it('a new admin logs in, creates a team and a registered model', { timeout: STEP_TIMEOUT }, async () => {
+    await logIn(page, 'admin', server.adminPassword);
+    await page.getByLabel('Team name').fill(TEAM);
+    await page.getByRole('button', { name: 'Create team' }).click();
+    await page.getByRole('heading', { name: 'Model registry' }).waitFor();
+    await page.getByText('No registered models yet.').waitFor();
+
+    await page.getByRole('button', { name: 'New registered model' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New registered model' });
+    await dialog.getByLabel('Name').fill('bad name!');
+    await dialog.getByRole('button', { name: 'Create model' }).click();
+    // The server's message appears next to the field it names.
+    await expect.poll(() => dialog.getByLabel('Name').getAttribute('aria-invalid'), POLL).toBe('true');
+    await dialog.getByLabel('Name').fill(MODEL);
+    await dialog.getByLabel('Description').fill('Image classifier for the storefront');
+    await dialog.getByRole('button', { name: 'Create model' }).click();
+    await page.getByRole('heading', { name: MODEL, level: 1 }).waitFor();
+    await page.getByText('No versions linked yet.').waitFor();
+    await page.getByText('No automations for this model yet.').waitFor();
+  });
+
+  it('creates a team secret whose value is never shown, and a webhook whose test shows the receiver\'s answer', { timeout: STEP_TIMEOUT }, async () => {
+    await page.getByRole('link', { name: 'Team settings' }).click();
+    await page.getByRole('heading', { name: 'Team secrets' }).waitFor();
+
+    await page.getByRole('button', { name: 'New secret' }).click();
+    const secretDialog = page.getByRole('dialog', { name: 'New secret' });
+    await secretDialog.getByLabel('Secret name', { exact: true }).fill('SIGNING_SECRET');
+    await secretDialog.getByLabel('Secret', { exact: true }).fill(SECRET_VALUE);
+    await secretDialog.getByRole('button', { name: 'Add secret' }).click();
+    await secretDialog.waitFor({ state: 'detached' });
+    const secrets = page.getByRole('table', { name: 'Team secrets' });
+    await secrets.getByRole('cell', { name: 'SIGNING_SECRET', exact: true }).waitFor();
+    expect(await page.content()).not.toContain(SECRET_VALUE);
+
+    await page.getByRole('button', { name: 'New webhook' }).click();
+    const webhookDialog = page.getByRole('dialog', { name: 'New webhook' });
+    await webhookDialog.getByLabel('Name', { exact: true }).fill('slack-alerts');
+    // The server refuses localhost; its message is shown beside the URL field.
+    await webhookDialog.getByLabel('URL', { exact: true }).fill('https://localhost/hook');
+    await webhookDialog.getByLabel('Secret', { exact: true }).selectOption('SIGNING_SECRET');
+    await webhookDialog.getByRole('button', { name: 'Create webhook' }).click();
+    const urlField = webhookDialog.getByLabel('URL', { exact: true });
+    await expect.poll(() => urlField.getAttribute('aria-invalid'), POLL).toBe('true');
+    const urlError = await page.locator(`#${await urlField.getAttribute('aria-describedby').then((ids) => ids!.split(' ').pop())}`).textContent();
+    expect(urlError).toMatch(/localhost/i);
+
+    await urlField.fill(receiver.url('/slack'));
+    await webhookDialog.getByRole('button', { name: 'Create webhook' }).click();
+    await webhookDialog.waitFor({ state: 'detached' });
+    const webhooks = page.getByRole('table', { name: 'Webhooks' });
+    await webhooks.getByRole('cell', { name: 'slack-alerts', exact: true }).waitFor();
+
+    await webhooks.getByRole('button', { name: 'Actions for webhook slack-alerts' }).click();
+    await page.getByRole('menuitem', { name: 'Test' }).click();
+    const testDialog = page.getByRole('dialog', { name: 'Test webhook slack-alerts' });
+    await testDialog.getByLabel('Payload').fill('{"text":"hello from the browser"}');
+    await testDialog.getByRole('button', { name: 'Test webhook' }).click();
+    await expect.poll(() => testDialog.getByLabel('Response status').textContent(), POLL).toBe('200');
+    await expect.poll(() => testDialog.getByLabel('Response body').textContent(), POLL).toBe('{"received":true}');
+    await testDialog.getByRole('table', { name: 'Response headers' }).getByRole('cell', { name: 'test-receiver' }).waitFor();
+    expect(receiver.requests).toHaveLength(1);
+    expect(receiver.requests[0]!.body).toBe('{"text":"hello from the browser"}');
+    await testDialog.getByRole('button', { name: 'Close' }).click();
+
+    // A secret that a webhook uses cannot be deleted; the refusal names the webhook.
+    await secrets.getByRole('button', { name: 'Actions for secret SIGNING_SECRET' }).click();
+    await page.getByRole('menuitem', { name: 'Delete' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Delete secret SIGNING_SECRET?' });
+    await confirm.getByRole('button', { name: 'Delete' }).click();
+    await expect.poll(() => confirm.getByRole('alert').textContent(), POLL).toContain('slack-alerts');
+    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    await secrets.getByRole('cell', { name: 'slack-alerts', exact: true }).waitFor();
+
+    await screenshot(page, 'team-settings');
+  });
+
+  it('creates an automation through the wizard with the Slack preset', { timeout: STEP_TIMEOUT }, async () => {
+    await page.getByRole('link', { name: 'Registry' }).click();
+    await page.getByRole('link', { name: MODEL }).click();
+    await page.getByRole('link', { name: 'New automation' }).click();
+
+    await page.getByLabel('Event type').selectOption('LINK_ARTIFACT');
+    await page.getByLabel('Registered model').selectOption(MODEL);
+    await page.getByLabel('Action type').selectOption('webhook');
+    await page.getByRole('button', { name: 'Next step' }).click();
+
+    await page.getByLabel('Webhook', { exact: true }).selectOption({ label: `slack-alerts — ${receiver.url('/slack')}` });
+    // A broken template is reported with its position.
+    await page.getByLabel('Payload').fill('{"text": "${event_type}",}');
+    await page.getByText(/Line 1, column \d+/).waitFor();
+    await page.getByRole('group', { name: 'Presets' }).getByRole('button', { name: /Slack/ }).click();
+    await page.getByText('Valid template.').waitFor();
+    // Variables are inserted at the cursor.
+    const editor = page.getByLabel('Payload');
+    await editor.evaluate((element: HTMLTextAreaElement) => element.setSelectionRange(0, 0));
+    await page.getByRole('group', { name: 'Insert a variable' }).getByRole('button', { name: '${event_id}' }).click();
+    expect((await editor.inputValue()).startsWith('${event_id}{')).toBe(true);
+    await page.getByText(/Line 1, column/).waitFor();
+    await page.getByRole('group', { name: 'Presets' }).getByRole('button', { name: /Slack/ }).click();
+    await page.getByText('Valid template.').waitFor();
+    await expect.poll(() => page.getByLabel('Preview').textContent(), POLL).toContain('"blocks"');
+    await screenshot(page, 'automation-wizard-payload');
+    await page.getByRole('button', { name: 'Next step' }).click();
+
+    await page.getByLabel('Automation name').fill('notify-slack');
+    await page.getByLabel('Description').fill('Tell #ml-releases about every new version');
+    await page.getByRole('button', { name: 'Create automation' }).click();
+
+    await page.getByRole('heading', { name: MODEL, level: 1 }).waitFor();
+    const automations = page.getByRole('table', { name: 'Automations' });
+    const row = automations.getByRole('row', { name: /notify-slack/ });
+    await expect.poll(() => row.textContent(), POLL).toContain('New version linked');
+    await expect.poll(() => row.textContent(), POLL).toContain('Webhook');
+    await expect.poll(() => row.textContent(), POLL).toContain('slack-alerts');
+  });
+
+  it('delivers a version linked through the API and shows the payload the receiver recorded in History', { timeout: STEP_TIMEOUT }, async () => {
+    const api = server.admin;
+    expect((await api.post(`/api/v1/teams/${TEAM}/projects`, { name: 'training' })).status).toBe(201);
+    const form = new FormData();
+    form.append('type', 'model');
+    form.append('metadata', JSON.stringify({ accuracy: 0.93, framework: 'pytorch' }));
+    form.append('files', new Blob(['weights-v0']), 'model.bin');
+    const logged = await api.request('POST', `/api/v1/teams/${TEAM}/projects/training/artifacts/${MODEL}/versions`, form);
+    expect(logged.status).toBe(201);
+    const linked = await api.post(`/api/v1/teams/${TEAM}/registry/models/${MODEL}/versions`, { source: `training/${MODEL}:v0` });
+    expect(linked.status).toBe(201);
+
+    await receiver.waitFor(2);
+    const delivery = receiver.requests[1]!;
+    const delivered = JSON.parse(delivery.body);
+    expect(delivered.text).toContain(`${TEAM}/model-registry/${MODEL}:v0`);
+    expect(delivery.headers['x-wandb-signature']).toBeTruthy();
+
+    await page.reload();
+    await page.getByRole('cell', { name: 'v0', exact: true }).waitFor();
+    await screenshot(page, 'model-page');
+
+    await page.getByRole('link', { name: 'History' }).click();
+    const runs = page.getByRole('table', { name: 'Runs' });
+    await expect.poll(() => runs.getByRole('row', { name: /notify-slack/ }).textContent(), POLL).toContain('Succeeded');
+    await expect.poll(() => runs.getByRole('row', { name: /notify-slack/ }).textContent(), POLL).toContain('HTTP 200');
+    await page.getByLabel('Status').selectOption('failed');
+    await page.getByText('No failed runs.').waitFor();
+    await page.getByLabel('Status').selectOption('succeeded');
+    await screenshot(page, 'history');
+
+    await runs.getByRole('row', { name: /notify-slack/ }).getByRole('link').first().click();
+    await page.getByRole('heading', { name: /Run of notify-slack/ }).waitFor();
+    const shown = JSON.parse((await page.getByLabel('Payload').textContent()) ?? '');
+    expect(shown).toEqual(delivered);
+    const attempt = page.getByRole('article', { name: 'Attempt 1' });
+    await expect.poll(() => attempt.textContent(), POLL).toContain('HTTP 200');
+    await expect.poll(() => attempt.getByLabel('Response of attempt 1').textContent(), POLL).toBe('{"received":true}');
+    expect(await page.content()).not.toContain(SECRET_VALUE);
+
+    await page.getByRole('button', { name: 'Redeliver' }).click();
+    await receiver.waitFor(3);
+    await page.getByRole('article', { name: 'Attempt 2' }).waitFor();
+    await expect.poll(() => page.getByRole('article', { name: 'Attempt 2' }).textContent(), POLL).toContain('manual redelivery');
+    expect(JSON.parse(receiver.requests[2]!.body)).toEqual(delivered);
+  });
+
+  it('does not show Team secrets to a member', { timeout: STEP_TIMEOUT }, async () => {
+    const member = await createUserClient(server, 'mia');
+    expect((await server.admin.put(`/api/v1/teams/${TEAM}/members/${member.userName}`, { role: 'member' })).status).toBe(201);
+    const { context: memberContext, page: memberPage } = await newPage(browser, server.url);
+    try {
+      await logIn(memberPage, member.userName, 'correct horse battery');
+      await memberPage.getByRole('heading', { name: 'Model registry' }).waitFor();
+      await memberPage.getByRole('link', { name: MODEL }).waitFor();
+      await expect.poll(() => memberPage.getByRole('link', { name: 'Team settings' }).count(), POLL).toBe(0);
+      await memberPage.goto(`/t/${TEAM}/settings`);
+      await memberPage.getByText(/Only admins of ml/).waitFor();
+      await expect.poll(() => memberPage.getByRole('heading', { name: 'Team secrets' }).count(), POLL).toBe(0);
+      await expect.poll(() => memberPage.getByRole('button', { name: 'New secret' }).count(), POLL).toBe(0);
+    } finally {
+      await memberContext.close();
+    }
+  });
+
+  it('deletes an automation from the model page after a confirmation', { timeout: STEP_TIMEOUT }, async () => {
+    await page.goto(`/t/${TEAM}/registry`);
+    await screenshot(page, 'registry');
+    await page.getByRole('link', { name: MODEL }).click();
+    const automations = page.getByRole('table', { name: 'Automations' });
+    await automations.getByRole('button', { name: 'Actions for notify-slack' }).click();
+    await page.getByRole('menuitem', { name: 'Delete' }).click();
+    const confirm = page.getByRole('dialog', { name: /Delete automation/ });
+    await expect.poll(() => confirm.textContent(), POLL).toContain('in flight still finish');
+    await confirm.getByRole('button', { name: 'Delete' }).click();
+    await page.getByText('No automations for this model yet.').waitFor();
+    const remaining = await eventually(async () => {
+      const list = await server.admin.get(`/api/v1/teams/${TEAM}/registry/models/${MODEL}/automations`);
+      return list.status === 200 ? list.body : undefined;
+    });
+    expect(remaining.items).toHaveLength(0);
+  });
+});
