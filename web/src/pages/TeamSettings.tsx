@@ -1,5 +1,5 @@
 // Team settings (admins): members and roles, Team secrets (write-only values) and Webhooks (with Test).
-import { useState, type FormEvent } from 'react';
+import { useCallback, useState, type FormEvent } from 'react';
 import { api, teamPath } from '../api/client';
 import type { Member, Page, Role, Secret, Webhook, WebhookTestResult } from '../api/types';
 import { useSession, useTeam } from '../session';
@@ -7,6 +7,9 @@ import { ConfirmDialog, Empty, Field, fieldError, formatDuration, FormError, Loa
 
 export function TeamSettings() {
   const { team, isAdmin } = useTeam();
+  // Which webhooks use a secret is shown in the secrets list, so a webhook change reloads it.
+  const [webhookChanges, setWebhookChanges] = useState(0);
+  const onWebhooksChanged = useCallback(() => setWebhookChanges((n) => n + 1), []);
   if (!isAdmin) {
     return (
       <div className="card">
@@ -24,8 +27,8 @@ export function TeamSettings() {
         </div>
       </div>
       <Members team={team} />
-      <TeamSecrets team={team} />
-      <Webhooks team={team} />
+      <TeamSecrets team={team} webhookChanges={webhookChanges} />
+      <Webhooks team={team} onChanged={onWebhooksChanged} />
     </>
   );
 }
@@ -166,8 +169,8 @@ function AddMemberDialog({ team, onClose, onDone }: { team: string; onClose: () 
 // ---------------------------------------------------------------------------------------------------------------
 // Team secrets
 
-function TeamSecrets({ team }: { team: string }) {
-  const secrets = useLoad(() => api.get<Page<Secret>>(teamPath(team, 'secrets')), `${team}|secrets`);
+function TeamSecrets({ team, webhookChanges }: { team: string; webhookChanges: number }) {
+  const secrets = useLoad(() => api.get<Page<Secret>>(teamPath(team, 'secrets')), `${team}|secrets|${webhookChanges}`);
   const [dialog, setDialog] = useState<{ kind: 'new' } | { kind: 'rotate'; secret: Secret } | { kind: 'delete'; secret: Secret } | null>(null);
   return (
     <section className="card" aria-labelledby="secrets-title">
@@ -283,8 +286,12 @@ function SecretDialog({ team, existing, onClose, onDone }: { team: string; exist
 
 type WebhookDialog = { kind: 'new' } | { kind: 'edit'; webhook: Webhook } | { kind: 'test'; webhook: Webhook } | { kind: 'delete'; webhook: Webhook } | null;
 
-function Webhooks({ team }: { team: string }) {
+function Webhooks({ team, onChanged }: { team: string; onChanged: () => void }) {
   const webhooks = useLoad(() => api.get<Page<Webhook>>(teamPath(team, 'webhooks')), `${team}|webhooks`);
+  const reload = () => {
+    webhooks.reload();
+    onChanged();
+  };
   const [dialog, setDialog] = useState<WebhookDialog>(null);
   return (
     <section className="card" aria-labelledby="webhooks-title">
@@ -352,7 +359,7 @@ function Webhooks({ team }: { team: string }) {
         )
       )}
       {(dialog?.kind === 'new' || dialog?.kind === 'edit') && (
-        <WebhookForm team={team} webhook={dialog.kind === 'edit' ? dialog.webhook : undefined} onClose={() => setDialog(null)} onDone={webhooks.reload} />
+        <WebhookForm team={team} webhook={dialog.kind === 'edit' ? dialog.webhook : undefined} onClose={() => setDialog(null)} onDone={reload} />
       )}
       {dialog?.kind === 'test' && <TestWebhookDialog team={team} webhook={dialog.webhook} onClose={() => setDialog(null)} />}
       {dialog?.kind === 'delete' && (
@@ -361,7 +368,7 @@ function Webhooks({ team }: { team: string }) {
           onClose={() => setDialog(null)}
           onConfirm={async () => {
             await api.delete(teamPath(team, 'webhooks', dialog.webhook.id));
-            webhooks.reload();
+            reload();
           }}
         >
           <p>Automations can no longer use it. Deliveries already under way still finish.</p>
