@@ -291,9 +291,11 @@ export class WebhookClient {
           received += chunk.length;
         });
         res.on('end', complete);
-        res.on('error', (error) => settle(() => reject(new AttemptError(describeNetworkError(error), false, false))));
+        // A response stream fails only when the connection goes away mid-body (Node reports it as ECONNRESET).
+        const aborted = () => settle(() => reject(new AttemptError('connection closed while reading the response', false, false)));
+        res.on('error', aborted);
         res.on('close', () => {
-          if (!res.complete) settle(() => reject(new AttemptError('connection closed while reading the response', false, false)));
+          if (!res.complete) aborted();
         });
       });
       const timer = setTimeout(() => {

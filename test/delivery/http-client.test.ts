@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
@@ -8,7 +9,7 @@ import type { TLSSocket } from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseCidrList } from '../../src/core/ip.js';
 import { checkWebhookUrl } from '../../src/core/urls.js';
-import { WebhookClient, type Resolver } from '../../src/delivery/http-client.js';
+import { WebhookClient, describeNetworkError, type Resolver } from '../../src/delivery/http-client.js';
 import { Receiver } from '../helpers.js';
 
 const loopbackAllowed = parseCidrList('127.0.0.0/8');
@@ -157,6 +158,81 @@ describe('WebhookClient against real receivers (127.0.0.0/8 allowed)', () => {
     expect(result.status).toBeNull();
     expect(result.error).toMatch(/invalid request/);
     expect(receiver.requests).toHaveLength(0);
+  });
+});
+
+describe('WebhookClient against misbehaving servers', () => {
+  let server: http.Server;
+  let port: number;
+  let behaviour: (req: http.IncomingMessage, res: http.ServerResponse) => void;
+  const client = new WebhookClient({ allow: loopbackAllowed });
+
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => behaviour(req, res));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as net.AddressInfo).port;
+  });
+  afterAll(async () => {
+    await client.close();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('reports a connection closed in the middle of the response body', async () => {
+    behaviour = (_req, res) => {
+      res.writeHead(200, { 'content-length': '1000' });
+      res.write('partial');
+      setTimeout(() => res.socket?.destroy(), 20);
+    };
+    const result = await client.send({ ...post, url: `http://127.0.0.1:${port}/` });
+    expect(result).toMatchObject({ status: null, error: 'connection closed while reading the response', blocked: false });
+  });
+
+  it('reports a connection closed before any response', async () => {
+    behaviour = (req) => req.socket.destroy();
+    const result = await client.send({ ...post, url: `http://127.0.0.1:${port}/` });
+    expect(result).toMatchObject({ status: null, error: 'connection reset by the server', blocked: false });
+  });
+
+  it('reports an answer that is not HTTP', async () => {
+    behaviour = (req) => {
+      req.socket.end('SSH-2.0-OpenSSH_9.6\r\n');
+    };
+    const result = await client.send({ ...post, url: `http://127.0.0.1:${port}/` });
+    expect(result).toMatchObject({ status: null, error: 'invalid HTTP response' });
+  });
+
+  it('keeps sending while the server drops idle keep-alive connections quickly', async () => {
+    behaviour = (_req, res) => res.end('{}');
+    server.keepAliveTimeout = 5;
+    const statuses: Array<number | null> = [];
+    for (let i = 0; i < 20; i += 1) {
+      statuses.push((await client.send({ ...post, url: `http://127.0.0.1:${port}/` })).status);
+      await new Promise((resolve) => setTimeout(resolve, i % 5));
+    }
+    expect(statuses).toEqual(Array(20).fill(200));
+  });
+});
+
+describe('describeNetworkError', () => {
+  const table: Array<[string | undefined, string]> = [
+    ['ECONNREFUSED', 'connection refused'],
+    ['ECONNRESET', 'connection reset by the server'],
+    ['EHOSTUNREACH', 'host unreachable'],
+    ['ENETUNREACH', 'network unreachable'],
+    ['ENOTFOUND', 'the host name does not resolve'],
+    ['EAI_AGAIN', 'temporary DNS failure'],
+    ['CERT_HAS_EXPIRED', 'TLS certificate has expired'],
+    ['ERR_TLS_CERT_ALTNAME_INVALID', 'TLS certificate does not match the host name'],
+    ['HPE_INVALID_CONSTANT', 'invalid HTTP response'],
+    ['EWEIRD', 'network error (EWEIRD)'],
+    [undefined, 'network error'],
+  ];
+  it.each(table)('%s → %s', (code, message) => {
+    expect(describeNetworkError(Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:80 secret details'), { code }))).toBe(message);
   });
 });
 
