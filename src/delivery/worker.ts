@@ -27,6 +27,7 @@ import type { Tx } from '../db/index.js';
 import type { ActionRun } from '../db/schema.js';
 import { inTransaction } from '../db/transaction.js';
 import { newId } from '../core/ids.js';
+import { AppError } from '../core/errors.js';
 import { classifyResponse, nextRetryDelayMs } from '../core/retry.js';
 import { fillSecrets, secretPlaceholders } from '../core/templates.js';
 import { resolveSecretValues } from '../auth/secrets.js';
@@ -281,9 +282,7 @@ export async function prepareDeliveries(
     namesByTeam.set(run.team_id, teamNames);
   }
   const secretsByTeam = new Map<string, Record<string, string>>();
-  for (const [teamId, names] of namesByTeam) {
-    secretsByTeam.set(teamId, names.size === 0 ? {} : await resolveSecretValues(ctx.db, ctx.keyring, teamId, [...names]));
-  }
+  for (const [teamId, names] of namesByTeam) secretsByTeam.set(teamId, await resolveAvailableSecrets(ctx, teamId, names));
 
   const now = Date.now();
   for (const run of runs) {
@@ -338,6 +337,23 @@ export async function prepareDeliveries(
     prepared.set(run.id, { run, trigger, sendTo: run.url, body, headers, secretValues });
   }
   return prepared;
+}
+
+/**
+ * The values of those of `names` that exist. resolveSecretValues refuses a set with a missing secret (naming it);
+ * the missing one is set aside so the batch's other runs still get theirs, and the runs needing it fail by name.
+ */
+async function resolveAvailableSecrets(ctx: AppContext, teamId: string, names: Set<string>): Promise<Record<string, string>> {
+  const wanted = new Set(names);
+  while (wanted.size > 0) {
+    try {
+      return await resolveSecretValues(ctx.db, ctx.keyring, teamId, [...wanted]);
+    } catch (error) {
+      const missing = error instanceof AppError ? error.details?.secret : undefined;
+      if (typeof missing !== 'string' || !wanted.delete(missing)) throw error;
+    }
+  }
+  return {};
 }
 
 /** SENDING: one request through the guarded client; the result keeps only redacted request headers. */

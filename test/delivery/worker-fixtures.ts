@@ -1,9 +1,15 @@
 // Shared by the delivery tests: a migrated database of the test's own, and action runs inserted the way dispatch
 // inserts them (pending, due now, everything frozen), so the worker can be exercised without the automations API.
+import path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
 import type { Config } from '../../src/config.js';
 import { createDatabase, ensureSchema, type DatabaseHandle } from '../../src/db/index.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
-import type { ActionRun, NewActionRun } from '../../src/db/schema.js';
+import type { ActionRun, Event, EventType, NewActionRun } from '../../src/db/schema.js';
+import type { AppContext } from '../../src/context.js';
+import { inTransaction } from '../../src/db/transaction.js';
+import { recordEvent } from '../../src/registry/events.js';
+import type { Client } from '../helpers.js';
 import { newId } from '../../src/core/ids.js';
 
 export async function openTestDatabase(config: Config): Promise<DatabaseHandle> {
@@ -52,4 +58,115 @@ export async function insertRuns(handle: Pick<DatabaseHandle, 'db'>, runs: NewAc
 
 export async function readRun(handle: Pick<DatabaseHandle, 'db'>, id: string): Promise<ActionRun> {
   return handle.db.selectFrom('action_runs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+}
+
+/** A team secret, created through the API (admins only). */
+export async function createSecret(client: Client, team: string, name: string, value: string): Promise<void> {
+  const reply = await client.post(`/api/v1/teams/${team}/secrets`, { name, value });
+  if (reply.status !== 201) throw new Error(`creating secret ${name} failed: ${reply.status} ${JSON.stringify(reply.body)}`);
+}
+
+export async function createWebhook(
+  client: Client,
+  team: string,
+  input: { name: string; url: string; secret?: string | null; accessToken?: string | null },
+): Promise<string> {
+  const reply = await client.post(`/api/v1/teams/${team}/webhooks`, { secret: null, accessToken: null, ...input });
+  if (reply.status !== 201) throw new Error(`creating webhook ${input.name} failed: ${reply.status} ${JSON.stringify(reply.body)}`);
+  return reply.body.id as string;
+}
+
+export async function createAutomation(
+  client: Client,
+  team: string,
+  input: { name: string; eventType: EventType; webhookId: string; payload: string },
+): Promise<string> {
+  const reply = await client.post(`/api/v1/teams/${team}/automations`, {
+    name: input.name,
+    description: '',
+    enabled: true,
+    event: { type: input.eventType, model: null },
+    action: { type: 'webhook', webhookId: input.webhookId, payload: input.payload },
+  });
+  if (reply.status !== 201) throw new Error(`creating automation ${input.name} failed: ${reply.status} ${JSON.stringify(reply.body)}`);
+  return reply.body.id as string;
+}
+
+export async function teamId(client: Client, team: string): Promise<string> {
+  const reply = await client.get(`/api/v1/teams/${team}`);
+  return reply.body.id as string;
+}
+
+/** Records a registry event the way the registry does (its own transaction), which dispatches the matching runs. */
+export async function fireEvent(
+  ctx: AppContext,
+  input: { teamId: string; type?: EventType; collection?: string; alias?: string | null; versionIndex?: number },
+): Promise<Event> {
+  return inTransaction(ctx, (tx, after) =>
+    recordEvent(tx, after, {
+      teamId: input.teamId,
+      type: input.type ?? 'LINK_ARTIFACT',
+      project: 'model-registry',
+      collection: input.collection ?? 'classifier',
+      versionIndex: input.versionIndex ?? 0,
+      alias: input.alias ?? null,
+      author: 'alice',
+      metadata: { accuracy: 0.93 },
+    }),
+  );
+}
+
+export async function runsOfEvent(ctx: AppContext, eventId: string): Promise<ActionRun[]> {
+  return ctx.db.selectFrom('action_runs').selectAll().where('event_id', '=', eventId).orderBy('id').execute();
+}
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  pid: number;
+  /** Resolves once the process logged that it started. */
+  ready: Promise<void>;
+  output(): string;
+  /** Kills with `signal` and waits for the exit. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** A real `modelyard serve --role worker` process on the test server's database (and its master key file). */
+export function spawnWorker(config: Config, env: Record<string, string> = {}): WorkerProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--role', 'worker'], {
+    cwd: path.resolve(import.meta.dirname, '../..'),
+    env: {
+      PATH: process.env.PATH,
+      MODELYARD_DATA_DIR: config.dataDir,
+      MODELYARD_HOST: '127.0.0.1',
+      MODELYARD_PORT: '0',
+      MODELYARD_LOG_LEVEL: 'info',
+      MODELYARD_WEBHOOK_ALLOW: '127.0.0.0/8',
+      ...(config.databaseUrl ? { DATABASE_URL: config.databaseUrl } : {}),
+      ...(config.databaseSchema ? { MODELYARD_DATABASE_SCHEMA: config.databaseSchema } : {}),
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const ready = new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      if (output.includes('modelyard started')) resolve();
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`worker exited (${code}) before starting: ${output}`)));
+  });
+  ready.catch(() => undefined);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    child,
+    pid: child.pid!,
+    ready,
+    output: () => output,
+    async kill(signal: NodeJS.Signals = 'SIGKILL') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
 }
