@@ -1,6 +1,6 @@
 // `modelyard agent` as real processes against a real server: jobs run real scripts (test/fixtures), stream their
 // logs, report exit codes, get cancelled, survive a killed agent (lease expiry → another agent), and are handed back
-// on SIGTERM. The server uses 3-second leases so a lost agent's job comes back quickly.
+// on SIGTERM. The server uses 6-second leases so a lost agent's job comes back quickly.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,7 +15,7 @@ let base: string;
 let workDir: string;
 
 beforeAll(async () => {
-  server = await startTestServer({ env: { MODELYARD_JOB_LEASE_MS: '3000' } });
+  server = await startTestServer({ env: { MODELYARD_JOB_LEASE_MS: '6000' } });
   roles = await createTeamWithRoles(server);
   base = `/api/v1/teams/${roles.team}`;
   workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'modelyard-agent-test-'));
@@ -47,7 +47,7 @@ async function enqueue(queue: string, payload: Record<string, unknown>): Promise
   return reply.body.id;
 }
 
-async function jobWhen(id: string, done: (job: any) => boolean, timeoutMs = 20_000): Promise<any> {
+async function jobWhen(id: string, done: (job: any) => boolean, timeoutMs = 60_000): Promise<any> {
   return eventually(async () => {
     const reply = await roles.viewer.get(`${base}/jobs/${id}`);
     return done(reply.body) ? reply.body : undefined;
@@ -55,7 +55,7 @@ async function jobWhen(id: string, done: (job: any) => boolean, timeoutMs = 20_0
 }
 const finished = (job: any) => ['succeeded', 'failed', 'cancelled'].includes(job.state);
 
-describe('modelyard agent', () => {
+describe('modelyard agent', { timeout: 120_000 }, () => {
   it('runs a script that downloads the model version named in its environment, and the job succeeds with its log', async () => {
     const project = await roles.member.post(`${base}/projects`, { name: 'training' });
     expect(project.status).toBe(201);
@@ -210,27 +210,29 @@ describe('modelyard agent', () => {
   });
 
   it('refuses to start without a command, with a bad allow-list, or without credentials', async () => {
-    const noCommand = agent('allow', []);
-    expect((await noCommand.exited).code).toBe(1);
-    expect(noCommand.output()).toMatch(/give the command to run after --/);
-
     const badConfig = path.join(workDir, 'bad.json');
     fs.writeFileSync(badConfig, JSON.stringify({ commands: { run: 'python eval.py' } }));
+    // Started together: each refuses on its own.
+    const noCommand = agent('allow', []);
     const bad = agent('allow', [], ['--config', badConfig]);
-    expect((await bad.exited).code).toBe(1);
-    expect(bad.output()).toMatch(/commands\.run/);
-
     const anonymous = startAgentProcess({ url: server.url, team: roles.team, args: ['--queue', 'allow', '--', 'true'] });
-    expect((await anonymous.exited).code).toBe(1);
-    expect(anonymous.output()).toMatch(/MODELYARD_API_KEY/);
-
     const viewer = startAgentProcess({
       url: server.url,
       apiKey: (roles.viewer as unknown as { apiKey: string }).apiKey,
       team: roles.team,
       args: ['--queue', 'allow', '--', 'true'],
     });
+    const noQueue = agent('no-such-queue', ['true']);
+
+    expect((await noCommand.exited).code).toBe(1);
+    expect(noCommand.output()).toMatch(/give the command to run after --/);
+    expect((await bad.exited).code).toBe(1);
+    expect(bad.output()).toMatch(/commands\.run/);
+    expect((await anonymous.exited).code).toBe(1);
+    expect(anonymous.output()).toMatch(/MODELYARD_API_KEY/);
     expect((await viewer.exited).code).toBe(1);
     expect(viewer.output()).toMatch(/needs the member role/);
+    expect((await noQueue.exited).code).toBe(1);
+    expect(noQueue.output()).toMatch(/queue "no-such-queue" not found/);
   });
 });

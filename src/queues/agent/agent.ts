@@ -71,7 +71,13 @@ export function startAgent(options: AgentOptions): RunningAgent {
           throw error;
         }
         options.log(`slot ${index}: claim failed (${(error as Error).message}); retrying in ${retryMs} ms`);
-        await new Promise((resolve) => setTimeout(resolve, retryMs));
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, retryMs);
+          stopClaiming.signal.addEventListener('abort', () => {
+            clearTimeout(timer);
+            resolve();
+          }, { once: true });
+        });
         retryMs = Math.min(RETRY_MAX_MS, retryMs * 2);
         continue;
       }
