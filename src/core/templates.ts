@@ -305,6 +305,8 @@ export function validateTemplate(template: string, options: { secrets: string[] 
 type Part = { literal: string } | { variable: string };
 
 const COMPILED_CACHE_LIMIT = 1000;
+// Bounds the cache's memory (≤ 1000 × 64 Ki characters); larger templates are rare and simply scanned each time.
+const CACHED_TEMPLATE_MAX_LENGTH = 64 * 1024;
 // Event-time rendering runs inside the event's transaction, once per matching automation; the few distinct
 // templates of a team are scanned once instead of once per event.
 const compiledCache = new Map<string, Part[]>();
@@ -333,8 +335,10 @@ function compile(template: string): Part[] {
     }
   }
   parts.push({ literal: template.slice(copied) });
-  if (compiledCache.size >= COMPILED_CACHE_LIMIT) compiledCache.delete(compiledCache.keys().next().value!);
-  compiledCache.set(template, parts);
+  if (template.length <= CACHED_TEMPLATE_MAX_LENGTH) {
+    if (compiledCache.size >= COMPILED_CACHE_LIMIT) compiledCache.delete(compiledCache.keys().next().value!);
+    compiledCache.set(template, parts);
+  }
   return parts;
 }
 
