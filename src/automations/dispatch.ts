@@ -1,9 +1,160 @@
-// Matching an event to the team's automations and creating one action run per match, inside the event's
-// transaction. Implemented in the automations issue; until then no automation exists, so nothing matches.
+// Matching an event to the team's automations and creating one action run per match, inside the event's own
+// transaction (transactional outbox: a committed event never loses its runs).
+//
+// Cost follows the matches, not the number of automations: the lookup is an index range on automations_match
+// (team_id, event_type, model_id) — once for the event's model, once for whole-registry automations — and the runs
+// are inserted in multi-row batches. Every run is frozen at creation (target, rendered body, secret names), so
+// deleting or changing an automation or webhook later never changes or stops a run already created.
+//
+// Per action:
+//   webhook    run `pending`, due now; the delivery worker fills secrets, signs and sends it.
+//   queue_job  the job is enqueued here (same transaction); the run is `succeeded` ("job created") and carries the
+//              job id — the job's own lifecycle lives in the jobs table.
+//   no_op      run `succeeded` at once (the history still shows that the automation fired).
+// An automation whose target vanished (its queue deleted) or whose stored template no longer renders gets a `failed`
+// run with the reason, instead of failing the registry change that raised the event.
 import type { Tx } from '../db/index.js';
 import type { AfterCommit } from '../db/transaction.js';
-import type { Event } from '../db/schema.js';
+import type { Event, NewActionRun } from '../db/schema.js';
+import { CHANNEL_RUNS } from '../context.js';
+import { newId } from '../core/ids.js';
+import { renderTemplate } from '../core/templates.js';
+import { enqueueJob } from '../queues/jobs.js';
+import { aliasMatches } from './alias-pattern.js';
+import { eventMetadata, eventVariables, withAutomationName } from './variables.js';
 
-export async function createActionRuns(_tx: Tx, _after: AfterCommit, _event: Event): Promise<number> {
-  return 0;
+// action_runs has 27 columns: 400 rows stay under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters.
+const INSERT_BATCH_ROWS = 400;
+
+function matchQuery(tx: Tx, event: Event) {
+  return tx
+    .selectFrom('automations as a')
+    .leftJoin('webhooks as w', 'w.id', 'a.webhook_id')
+    .leftJoin('queues as q', 'q.id', 'a.queue_id')
+    .select([
+      'a.id',
+      'a.name',
+      'a.alias_pattern',
+      'a.action_type',
+      'a.template',
+      'a.webhook_id',
+      'a.queue_id',
+      'w.name as webhook_name',
+      'w.url',
+      'w.secret_name',
+      'w.access_token_name',
+      'q.name as queue_name',
+    ])
+    .where('a.team_id', '=', event.team_id)
+    .where('a.event_type', '=', event.type)
+    .where('a.enabled', '=', 1);
+}
+
+type Match = Awaited<ReturnType<ReturnType<typeof matchQuery>['execute']>>[number];
+
+async function matchingAutomations(tx: Tx, event: Event): Promise<Match[]> {
+  const registryWide = await matchQuery(tx, event).where('a.model_id', 'is', null).execute();
+  if (event.model_id === null) return registryWide;
+  const scoped = await matchQuery(tx, event).where('a.model_id', '=', event.model_id).execute();
+  return [...scoped, ...registryWide];
+}
+
+export async function createActionRuns(tx: Tx, after: AfterCommit, event: Event): Promise<number> {
+  const matches = (await matchingAutomations(tx, event)).filter(
+    (a) => event.type !== 'ADD_ARTIFACT_ALIAS' || aliasMatches(a.alias_pattern, event.alias),
+  );
+  if (matches.length === 0) return 0;
+
+  const team = await tx.selectFrom('teams').select('name').where('id', '=', event.team_id).executeTakeFirstOrThrow();
+  const variables = eventVariables(team.name, event);
+  const metadata = eventMetadata(event);
+  const now = Date.now();
+  const suppress = event.type === 'AUTOMATION_FAILED' ? 1 : 0;
+  const runs: NewActionRun[] = [];
+  let pending = 0;
+
+  for (const automation of matches) {
+    const run: NewActionRun = {
+      id: newId(),
+      team_id: event.team_id,
+      automation_id: automation.id,
+      automation_name: automation.name,
+      event_id: event.id,
+      event_type: event.type,
+      action_type: automation.action_type,
+      state: 'succeeded',
+      webhook_id: null,
+      webhook_name: null,
+      url: null,
+      secret_name: null,
+      access_token_name: null,
+      body: '',
+      job_id: null,
+      queue_name: null,
+      attempts: 0,
+      next_attempt_at: null,
+      lease_owner: null,
+      lease_until: null,
+      last_status: null,
+      last_error: null,
+      suppress_failure_event: suppress,
+      manual_redelivery: 0,
+      created_at: now,
+      finished_at: now,
+    };
+    runs.push(run);
+    if (automation.action_type === 'no_op') continue;
+
+    try {
+      run.body = renderTemplate(automation.template, withAutomationName(variables, automation.name), metadata);
+    } catch (error) {
+      run.state = 'failed';
+      run.last_error = `the payload template could not be rendered: ${(error as Error).message}`;
+      continue;
+    }
+
+    if (automation.action_type === 'webhook') {
+      if (automation.webhook_name === null || automation.url === null) {
+        run.state = 'failed';
+        run.last_error = 'the webhook no longer exists';
+        continue;
+      }
+      Object.assign(run, {
+        state: 'pending',
+        webhook_id: automation.webhook_id,
+        webhook_name: automation.webhook_name,
+        url: automation.url,
+        secret_name: automation.secret_name,
+        access_token_name: automation.access_token_name,
+        next_attempt_at: now,
+        finished_at: null,
+      });
+      pending += 1;
+      continue;
+    }
+
+    // queue_job
+    if (automation.queue_id === null || automation.queue_name === null) {
+      run.state = 'failed';
+      run.last_error = 'the queue no longer exists';
+      continue;
+    }
+    const job = await enqueueJob(tx, after, {
+      teamId: event.team_id,
+      queueId: automation.queue_id,
+      payload: run.body,
+      runId: run.id,
+      automationId: automation.id,
+      eventId: event.id,
+      createdBy: event.author,
+    });
+    run.job_id = job.id;
+    run.queue_name = automation.queue_name;
+  }
+
+  for (let start = 0; start < runs.length; start += INSERT_BATCH_ROWS) {
+    await tx.insertInto('action_runs').values(runs.slice(start, start + INSERT_BATCH_ROWS)).execute();
+  }
+  if (pending > 0) after.notify(CHANNEL_RUNS);
+  return runs.length;
 }

@@ -9,6 +9,7 @@ import { registerServerCommands } from './commands/server.js';
 import { registerUserCommands } from './commands/users.js';
 import { registerAgentCommand } from './commands/agent.js';
 import { registerLoginCommand } from './commands/login.js';
+import { registerSecretsCommands } from './commands/secrets.js';
 
 export function buildProgram(): Command {
   const program = new Command('modelyard')
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerUserCommands(program);
   registerLoginCommand(program);
   registerAgentCommand(program);
+  registerSecretsCommands(program);
   return program;
 }
 

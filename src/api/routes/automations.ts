@@ -1,0 +1,226 @@
+// Automations: admins and members create and change them, viewers read. Also the preview of a payload and the
+// automations shown on a registered model's page.
+import { z } from 'zod';
+import type { Api } from '../app.js';
+import type { AppContext } from '../../context.js';
+import {
+  AUTOMATION_EVENT_TYPES,
+  automationsForModel,
+  createAutomation,
+  deleteAutomation,
+  getAutomation,
+  listAutomations,
+  MAX_AUTOMATION_NAME_LENGTH,
+  MAX_DESCRIPTION_LENGTH,
+  MAX_TEMPLATE_LENGTH,
+  updateAutomation,
+  type AutomationView,
+} from '../../automations/automations.js';
+import { MAX_ALIAS_PATTERN_LENGTH } from '../../automations/alias-pattern.js';
+import { previewAutomation } from '../../automations/preview.js';
+import { teamAccess } from '../auth.js';
+import { iso, TeamParams } from '../schemas.js';
+
+const EventType = z.enum(AUTOMATION_EVENT_TYPES);
+const Template = z.string().min(1).max(MAX_TEMPLATE_LENGTH);
+
+const EventSpec = z.object({
+  type: EventType,
+  model: z.string().min(1).max(128).nullable().default(null).describe('A registered model of the team, or null for the whole registry (models created later included)'),
+  aliasPattern: z
+    .string()
+    .max(MAX_ALIAS_PATTERN_LENGTH)
+    .nullable()
+    .default(null)
+    .describe('ADD_ARTIFACT_ALIAS only: RE2 regular expression the alias must match (searched; anchor with ^…$)'),
+});
+
+const ActionSpec = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('webhook'), webhookId: z.string().min(1).max(64), payload: Template.describe('JSON payload template with ${…} variables') }),
+  z.object({ type: z.literal('queue_job'), queue: z.string().min(1).max(128), template: Template.describe('JSON object template of the job') }),
+  z.object({ type: z.literal('no_op') }),
+]);
+
+const AutomationBody = z.object({
+  name: z.string().min(1).max(MAX_AUTOMATION_NAME_LENGTH),
+  description: z.string().max(MAX_DESCRIPTION_LENGTH).default(''),
+  enabled: z.boolean().default(true),
+  event: EventSpec,
+  action: ActionSpec,
+});
+
+const AutomationPatchBody = z.object({
+  name: z.string().min(1).max(MAX_AUTOMATION_NAME_LENGTH).optional(),
+  description: z.string().max(MAX_DESCRIPTION_LENGTH).optional(),
+  enabled: z.boolean().optional(),
+  event: EventSpec.optional(),
+  action: ActionSpec.optional(),
+});
+
+export const AutomationResponse = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  enabled: z.boolean(),
+  event: z.object({ type: EventType, model: z.string().nullable(), aliasPattern: z.string().nullable() }),
+  action: z.discriminatedUnion('type', [
+    z.object({ type: z.literal('webhook'), webhookId: z.string(), webhookName: z.string(), payload: z.string() }),
+    z.object({ type: z.literal('queue_job'), queue: z.string(), template: z.string() }),
+    z.object({ type: z.literal('no_op') }),
+  ]),
+  createdBy: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+const Problem = z.object({ message: z.string(), position: z.number(), line: z.number(), column: z.number() });
+
+const PreviewResponse = z.object({
+  body: z.string().nullable().describe('The rendered payload (secrets left as ${NAME}); null when the template is not valid JSON'),
+  problems: z.array(Problem),
+  source: z.object({ kind: z.enum(['event', 'model_version', 'generic']), eventId: z.string().nullable(), description: z.string() }),
+});
+
+const ModelAutomation = z.object({
+  id: z.string(),
+  name: z.string(),
+  enabled: z.boolean(),
+  triggerType: EventType,
+  actionType: z.enum(['webhook', 'queue_job', 'no_op']),
+  actionName: z.string().describe('The webhook name, the queue name, or "No action"'),
+  queue: z.string().describe('The queue name; empty for webhooks and no-op'),
+  scope: z.enum(['model', 'registry']).describe('model: scoped to this model; registry: fires for every model'),
+});
+
+function toResponse(view: AutomationView): z.infer<typeof AutomationResponse> {
+  return { ...view, createdAt: iso(view.createdAt), updatedAt: iso(view.updatedAt) };
+}
+
+const AutomationParams = TeamParams.extend({ id: z.string() });
+
+export default async function automationRoutes(app: Api, ctx: AppContext): Promise<void> {
+  app.post(
+    '/api/v1/teams/:team/automations',
+    {
+      schema: {
+        tags: ['automations'],
+        summary: 'Create an automation (admins and members)',
+        description:
+          'Event types: LINK_ARTIFACT, ADD_ARTIFACT_ALIAS, UNLINK_ARTIFACT, AUTOMATION_FAILED (scoped to one model or the whole registry) and CREATE_ARTIFACT (project-level: model must be null). The payload is checked when saved: invalid JSON, unknown variables and secrets not attached to the webhook are refused with their position.',
+        params: TeamParams,
+        body: AutomationBody,
+        response: { 201: AutomationResponse },
+      },
+    },
+    async (request, reply) => {
+      const { team, user } = await teamAccess(ctx, request, request.params.team, 'member');
+      return reply.status(201).send(toResponse(await createAutomation(ctx.db, team, user.id, request.body)));
+    },
+  );
+
+  app.get(
+    '/api/v1/teams/:team/automations',
+    {
+      schema: {
+        tags: ['automations'],
+        summary: "The team's automations; ?model= keeps those scoped to that registered model",
+        params: TeamParams,
+        querystring: z.object({ model: z.string().min(1).max(128).optional() }),
+        response: { 200: z.object({ items: z.array(AutomationResponse), nextCursor: z.null() }) },
+      },
+    },
+    async (request) => {
+      const { team } = await teamAccess(ctx, request, request.params.team, 'viewer');
+      const items = await listAutomations(ctx.db, team.id, request.query.model === undefined ? {} : { model: request.query.model });
+      return { items: items.map(toResponse), nextCursor: null };
+    },
+  );
+
+  app.post(
+    '/api/v1/teams/:team/automations/preview',
+    {
+      schema: {
+        tags: ['automations'],
+        summary: 'Render an automation payload without saving or sending it',
+        description:
+          'Renders against the event sampleEventId, else a sample built from the scoped model\'s latest version, else a made-up event. Secrets are shown as their ${NAME} placeholders.',
+        params: TeamParams,
+        body: z.object({
+          name: z.string().max(MAX_AUTOMATION_NAME_LENGTH).optional(),
+          event: EventSpec,
+          action: ActionSpec,
+          sampleEventId: z.string().min(1).max(64).optional(),
+        }),
+        response: { 200: PreviewResponse },
+      },
+    },
+    async (request) => {
+      const { team } = await teamAccess(ctx, request, request.params.team, 'viewer');
+      const { sampleEventId, name, ...rest } = request.body;
+      return previewAutomation(ctx.db, team, {
+        ...rest,
+        ...(sampleEventId === undefined ? {} : { sampleEventId }),
+        ...(name === undefined ? {} : { name }),
+      });
+    },
+  );
+
+  app.get(
+    '/api/v1/teams/:team/automations/:id',
+    { schema: { tags: ['automations'], summary: 'One automation', params: AutomationParams, response: { 200: AutomationResponse } } },
+    async (request) => {
+      const { team } = await teamAccess(ctx, request, request.params.team, 'viewer');
+      return toResponse(await getAutomation(ctx.db, team.id, request.params.id));
+    },
+  );
+
+  app.patch(
+    '/api/v1/teams/:team/automations/:id',
+    {
+      schema: {
+        tags: ['automations'],
+        summary: 'Change an automation (admins and members); event and action are replaced as a whole when given',
+        params: AutomationParams,
+        body: AutomationPatchBody,
+        response: { 200: AutomationResponse },
+      },
+    },
+    async (request) => {
+      const { team } = await teamAccess(ctx, request, request.params.team, 'member');
+      return toResponse(await updateAutomation(ctx.db, team, request.params.id, request.body));
+    },
+  );
+
+  app.delete(
+    '/api/v1/teams/:team/automations/:id',
+    {
+      schema: {
+        tags: ['automations'],
+        summary: 'Delete an automation (admins and members); runs already created still finish',
+        params: AutomationParams,
+        response: { 204: z.null() },
+      },
+    },
+    async (request, reply) => {
+      const { team } = await teamAccess(ctx, request, request.params.team, 'member');
+      await deleteAutomation(ctx.db, team.id, request.params.id);
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.get(
+    '/api/v1/teams/:team/registry/models/:model/automations',
+    {
+      schema: {
+        tags: ['automations'],
+        summary: 'The automations that fire for a registered model: scoped to it or to the whole registry',
+        params: TeamParams.extend({ model: z.string() }),
+        response: { 200: z.object({ items: z.array(ModelAutomation), nextCursor: z.null() }) },
+      },
+    },
+    async (request) => {
+      const { team } = await teamAccess(ctx, request, request.params.team, 'viewer');
+      return { items: await automationsForModel(ctx.db, team.id, request.params.model), nextCursor: null };
+    },
+  );
+}

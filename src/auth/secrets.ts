@@ -1,0 +1,198 @@
+// Team secrets: values encrypted at rest with the master key (AES-256-GCM, bound to `<team id>/<name>` so a
+// ciphertext copied to another row or team does not decrypt). Write-only: values are decrypted only by the delivery
+// worker and the webhook Test endpoint at send time (resolveSecretValues); nothing here returns a value.
+import type { Db, Tx } from '../db/index.js';
+import { isUniqueViolation } from '../db/index.js';
+import { AppError, conflict, invalid, notFound } from '../core/errors.js';
+import { newId } from '../core/ids.js';
+import { type Keyring, rewriteSentinel } from './keyring.js';
+
+/** Like an environment variable, so `${NAME}` in a payload template reads as a secret (event variables are lower-case). */
+export const SECRET_NAME_PATTERN = /^[A-Z_][A-Z0-9_]*$/;
+export const SECRET_NAME_RULE = 'use upper-case letters, digits and "_", not starting with a digit (like an environment variable)';
+export const MAX_SECRET_NAME_LENGTH = 128;
+/** Tokens and signing keys are short; the cap keeps a mistaken paste (a whole file) out of every delivery. */
+export const MAX_SECRET_VALUE_LENGTH = 16 * 1024;
+
+export interface SecretView {
+  name: string;
+  createdBy: string;
+  createdAt: number;
+  updatedBy: string;
+  updatedAt: number;
+  /** Names of the team's webhooks that use the secret to sign or as their access token. */
+  usedBy: string[];
+}
+
+function aad(teamId: string, name: string): string {
+  return `${teamId}/${name}`;
+}
+
+export function checkSecretName(field: string, name: string): string {
+  if (name.length > MAX_SECRET_NAME_LENGTH || !SECRET_NAME_PATTERN.test(name)) {
+    throw invalid(field, `"${name.slice(0, 80)}" is not a valid secret name: ${SECRET_NAME_RULE}, at most ${MAX_SECRET_NAME_LENGTH} characters`);
+  }
+  return name;
+}
+
+function checkValue(value: string): void {
+  if (value.length === 0) throw invalid('value', 'must not be empty');
+  if (value.length > MAX_SECRET_VALUE_LENGTH) throw invalid('value', `must be at most ${MAX_SECRET_VALUE_LENGTH} characters`);
+}
+
+/** Webhook names using each of the given secrets (as signing secret or access token). */
+async function webhooksUsing(db: Db | Tx, teamId: string, names?: string[]): Promise<Map<string, string[]>> {
+  let query = db
+    .selectFrom('webhooks')
+    .select(['name', 'secret_name', 'access_token_name'])
+    .where('team_id', '=', teamId)
+    .orderBy('name');
+  if (names) {
+    if (names.length === 0) return new Map();
+    query = query.where((eb) => eb.or([eb('secret_name', 'in', names), eb('access_token_name', 'in', names)]));
+  }
+  const usedBy = new Map<string, string[]>();
+  for (const webhook of await query.execute()) {
+    for (const secretName of new Set([webhook.secret_name, webhook.access_token_name])) {
+      if (secretName === null) continue;
+      const list = usedBy.get(secretName) ?? [];
+      list.push(webhook.name);
+      usedBy.set(secretName, list);
+    }
+  }
+  return usedBy;
+}
+
+async function viewsOf(db: Db | Tx, teamId: string, names?: string[]): Promise<SecretView[]> {
+  let query = db
+    .selectFrom('secrets')
+    .innerJoin('users as creator', 'creator.id', 'secrets.created_by')
+    .innerJoin('users as updater', 'updater.id', 'secrets.updated_by')
+    .select([
+      'secrets.name',
+      'secrets.created_at',
+      'secrets.updated_at',
+      'creator.name as created_by_name',
+      'updater.name as updated_by_name',
+    ])
+    .where('secrets.team_id', '=', teamId)
+    .orderBy('secrets.name');
+  if (names) query = query.where('secrets.name', 'in', names);
+  const rows = await query.execute();
+  const usedBy = await webhooksUsing(db, teamId, names);
+  return rows.map((row) => ({
+    name: row.name,
+    createdBy: row.created_by_name,
+    createdAt: row.created_at,
+    updatedBy: row.updated_by_name,
+    updatedAt: row.updated_at,
+    usedBy: usedBy.get(row.name) ?? [],
+  }));
+}
+
+export async function createSecret(
+  db: Db,
+  keyring: Keyring,
+  teamId: string,
+  userId: string,
+  input: { name: string; value: string },
+): Promise<SecretView> {
+  checkSecretName('name', input.name);
+  checkValue(input.value);
+  const now = Date.now();
+  try {
+    await db
+      .insertInto('secrets')
+      .values({
+        id: newId(),
+        team_id: teamId,
+        name: input.name,
+        ciphertext: keyring.encrypt(input.value, aad(teamId, input.name)),
+        created_by: userId,
+        created_at: now,
+        updated_by: userId,
+        updated_at: now,
+      })
+      .execute();
+  } catch (error) {
+    if (isUniqueViolation(error)) throw conflict(`a secret named ${input.name} already exists in this team (PUT it to change its value)`);
+    throw error;
+  }
+  return (await viewsOf(db, teamId, [input.name]))[0]!;
+}
+
+export function listSecrets(db: Db, teamId: string): Promise<SecretView[]> {
+  return viewsOf(db, teamId);
+}
+
+/** Replaces the value; deliveries sent from now on use it (runs resolve secrets at send time). */
+export async function updateSecret(db: Db, keyring: Keyring, teamId: string, userId: string, name: string, value: string): Promise<SecretView> {
+  checkValue(value);
+  const result = await db
+    .updateTable('secrets')
+    .set({ ciphertext: keyring.encrypt(value, aad(teamId, name)), updated_by: userId, updated_at: Date.now() })
+    .where('team_id', '=', teamId)
+    .where('name', '=', name)
+    .executeTakeFirst();
+  if (result.numUpdatedRows === 0n) throw notFound(`secret ${name}`);
+  return (await viewsOf(db, teamId, [name]))[0]!;
+}
+
+/** Refused (409) while a webhook uses the secret: its deliveries would fail at send time. */
+export async function deleteSecret(db: Db, teamId: string, name: string): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    const existing = await tx.selectFrom('secrets').select('id').where('team_id', '=', teamId).where('name', '=', name).executeTakeFirst();
+    if (!existing) throw notFound(`secret ${name}`);
+    const users = (await webhooksUsing(tx, teamId, [name])).get(name) ?? [];
+    if (users.length > 0) {
+      throw conflict(`secret ${name} is used by webhook${users.length > 1 ? 's' : ''} ${users.map((n) => `"${n}"`).join(', ')}; change them first`, {
+        webhooks: users,
+      });
+    }
+    await tx.deleteFrom('secrets').where('id', '=', existing.id).execute();
+  });
+}
+
+/** The names among `names` that exist in the team. */
+export async function existingSecretNames(db: Db | Tx, teamId: string, names: string[]): Promise<Set<string>> {
+  if (names.length === 0) return new Set();
+  const rows = await db.selectFrom('secrets').select('name').where('team_id', '=', teamId).where('name', 'in', names).execute();
+  return new Set(rows.map((r) => r.name));
+}
+
+/**
+ * Decrypted values by name, for send time only (delivery worker, webhook Test). Throws an AppError naming the
+ * first missing secret; the message never contains a value.
+ */
+export async function resolveSecretValues(db: Db | Tx, keyring: Keyring, teamId: string, names: string[]): Promise<Record<string, string>> {
+  const wanted = [...new Set(names)];
+  if (wanted.length === 0) return {};
+  const rows = await db
+    .selectFrom('secrets')
+    .select(['name', 'ciphertext'])
+    .where('team_id', '=', teamId)
+    .where('name', 'in', wanted)
+    .execute();
+  const values: Record<string, string> = {};
+  for (const row of rows) values[row.name] = keyring.decrypt(row.ciphertext, aad(teamId, row.name));
+  const missing = wanted.find((name) => !Object.prototype.hasOwnProperty.call(values, name));
+  if (missing !== undefined) throw new AppError('invalid_request', `secret ${missing} does not exist in the team`, { secret: missing });
+  return values;
+}
+
+/**
+ * Re-encrypts every secret of every team under `newKeyring` and rewrites the key-check sentinel, in one
+ * transaction: either all values and the sentinel move to the new key, or none do. Returns how many were rewritten.
+ */
+export async function rotateMasterKey(db: Db, oldKeyring: Keyring, newKeyring: Keyring): Promise<number> {
+  return db.transaction().execute(async (tx) => {
+    const rows = await tx.selectFrom('secrets').select(['id', 'team_id', 'name', 'ciphertext']).execute();
+    for (const row of rows) {
+      const place = aad(row.team_id, row.name);
+      const ciphertext = newKeyring.encrypt(oldKeyring.decrypt(row.ciphertext, place), place);
+      await tx.updateTable('secrets').set({ ciphertext }).where('id', '=', row.id).execute();
+    }
+    await rewriteSentinel(tx, newKeyring);
+    return rows.length;
+  });
+}

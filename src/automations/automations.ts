@@ -1,0 +1,320 @@
+// Automations: event (type + scope + alias filter) → action (webhook with a payload template | queue job | no-op).
+//
+// Scope: `model` names one registered model of the team (stored as its id, so renaming the model keeps it) or is
+// null for the whole registry, which includes models created later (dispatch matches `model_id IS NULL`).
+// CREATE_ARTIFACT happens in projects, outside the registry, so its automations have no model scope: a model is
+// refused for it rather than silently ignored. AUTOMATION_FAILED events carry the model of the run that failed, so
+// they can be scoped like registry events.
+import type { Db, Tx } from '../db/index.js';
+import { isUniqueViolation } from '../db/index.js';
+import type { ActionType, Automation, EventType } from '../db/schema.js';
+import { conflict, invalid, notFound } from '../core/errors.js';
+import { newId } from '../core/ids.js';
+import { renderTemplate, validateTemplate, type TemplateProblem } from '../core/templates.js';
+import { checkAliasPattern } from './alias-pattern.js';
+import { attachedSecrets } from './webhooks.js';
+import { sampleVariables } from './variables.js';
+
+export const AUTOMATION_EVENT_TYPES = [
+  'LINK_ARTIFACT',
+  'ADD_ARTIFACT_ALIAS',
+  'UNLINK_ARTIFACT',
+  'CREATE_ARTIFACT',
+  'AUTOMATION_FAILED',
+] as const satisfies readonly EventType[];
+export type AutomationEventType = (typeof AUTOMATION_EVENT_TYPES)[number];
+
+export const MAX_AUTOMATION_NAME_LENGTH = 255;
+export const MAX_DESCRIPTION_LENGTH = 4000;
+/** Templates are rendered into every run's row; 256 KiB is far above any real payload and bounds the damage. */
+export const MAX_TEMPLATE_LENGTH = 256 * 1024;
+
+export interface EventSpec {
+  type: AutomationEventType;
+  model: string | null;
+  aliasPattern: string | null;
+}
+
+export type ActionSpec =
+  | { type: 'webhook'; webhookId: string; payload: string }
+  | { type: 'queue_job'; queue: string; template: string }
+  | { type: 'no_op' };
+
+export interface AutomationInput {
+  name: string;
+  description: string;
+  enabled: boolean;
+  event: EventSpec;
+  action: ActionSpec;
+}
+
+export type AutomationPatch = Partial<AutomationInput>;
+
+export interface AutomationView {
+  id: string;
+  name: string;
+  description: string;
+  enabled: boolean;
+  event: EventSpec;
+  action:
+    | { type: 'webhook'; webhookId: string; webhookName: string; payload: string }
+    | { type: 'queue_job'; queue: string; template: string }
+    | { type: 'no_op' };
+  createdBy: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** What the columns of an automation row hold once its input has been checked against the team's objects. */
+interface ResolvedAutomation {
+  event_type: AutomationEventType;
+  model_id: string | null;
+  alias_pattern: string | null;
+  action_type: ActionType;
+  webhook_id: string | null;
+  queue_id: string | null;
+  template: string;
+}
+
+export function checkAutomationName(name: string): string {
+  if (name.trim().length === 0) throw invalid('name', 'must not be empty');
+  if (name.length > MAX_AUTOMATION_NAME_LENGTH) throw invalid('name', `must be at most ${MAX_AUTOMATION_NAME_LENGTH} characters`);
+  return name;
+}
+
+export function templateError(field: string, problems: TemplateProblem[]): Error {
+  const first = problems[0]!;
+  return invalid(field, `line ${first.line}, column ${first.column}: ${first.message}`, {
+    position: first.position,
+    line: first.line,
+    column: first.column,
+    problems,
+  });
+}
+
+async function resolveModelId(db: Db | Tx, teamId: string, name: string, field: string): Promise<string> {
+  const model = await db.selectFrom('registered_models').select('id').where('team_id', '=', teamId).where('name', '=', name).executeTakeFirst();
+  if (!model) throw invalid(field, `no registered model named "${name}" in this team`);
+  return model.id;
+}
+
+/** The webhook an action names, in the caller's team only: another team's id is as unknown as a made-up one. */
+async function findTeamWebhook(db: Db | Tx, teamId: string, id: string) {
+  const webhook = await db
+    .selectFrom('webhooks')
+    .select(['id', 'name', 'secret_name', 'access_token_name'])
+    .where('team_id', '=', teamId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (!webhook) throw invalid('action.webhookId', `no webhook with id "${id}" in this team`);
+  return webhook;
+}
+
+async function findTeamQueue(db: Db | Tx, teamId: string, name: string) {
+  const queue = await db.selectFrom('queues').select(['id', 'name']).where('team_id', '=', teamId).where('name', '=', name).executeTakeFirst();
+  if (!queue) throw invalid('action.queue', `no queue named "${name}" in this team`);
+  return queue;
+}
+
+/** Problems of a template for an action, without saving; `secrets` are the names the template may use. */
+export function checkJobTemplate(template: string, teamName: string): TemplateProblem[] {
+  const problems = validateTemplate(template, { secrets: [] });
+  if (problems.length > 0) return problems;
+  const rendered = renderTemplate(template, sampleVariables(teamName), {});
+  const parsed: unknown = JSON.parse(rendered);
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    return [{ message: 'a job template must be a JSON object', position: 0, line: 1, column: 1 }];
+  }
+  return [];
+}
+
+async function resolveInput(db: Db | Tx, teamId: string, teamName: string, event: EventSpec, action: ActionSpec): Promise<ResolvedAutomation> {
+  if (event.model !== null && event.type === 'CREATE_ARTIFACT') {
+    throw invalid('event.model', 'CREATE_ARTIFACT happens in projects, not on a registered model: leave model null');
+  }
+  if (event.aliasPattern !== null && event.type !== 'ADD_ARTIFACT_ALIAS') {
+    throw invalid('event.aliasPattern', 'an alias filter applies only to ADD_ARTIFACT_ALIAS');
+  }
+  const alias_pattern = event.aliasPattern === null ? null : checkAliasPattern(event.aliasPattern);
+  const model_id = event.model === null ? null : await resolveModelId(db, teamId, event.model, 'event.model');
+  const base = { event_type: event.type, model_id, alias_pattern };
+  switch (action.type) {
+    case 'webhook': {
+      const webhook = await findTeamWebhook(db, teamId, action.webhookId);
+      const problems = validateTemplate(action.payload, { secrets: attachedSecrets(webhook) });
+      if (problems.length > 0) throw templateError('action.payload', problems);
+      return { ...base, action_type: 'webhook', webhook_id: webhook.id, queue_id: null, template: action.payload };
+    }
+    case 'queue_job': {
+      const queue = await findTeamQueue(db, teamId, action.queue);
+      // Jobs are stored and handed to agents as they are, so secrets cannot go into them.
+      const problems = checkJobTemplate(action.template, teamName);
+      if (problems.length > 0) throw templateError('action.template', problems);
+      return { ...base, action_type: 'queue_job', webhook_id: null, queue_id: queue.id, template: action.template };
+    }
+    case 'no_op':
+      return { ...base, action_type: 'no_op', webhook_id: null, queue_id: null, template: '' };
+  }
+}
+
+function rethrowUnique(error: unknown, name: string): never {
+  if (isUniqueViolation(error)) throw conflict(`an automation named "${name}" already exists in this team`);
+  throw error;
+}
+
+export async function createAutomation(db: Db, team: { id: string; name: string }, userId: string, input: AutomationInput): Promise<AutomationView> {
+  checkAutomationName(input.name);
+  const now = Date.now();
+  const id = newId();
+  try {
+    await db.transaction().execute(async (tx) => {
+      const resolved = await resolveInput(tx, team.id, team.name, input.event, input.action);
+      await tx
+        .insertInto('automations')
+        .values({
+          id,
+          team_id: team.id,
+          name: input.name,
+          description: input.description,
+          enabled: input.enabled ? 1 : 0,
+          ...resolved,
+          created_by: userId,
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
+    });
+  } catch (error) {
+    rethrowUnique(error, input.name);
+  }
+  return getAutomation(db, team.id, id);
+}
+
+function viewQuery(db: Db | Tx, teamId: string) {
+  return db
+    .selectFrom('automations as a')
+    .leftJoin('registered_models as m', 'm.id', 'a.model_id')
+    .leftJoin('webhooks as w', 'w.id', 'a.webhook_id')
+    .leftJoin('queues as q', 'q.id', 'a.queue_id')
+    .innerJoin('users as u', 'u.id', 'a.created_by')
+    .selectAll('a')
+    .select(['m.name as model_name', 'w.name as webhook_name', 'q.name as queue_name', 'u.name as creator_name'])
+    .where('a.team_id', '=', teamId);
+}
+
+type ViewRow = Automation & { model_name: string | null; webhook_name: string | null; queue_name: string | null; creator_name: string };
+
+function toView(row: ViewRow): AutomationView {
+  let action: AutomationView['action'];
+  if (row.action_type === 'webhook') {
+    action = { type: 'webhook', webhookId: row.webhook_id ?? '', webhookName: row.webhook_name ?? '', payload: row.template };
+  } else if (row.action_type === 'queue_job') {
+    action = { type: 'queue_job', queue: row.queue_name ?? '', template: row.template };
+  } else {
+    action = { type: 'no_op' };
+  }
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    enabled: row.enabled === 1,
+    event: { type: row.event_type as AutomationEventType, model: row.model_name, aliasPattern: row.alias_pattern },
+    action,
+    createdBy: row.creator_name,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** The team's automations; with `model`, only those scoped to that registered model. */
+export async function listAutomations(db: Db, teamId: string, filter: { model?: string }): Promise<AutomationView[]> {
+  let query = viewQuery(db, teamId).orderBy('a.name');
+  if (filter.model !== undefined) query = query.where('a.model_id', '=', await resolveModelId(db, teamId, filter.model, 'model'));
+  return (await query.execute()).map(toView);
+}
+
+export async function getAutomation(db: Db | Tx, teamId: string, id: string): Promise<AutomationView> {
+  const row = await viewQuery(db, teamId).where('a.id', '=', id).executeTakeFirst();
+  if (!row) throw notFound(`automation ${id}`);
+  return toView(row);
+}
+
+/** `event` and `action` are replaced as a whole when given; everything is checked again as on create. */
+export async function updateAutomation(db: Db, team: { id: string; name: string }, id: string, patch: AutomationPatch): Promise<AutomationView> {
+  if (patch.name !== undefined) checkAutomationName(patch.name);
+  try {
+    await db.transaction().execute(async (tx) => {
+      const current = await getAutomation(tx, team.id, id);
+      const event = patch.event ?? current.event;
+      const action: ActionSpec = patch.action ?? stripView(current.action);
+      const resolved = await resolveInput(tx, team.id, team.name, event, action);
+      await tx
+        .updateTable('automations')
+        .set({
+          name: patch.name ?? current.name,
+          description: patch.description ?? current.description,
+          enabled: (patch.enabled ?? current.enabled) ? 1 : 0,
+          ...resolved,
+          updated_at: Date.now(),
+        })
+        .where('team_id', '=', team.id)
+        .where('id', '=', id)
+        .execute();
+    });
+  } catch (error) {
+    rethrowUnique(error, patch.name ?? '');
+  }
+  return getAutomation(db, team.id, id);
+}
+
+function stripView(action: AutomationView['action']): ActionSpec {
+  if (action.type === 'webhook') return { type: 'webhook', webhookId: action.webhookId, payload: action.payload };
+  return action;
+}
+
+/** Stops new runs at once; runs already created finish as they would have (they carry what they need). */
+export async function deleteAutomation(db: Db, teamId: string, id: string): Promise<void> {
+  const result = await db.deleteFrom('automations').where('team_id', '=', teamId).where('id', '=', id).executeTakeFirst();
+  if (result.numDeletedRows === 0n) throw notFound(`automation ${id}`);
+}
+
+export interface ModelAutomationSummary {
+  id: string;
+  name: string;
+  enabled: boolean;
+  triggerType: AutomationEventType;
+  actionType: ActionType;
+  actionName: string;
+  queue: string;
+  /** `model` when scoped to this model, `registry` when it applies to every model of the registry. */
+  scope: 'model' | 'registry';
+}
+
+/**
+ * The automations that fire for a registered model's events: those scoped to it and those scoped to the whole
+ * registry (CREATE_ARTIFACT automations are project-level and never fire for a model, so they are left out).
+ */
+export async function automationsForModel(db: Db, teamId: string, modelName: string): Promise<ModelAutomationSummary[]> {
+  const model = await db.selectFrom('registered_models').select('id').where('team_id', '=', teamId).where('name', '=', modelName).executeTakeFirst();
+  if (!model) throw notFound(`registered model "${modelName}"`);
+  const rows = await db
+    .selectFrom('automations as a')
+    .leftJoin('webhooks as w', 'w.id', 'a.webhook_id')
+    .leftJoin('queues as q', 'q.id', 'a.queue_id')
+    .select(['a.id', 'a.name', 'a.enabled', 'a.event_type', 'a.action_type', 'a.model_id', 'w.name as webhook_name', 'q.name as queue_name'])
+    .where('a.team_id', '=', teamId)
+    .where((eb) => eb.or([eb('a.model_id', '=', model.id), eb.and([eb('a.model_id', 'is', null), eb('a.event_type', '!=', 'CREATE_ARTIFACT')])]))
+    .orderBy('a.name')
+    .execute();
+  return rows.map((row) => ({
+    id: row.id,
+    name: row.name,
+    enabled: row.enabled === 1,
+    triggerType: row.event_type as AutomationEventType,
+    actionType: row.action_type,
+    actionName: row.action_type === 'webhook' ? (row.webhook_name ?? '') : row.action_type === 'queue_job' ? (row.queue_name ?? '') : 'No action',
+    queue: row.action_type === 'queue_job' ? (row.queue_name ?? '') : '',
+    scope: row.model_id === null ? 'registry' : 'model',
+  }));
+}
+

@@ -1,0 +1,120 @@
+// Preview: what an automation would send, rendered exactly as dispatch renders it (phase 1), without saving or
+// sending anything. Secrets stay as their `${NAME}` placeholders: a preview never contains a secret value.
+import type { Db } from '../db/index.js';
+import { invalid, notFound } from '../core/errors.js';
+import { renderTemplate, TemplateError, validateTemplate, type TemplateProblem } from '../core/templates.js';
+import { checkJobTemplate, type ActionSpec, type EventSpec } from './automations.js';
+import { attachedSecrets } from './webhooks.js';
+import { eventMetadata, eventVariables, sampleEvent, withAutomationName, type VariableSource } from './variables.js';
+
+export interface PreviewInput {
+  name?: string;
+  event: EventSpec;
+  action: ActionSpec;
+  sampleEventId?: string;
+}
+
+export interface PreviewResult {
+  /** The rendered payload; null when the template is not valid JSON (see problems). */
+  body: string | null;
+  problems: TemplateProblem[];
+  /** What the preview rendered against: a real event (its id), or a sample (from the model's latest version or made up). */
+  source: { kind: 'event' | 'model_version' | 'generic'; eventId: string | null; description: string };
+}
+
+interface Source {
+  variables: VariableSource;
+  metadata: Record<string, unknown>;
+  kind: PreviewResult['source']['kind'];
+  description: string;
+}
+
+async function latestVersionSample(db: Db, teamId: string, modelName: string, spec: EventSpec): Promise<Source | undefined> {
+  const model = await db.selectFrom('registered_models').select('id').where('team_id', '=', teamId).where('name', '=', modelName).executeTakeFirst();
+  if (!model) throw invalid('event.model', `no registered model named "${modelName}" in this team`);
+  const version = await db
+    .selectFrom('model_versions as mv')
+    .innerJoin('artifact_versions as av', 'av.id', 'mv.artifact_version_id')
+    .select(['mv.id', 'mv.index', 'mv.artifact_version_id', 'mv.created_by', 'av.metadata'])
+    .where('mv.model_id', '=', model.id)
+    .orderBy('mv.index', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  if (!version) return undefined;
+  const author = await db.selectFrom('users').select('name').where('id', '=', version.created_by).executeTakeFirst();
+  const sample = sampleEvent(spec.type);
+  let alias = sample.alias;
+  if (alias !== null) {
+    const held = await db.selectFrom('model_aliases').select('alias').where('model_version_id', '=', version.id).orderBy('alias').execute();
+    alias = held.map((a) => a.alias).find((a) => a !== 'latest') ?? alias;
+  }
+  return {
+    variables: {
+      ...sample,
+      collection: modelName,
+      artifact_version_id: version.artifact_version_id,
+      version_index: version.index,
+      alias,
+      author: author?.name ?? sample.author,
+    },
+    metadata: eventMetadata(version),
+    kind: 'model_version',
+    description: `a sample ${spec.type} event on ${modelName}:v${version.index}, the model's latest version`,
+  };
+}
+
+async function previewSource(db: Db, teamId: string, input: PreviewInput): Promise<Source> {
+  if (input.sampleEventId !== undefined) {
+    const event = await db.selectFrom('events').selectAll().where('team_id', '=', teamId).where('id', '=', input.sampleEventId).executeTakeFirst();
+    if (!event) throw notFound(`event ${input.sampleEventId}`);
+    return { variables: event, metadata: eventMetadata(event), kind: 'event', description: `event ${event.id} (${event.type})` };
+  }
+  if (input.event.model !== null) {
+    const fromModel = await latestVersionSample(db, teamId, input.event.model, input.event);
+    if (fromModel) return fromModel;
+  }
+  return { variables: sampleEvent(input.event.type), metadata: {}, kind: 'generic', description: `a made-up ${input.event.type} event` };
+}
+
+/** Template text and the problems it has for this action (an unknown webhook or queue is a 400, as on save). */
+async function actionTemplate(db: Db, team: { id: string; name: string }, action: ActionSpec): Promise<{ template: string; problems: TemplateProblem[] } | null> {
+  switch (action.type) {
+    case 'webhook': {
+      const webhook = await db
+        .selectFrom('webhooks')
+        .select(['secret_name', 'access_token_name'])
+        .where('team_id', '=', team.id)
+        .where('id', '=', action.webhookId)
+        .executeTakeFirst();
+      if (!webhook) throw invalid('action.webhookId', `no webhook with id "${action.webhookId}" in this team`);
+      return { template: action.payload, problems: validateTemplate(action.payload, { secrets: attachedSecrets(webhook) }) };
+    }
+    case 'queue_job': {
+      const queue = await db.selectFrom('queues').select('id').where('team_id', '=', team.id).where('name', '=', action.queue).executeTakeFirst();
+      if (!queue) throw invalid('action.queue', `no queue named "${action.queue}" in this team`);
+      return { template: action.template, problems: checkJobTemplate(action.template, team.name) };
+    }
+    case 'no_op':
+      return null;
+  }
+}
+
+export async function previewAutomation(db: Db, team: { id: string; name: string }, input: PreviewInput): Promise<PreviewResult> {
+  const checked = await actionTemplate(db, team, input.action);
+  const source = await previewSource(db, team.id, input);
+  const sourceView = {
+    kind: source.kind,
+    eventId: source.kind === 'event' ? source.variables.id : null,
+    description: source.description,
+  };
+  if (checked === null) return { body: '', problems: [], source: sourceView };
+  const variables = withAutomationName(eventVariables(team.name, source.variables), input.name ?? 'preview');
+  let body: string | null;
+  try {
+    body = renderTemplate(checked.template, variables, source.metadata);
+  } catch (error) {
+    if (!(error instanceof TemplateError)) throw error;
+    body = null;
+  }
+  return { body, problems: checked.problems, source: sourceView };
+}

@@ -1,0 +1,243 @@
+// Webhooks (admins only): a named target URL with an optional signing secret and access token, both referenced by
+// the name of a team secret. URLs are checked against the SSRF rules when saved (core/urls.ts) and again, with the
+// resolved addresses, when sent (delivery/http-client.ts).
+import type { AppContext } from '../context.js';
+import type { Db, Tx } from '../db/index.js';
+import { isUniqueViolation } from '../db/index.js';
+import type { Webhook } from '../db/schema.js';
+import { conflict, invalid, notFound } from '../core/errors.js';
+import { newId } from '../core/ids.js';
+import { checkWebhookUrl } from '../core/urls.js';
+import { fillSecrets, renderTemplate, validateTemplate } from '../core/templates.js';
+import { existingSecretNames, resolveSecretValues } from '../auth/secrets.js';
+import { buildDeliveryHeaders, redactHeaders } from '../delivery/headers.js';
+import { DEFAULT_MAX_RESPONSE_BYTES, WebhookClient } from '../delivery/http-client.js';
+import { sampleVariables } from './variables.js';
+
+/** The reference system's integration name rule: words of letters, digits, `_` and `-` separated by spaces. */
+export const WEBHOOK_NAME_PATTERN = /^[-\w]+([ ]+[-\w]+)*$/;
+export const WEBHOOK_NAME_RULE = 'use letters, digits, "_" and "-", words separated by single spaces';
+export const MAX_WEBHOOK_NAME_LENGTH = 64;
+
+export interface WebhookInput {
+  name: string;
+  url: string;
+  secret: string | null;
+  accessToken: string | null;
+}
+
+export interface WebhookPatch {
+  name?: string;
+  url?: string;
+  secret?: string | null;
+  accessToken?: string | null;
+  enabled?: boolean;
+}
+
+type Ctx = Pick<AppContext, 'db' | 'config' | 'keyring'>;
+
+export function checkWebhookName(name: string): string {
+  if (name.length === 0 || name.length > MAX_WEBHOOK_NAME_LENGTH) throw invalid('name', `must be 1 to ${MAX_WEBHOOK_NAME_LENGTH} characters`);
+  if (!WEBHOOK_NAME_PATTERN.test(name)) throw invalid('name', `"${name}" is not a valid webhook name: ${WEBHOOK_NAME_RULE}`);
+  return name;
+}
+
+function checkUrl(ctx: Ctx, url: string): string {
+  const check = checkWebhookUrl(url, ctx.config.webhookAllow);
+  if (!check.ok) throw invalid('url', check.reason);
+  return check.url.href;
+}
+
+/** Both referenced secrets must exist in the webhook's own team (never another team's). */
+async function checkSecretRefs(db: Db | Tx, teamId: string, refs: { secret: string | null; accessToken: string | null }): Promise<void> {
+  const names = [refs.secret, refs.accessToken].filter((n): n is string => n !== null);
+  const existing = await existingSecretNames(db, teamId, names);
+  for (const field of ['secret', 'accessToken'] as const) {
+    const name = refs[field];
+    if (name !== null && !existing.has(name)) throw invalid(field, `no secret named ${name} in this team (create it under secrets first)`);
+  }
+}
+
+/** The secrets a payload sent to this webhook may use: its signing secret and its access token. */
+export function attachedSecrets(webhook: Pick<Webhook, 'secret_name' | 'access_token_name'>): string[] {
+  return [webhook.secret_name, webhook.access_token_name].filter((n): n is string => n !== null);
+}
+
+function rethrowUnique(error: unknown, name: string): never {
+  if (isUniqueViolation(error)) throw conflict(`a webhook named "${name}" already exists in this team`);
+  throw error;
+}
+
+export async function createWebhook(ctx: Ctx, teamId: string, userId: string, input: WebhookInput): Promise<Webhook> {
+  checkWebhookName(input.name);
+  const url = checkUrl(ctx, input.url);
+  const now = Date.now();
+  const row: Webhook = {
+    id: newId(),
+    team_id: teamId,
+    name: input.name,
+    url,
+    secret_name: input.secret,
+    access_token_name: input.accessToken,
+    disabled_at: null,
+    disabled_reason: null,
+    created_by: userId,
+    created_at: now,
+    updated_at: now,
+  };
+  try {
+    await ctx.db.transaction().execute(async (tx) => {
+      await checkSecretRefs(tx, teamId, input);
+      await tx.insertInto('webhooks').values(row).execute();
+    });
+  } catch (error) {
+    rethrowUnique(error, input.name);
+  }
+  return row;
+}
+
+export function listWebhooks(db: Db, teamId: string): Promise<Webhook[]> {
+  return db.selectFrom('webhooks').selectAll().where('team_id', '=', teamId).orderBy('name').execute();
+}
+
+/** 404 for ids of other teams, exactly as for ids that do not exist. */
+export async function getWebhook(db: Db | Tx, teamId: string, id: string): Promise<Webhook> {
+  const row = await db.selectFrom('webhooks').selectAll().where('team_id', '=', teamId).where('id', '=', id).executeTakeFirst();
+  if (!row) throw notFound(`webhook ${id}`);
+  return row;
+}
+
+export async function updateWebhook(ctx: Ctx, teamId: string, id: string, userName: string, patch: WebhookPatch): Promise<Webhook> {
+  if (patch.name !== undefined) checkWebhookName(patch.name);
+  const url = patch.url === undefined ? undefined : checkUrl(ctx, patch.url);
+  try {
+    return await ctx.db.transaction().execute(async (tx) => {
+      const current = await getWebhook(tx, teamId, id);
+      const next: Webhook = {
+        ...current,
+        name: patch.name ?? current.name,
+        url: url ?? current.url,
+        secret_name: patch.secret === undefined ? current.secret_name : patch.secret,
+        access_token_name: patch.accessToken === undefined ? current.access_token_name : patch.accessToken,
+        updated_at: Date.now(),
+      };
+      if (patch.enabled === true) {
+        next.disabled_at = null;
+        next.disabled_reason = null;
+      } else if (patch.enabled === false && current.disabled_at === null) {
+        next.disabled_at = next.updated_at;
+        next.disabled_reason = `disabled by ${userName}`;
+      }
+      await checkSecretRefs(tx, teamId, { secret: next.secret_name, accessToken: next.access_token_name });
+      if (next.secret_name !== current.secret_name || next.access_token_name !== current.access_token_name) {
+        await checkTemplatesStillValid(tx, next);
+      }
+      await tx
+        .updateTable('webhooks')
+        .set({
+          name: next.name,
+          url: next.url,
+          secret_name: next.secret_name,
+          access_token_name: next.access_token_name,
+          disabled_at: next.disabled_at,
+          disabled_reason: next.disabled_reason,
+          updated_at: next.updated_at,
+        })
+        .where('id', '=', id)
+        .execute();
+      return next;
+    });
+  } catch (error) {
+    rethrowUnique(error, patch.name ?? '');
+  }
+}
+
+/** Detaching a secret that an automation's payload uses would make its deliveries fail: refuse it, naming them. */
+async function checkTemplatesStillValid(tx: Tx, webhook: Webhook): Promise<void> {
+  const automations = await tx
+    .selectFrom('automations')
+    .select(['name', 'template'])
+    .where('team_id', '=', webhook.team_id)
+    .where('webhook_id', '=', webhook.id)
+    .execute();
+  const secrets = attachedSecrets(webhook);
+  const broken = automations.filter((a) => validateTemplate(a.template, { secrets }).length > 0).map((a) => a.name);
+  if (broken.length > 0) {
+    throw conflict(`the payload of automation ${broken.map((n) => `"${n}"`).join(', ')} uses a secret this change detaches; edit it first`, {
+      automations: broken,
+    });
+  }
+}
+
+/** Refused (409) while automations send to it, naming them. */
+export async function deleteWebhook(db: Db, teamId: string, id: string): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    await getWebhook(tx, teamId, id);
+    const users = await tx
+      .selectFrom('automations')
+      .select('name')
+      .where('team_id', '=', teamId)
+      .where('webhook_id', '=', id)
+      .orderBy('name')
+      .execute();
+    if (users.length > 0) {
+      const names = users.map((u) => u.name);
+      throw conflict(`the webhook is used by automation${names.length > 1 ? 's' : ''} ${names.map((n) => `"${n}"`).join(', ')}; delete or change them first`, {
+        automations: names,
+      });
+    }
+    await tx.deleteFrom('webhooks').where('id', '=', id).execute();
+  });
+}
+
+export interface WebhookTestResult {
+  status: number | null;
+  headers: Record<string, string>;
+  body: string;
+  durationMs: number;
+  error: string | null;
+  /** The request as sent, the access token redacted. */
+  request: { url: string; headers: Record<string, string>; body: string };
+}
+
+function scrub(text: string, secrets: string[]): string {
+  let out = text;
+  for (const value of secrets) if (value.length > 0) out = out.split(value).join('[redacted]');
+  return out;
+}
+
+/**
+ * Sends `payload` to the webhook exactly as a delivery would be sent (same headers, same signatures, same SSRF
+ * guard) and returns the endpoint's answer; nothing is stored. Event variables are filled with a sample event,
+ * `${SECRET}` placeholders only with the webhook's own secrets. Secret values are scrubbed from what is returned,
+ * in case the endpoint echoes them.
+ */
+export async function testWebhook(ctx: Ctx, client: WebhookClient, teamName: string, teamId: string, id: string, payload: string): Promise<WebhookTestResult> {
+  const webhook = await getWebhook(ctx.db, teamId, id);
+  const attached = attachedSecrets(webhook);
+  const problems = validateTemplate(payload, { secrets: attached });
+  if (problems.length > 0) {
+    const first = problems[0]!;
+    throw invalid('payload', first.message, { position: first.position, line: first.line, column: first.column, problems });
+  }
+  const values = await resolveSecretValues(ctx.db, ctx.keyring, teamId, attached);
+  const rendered = renderTemplate(payload, { ...sampleVariables(teamName), automation_name: 'webhook test' }, {});
+  const body = fillSecrets(rendered, values);
+  const headers = buildDeliveryHeaders({
+    deliveryId: `test_${newId()}`,
+    body,
+    secret: webhook.secret_name ? values[webhook.secret_name]! : null,
+    accessToken: webhook.access_token_name ? values[webhook.access_token_name]! : null,
+    timestamp: new Date(),
+  });
+  const response = await client.send({ url: webhook.url, headers, body, timeoutMs: ctx.config.webhookTimeoutMs });
+  const secretValues = Object.values(values);
+  return {
+    status: response.status,
+    headers: Object.fromEntries(Object.entries(response.headers).map(([k, v]) => [k, scrub(String(v), secretValues)])),
+    body: scrub(response.body.slice(0, DEFAULT_MAX_RESPONSE_BYTES), secretValues),
+    durationMs: Math.round(response.durationMs),
+    error: response.error === null ? null : scrub(response.error, secretValues),
+    request: { url: webhook.url, headers: redactHeaders(headers), body: scrub(body, secretValues) },
+  };
+}
