@@ -94,7 +94,7 @@ describe.runIf(TEST_DB === 'postgres')('three worker processes on PostgreSQL', (
     for (const id of duplicated) expect(receiver.deliveries.get(id)).toBe(2);
   });
 
-  it('delivers each run exactly once when no worker dies,', async () => {
+  it('delivers each run exactly once when no worker dies', async () => {
     await startWorker();
     const ids = await enqueue(RUNS);
     await allSucceeded(ids);
