@@ -29,6 +29,18 @@ describe('web UI', () => {
     ({ context, page } = await newPage(browser, server.url));
   });
 
+  /** Logs version `index` of the training artifact and links it to the model, through the API. */
+  async function logAndLink(index: number): Promise<void> {
+    const form = new FormData();
+    form.append('type', 'model');
+    form.append('metadata', JSON.stringify({ accuracy: 0.9 + index / 100, framework: 'pytorch' }));
+    form.append('files', new Blob([`weights-v${index}`]), 'model.bin');
+    const logged = await server.admin.request('POST', `/api/v1/teams/${TEAM}/projects/training/artifacts/${MODEL}/versions`, form);
+    expect(logged.status).toBe(201);
+    const linked = await server.admin.post(`/api/v1/teams/${TEAM}/registry/models/${MODEL}/versions`, { source: `training/${MODEL}:v${index}` });
+    expect(linked.status).toBe(201);
+  }
+
   afterAll(async () => {
     await context?.close();
     await browser?.close();
@@ -114,6 +126,11 @@ describe('web UI', () => {
   });
 
   it('creates an automation through the wizard with the Slack preset', { timeout: STEP_TIMEOUT }, async () => {
+    // A first version, linked before any automation exists, gives the preview a real version to render.
+    const api = server.admin;
+    expect((await api.post(`/api/v1/teams/${TEAM}/projects`, { name: 'training' })).status).toBe(201);
+    await logAndLink(0);
+
     await page.getByRole('link', { name: 'Registry' }).click();
     await page.getByRole('link', { name: MODEL }).click();
     await page.getByRole('link', { name: 'New automation' }).click();
@@ -137,7 +154,9 @@ describe('web UI', () => {
     await page.getByText(/Line 1, column/).waitFor();
     await page.getByRole('group', { name: 'Presets' }).getByRole('button', { name: /Slack/ }).click();
     await page.getByText('Valid template.').waitFor();
-    await expect.poll(() => page.getByLabel('Preview').textContent(), POLL).toContain('"blocks"');
+    await expect.poll(() => page.getByLabel('Preview').textContent(), POLL).toContain(`${TEAM}/model-registry/${MODEL}:v0`);
+    await editor.evaluate((element: HTMLTextAreaElement) => element.scrollTo(0, 0));
+    await page.evaluate(() => window.scrollTo(0, 0));
     await screenshot(page, 'automation-wizard-payload');
     await page.getByRole('button', { name: 'Next step' }).click();
 
@@ -154,25 +173,16 @@ describe('web UI', () => {
   });
 
   it('delivers a version linked through the API and shows the payload the receiver recorded in History', { timeout: STEP_TIMEOUT }, async () => {
-    const api = server.admin;
-    expect((await api.post(`/api/v1/teams/${TEAM}/projects`, { name: 'training' })).status).toBe(201);
-    const form = new FormData();
-    form.append('type', 'model');
-    form.append('metadata', JSON.stringify({ accuracy: 0.93, framework: 'pytorch' }));
-    form.append('files', new Blob(['weights-v0']), 'model.bin');
-    const logged = await api.request('POST', `/api/v1/teams/${TEAM}/projects/training/artifacts/${MODEL}/versions`, form);
-    expect(logged.status).toBe(201);
-    const linked = await api.post(`/api/v1/teams/${TEAM}/registry/models/${MODEL}/versions`, { source: `training/${MODEL}:v0` });
-    expect(linked.status).toBe(201);
+    await logAndLink(1);
 
     await receiver.waitFor(2);
     const delivery = receiver.requests[1]!;
     const delivered = JSON.parse(delivery.body);
-    expect(delivered.text).toContain(`${TEAM}/model-registry/${MODEL}:v0`);
+    expect(delivered.text).toContain(`${TEAM}/model-registry/${MODEL}:v1`);
     expect(delivery.headers['x-wandb-signature']).toBeTruthy();
 
     await page.reload();
-    await page.getByRole('cell', { name: 'v0', exact: true }).waitFor();
+    await page.getByRole('cell', { name: 'v1', exact: true }).waitFor();
     await screenshot(page, 'model-page');
 
     await page.getByRole('link', { name: 'History' }).click();
@@ -191,6 +201,7 @@ describe('web UI', () => {
     const attempt = page.getByRole('article', { name: 'Attempt 1' });
     await expect.poll(() => attempt.textContent(), POLL).toContain('HTTP 200');
     await expect.poll(() => attempt.getByLabel('Response of attempt 1').textContent(), POLL).toBe('{"received":true}');
+    await screenshot(page, 'run');
     expect(await page.content()).not.toContain(SECRET_VALUE);
 
     await page.getByRole('button', { name: 'Redeliver' }).click();

@@ -167,6 +167,11 @@ export function AutomationWizard() {
 
       {step === 2 && (
         <form className="card" onSubmit={next} aria-label="Action">
+          <p className="muted" style={{ marginTop: 0 }}>
+            When: {EVENT_LABELS[eventType].long.toLowerCase()}
+            {registryEvent && (model ? ` (${model})` : ' (any registered model)')}
+            {eventType === 'ADD_ARTIFACT_ALIAS' && aliasPattern && `, alias matching ${aliasPattern}`}
+          </p>
           {actionType === 'webhook' && (
             <>
               <Field

@@ -200,7 +200,9 @@ export function RunPage() {
           </dd>
         </dl>
         <h3>Payload</h3>
-        <pre aria-label="Payload">{prettyJson(r.body)}</pre>
+        <pre aria-label="Payload" style={{ maxHeight: 220 }}>
+          {prettyJson(r.body)}
+        </pre>
       </section>
       <section className="card" aria-labelledby="attempts-title">
         <h2 id="attempts-title">Attempts</h2>
