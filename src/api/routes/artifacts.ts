@@ -4,6 +4,8 @@ import path from 'node:path';
 import type { FastifyRequest } from 'fastify';
 import type { Multipart } from '@fastify/multipart';
 import { z } from 'zod';
+import { validatorCompiler } from 'fastify-type-provider-zod';
+import type { FastifySchemaCompiler } from 'fastify';
 import type { Api } from '../app.js';
 import type { AppContext } from '../../context.js';
 import { teamAccess } from '../auth.js';
@@ -60,6 +62,21 @@ const ArtifactView = z.object({
 const ProjectParams = TeamParams.extend({ project: z.string() });
 const ArtifactParams = ProjectParams.extend({ name: z.string() });
 const VersionParams = ArtifactParams.extend({ version: z.string() });
+
+/** The multipart form, for the OpenAPI document only: readUpload parses and validates the stream itself. */
+const UploadForm = z.object({
+  type: z.string().describe('required: the artifact type, e.g. "model" or "dataset"'),
+  description: z.string().optional(),
+  metadata: z.string().optional().describe('a JSON object, e.g. {"accuracy": 0.93}'),
+  aliases: z.string().optional().describe('a JSON array of aliases or a comma-separated list'),
+  file: z
+    .array(z.string().meta({ format: 'binary' }))
+    .describe('one part per file (field `file` or `files`); the part\'s filename is its path in the artifact, e.g. weights/model.bin'),
+});
+
+/** The body is a stream consumed by the handler, so only path parameters go through zod before it runs. */
+const skipBodyValidation: FastifySchemaCompiler<any> = (route) =>
+  route.httpPart === 'body' ? () => ({ value: undefined }) : validatorCompiler(route);
 
 const FILE_FIELDS = new Set(['file', 'files']);
 const TEXT_FIELDS = new Set(['type', 'description', 'metadata', 'aliases']);
@@ -172,8 +189,10 @@ export default async function artifactRoutes(app: Api, ctx: AppContext): Promise
           'Uploads larger than MODELYARD_MAX_UPLOAD_BYTES get 413.',
         consumes: ['multipart/form-data'],
         params: ArtifactParams,
+        body: UploadForm,
         response: { 200: ArtifactVersionView, 201: ArtifactVersionView },
       },
+      validatorCompiler: skipBodyValidation,
     },
     async (request, reply) => {
       const access = await teamAccess(ctx, request, request.params.team, 'member');
