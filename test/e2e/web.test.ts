@@ -246,4 +246,64 @@ describe('web UI', () => {
     });
     expect(remaining.items).toHaveLength(0);
   });
+
+  it('adds, moves and removes an alias and unlinks a version on the model page', { timeout: STEP_TIMEOUT }, async () => {
+    await page.goto(`/t/${TEAM}/registry/${MODEL}`);
+    const versions = page.getByRole('table', { name: 'Versions' });
+    const row = (version: string) => versions.getByRole('row', { name: new RegExp(`^${version} `) });
+    const setAlias = async (version: string, alias: string) => {
+      await versions.getByRole('button', { name: `Actions for ${version}` }).click();
+      await page.getByRole('menuitem', { name: 'Add or move alias' }).click();
+      const dialog = page.getByRole('dialog', { name: `Alias for ${version}` });
+      await dialog.getByLabel('Alias').fill(alias);
+      await dialog.getByRole('button', { name: 'Set alias' }).click();
+      await dialog.waitFor({ state: 'detached' });
+    };
+
+    await setAlias('v0', 'staging');
+    await expect.poll(() => row('v0').textContent(), POLL).toContain('staging');
+    await setAlias('v1', 'staging');
+    await expect.poll(() => row('v1').textContent(), POLL).toContain('staging');
+    await expect.poll(() => row('v0').textContent(), POLL).not.toContain('staging');
+
+    await versions.getByRole('button', { name: 'Remove alias staging' }).click();
+    await page.getByRole('dialog', { name: 'Remove alias “staging”?' }).getByRole('button', { name: 'Remove alias' }).click();
+    await expect.poll(() => versions.getByRole('button', { name: 'Remove alias staging' }).count(), POLL).toBe(0);
+
+    await versions.getByRole('button', { name: 'Actions for v0' }).click();
+    await page.getByRole('menuitem', { name: 'Unlink' }).click();
+    await page.getByRole('dialog', { name: 'Unlink v0?' }).getByRole('button', { name: 'Unlink' }).click();
+    await expect.poll(() => row('v0').count(), POLL).toBe(0);
+    const remaining = await server.admin.get(`/api/v1/teams/${TEAM}/registry/models/${MODEL}/versions`);
+    expect(remaining.body.items.map((v: { version: string }) => v.version)).toEqual(['v1']);
+  });
+
+  it('lists a queued job with its payload, cancels it and requeues it', { timeout: STEP_TIMEOUT }, async () => {
+    expect((await server.admin.post(`/api/v1/teams/${TEAM}/queues`, { name: 'eval' })).status).toBe(201);
+    const automation = await server.admin.post(`/api/v1/teams/${TEAM}/automations`, {
+      name: 'evaluate',
+      event: { type: 'LINK_ARTIFACT', model: MODEL },
+      action: { type: 'queue_job', queue: 'eval', template: '{"command":"evaluate","model":"${artifact_version_string}"}' },
+    });
+    expect(automation.status).toBe(201);
+    await logAndLink(2);
+
+    await page.getByRole('link', { name: 'Queues' }).click();
+    const jobs = page.getByRole('table', { name: 'Jobs' });
+    await expect.poll(() => jobs.getByRole('row').count(), POLL).toBe(2);
+    await expect.poll(() => jobs.textContent(), POLL).toContain('Queued');
+    await jobs.getByRole('row').nth(1).getByRole('button').click();
+    const dialog = page.getByRole('dialog', { name: /^Job / });
+    await expect.poll(() => dialog.getByLabel('Job payload').textContent(), POLL).toContain(`${TEAM}/model-registry/${MODEL}:v2`);
+    await expect.poll(() => dialog.getByLabel('Log tail').textContent(), POLL).toBe('(no output yet)');
+
+    await dialog.getByRole('button', { name: 'Cancel job' }).click();
+    await page.getByRole('dialog', { name: 'Cancel this job?' }).getByRole('button', { name: 'Cancel job' }).click();
+    await expect.poll(() => dialog.textContent(), POLL).toContain('Cancelled');
+    await dialog.getByRole('button', { name: 'Requeue' }).click();
+    await expect.poll(async () => {
+      const list = await server.admin.get(`/api/v1/teams/${TEAM}/queues/eval/jobs`);
+      return list.body.items.map((job: { state: string }) => job.state).sort();
+    }, POLL).toEqual(['cancelled', 'queued']);
+  });
 });

@@ -81,7 +81,7 @@ export function ModelPage() {
           </Empty>
         ) : (
           versions.data && (
-            <table>
+            <table aria-label="Versions">
               <thead>
                 <tr>
                   <th>Version</th>

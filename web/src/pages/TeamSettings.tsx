@@ -1,6 +1,6 @@
 // Team settings (admins): members and roles, Team secrets (write-only values) and Webhooks (with Test).
 import { useCallback, useState, type FormEvent } from 'react';
-import { api, teamPath } from '../api/client';
+import { api, asApiError, teamPath, type ApiError } from '../api/client';
 import type { Member, Page, Role, Secret, Webhook, WebhookTestResult } from '../api/types';
 import { useSession, useTeam } from '../session';
 import { ConfirmDialog, Empty, Field, fieldError, formatDuration, FormError, LoadError, Modal, RowMenu, Time, useLoad, useSubmit } from '../ui';
@@ -292,6 +292,16 @@ function Webhooks({ team, onChanged }: { team: string; onChanged: () => void }) 
     webhooks.reload();
     onChanged();
   };
+  const [enableError, setEnableError] = useState<ApiError>();
+  const enable = async (webhook: Webhook) => {
+    setEnableError(undefined);
+    try {
+      await api.patch(teamPath(team, 'webhooks', webhook.id), { enabled: true });
+      reload();
+    } catch (error) {
+      setEnableError(asApiError(error));
+    }
+  };
   const [dialog, setDialog] = useState<WebhookDialog>(null);
   return (
     <section className="card" aria-labelledby="webhooks-title">
@@ -305,6 +315,7 @@ function Webhooks({ team, onChanged }: { team: string; onChanged: () => void }) 
         </button>
       </div>
       <LoadError error={webhooks.error} />
+      <FormError error={enableError} />
       {webhooks.data && webhooks.data.items.length === 0 ? (
         <Empty title="No webhooks yet.">
           <p>Create one with “New webhook”, then use it in an automation. Use “Test” in its menu to see what your endpoint answers.</p>
@@ -348,6 +359,7 @@ function Webhooks({ team, onChanged }: { team: string; onChanged: () => void }) 
                       items={[
                         { label: 'Test', onSelect: () => setDialog({ kind: 'test', webhook: w }) },
                         { label: 'Edit', onSelect: () => setDialog({ kind: 'edit', webhook: w }) },
+                        ...(w.disabled ? [{ label: 'Enable', onSelect: () => void enable(w) }] : []),
                         { label: 'Delete', danger: true, onSelect: () => setDialog({ kind: 'delete', webhook: w }) },
                       ]}
                     />
