@@ -1,6 +1,6 @@
-// `modelyard agent` as real processes against a real server: jobs run real scripts (test/fixtures), stream their
-// logs, report exit codes, get cancelled, survive a killed agent (lease expiry → another agent), and are handed back
-// on SIGTERM. The server uses 6-second leases so a lost agent's job comes back quickly.
+// `modelyard agent` as real processes against a real server: an automation queues a job when a version is linked, and
+// jobs run real scripts (test/fixtures), stream their logs, report exit codes, get cancelled, survive a killed agent
+// (lease expiry → another agent), and are handed back on SIGTERM. The server uses 6-second leases so a lost agent's job comes back quickly.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -56,27 +56,52 @@ async function jobWhen(id: string, done: (job: any) => boolean, timeoutMs = 60_0
 const finished = (job: any) => ['succeeded', 'failed', 'cancelled'].includes(job.state);
 
 describe('modelyard agent', { timeout: 120_000 }, () => {
-  it('runs a script that downloads the model version named in its environment, and the job succeeds with its log', async () => {
+  it('links a version → the automation queues a job → the agent downloads the version → the job succeeds with its log', async () => {
     const project = await roles.member.post(`${base}/projects`, { name: 'training' });
     expect(project.status).toBe(201);
     const logged = await logVersion(roles.member, roles.team, 'training', 'resnet', { files: { 'model.bin': 'trained weights', 'config.json': '{"layers":50}' } });
     expect(logged.status).toBe(201);
     expect((await roles.member.post(`${base}/registry/models`, { name: 'classifier' })).status).toBe(201);
+    await makeQueue('eval');
+    const automation = await roles.admin.post(`${base}/automations`, {
+      name: 'evaluate new versions',
+      event: { type: 'LINK_ARTIFACT', model: 'classifier' },
+      action: { type: 'queue_job', queue: 'eval', template: '{"command":"evaluate","artifact_version_string":"${artifact_version_string}"}' },
+    });
+    expect(automation.status, JSON.stringify(automation.body)).toBe(201);
+
+    const running = agent('eval', [fixture('download-version.mjs')]);
     const linked = await roles.member.post(`${base}/registry/models/classifier/versions`, { source: 'training/resnet:v0' });
     expect(linked.status).toBe(201);
 
-    await makeQueue('eval');
-    const running = agent('eval', [fixture('download-version.mjs')]);
-    const id = await enqueue('eval', { command: 'evaluate', artifact_version_string: `${roles.team}/model-registry/classifier:${linked.body.version}` });
-    const job = await jobWhen(id, finished);
+    const queued = await eventually(async () => {
+      const jobs = await roles.viewer.get(`${base}/queues/eval/jobs`);
+      return jobs.body.items[0];
+    });
+    expect(queued).toMatchObject({
+      automationId: automation.body.id,
+      payload: { command: 'evaluate', artifact_version_string: `${roles.team}/model-registry/classifier:${linked.body.version}` },
+    });
+    expect(queued.eventId).not.toBeNull();
+    const job = await jobWhen(queued.id, finished);
     expect(job.state, running.output() + job.logTail).toBe('succeeded');
     expect(job.exitCode).toBe(0);
     expect(job.agent).toMatch(/-\d+$/);
-    expect(job.logTail).toContain('stdin command=evaluate');
+    expect(job.logTail).toContain(`evaluating ${roles.team}/model-registry/classifier:v0; stdin command=evaluate`);
     expect(job.logTail).toContain('downloaded model.bin (15 bytes, sha256 ok): trained weights');
     expect(job.logTail).toContain('downloaded config.json');
     expect(job.logTail).toContain('evaluation passed');
     expect(job.startedAt).not.toBeNull();
+  });
+
+  it('runs a job enqueued by hand with the same script', async () => {
+    const id = await enqueue('eval', { command: 'evaluate', artifact_version_string: `${roles.team}/model-registry/classifier:latest` });
+    const running = agent('eval', [fixture('download-version.mjs')]);
+    const job = await jobWhen(id, finished);
+    expect(job.state, running.output() + job.logTail).toBe('succeeded');
+    expect(job.automationId).toBeNull();
+    expect(job.createdBy).toBe(roles.member.userName);
+    expect(job.logTail).toContain('evaluation passed');
   });
 
   it('gives the job its payload as MODELYARD_* variables and on stdin, without letting it override the fixed ones', async () => {
