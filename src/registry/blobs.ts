@@ -10,6 +10,9 @@ import { pipeline } from 'node:stream/promises';
 import { newId } from '../core/ids.js';
 import { AppError } from '../core/errors.js';
 
+/** An upload idle this long is certainly dead: even a multi-gigabyte file keeps writing (and touching) its temp file. */
+export const STALE_UPLOAD_MS = 24 * 3600 * 1000;
+
 export interface StagedBlob {
   tempPath: string;
   size: number;
@@ -78,6 +81,30 @@ export class BlobStore {
 
   async discard(tempPath: string): Promise<void> {
     await fsp.rm(tempPath, { force: true });
+  }
+
+  /**
+   * Removes temp files a crashed process left behind. Only old ones: another process sharing the data dir may be
+   * streaming an upload into a fresh one right now.
+   */
+  async sweepStaleUploads(olderThanMs = STALE_UPLOAD_MS): Promise<number> {
+    let names: string[];
+    try {
+      names = await fsp.readdir(this.tmp);
+    } catch {
+      return 0;
+    }
+    const cutoff = Date.now() - olderThanMs;
+    let removed = 0;
+    for (const name of names.filter((n) => n.endsWith('.part'))) {
+      const file = path.join(this.tmp, name);
+      const stat = await fsp.stat(file).catch(() => undefined);
+      if (stat && stat.mtimeMs < cutoff) {
+        await fsp.rm(file, { force: true });
+        removed++;
+      }
+    }
+    return removed;
   }
 
   open(sha256: string): fs.ReadStream {

@@ -61,4 +61,15 @@ describe('BlobStore', () => {
     await expect(store.stage(failing, new ByteBudget(1000), 1000)).rejects.toThrow('client went away');
     expect(tempFiles()).toHaveLength(before);
   });
+
+  it('sweeps only stale temp files of interrupted uploads', async () => {
+    const stale = await store.stage(chunks('old'), new ByteBudget(100), 100);
+    const fresh = await store.stage(chunks('new'), new ByteBudget(100), 100);
+    const longAgo = new Date(Date.now() - 2 * 24 * 3600 * 1000);
+    fs.utimesSync(stale.tempPath, longAgo, longAgo);
+    expect(await store.sweepStaleUploads()).toBe(1);
+    expect(fs.existsSync(stale.tempPath)).toBe(false);
+    expect(fs.existsSync(fresh.tempPath)).toBe(true);
+    await store.discard(fresh.tempPath);
+  });
 });

@@ -21,7 +21,7 @@ export function uploadForm(options: LogOptions = {}): FormData {
   if (options.aliases !== undefined) form.append('aliases', Array.isArray(options.aliases) ? JSON.stringify(options.aliases) : options.aliases);
   const files = options.files ?? { 'model.bin': 'weights' };
   for (const [filePath, content] of Object.entries(files)) {
-    form.append(options.fileField ?? 'file', new Blob([content]), filePath);
+    form.append(options.fileField ?? 'file', new Blob([typeof content === 'string' ? content : new Uint8Array(content)]), filePath);
   }
   return form;
 }

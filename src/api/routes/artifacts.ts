@@ -174,6 +174,10 @@ async function readUpload(request: FastifyRequest, blobs: BlobStore, maxBytes: n
 
 export default async function artifactRoutes(app: Api, ctx: AppContext): Promise<void> {
   const blobs = new BlobStore(ctx.config.dataDir);
+  blobs.sweepStaleUploads().then(
+    (removed) => removed > 0 && ctx.logger.info({ removed }, 'removed temp files of interrupted uploads'),
+    (error: unknown) => ctx.logger.warn({ err: error }, 'could not sweep interrupted uploads'),
+  );
   const base = '/api/v1/teams/:team/projects/:project/artifacts';
 
   app.post(
