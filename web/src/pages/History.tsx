@@ -38,7 +38,7 @@ export function History() {
 }
 
 function runResult(run: Run): string {
-  if (run.actionType === 'queue_job') return run.jobId ? `Job on ${run.queueName ?? 'queue'}` : 'Job not created';
+  if (run.actionType === 'queue_job') return 'Job not created';
   if (run.actionType === 'no_op') return '—';
   if (run.status !== null) return `HTTP ${run.status}${run.error ? ` · ${run.error}` : ''}`;
   if (run.error) return run.error;
@@ -108,9 +108,15 @@ export function RunList({ team, automationId }: { team: string; automationId?: s
                 </td>
                 <td>
                   {ACTION_LABELS[run.actionType] ?? run.actionType}
-                  {run.webhookName && <span className="muted"> · {run.webhookName}</span>}
+                  {(run.webhookName ?? run.queueName) && <span className="muted"> · {run.webhookName ?? run.queueName}</span>}
                 </td>
-                <td className="small">{runResult(run)}</td>
+                <td className="small">
+                  {run.jobId ? (
+                    <Link to={`${teamUrl(team, 'queues')}?${new URLSearchParams({ queue: run.queueName ?? '', job: run.jobId }).toString()}`}>Job created</Link>
+                  ) : (
+                    runResult(run)
+                  )}
+                </td>
                 <td>{run.attempts}</td>
               </tr>
             ))}
@@ -188,7 +194,7 @@ export function RunPage() {
             <>
               <dt>Job</dt>
               <dd>
-                <Link to={`${teamUrl(team, 'queues')}?job=${r.jobId}`} className="mono small">
+                <Link to={`${teamUrl(team, 'queues')}?${new URLSearchParams({ queue: r.queueName ?? '', job: r.jobId }).toString()}`} className="mono small">
                   {r.jobId}
                 </Link>
               </dd>

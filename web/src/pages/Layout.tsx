@@ -109,9 +109,16 @@ function CreateTeam({ first }: { first: boolean }) {
           {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} required autoFocus />}
         </Field>
         <FormError error={submit.error} shownFields={['name']} />
-        <button type="submit" className="primary" disabled={submit.busy}>
-          Create team
-        </button>
+        <div className="row">
+          <button type="submit" className="primary grow" disabled={submit.busy}>
+            Create team
+          </button>
+          {!first && (
+            <button type="button" onClick={() => navigate(-1)}>
+              Cancel
+            </button>
+          )}
+        </div>
       </form>
     </main>
   );
