@@ -56,7 +56,8 @@ export function runJob(options: RunOptions): JobRun {
   };
 
   const done = (async (): Promise<RunEnd> => {
-    const payload = (job.payload ?? {}) as Record<string, unknown>;
+    // The server stores what automations rendered; anything but an object gives the job no fields.
+    const payload = (job.payload !== null && typeof job.payload === 'object' && !Array.isArray(job.payload) ? job.payload : {}) as Record<string, unknown>;
     const payloadText = JSON.stringify(payload);
     let argv: string[];
     try {
