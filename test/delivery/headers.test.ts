@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { Webhook } from 'standardwebhooks';
+import { buildDeliveryHeaders, DELIVERY_USER_AGENT, redactHeaders } from '../../src/delivery/headers.js';
+import { wandbSignature } from '../../src/core/signatures.js';
+
+const body = '{"event_type":"LINK_ARTIFACT","ref":"vision/model-registry/classifier:v3"}';
+const timestamp = new Date('2026-11-26T12:00:00.000Z');
+
+describe('buildDeliveryHeaders', () => {
+  it('signs with the secret both ways and sends the access token as a bearer token', () => {
+    const headers = buildDeliveryHeaders({ deliveryId: 'run_1', body, secret: 'shh', accessToken: 'tok-123', timestamp });
+    expect(headers).toEqual({
+      'Content-Type': 'application/json',
+      'User-Agent': DELIVERY_USER_AGENT,
+      Authorization: 'Bearer tok-123',
+      'X-Wandb-Signature': wandbSignature('shh', body),
+      'webhook-id': 'run_1',
+      'webhook-timestamp': String(timestamp.getTime() / 1000),
+      'webhook-signature': expect.stringMatching(/^v1,/),
+    });
+  });
+
+  it('takes epoch seconds as well as a Date', () => {
+    const fromDate = buildDeliveryHeaders({ deliveryId: 'd', body, secret: 's', accessToken: null, timestamp });
+    const fromSeconds = buildDeliveryHeaders({ deliveryId: 'd', body, secret: 's', accessToken: null, timestamp: timestamp.getTime() / 1000 });
+    expect(fromSeconds).toEqual(fromDate);
+  });
+
+  it('sends neither signature nor Authorization without a secret and a token, but keeps id and timestamp', () => {
+    const headers = buildDeliveryHeaders({ deliveryId: 'd', body, secret: null, accessToken: null, timestamp });
+    expect(Object.keys(headers).sort()).toEqual(['Content-Type', 'User-Agent', 'webhook-id', 'webhook-timestamp']);
+  });
+
+  it('verifies with standardwebhooks when the timestamp is current', () => {
+    const now = new Date();
+    const headers = buildDeliveryHeaders({ deliveryId: 'msg_1', body, secret: 'a secret with spaces', accessToken: null, timestamp: now });
+    const payload = new Webhook(Buffer.from('a secret with spaces').toString('base64')).verify(body, {
+      'webhook-id': headers['webhook-id']!,
+      'webhook-timestamp': headers['webhook-timestamp']!,
+      'webhook-signature': headers['webhook-signature']!,
+    });
+    expect(payload).toEqual(JSON.parse(body));
+  });
+});
+
+describe('redactHeaders', () => {
+  it('hides the access token in any letter case and keeps signatures', () => {
+    const headers = buildDeliveryHeaders({ deliveryId: 'd', body, secret: 's', accessToken: 'tok', timestamp });
+    const redacted = redactHeaders({ ...headers, authorization: 'Bearer other' });
+    expect(redacted.Authorization).toBe('Bearer [redacted]');
+    expect(redacted.authorization).toBe('Bearer [redacted]');
+    expect(redacted['X-Wandb-Signature']).toBe(headers['X-Wandb-Signature']);
+    expect(redacted['webhook-signature']).toBe(headers['webhook-signature']);
+    expect(JSON.stringify(redacted)).not.toContain('tok"');
+  });
+});
