@@ -3,7 +3,7 @@
 // automation through the wizard with the Slack preset; a version linked through the API is delivered and the run
 // shows the payload the receiver recorded; a member cannot see Team secrets; deleting an automation removes it
 // from the model page. The steps share one server and browser and run in order; each leaves the state the next needs.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createUserClient, eventually, Receiver, startTestServer, type TestServer } from '../helpers.js';
 import { launchBrowser, logIn, newPage, screenshot } from './browser.js';
@@ -21,12 +21,22 @@ describe('web UI', () => {
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
+  let browserError: unknown;
 
   beforeAll(async () => {
     server = await startTestServer({ ui: true });
     receiver = await new Receiver(() => ({ status: 200, headers: { 'x-receiver': 'test-receiver' }, body: '{"received":true}' })).start();
-    browser = await launchBrowser();
-    ({ context, page } = await newPage(browser, server.url));
+    try {
+      browser = await launchBrowser();
+      ({ context, page } = await newPage(browser, server.url));
+    } catch (error) {
+      browserError = error;
+    }
+  });
+
+  // Without a browser every test fails on its own (rather than being reported as skipped).
+  beforeEach(() => {
+    if (browserError) throw browserError;
   });
 
   /** Logs version `index` of the training artifact and links it to the model, through the API. */

@@ -15,7 +15,7 @@ export function Queues() {
   const [params, setParams] = useSearchParams();
   const queues = useLoad(() => api.get<Page<Queue>>(teamPath(team, 'queues')), `${team}|queues`);
   const [creating, setCreating] = useState(false);
-  const selected = params.get('queue') ?? queues.data?.items[0]?.name;
+  const selected = params.get('queue') || queues.data?.items[0]?.name;
   const jobId = params.get('job');
   return (
     <>
