@@ -44,6 +44,11 @@ export interface RegistryBenchResult {
   inFlight: number;
   /** 1-minute load average when the run started: other work on the machine skews the figures. */
   loadAverage: number;
+  /**
+   * CPU time the server process spent per link during the measured run (Linux /proc; null elsewhere). Unlike
+   * links/s it hardly depends on what else the machine is doing: 1000 / this ≈ links/s one free core sustains.
+   */
+  serverCpuMsPerLink: number | null;
 }
 
 async function freePort(): Promise<number> {
@@ -190,7 +195,24 @@ function linkRequest(n: number): { path: string; body: string } {
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
-async function driveLinks(pool: Pool, key: string): Promise<Omit<RegistryBenchResult, 'database' | 'loadAverage'>> {
+/** User + system CPU milliseconds a process has used so far, from /proc (Linux only). */
+function processCpuMs(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime are fields 14 and 15 of stat; after the ") " split they are at 11 and 12. Clock ticks are
+    // 100 per second on Linux.
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return null;
+  }
+}
+
+async function driveLinks(
+  pool: Pool,
+  key: string,
+  serverPid: number | undefined,
+): Promise<Omit<RegistryBenchResult, 'database' | 'loadAverage'>> {
   const capacity = MODELS * ARTIFACT_VERSIONS;
   let next = 0;
   let errors = 0;
@@ -218,10 +240,12 @@ async function driveLinks(pool: Pool, key: string): Promise<Omit<RegistryBenchRe
   const warmupEnd = WARMUP_LINKS;
   await run(() => next >= warmupEnd, false);
   errors = 0;
+  const cpuBefore = processCpuMs(serverPid);
   const started = performance.now();
   const deadline = started + DURATION_MS;
   await run(() => performance.now() >= deadline, true);
   const seconds = (performance.now() - started) / 1000;
+  const cpuAfter = processCpuMs(serverPid);
   latencies.sort((a, b) => a - b);
   const round = (x: number) => Math.round(x * 100) / 100;
   return {
@@ -234,6 +258,8 @@ async function driveLinks(pool: Pool, key: string): Promise<Omit<RegistryBenchRe
     p99Ms: round(percentile(latencies, 99)),
     maxMs: round(latencies.at(-1) ?? 0),
     inFlight: IN_FLIGHT,
+    serverCpuMsPerLink:
+      cpuBefore === null || cpuAfter === null || latencies.length === 0 ? null : round((cpuAfter - cpuBefore) / latencies.length),
   };
 }
 
@@ -248,7 +274,7 @@ async function benchOne(database: 'sqlite' | 'postgres'): Promise<RegistryBenchR
     child = await startServerProcess(deployed.env, url);
     await setUp(url, pool, key);
     const loadAverage = Math.round(os.loadavg()[0]! * 100) / 100;
-    return { database, ...(await driveLinks(pool, key)), loadAverage };
+    return { database, ...(await driveLinks(pool, key, child.pid)), loadAverage };
   } finally {
     await pool.close();
     if (child) await stopServerProcess(child);
@@ -294,6 +320,7 @@ function printTable(results: RegistryBenchResult[]): void {
       errors: r.errors,
       'in flight': r.inFlight,
       'load avg': r.loadAverage,
+      'server CPU ms/link': r.serverCpuMsPerLink,
     })),
   );
   const sqlite = results.find((r) => r.database === 'sqlite');
