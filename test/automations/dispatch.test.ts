@@ -176,6 +176,23 @@ describe('dispatch: registry events create the runs of matching automations', ()
     });
   });
 
+  it('records a failed run, without failing the registry change, when the queue of an automation was deleted', async () => {
+    const { admin } = await createTeamWithRoles(server, 'dispatch-noqueue');
+    await seedRegistry(admin, 'dispatch-noqueue', 1);
+    expect((await admin.post('/api/v1/teams/dispatch-noqueue/queues', { name: 'gone' })).status).toBe(201);
+    const automation = await createAutomation(admin, 'dispatch-noqueue', {
+      name: 'to a deleted queue',
+      event: { type: 'LINK_ARTIFACT', model: null },
+      action: { type: 'queue_job', queue: 'gone', template: '{"m":"${artifact_collection_name}"}' },
+    });
+    expect((await admin.delete('/api/v1/teams/dispatch-noqueue/queues/gone')).status).toBe(204);
+    await link(admin, 'dispatch-noqueue', 'classifier', 'training/resnet:v0');
+    const runs = await runsOf(automation);
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ state: 'failed', action_type: 'queue_job', job_id: null, last_error: 'the queue no longer exists' });
+    expect(runs[0]!.finished_at).not.toBeNull();
+  });
+
   it('fires CREATE_ARTIFACT automations when a version is logged in a project', async () => {
     const { admin } = await createTeamWithRoles(server, 'dispatch-create');
     await seedRegistry(admin, 'dispatch-create', 1);
