@@ -11,6 +11,7 @@ import { launchBrowser, logIn, newPage, screenshot } from './browser.js';
 const TEAM = 'ml';
 const MODEL = 'classifier';
 const SECRET_VALUE = 'sig-7f3a9c1d-never-shown';
+const ROTATED_SECRET_VALUE = 'sig-rotated-5b2e-never-shown';
 const STEP_TIMEOUT = 60_000;
 /** How long a check waits for the page to reach the state (the UI loads and refreshes asynchronously). */
 const POLL = { timeout: 10_000 };
@@ -123,6 +124,19 @@ describe('web UI', () => {
     expect(receiver.requests[0]!.body).toBe('{"text":"hello from the browser"}');
     await testDialog.getByRole('button', { name: 'Close' }).click();
 
+    // Rotating by keyboard alone: the row menu opens on Enter with its first item focused, the dialog focuses the
+    // value field, and Enter submits.
+    await secrets.getByRole('button', { name: 'Actions for secret SIGNING_SECRET' }).focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent), POLL).toBe('Rotate');
+    await page.keyboard.press('Enter');
+    const rotate = page.getByRole('dialog', { name: 'Rotate SIGNING_SECRET' });
+    await expect.poll(() => rotate.getByLabel('Secret', { exact: true }).evaluate((element) => element === document.activeElement), POLL).toBe(true);
+    await page.keyboard.type(ROTATED_SECRET_VALUE);
+    await page.keyboard.press('Enter');
+    await rotate.waitFor({ state: 'detached' });
+    expect(await page.content()).not.toContain(ROTATED_SECRET_VALUE);
+
     // A secret that a webhook uses cannot be deleted; the refusal names the webhook.
     await secrets.getByRole('button', { name: 'Actions for secret SIGNING_SECRET' }).click();
     await page.getByRole('menuitem', { name: 'Delete' }).click();
@@ -213,6 +227,7 @@ describe('web UI', () => {
     await expect.poll(() => attempt.getByLabel('Response of attempt 1').textContent(), POLL).toBe('{"received":true}');
     await screenshot(page, 'run');
     expect(await page.content()).not.toContain(SECRET_VALUE);
+    expect(await page.content()).not.toContain(ROTATED_SECRET_VALUE);
 
     await page.getByRole('button', { name: 'Redeliver' }).click();
     await receiver.waitFor(3);

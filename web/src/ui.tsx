@@ -131,13 +131,19 @@ export function useSubmit<A extends unknown[]>(action: (...args: A) => Promise<v
 // ---------------------------------------------------------------------------------------------------------------
 // Dialogs and menus
 
+const FIRST_CONTROL = ['input:not([readonly]):not([type=hidden])', 'select', 'textarea', 'button'].map((c) => `.dialog-body ${c}`).join(', ');
+
 /** A modal dialog (native <dialog>: focus stays inside, Escape closes). Rendered only while open. */
 export function Modal({ title, onClose, children, wide }: { title: string; onClose: () => void; children: ReactNode; wide?: boolean }) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   useEffect(() => {
     const dialog = ref.current;
-    if (dialog && !dialog.open) dialog.showModal();
+    if (!dialog || dialog.open) return;
+    dialog.showModal();
+    // showModal focuses the first focusable element (the close button); start at the first thing to fill in
+    // instead, or for confirmations at the first button (Cancel), never at the destructive one.
+    dialog.querySelector<HTMLElement>(FIRST_CONTROL)?.focus();
   }, []);
   return (
     <dialog

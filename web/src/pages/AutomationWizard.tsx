@@ -178,7 +178,13 @@ export function AutomationWizard() {
                 label="Webhook"
                 error={fieldError(create.error, 'action.webhookId')}
                 hint={
-                  webhooks.data?.items.length === 0 ? (
+                  webhooks.error ? (
+                    webhooks.error.status === 403 ? (
+                      'Only team admins can see webhooks: ask an admin to create this automation, or choose another action type.'
+                    ) : (
+                      webhooks.error.message
+                    )
+                  ) : webhooks.data?.items.length === 0 ? (
                     <>
                       No webhooks yet: create one under <Link to={teamUrl(team, 'settings')}>Team settings</Link> (admins).
                     </>

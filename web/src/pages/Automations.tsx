@@ -3,7 +3,7 @@
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api, teamPath } from '../api/client';
-import type { Automation, Page, Webhook } from '../api/types';
+import type { Automation, Page } from '../api/types';
 import { teamUrl, useTeam } from '../session';
 import { Empty, FormError, LoadError, Loading, prettyJson, RowMenu, Time, useLoad, useSubmit } from '../ui';
 import { ACTION_LABELS, EVENT_LABELS } from './labels';
@@ -19,9 +19,7 @@ export function AutomationList() {
   const { team, canEdit } = useTeam();
   const navigate = useNavigate();
   const automations = useLoad(() => api.get<Page<Automation>>(teamPath(team, 'automations')), `${team}|automations`);
-  const webhooks = useLoad(() => api.get<Page<Webhook>>(teamPath(team, 'webhooks')).catch(() => ({ items: [], nextCursor: null })), `${team}|webhooks`);
   const [deleting, setDeleting] = useState<Automation | null>(null);
-  const webhookName = (id: string) => webhooks.data?.items.find((w) => w.id === id)?.name ?? 'webhook';
   const setEnabled = async (a: Automation, enabled: boolean) => {
     await api.patch(teamPath(team, 'automations', a.id), { enabled });
     automations.reload();
@@ -72,7 +70,7 @@ export function AutomationList() {
                   <td>{scopeText(a)}</td>
                   <td>
                     {ACTION_LABELS[a.action.type]}
-                    {a.action.type === 'webhook' && <span className="muted"> · {webhookName(a.action.webhookId)}</span>}
+                    {a.action.type === 'webhook' && <span className="muted"> · {a.action.webhookName}</span>}
                     {a.action.type === 'queue_job' && <span className="muted"> · {a.action.queue}</span>}
                   </td>
                   <td>{a.enabled ? <span className="badge ok">Enabled</span> : <span className="badge">Disabled</span>}</td>
@@ -155,6 +153,12 @@ export function AutomationPage() {
           )}
           <dt>Action type</dt>
           <dd>{ACTION_LABELS[a.action.type]}</dd>
+          {a.action.type === 'webhook' && (
+            <>
+              <dt>Webhook</dt>
+              <dd>{a.action.webhookName}</dd>
+            </>
+          )}
           {a.action.type === 'queue_job' && (
             <>
               <dt>Queue</dt>
