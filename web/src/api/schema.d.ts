@@ -805,7 +805,21 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody: {
+                content: {
+                    "multipart/form-data": {
+                        /** @description required: the artifact type, e.g. "model" or "dataset" */
+                        type: string;
+                        description?: string;
+                        /** @description a JSON object, e.g. {"accuracy": 0.93} */
+                        metadata?: string;
+                        /** @description a JSON array of aliases or a comma-separated list */
+                        aliases?: string;
+                        /** @description one part per file (field `file` or `files`); the part's filename is its path in the artifact, e.g. weights/model.bin */
+                        file: string[];
+                    };
+                };
+            };
             responses: {
                 /** @description Default Response */
                 200: {
