@@ -107,10 +107,18 @@ export async function logArtifactVersion(
   checkName('artifact', artifactName);
   const files = input.files.map(({ path, size, sha256 }) => ({ path, size, sha256 }));
   const digest = contentDigest(input.type, input.metadata, files);
+  // Checked before the blobs are committed so a refused upload leaves no stray blobs; checked again in the transaction.
+  const project = await findProject(ctx.db, actor.teamId, projectName);
+  const existing = await ctx.db
+    .selectFrom('artifacts')
+    .select('type')
+    .where('project_id', '=', project.id)
+    .where('name', '=', artifactName)
+    .executeTakeFirst();
+  if (existing && existing.type !== input.type) throw typeMismatch(artifactName, existing.type, input.type);
   for (const file of input.files) await blobs.commit(file);
 
   const { created, versionId } = await inTransaction(ctx, async (tx, after) => {
-    const project = await findProject(tx, actor.teamId, projectName);
     const now = Date.now();
     // Creating the artifact or reserving its next index is one statement, and it locks the artifact's row.
     const artifact = await tx
@@ -119,9 +127,7 @@ export async function logArtifactVersion(
       .onConflict((oc) => oc.columns(['project_id', 'name']).doUpdateSet((eb) => ({ next_index: eb('artifacts.next_index', '+', 1) })))
       .returning(['id', 'type', 'next_index'])
       .executeTakeFirstOrThrow();
-    if (artifact.type !== input.type) {
-      throw invalid('type', `artifact "${artifactName}" holds "${artifact.type}" versions; a version cannot be "${input.type}"`);
-    }
+    if (artifact.type !== input.type) throw typeMismatch(artifactName, artifact.type, input.type);
     const index = artifact.next_index - 1;
     const latest = await tx
       .selectFrom('artifact_aliases as aa')
@@ -174,6 +180,10 @@ export async function logArtifactVersion(
     return { created: true, versionId };
   });
   return { created, version: await versionById(ctx.db, versionId) };
+}
+
+function typeMismatch(artifactName: string, held: string, given: string) {
+  return invalid('type', `artifact "${artifactName}" holds "${held}" versions; a version cannot be "${given}"`);
 }
 
 /** Puts an alias on a version of an artifact, moving it from whichever version held it (primary key artifact+alias). */

@@ -128,11 +128,15 @@ describe('logging versions', () => {
     expect(backToV0.body.digest).toBe(first.body.digest);
   });
 
-  it('keeps one artifact type', async () => {
+  it('keeps one artifact type, storing nothing for a refused version', async () => {
     await logVersion(member, team, 'vision', 'typed', { type: 'dataset' });
-    const other = await logVersion(member, team, 'vision', 'typed', { type: 'model', files: { 'other.bin': 'x' } });
+    const refusedContent = 'bytes of a refused upload';
+    const other = await logVersion(member, team, 'vision', 'typed', { type: 'model', files: { 'other.bin': refusedContent } });
     expect(other.status).toBe(400);
     expect(other.body.error.details.field).toBe('type');
+    const digest = sha256(refusedContent);
+    expect(fs.existsSync(path.join(server.config.dataDir, 'blobs', digest.slice(0, 2), digest.slice(2, 4), digest))).toBe(false);
+    expect(filesUnder(path.join(server.config.dataDir, 'tmp'))).toEqual([]);
   });
 
   it('refuses logging into the model-registry project', async () => {
