@@ -331,4 +331,51 @@ describe('web UI', () => {
       return list.body.items.map((job: { state: string }) => job.state).sort();
     }, POLL).toEqual(['cancelled', 'queued']);
   });
+
+  it('redelivers the failed runs of a time window from History', { timeout: STEP_TIMEOUT }, async () => {
+    const webhooks = await server.admin.get(`/api/v1/teams/${TEAM}/webhooks`);
+    const webhookId = webhooks.body.items.find((w: { name: string }) => w.name === 'slack-alerts').id;
+    const created = await server.admin.post(`/api/v1/teams/${TEAM}/automations`, {
+      name: 'notify-once',
+      event: { type: 'LINK_ARTIFACT', model: MODEL },
+      action: { type: 'webhook', webhookId, payload: '{"text":"${artifact_version_string}"}' },
+    });
+    expect(created.status).toBe(201);
+    // A 4xx answer fails the run at once (no retries).
+    receiver.respondWith(() => ({ status: 400, body: '{"error":"not now"}' }));
+    const before = receiver.requests.length;
+    await logAndLink(3);
+    await receiver.waitFor(before + 1);
+
+    await page.goto(`/t/${TEAM}/history?status=failed`);
+    const runs = page.getByRole('table', { name: 'Runs' });
+    await expect.poll(() => runs.getByRole('row', { name: /notify-once/ }).textContent(), POLL).toContain('HTTP 400');
+    receiver.respondWith(() => ({ status: 200, body: '{"received":true}' }));
+    await page.getByRole('button', { name: 'Redeliver failed runs…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Redeliver failed runs' });
+    await dialog.getByLabel('Failed runs created in').selectOption({ label: 'the last hour' });
+    await dialog.getByRole('button', { name: 'Redeliver' }).click();
+    await expect.poll(() => dialog.getByRole('status').textContent(), POLL).toContain('1 failed run is being sent again');
+    await receiver.waitFor(before + 2);
+    expect(JSON.parse(receiver.requests[before + 1]!.body)).toEqual({ text: `${TEAM}/model-registry/${MODEL}:v3` });
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    await dialog.waitFor({ state: 'detached' });
+  });
+
+  it('creates an API key that is shown once and works until it is revoked', { timeout: STEP_TIMEOUT }, async () => {
+    await page.getByRole('link', { name: 'API keys' }).click();
+    await page.getByRole('button', { name: 'New API key' }).click();
+    await page.getByRole('dialog', { name: 'New API key' }).getByLabel('Name').fill('eval agent');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const key = (await page.getByLabel('New API key').textContent()) ?? '';
+    expect((await server.client(key).get('/api/v1/me')).status).toBe(200);
+    await page.getByRole('button', { name: 'Done' }).click();
+    expect(await page.content()).not.toContain(key);
+
+    await page.getByRole('button', { name: 'Actions for API key eval agent' }).click();
+    await page.getByRole('menuitem', { name: 'Revoke' }).click();
+    await page.getByRole('dialog', { name: /Revoke API key/ }).getByRole('button', { name: 'Revoke' }).click();
+    await expect.poll(() => page.getByRole('table', { name: 'API keys' }).getByRole('cell', { name: 'eval agent', exact: true }).count(), POLL).toBe(0);
+    expect((await server.client(key).get('/api/v1/me')).status).toBe(401);
+  });
 });

@@ -15,6 +15,7 @@ import { AutomationWizard } from './pages/AutomationWizard';
 import { AutomationList, AutomationPage } from './pages/Automations';
 import { History, RunPage } from './pages/History';
 import { Queues } from './pages/Queues';
+import { ApiKeys } from './pages/ApiKeys';
 
 function App() {
   return (
@@ -36,6 +37,7 @@ function App() {
             <Route path="runs/:runId" element={<RunPage />} />
             <Route path="queues" element={<Queues />} />
             <Route path="settings" element={<TeamSettings />} />
+            <Route path="api-keys" element={<ApiKeys />} />
           </Route>
           <Route path="*" element={<Navigate to="/" replace />} />
         </Routes>

@@ -1,11 +1,11 @@
 // Delivery history: runs per team or per automation (filter by status), and one run with its rendered payload and
 // every attempt (request headers with secrets redacted, status, response excerpt, duration), with Redeliver.
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { api, teamPath, withQuery } from '../api/client';
 import type { Attempt, Page, Run, RunDetail, RunState } from '../api/types';
 import { teamUrl, useTeam } from '../session';
-import { Empty, FormError, formatDuration, LoadError, Loading, Pager, prettyJson, StateBadge, Time, useCursorPager, useLoad, useSubmit } from '../ui';
+import { Empty, Field, fieldError, FormError, formatDuration, LoadError, Loading, Modal, Pager, prettyJson, StateBadge, Time, useCursorPager, useLoad, useSubmit } from '../ui';
 import { ACTION_LABELS, eventLabel } from './labels';
 import { HeaderTable } from './TeamSettings';
 
@@ -55,10 +55,18 @@ export function RunList({ team, automationId }: { team: string; automationId?: s
     `${base}|${state}|${pager.cursor ?? ''}`,
   );
   useRefreshWhile(Boolean(runs.data?.items.some((r) => r.state === 'pending')), runs.reload);
+  const { canEdit } = useTeam();
+  const [bulk, setBulk] = useState(false);
   return (
     <section className="card" aria-labelledby="runs-title">
       <div className="card-head">
         <h2 id="runs-title">Runs</h2>
+        <span className="grow" />
+        {canEdit && state === 'failed' && (runs.data?.items.length ?? 0) > 0 && (
+          <button type="button" onClick={() => setBulk(true)}>
+            Redeliver failed runs…
+          </button>
+        )}
         <label className="row">
           Status
           <select value={state} onChange={(e) => setParams(e.target.value ? { status: e.target.value } : {})}>
@@ -124,7 +132,74 @@ export function RunList({ team, automationId }: { team: string; automationId?: s
         </table>
       )}
       <Pager page={pager.page} nextCursor={runs.data?.nextCursor} onNext={pager.next} onPrevious={pager.previous} />
+      {bulk && <BulkRedeliverDialog team={team} automationId={automationId} onClose={() => setBulk(false)} onDone={runs.reload} />}
     </section>
+  );
+}
+
+const RECOVERY_WINDOWS = [
+  { label: 'the last hour', ms: 60 * 60 * 1000 },
+  { label: 'the last 24 hours', ms: 24 * 60 * 60 * 1000 },
+  { label: 'the last 7 days', ms: 7 * 24 * 60 * 60 * 1000 },
+  { label: 'the last 14 days (the longest window)', ms: 14 * 24 * 60 * 60 * 1000 },
+];
+
+/** After an outage of the receiver: send every failed run of a time window again (recorded as manual attempts). */
+function BulkRedeliverDialog({ team, automationId, onClose, onDone }: { team: string; automationId: string | undefined; onClose: () => void; onDone: () => void }) {
+  const [windowMs, setWindowMs] = useState(RECOVERY_WINDOWS[1]!.ms);
+  const [count, setCount] = useState<number>();
+  const submit = useSubmit(async () => {
+    const now = Date.now();
+    const answer = await api.post<{ count: number }>(teamPath(team, 'runs', 'redeliver'), {
+      since: new Date(now - windowMs + 1000).toISOString(),
+      until: new Date(now).toISOString(),
+      ...(automationId ? { automationId } : {}),
+    });
+    setCount(answer.count);
+    onDone();
+  });
+  return (
+    <Modal title="Redeliver failed runs" onClose={onClose}>
+      {count === undefined ? (
+        <form
+          onSubmit={(event) => {
+            event.preventDefault();
+            void submit.run();
+          }}
+        >
+          <Field label="Failed runs created in" error={fieldError(submit.error, 'since', 'until')}>
+            {(p) => (
+              <select {...p} value={windowMs} onChange={(e) => setWindowMs(Number(e.target.value))}>
+                {RECOVERY_WINDOWS.map((w) => (
+                  <option key={w.ms} value={w.ms}>
+                    {w.label}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          <p className="muted">{automationId ? 'Only this automation’s runs.' : 'Runs of every automation of the team.'} Each is sent once more, now.</p>
+          <FormError error={submit.error} shownFields={['since', 'until']} />
+          <div className="buttons">
+            <button type="button" onClick={onClose}>
+              Cancel
+            </button>
+            <button type="submit" className="primary" disabled={submit.busy}>
+              Redeliver
+            </button>
+          </div>
+        </form>
+      ) : (
+        <>
+          <p role="status">{count === 1 ? '1 failed run is' : `${count} failed runs are`} being sent again; their new attempts appear in each run.</p>
+          <div className="buttons">
+            <button type="button" className="primary" onClick={onClose}>
+              Done
+            </button>
+          </div>
+        </>
+      )}
+    </Modal>
   );
 }
 

@@ -14,7 +14,7 @@ function TopBar() {
   const switchTeam = (next: string) => {
     // Stay on the same kind of page (registry, settings, …) in the other team.
     const section = location.pathname.split('/')[3] ?? 'registry';
-    const kept = ['registry', 'projects', 'automations', 'history', 'queues', 'settings'].includes(section) ? section : 'registry';
+    const kept = ['registry', 'projects', 'automations', 'history', 'queues', 'settings', 'api-keys'].includes(section) ? section : 'registry';
     navigate(`/t/${encodeURIComponent(next)}/${kept}`);
   };
   return (
@@ -42,6 +42,7 @@ function TopBar() {
       <span className="muted" aria-label="Logged in as">
         {me.user.name}
       </span>
+      <NavLink to={team ? `/t/${encodeURIComponent(team)}/api-keys` : '/'}>API keys</NavLink>
       <button type="button" onClick={() => void logout()}>
         Log out
       </button>
