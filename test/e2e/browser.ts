@@ -20,7 +20,8 @@ export async function launchBrowser(): Promise<Browser> {
 
 export async function newPage(browser: Browser, baseURL: string): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ baseURL, viewport: VIEWPORT, acceptDownloads: true });
-  context.setDefaultTimeout(10_000);
+  // Generous: the suite runs beside other test files on two cores.
+  context.setDefaultTimeout(15_000);
   const page = await context.newPage();
   return { context, page };
 }

@@ -12,9 +12,9 @@ const TEAM = 'ml';
 const MODEL = 'classifier';
 const SECRET_VALUE = 'sig-7f3a9c1d-never-shown';
 const ROTATED_SECRET_VALUE = 'sig-rotated-5b2e-never-shown';
-const STEP_TIMEOUT = 60_000;
+const STEP_TIMEOUT = 90_000;
 /** How long a check waits for the page to reach the state (the UI loads and refreshes asynchronously). */
-const POLL = { timeout: 10_000 };
+const POLL = { timeout: 15_000 };
 
 describe('web UI', () => {
   let server: TestServer;
