@@ -87,6 +87,7 @@ export class DeliveryWorker {
   private readonly pollIntervalMs: number;
   private readonly concurrency: number;
   private readonly stopTimeoutMs: number;
+  private readonly minClaim: number;
   /** Runs claimed by this worker and not yet recorded (their slots are taken). */
   private readonly inFlight = new Map<string, ActionRun>();
   /** Claimed runs whose request has not started yet; released on stop. */
@@ -111,6 +112,7 @@ export class DeliveryWorker {
     this.pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
     this.concurrency = options.concurrency ?? ctx.config.workerConcurrency;
     this.stopTimeoutMs = options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
+    this.minClaim = Math.max(1, Math.floor(this.concurrency / 4));
   }
 
   start(): this {
@@ -147,24 +149,31 @@ export class DeliveryWorker {
 
   private async run(): Promise<void> {
     while (this.state !== 'STOPPING') {
+      // Claims are taken in batches: a claim is a write transaction, so refilling one slot at a time would cost
+      // one transaction per delivery under load. With nothing in flight any free slot is worth a claim (latency).
       const free = this.concurrency - this.inFlight.size;
+      const worthClaiming = this.inFlight.size === 0 ? free : Math.max(free, 0) >= this.minClaim ? free : 0;
       let claimedAll = false;
-      if (free > 0) {
+      let claimedNone = false;
+      // Consumed here whether or not a slot is free: with every slot taken the loop must sleep until a run finishes
+      // (which wakes it again), never spin.
+      this.wakeRequested = false;
+      if (worthClaiming > 0) {
         this.state = 'CLAIMING';
-        this.wakeRequested = false;
         try {
-          const runs = await this.queue.claimDueRuns(this.owner, free, this.leaseMs);
+          const runs = await this.queue.claimDueRuns(this.owner, worthClaiming, this.leaseMs);
           // The state may have changed to STOPPING while the claim was in the database.
           if (runs.length > 0) void this.deliverBatch(runs);
-          claimedAll = runs.length === free;
+          claimedAll = runs.length === worthClaiming;
+          claimedNone = runs.length === 0;
         } catch (error) {
           this.ctx.logger.error({ err: error }, 'claiming due runs failed; retrying after the poll interval');
         }
       }
       if ((this.state as WorkerState) === 'STOPPING') break;
-      if (claimedAll || this.wakeRequested) continue;
+      if (worthClaiming > 0 && (claimedAll || this.wakeRequested)) continue;
       this.state = 'WAITING';
-      await this.sleepUntilWoken(free > 0);
+      await this.sleepUntilWoken(claimedNone);
     }
   }
 
@@ -222,6 +231,8 @@ export class DeliveryWorker {
   private scheduleRecording(): void {
     if (this.recording) return;
     this.recording = (async () => {
+      // Let the attempts finishing in this turn of the event loop join the same transaction (group commit).
+      await new Promise((resolve) => setImmediate(resolve));
       while (this.finished.length > 0) {
         const batch = this.finished.splice(0);
         try {
