@@ -3,8 +3,6 @@
 import { Command } from 'commander';
 import { loadConfig } from '../../config.js';
 import { createLogger } from '../../logger.js';
-import { openContext } from '../../server.js';
-import { createApiKey, createUser, MIN_PASSWORD_LENGTH } from '../../auth/users.js';
 import { generatePassword } from '../../auth/passwords.js';
 import { AppError } from '../../core/errors.js';
 
@@ -24,11 +22,13 @@ export function registerUserCommands(program: Command): void {
     .option('--api-key', 'create an API key for the user and print only the key', false)
     .description('create a user')
     .action(async (name: string, options: { admin: boolean; passwordStdin: boolean; apiKey: boolean }) => {
+      const { MIN_PASSWORD_LENGTH, createApiKey, createUser } = await import('../../auth/users.js');
       const password = options.passwordStdin ? await readStdin() : generatePassword();
       if (password.length < MIN_PASSWORD_LENGTH) {
         throw new AppError('invalid_request', `password: must be at least ${MIN_PASSWORD_LENGTH} characters`);
       }
       const config = loadConfig();
+      const { openContext } = await import('../../server.js');
       const ctx = await openContext(config, createLogger('silent'));
       try {
         const created = await createUser(ctx.db, { name, password, isAdmin: options.admin });
