@@ -177,6 +177,13 @@ describe('reading and downloading', () => {
     expect(sha256(body)).toBe(sha256(content));
     expect(download.headers.get('etag')).toBe(`"${sha256(content)}"`);
 
+    const head = await fetch(`${server.url}${artifactUrl('download-me')}/versions/v0/files/deep/dir/model.bin`, {
+      method: 'HEAD',
+      headers: { authorization: `Bearer ${viewer.apiKey}` },
+    });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-length')).toBe(String(content.length));
+
     const readme = await viewer.get(`${artifactUrl('download-me')}/versions/latest/files/README.md`);
     expect(readme.status).toBe(200);
     expect(readme.body).toBe('# v1');
