@@ -141,6 +141,23 @@ describe('redelivery', () => {
     answer = 200;
   });
 
+  it('refuses to redeliver a run that is not a webhook delivery', async () => {
+    const created = await roles.member.post(`${base()}/automations`, {
+      name: 'mark',
+      description: '',
+      enabled: true,
+      event: { type: 'CREATE_ARTIFACT', model: null },
+      action: { type: 'no_op' },
+    });
+    expect(created.status).toBe(201);
+    const event = await fireEvent(server.ctx, { teamId: id, type: 'CREATE_ARTIFACT' });
+    const [run] = await runsOfEvent(server.ctx, event.id);
+    expect(run).toMatchObject({ action_type: 'no_op', state: 'succeeded' });
+    const reply = await roles.member.post(`${base()}/runs/${run!.id}/redeliver`);
+    expect(reply.status).toBe(409);
+    expect(reply.body.error.message).toMatch(/no_op/);
+  });
+
   it('redelivers every failed run of a time window, recording manual attempts', async () => {
     answer = 404;
     const since = new Date().toISOString();

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { Api } from '../app.js';
 import type { AppContext } from '../../context.js';
 import type { ActionRun } from '../../db/schema.js';
-import { AppError, invalid, notFound } from '../../core/errors.js';
+import { AppError, conflict, invalid, notFound } from '../../core/errors.js';
 import { automationExists, getRun, listRuns, MAX_RECOVERY_WINDOW_MS, redeliverFailedRuns } from '../../delivery/history.js';
 import { redeliverNow } from '../../delivery/worker.js';
 import { teamAccess } from '../auth.js';
@@ -177,6 +177,11 @@ export default async function runRoutes(app: Api, ctx: AppContext): Promise<void
     },
     async (request) => {
       const { team } = await teamAccess(ctx, request, request.params.team, 'member');
+      const detail = await getRun(ctx, team.id, request.params.runId);
+      if (!detail) throw notFound(`run ${request.params.runId}`);
+      if (detail.run.action_type !== 'webhook') {
+        throw conflict(`only webhook runs can be redelivered; this run's action is ${detail.run.action_type}`);
+      }
       const attempt = await redeliverNow(ctx, request.params.runId, team.id);
       if (attempt === undefined) throw notFound(`run ${request.params.runId}`);
       if (attempt === 'busy') throw new AppError('conflict', 'the run is being delivered right now; look at its attempts in a moment');
