@@ -1,11 +1,15 @@
 // The suite runs twice: on SQLite and on PostgreSQL (MODELYARD_TEST_DB). The browser tests (test/e2e) run once,
-// on SQLite: they exercise the UI, and the API beneath them is already covered on both databases.
+// on SQLite: they exercise the UI, and the API beneath them is already covered on both databases. Scale-out across
+// worker processes (test/delivery/scale-out.test.ts) is a PostgreSQL deployment and runs in that project only.
+// Three test files at a time on two cores: most of a file's time is spent waiting on child processes and receivers.
 import { defineConfig } from 'vitest/config';
 
 const shared = {
   testTimeout: 30_000,
   hookTimeout: 60_000,
   pool: 'forks' as const,
+  maxWorkers: 3,
+  minWorkers: 1,
   restoreMocks: true,
 };
 
@@ -13,7 +17,13 @@ export default defineConfig({
   test: {
     projects: [
       {
-        test: { ...shared, name: 'sqlite', include: ['test/**/*.test.ts'], env: { MODELYARD_TEST_DB: 'sqlite' } },
+        test: {
+          ...shared,
+          name: 'sqlite',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/delivery/scale-out.test.ts'],
+          env: { MODELYARD_TEST_DB: 'sqlite' },
+        },
       },
       {
         test: {

@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHANNEL_RUNS } from '../../src/context.js';
-import { eventually, startTestServer, TEST_DB, type TestServer } from '../helpers.js';
+import { eventually, startTestServer, type TestServer } from '../helpers.js';
 import { insertRuns, pendingRun, spawnWorker, type WorkerProcess } from './worker-fixtures.js';
 
 const WORKER_ENV = { MODELYARD_WEBHOOK_TIMEOUT_MS: '2000', MODELYARD_DELIVERY_LEASE_MS: '500', MODELYARD_WORKER_CONCURRENCY: '16' };
@@ -38,7 +38,9 @@ class CountingReceiver {
   }
 }
 
-describe.runIf(TEST_DB === 'postgres')('three worker processes on PostgreSQL', () => {
+// Scale-out is a PostgreSQL deployment (FOR UPDATE SKIP LOCKED, LISTEN/NOTIFY): vitest.config.ts runs this file in
+// the postgres project only.
+describe('three worker processes on PostgreSQL', () => {
   let server: TestServer;
   let receiver: CountingReceiver;
   const workers: WorkerProcess[] = [];
