@@ -258,3 +258,25 @@ export async function eventually<T>(check: () => Promise<T | undefined | false |
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+
+const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : fs.statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * Node arguments that start the real `modelyard` CLI: the compiled build when it is newer than every source file
+ * (`npm test` builds first), which starts in half the time, else the TypeScript sources through tsx — so a test run
+ * right after an edit never exercises stale code.
+ */
+export const CLI_ARGS: string[] = (() => {
+  const built = path.join(REPO, 'dist/src/cli/main.js');
+  if (fs.existsSync(built) && fs.statSync(built).mtimeMs >= newestMtime(path.join(REPO, 'src'))) return [built];
+  return ['--import', 'tsx', path.join(REPO, 'src/cli/main.ts')];
+})();

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTeamWithRoles, eventually, startTestServer, type TestServer } from '../helpers.js';
+import { CLI_ARGS, createTeamWithRoles, eventually, startTestServer, type TestServer } from '../helpers.js';
 import { fixture, REPO_ROOT } from '../fixtures/agent-process.js';
 
 let server: TestServer;
@@ -24,7 +24,7 @@ afterAll(async () => {
 function cli(args: string[], stdin = ''): { done: Promise<{ code: number | null; output: string }>; kill: (signal: NodeJS.Signals) => void } {
   const env: NodeJS.ProcessEnv = { ...process.env, HOME: home };
   for (const name of ['MODELYARD_URL', 'MODELYARD_API_KEY', 'MODELYARD_TEAM', 'XDG_CONFIG_HOME']) delete env[name];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: REPO_ROOT, env });
+  const child = spawn(process.execPath, [...CLI_ARGS, ...args], { cwd: REPO_ROOT, env });
   children.add(child);
   child.on('exit', () => children.delete(child));
   let output = '';

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { dropTestData, testConfig } from '../helpers.js';
+import { CLI_ARGS, dropTestData, testConfig } from '../helpers.js';
 import type { Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { openContext } from '../../src/server.js';
@@ -33,7 +33,7 @@ function envOf(config: Config): NodeJS.ProcessEnv {
 
 function runCli(config: Config, args: string[], stdin?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: REPO_ROOT, env: envOf(config) }, (error, stdout, stderr) => {
+    const child = execFile(process.execPath, [...CLI_ARGS, ...args], { cwd: REPO_ROOT, env: envOf(config) }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
     });
     child.stdin?.end(stdin ?? '');

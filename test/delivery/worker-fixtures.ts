@@ -9,7 +9,7 @@ import type { ActionRun, Event, EventType, NewActionRun } from '../../src/db/sch
 import type { AppContext } from '../../src/context.js';
 import { inTransaction } from '../../src/db/transaction.js';
 import { recordEvent } from '../../src/registry/events.js';
-import type { Client } from '../helpers.js';
+import { CLI_ARGS, type Client } from '../helpers.js';
 import { newId } from '../../src/core/ids.js';
 
 export async function openTestDatabase(config: Config): Promise<DatabaseHandle> {
@@ -132,7 +132,7 @@ export interface WorkerProcess {
 
 /** A real `modelyard serve --role worker` process on the test server's database (and its master key file). */
 export function spawnWorker(config: Config, env: Record<string, string> = {}): WorkerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--role', 'worker'], {
+  const child = spawn(process.execPath, [...CLI_ARGS, 'serve', '--role', 'worker'], {
     cwd: path.resolve(import.meta.dirname, '../..'),
     env: {
       PATH: process.env.PATH,

@@ -353,3 +353,54 @@ export function StateBadge({ state }: { state: string }) {
   const known = STATE_LABELS[state];
   return <span className={`badge ${known?.tone ?? ''}`}>{known?.label ?? state}</span>;
 }
+
+/**
+ * The create dialog shared by projects, registered models and queues: a name, a description, the server's errors
+ * beside their fields. `create` does the request; the dialog closes itself once it succeeded.
+ */
+export function CreateNamedDialog({
+  title,
+  submitLabel,
+  nameHint,
+  create,
+  onClose,
+}: {
+  title: string;
+  submitLabel: string;
+  nameHint?: ReactNode;
+  create: (input: { name: string; description: string }) => Promise<void>;
+  onClose: () => void;
+}) {
+  const [name, setName] = useState('');
+  const [description, setDescription] = useState('');
+  const submit = useSubmit(async () => {
+    await create({ name, description });
+    onClose();
+  });
+  return (
+    <Modal title={title} onClose={onClose}>
+      <form
+        onSubmit={(event) => {
+          event.preventDefault();
+          void submit.run();
+        }}
+      >
+        <Field label="Name" error={fieldError(submit.error, 'name')} hint={nameHint}>
+          {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} required autoFocus />}
+        </Field>
+        <Field label="Description" error={fieldError(submit.error, 'description')}>
+          {(p) => <textarea {...p} rows={3} value={description} onChange={(e) => setDescription(e.target.value)} />}
+        </Field>
+        <FormError error={submit.error} shownFields={['name', 'description']} />
+        <div className="buttons">
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="primary" disabled={submit.busy}>
+            {submitLabel}
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}

@@ -1,10 +1,10 @@
 // The artifact browser: projects → artifacts → versions, with each version's files (downloadable) and metadata.
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { api, teamPath, withQuery } from '../api/client';
 import type { Artifact, ArtifactVersion, ArtifactVersionSummary, Page, Project } from '../api/types';
 import { teamUrl, useTeam } from '../session';
-import { Empty, Field, fieldError, formatBytes, FormError, JsonView, LoadError, Loading, Modal, Pager, Time, useCursorPager, useLoad, useSubmit } from '../ui';
+import { Empty, formatBytes, JsonView, LoadError, Loading, Pager, Time, useCursorPager, useLoad, CreateNamedDialog } from '../ui';
 
 const PAGE_SIZE = 25;
 
@@ -67,43 +67,18 @@ export function ProjectList() {
         )}
         <Pager page={pager.page} nextCursor={projects.data?.nextCursor} onNext={pager.next} onPrevious={pager.previous} />
       </div>
-      {creating && <NewProjectDialog team={team} onClose={() => setCreating(false)} onDone={projects.reload} />}
+      {creating && (
+        <CreateNamedDialog
+          title="New project"
+          submitLabel="Create project"
+          create={async (input) => {
+            await api.post(teamPath(team, 'projects'), input);
+            projects.reload();
+          }}
+          onClose={() => setCreating(false)}
+        />
+      )}
     </>
-  );
-}
-
-function NewProjectDialog({ team, onClose, onDone }: { team: string; onClose: () => void; onDone: () => void }) {
-  const [name, setName] = useState('');
-  const [description, setDescription] = useState('');
-  const submit = useSubmit(async () => {
-    await api.post(teamPath(team, 'projects'), { name, description });
-    onDone();
-    onClose();
-  });
-  const onSubmit = (event: FormEvent) => {
-    event.preventDefault();
-    void submit.run();
-  };
-  return (
-    <Modal title="New project" onClose={onClose}>
-      <form onSubmit={onSubmit}>
-        <Field label="Name" error={fieldError(submit.error, 'name')}>
-          {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} required autoFocus />}
-        </Field>
-        <Field label="Description" error={fieldError(submit.error, 'description')}>
-          {(p) => <textarea {...p} rows={3} value={description} onChange={(e) => setDescription(e.target.value)} />}
-        </Field>
-        <FormError error={submit.error} shownFields={['name', 'description']} />
-        <div className="buttons">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={submit.busy}>
-            Create project
-          </button>
-        </div>
-      </form>
-    </Modal>
   );
 }
 

@@ -4,11 +4,12 @@ import { Link, useNavigate, useSearchParams } from 'react-router';
 import { api, teamPath, withQuery } from '../api/client';
 import type { Model, Page } from '../api/types';
 import { teamUrl, useTeam } from '../session';
-import { Empty, Field, fieldError, FormError, LoadError, Loading, Modal, Pager, Time, useCursorPager, useLoad, useSubmit } from '../ui';
+import { Empty, LoadError, Loading, Pager, Time, useCursorPager, useLoad, CreateNamedDialog } from '../ui';
 
 const PAGE_SIZE = 20;
 
 export function ModelList() {
+  const navigate = useNavigate();
   const { team, canEdit } = useTeam();
   const [params, setParams] = useSearchParams();
   const search = params.get('q') ?? '';
@@ -93,42 +94,18 @@ export function ModelList() {
         )}
         <Pager page={pager.page} nextCursor={models.data?.nextCursor} onNext={pager.next} onPrevious={pager.previous} />
       </div>
-      {creating && <NewModelDialog team={team} onClose={() => setCreating(false)} />}
+      {creating && (
+        <CreateNamedDialog
+          title="New registered model"
+          submitLabel="Create model"
+          nameHint="Letters, digits, “-”, “_” and “.”."
+          create={async (input) => {
+            const model = await api.post<Model>(teamPath(team, 'registry', 'models'), input);
+            navigate(teamUrl(team, 'registry', model.name));
+          }}
+          onClose={() => setCreating(false)}
+        />
+      )}
     </>
-  );
-}
-
-function NewModelDialog({ team, onClose }: { team: string; onClose: () => void }) {
-  const navigate = useNavigate();
-  const [name, setName] = useState('');
-  const [description, setDescription] = useState('');
-  const submit = useSubmit(async () => {
-    const model = await api.post<Model>(teamPath(team, 'registry', 'models'), { name, description });
-    navigate(teamUrl(team, 'registry', model.name));
-  });
-  const onSubmit = (event: FormEvent) => {
-    event.preventDefault();
-    void submit.run();
-  };
-  return (
-    <Modal title="New registered model" onClose={onClose}>
-      <form onSubmit={onSubmit}>
-        <Field label="Name" error={fieldError(submit.error, 'name')} hint="Letters, digits, “-”, “_” and “.”.">
-          {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} required autoFocus />}
-        </Field>
-        <Field label="Description" error={fieldError(submit.error, 'description')}>
-          {(p) => <textarea {...p} rows={3} value={description} onChange={(e) => setDescription(e.target.value)} />}
-        </Field>
-        <FormError error={submit.error} shownFields={['name', 'description']} />
-        <div className="buttons">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={submit.busy}>
-            Create model
-          </button>
-        </div>
-      </form>
-    </Modal>
   );
 }

@@ -1,11 +1,11 @@
 // Queues (issue 5): the team's queues with job counts, and each queue's jobs with state, agent, duration and log
 // tail; cancel a job that has not finished, requeue one that has.
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { api, teamPath, withQuery } from '../api/client';
 import type { Job, JobDetail, Page, Queue } from '../api/types';
 import { teamUrl, useTeam } from '../session';
-import { ConfirmDialog, Empty, Field, fieldError, formatDuration, FormError, JsonView, LoadError, Loading, Modal, Pager, StateBadge, Time, useCursorPager, useLoad, useSubmit } from '../ui';
+import { ConfirmDialog, Empty, formatDuration, FormError, JsonView, LoadError, Loading, Modal, Pager, StateBadge, Time, useCursorPager, useLoad, useSubmit, CreateNamedDialog } from '../ui';
 
 const PAGE_SIZE = 25;
 const UNFINISHED = new Set(['queued', 'claimed', 'running']);
@@ -76,7 +76,17 @@ export function Queues() {
           {selected && <JobList team={team} queue={selected} onOpen={(id) => setParams({ queue: selected, job: id })} />}
         </>
       )}
-      {creating && <NewQueueDialog team={team} onClose={() => setCreating(false)} onDone={queues.reload} />}
+      {creating && (
+        <CreateNamedDialog
+          title="New queue"
+          submitLabel="Create queue"
+          create={async (input) => {
+            await api.post(teamPath(team, 'queues'), input);
+            queues.reload();
+          }}
+          onClose={() => setCreating(false)}
+        />
+      )}
     </>
   );
 }
@@ -249,41 +259,6 @@ function JobPanel({ team, jobId, canEdit, onClose }: { team: string; jobId: stri
           <p>A queued job is cancelled at once; a running one when its agent next checks in (the agent stops the process).</p>
         </ConfirmDialog>
       )}
-    </Modal>
-  );
-}
-
-function NewQueueDialog({ team, onClose, onDone }: { team: string; onClose: () => void; onDone: () => void }) {
-  const [name, setName] = useState('');
-  const [description, setDescription] = useState('');
-  const submit = useSubmit(async () => {
-    await api.post(teamPath(team, 'queues'), { name, description });
-    onDone();
-    onClose();
-  });
-  const onSubmit = (event: FormEvent) => {
-    event.preventDefault();
-    void submit.run();
-  };
-  return (
-    <Modal title="New queue" onClose={onClose}>
-      <form onSubmit={onSubmit}>
-        <Field label="Name" error={fieldError(submit.error, 'name')}>
-          {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} required autoFocus placeholder="eval" />}
-        </Field>
-        <Field label="Description" error={fieldError(submit.error, 'description')}>
-          {(p) => <input {...p} value={description} onChange={(e) => setDescription(e.target.value)} />}
-        </Field>
-        <FormError error={submit.error} shownFields={['name', 'description']} />
-        <div className="buttons">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={submit.busy}>
-            Create queue
-          </button>
-        </div>
-      </form>
     </Modal>
   );
 }
