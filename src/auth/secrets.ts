@@ -15,6 +15,7 @@ export const MAX_SECRET_NAME_LENGTH = 128;
 export const MAX_SECRET_VALUE_LENGTH = 16 * 1024;
 
 export interface SecretView {
+  id: string;
   name: string;
   createdBy: string;
   createdAt: number;
@@ -69,6 +70,7 @@ async function viewsOf(db: Db | Tx, teamId: string, names?: string[]): Promise<S
     .innerJoin('users as creator', 'creator.id', 'secrets.created_by')
     .innerJoin('users as updater', 'updater.id', 'secrets.updated_by')
     .select([
+      'secrets.id',
       'secrets.name',
       'secrets.created_at',
       'secrets.updated_at',
@@ -81,6 +83,7 @@ async function viewsOf(db: Db | Tx, teamId: string, names?: string[]): Promise<S
   const rows = await query.execute();
   const usedBy = await webhooksUsing(db, teamId, names);
   return rows.map((row) => ({
+    id: row.id,
     name: row.name,
     createdBy: row.created_by_name,
     createdAt: row.created_at,

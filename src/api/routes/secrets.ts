@@ -21,6 +21,7 @@ const SecretValue = z.string().min(1).max(MAX_SECRET_VALUE_LENGTH);
 
 export const SecretResponse = z
   .object({
+    id: z.string(),
     name: z.string(),
     createdBy: z.string(),
     createdAt: z.string(),

@@ -2827,6 +2827,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             items: {
+                                id: string;
                                 name: string;
                                 createdBy: string;
                                 createdAt: string;
@@ -2868,6 +2869,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            id: string;
                             name: string;
                             createdBy: string;
                             createdAt: string;
@@ -2920,6 +2922,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            id: string;
                             name: string;
                             createdBy: string;
                             createdAt: string;
