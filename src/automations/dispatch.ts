@@ -2,7 +2,7 @@
 // transaction (transactional outbox: a committed event never loses its runs).
 //
 // Cost follows the matches, not the number of automations: the lookup is an index range on automations_match
-// (team_id, event_type, model_id) — once for the event's model, once for whole-registry automations — and the runs
+// (team_id, event_type, model_id) for the event's model and the whole-registry automations — and the runs
 // are inserted in multi-row batches. Every run is frozen at creation (target, rendered body, secret names), so
 // deleting or changing an automation or webhook later never changes or stops a run already created.
 //
@@ -52,11 +52,13 @@ function matchQuery(tx: Tx, event: Event) {
 
 type Match = Awaited<ReturnType<ReturnType<typeof matchQuery>['execute']>>[number];
 
+/** One statement on the hot path of every registry change: the event's model's automations and the registry-wide ones. */
 async function matchingAutomations(tx: Tx, event: Event): Promise<Match[]> {
-  const registryWide = await matchQuery(tx, event).where('a.model_id', 'is', null).execute();
-  if (event.model_id === null) return registryWide;
-  const scoped = await matchQuery(tx, event).where('a.model_id', '=', event.model_id).execute();
-  return [...scoped, ...registryWide];
+  const modelId = event.model_id;
+  if (modelId === null) return matchQuery(tx, event).where('a.model_id', 'is', null).execute();
+  return matchQuery(tx, event)
+    .where((eb) => eb.or([eb('a.model_id', '=', modelId), eb('a.model_id', 'is', null)]))
+    .execute();
 }
 
 export async function createActionRuns(tx: Tx, after: AfterCommit, event: Event): Promise<number> {
