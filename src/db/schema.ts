@@ -1,7 +1,7 @@
 // Table types for Kysely. The same schema runs on SQLite and PostgreSQL, so column types stay portable:
 // ids are text (UUIDv7, time-ordered), times are epoch milliseconds (bigint), flags are 0/1 integers,
 // JSON documents are text. Nothing outside db/ needs to know which database it talks to.
-import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { Insertable, Selectable, Updateable } from 'kysely';
 
 export type TeamRole = 'admin' | 'member' | 'viewer';
 
@@ -329,5 +329,3 @@ export type NewActionRun = Insertable<ActionRunsTable>;
 export type ActionRunUpdate = Updateable<ActionRunsTable>;
 export type Webhook = Selectable<WebhooksTable>;
 export type Job = Selectable<JobsTable>;
-// Generated is re-exported for tables that may add database-filled columns later.
-export type { Generated };

@@ -1,8 +1,9 @@
 // The request headers of a webhook delivery, built in ONE place so that the delivery worker and the webhook Test
 // endpoint sign exactly alike (a receiver that verifies a test request verifies real deliveries too).
 import { standardWebhookHeaders, wandbSignature } from '../core/signatures.js';
+import { USER_AGENT } from './http-client.js';
 
-export const DELIVERY_USER_AGENT = 'Modelyard-Webhooks/1.0';
+export const DELIVERY_USER_AGENT = USER_AGENT;
 export const REDACTED_BEARER = 'Bearer [redacted]';
 
 export interface DeliveryHeaderInput {

@@ -52,7 +52,8 @@ export interface WebhookClientOptions {
 }
 
 export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024;
-export const USER_AGENT = 'Modelyard-Webhooks/0.1 (+https://github.com/modelyard)';
+/** The one User-Agent of Modelyard's outgoing requests (delivery/headers.ts sends it with every delivery). */
+export const USER_AGENT = 'Modelyard-Webhooks/1.0';
 // Enough parallel connections per target for a busy worker; a keep-alive pool this size costs only idle sockets.
 const MAX_SOCKETS_PER_TARGET = 256;
 const CHECKED_URL_CACHE_LIMIT = 1000;
