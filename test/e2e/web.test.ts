@@ -367,7 +367,12 @@ describe('web UI', () => {
     await page.getByRole('button', { name: 'New API key' }).click();
     await page.getByRole('dialog', { name: 'New API key' }).getByLabel('Name').fill('eval agent');
     await page.getByRole('button', { name: 'Create key' }).click();
-    const key = (await page.getByLabel('New API key').textContent()) ?? '';
+    // The key is read from the dialog that shows it once it exists: before the answer arrives, the label "New API key"
+    // also names the creation dialog itself.
+    const shown = page.getByRole('dialog', { name: 'API key created' }).getByLabel('New API key');
+    await shown.waitFor();
+    const key = (await shown.textContent()) ?? '';
+    expect(key).toMatch(/^my_/);
     expect((await server.client(key).get('/api/v1/me')).status).toBe(200);
     await page.getByRole('button', { name: 'Done' }).click();
     expect(await page.content()).not.toContain(key);
