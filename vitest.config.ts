@@ -1,6 +1,7 @@
 // The suite runs twice: on SQLite and on PostgreSQL (MODELYARD_TEST_DB). The browser tests (test/e2e) run once,
 // on SQLite: they exercise the UI, and the API beneath them is already covered on both databases. Scale-out across
-// worker processes (test/delivery/scale-out.test.ts) is a PostgreSQL deployment and runs in that project only.
+// worker processes (test/delivery/scale-out.test.ts) is a PostgreSQL deployment and runs in that project only; SQLite's
+// WAL checkpointer (test/db/checkpointer.test.ts) only in the SQLite one.
 // Three test files at a time on two cores: most of a file's time is spent waiting on child processes and receivers.
 import { defineConfig } from 'vitest/config';
 
@@ -30,7 +31,7 @@ export default defineConfig({
           ...shared,
           name: 'postgres',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/e2e/**', 'test/core/**'],
+          exclude: ['test/e2e/**', 'test/core/**', 'test/db/checkpointer.test.ts'],
           env: { MODELYARD_TEST_DB: 'postgres' },
         },
       },

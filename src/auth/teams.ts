@@ -2,6 +2,7 @@
 // (its existence is not revealed); members whose role is too low get 403.
 import type { Db } from '../db/index.js';
 import { isUniqueViolation } from '../db/index.js';
+import { prepared } from '../db/prepared.js';
 import type { Team, TeamRole, User } from '../db/schema.js';
 import { AppError, conflict, forbidden, invalid, notFound } from '../core/errors.js';
 import { newId } from '../core/ids.js';
@@ -17,15 +18,18 @@ export interface TeamAccess {
   user: User;
 }
 
-export async function requireTeam(db: Db, user: User, teamName: string, minimum: TeamRole): Promise<TeamAccess> {
-  const row = await db
+const membership = prepared((db, p: { teamName: string; userId: string }) =>
+  db
     .selectFrom('teams')
     .innerJoin('team_members', 'team_members.team_id', 'teams.id')
     .selectAll('teams')
     .select('team_members.role')
-    .where('teams.name', '=', teamName)
-    .where('team_members.user_id', '=', user.id)
-    .executeTakeFirst();
+    .where('teams.name', '=', p.teamName)
+    .where('team_members.user_id', '=', p.userId),
+);
+
+export async function requireTeam(db: Db, user: User, teamName: string, minimum: TeamRole): Promise<TeamAccess> {
+  const row = await membership.first(db, { teamName, userId: user.id });
   if (!row) throw notFound(`team "${teamName}"`);
   const { role, ...team } = row;
   if (RANK[role] < RANK[minimum]) {

@@ -1,6 +1,7 @@
 // Users, sessions and API keys.
 import type { Db } from '../db/index.js';
 import { isUniqueViolation } from '../db/index.js';
+import { prepared } from '../db/prepared.js';
 import type { User } from '../db/schema.js';
 import { conflict, notFound } from '../core/errors.js';
 import { newId, newToken } from '../core/ids.js';
@@ -72,15 +73,18 @@ export async function userForSession(db: Db, token: string): Promise<{ user: Use
   return { user, csrfToken: csrf_token };
 }
 
-/** Keys are looked up by hash; `last_used_at` is refreshed at most once a minute to keep reads cheap. */
-export async function userForApiKey(db: Db, key: string): Promise<User | undefined> {
-  const row = await db
+const apiKeyUser = prepared((db, p: { keyHash: string }) =>
+  db
     .selectFrom('api_keys')
     .innerJoin('users', 'users.id', 'api_keys.user_id')
     .selectAll('users')
     .select(['api_keys.id as key_id', 'api_keys.last_used_at'])
-    .where('api_keys.key_hash', '=', hashToken(key))
-    .executeTakeFirst();
+    .where('api_keys.key_hash', '=', p.keyHash),
+);
+
+/** Keys are looked up by hash; `last_used_at` is refreshed at most once a minute to keep reads cheap. */
+export async function userForApiKey(db: Db, key: string): Promise<User | undefined> {
+  const row = await apiKeyUser.first(db, { keyHash: hashToken(key) });
   if (!row) return undefined;
   const { key_id, last_used_at, ...user } = row;
   const now = Date.now();

@@ -15,7 +15,9 @@
 // run with the reason, instead of failing the registry change that raised the event.
 import type { Tx } from '../db/index.js';
 import type { AfterCommit } from '../db/transaction.js';
-import type { Event, NewActionRun } from '../db/schema.js';
+import type { Kysely } from 'kysely';
+import type { Database, Event, EventType, NewActionRun } from '../db/schema.js';
+import { prepared } from '../db/prepared.js';
 import { CHANNEL_RUNS } from '../context.js';
 import { newId } from '../core/ids.js';
 import { renderTemplate } from '../core/templates.js';
@@ -26,8 +28,8 @@ import { eventMetadata, eventVariables, withAutomationName } from './variables.j
 // action_runs has 27 columns: 400 rows stay under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters.
 const INSERT_BATCH_ROWS = 400;
 
-function matchQuery(tx: Tx, event: Event) {
-  return tx
+function matchQuery(db: Kysely<Database>, p: { teamId: string; type: EventType }) {
+  return db
     .selectFrom('automations as a')
     .leftJoin('webhooks as w', 'w.id', 'a.webhook_id')
     .leftJoin('queues as q', 'q.id', 'a.queue_id')
@@ -45,20 +47,22 @@ function matchQuery(tx: Tx, event: Event) {
       'w.access_token_name',
       'q.name as queue_name',
     ])
-    .where('a.team_id', '=', event.team_id)
-    .where('a.event_type', '=', event.type)
+    .where('a.team_id', '=', p.teamId)
+    .where('a.event_type', '=', p.type)
     .where('a.enabled', '=', 1);
 }
 
-type Match = Awaited<ReturnType<ReturnType<typeof matchQuery>['execute']>>[number];
+const teamWideMatches = prepared((db, p: { teamId: string; type: EventType }) => matchQuery(db, p).where('a.model_id', 'is', null));
+
+const modelMatches = prepared((db, p: { teamId: string; type: EventType; modelId: string }) =>
+  matchQuery(db, p).where((eb) => eb.or([eb('a.model_id', '=', p.modelId), eb('a.model_id', 'is', null)])),
+);
 
 /** One statement on the hot path of every registry change: the event's model's automations and the registry-wide ones. */
-async function matchingAutomations(tx: Tx, event: Event): Promise<Match[]> {
-  const modelId = event.model_id;
-  if (modelId === null) return matchQuery(tx, event).where('a.model_id', 'is', null).execute();
-  return matchQuery(tx, event)
-    .where((eb) => eb.or([eb('a.model_id', '=', modelId), eb('a.model_id', 'is', null)]))
-    .execute();
+function matchingAutomations(tx: Tx, event: Event) {
+  const params = { teamId: event.team_id, type: event.type };
+  if (event.model_id === null) return teamWideMatches.rows(tx, params);
+  return modelMatches.rows(tx, { ...params, modelId: event.model_id });
 }
 
 export async function createActionRuns(tx: Tx, after: AfterCommit, event: Event): Promise<number> {

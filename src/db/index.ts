@@ -19,6 +19,7 @@ import {
 } from 'kysely';
 import type { Config } from '../config.js';
 import type { Database } from './schema.js';
+import { startCheckpointer } from './checkpointer.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 export type Db = Kysely<Database>;
@@ -194,6 +195,8 @@ export function createDatabase(config: Pick<Config, 'databaseUrl' | 'databaseSch
   database.pragma('synchronous = NORMAL');
   database.pragma('busy_timeout = 10000');
   database.pragma('foreign_keys = OFF');
+  database.pragma('wal_autocheckpoint = 0');
+  const checkpointer = startCheckpointer(file, () => database.pragma('wal_autocheckpoint = 1000'));
   const dialect: Dialect = new ImmediateSqliteDialect({ database: withStatementCache(database) });
   const db = new Kysely<Database>({ dialect });
   return {
@@ -201,6 +204,7 @@ export function createDatabase(config: Pick<Config, 'databaseUrl' | 'databaseSch
     dialect: 'sqlite',
     notifier: new LocalNotifier(),
     async close() {
+      await checkpointer.stop();
       await db.destroy();
     },
   };

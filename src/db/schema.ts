@@ -323,6 +323,7 @@ export type User = Selectable<UsersTable>;
 export type Team = Selectable<TeamsTable>;
 export type Event = Selectable<EventsTable>;
 export type NewEvent = Insertable<EventsTable>;
+export type NewModelVersion = Insertable<ModelVersionsTable>;
 export type Automation = Selectable<AutomationsTable>;
 export type ActionRun = Selectable<ActionRunsTable>;
 export type NewActionRun = Insertable<ActionRunsTable>;

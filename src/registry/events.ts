@@ -5,6 +5,7 @@ import type { Db, Tx } from '../db/index.js';
 import type { AfterCommit } from '../db/transaction.js';
 import type { Event, EventType } from '../db/schema.js';
 import { newId } from '../core/ids.js';
+import { prepared } from '../db/prepared.js';
 import { createActionRuns } from '../automations/dispatch.js';
 import { eventsCounter } from '../api/metrics.js';
 import { REGISTRY_PROJECT } from '../auth/teams.js';
@@ -25,6 +26,24 @@ export interface EventInput {
   suppressFailureEvents?: boolean;
 }
 
+const insertEvent = prepared((db, p: Event) =>
+  db.insertInto('events').values({
+    id: p.id,
+    team_id: p.team_id,
+    type: p.type,
+    project: p.project,
+    collection: p.collection,
+    model_id: p.model_id,
+    artifact_version_id: p.artifact_version_id,
+    version_index: p.version_index,
+    alias: p.alias,
+    author: p.author,
+    metadata: p.metadata,
+    details: p.details,
+    created_at: p.created_at,
+  }),
+);
+
 export async function recordEvent(tx: Tx, after: AfterCommit, input: EventInput): Promise<Event> {
   const event: Event = {
     id: newId(),
@@ -41,7 +60,7 @@ export async function recordEvent(tx: Tx, after: AfterCommit, input: EventInput)
     details: JSON.stringify(input.details ?? {}),
     created_at: Date.now(),
   };
-  await tx.insertInto('events').values(event).execute();
+  await insertEvent.run(tx, event);
   await createActionRuns(tx, after, event);
   eventsCounter.inc({ type: event.type });
   return event;

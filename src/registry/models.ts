@@ -11,9 +11,11 @@ import type { Db, Tx } from '../db/index.js';
 import { isUniqueViolation } from '../db/index.js';
 import type { AfterCommit } from '../db/transaction.js';
 import { inTransaction } from '../db/transaction.js';
+import { prepared } from '../db/prepared.js';
 import { conflict, invalid, notFound } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { checkName } from '../core/names.js';
+import type { NewModelVersion } from '../db/schema.js';
 import { recordEvent } from './events.js';
 import { REGISTRY_PROJECT } from './projects.js';
 import { checkExplicitAlias, checkExplicitAliases, LATEST, parseSource, parseVersionRef, versionLabel } from './refs.js';
@@ -312,15 +314,17 @@ async function placeAlias(tx: Tx, modelId: string, alias: string, versionId: str
   return current ? 'moved' : 'added';
 }
 
-function upsertAlias(tx: Tx, modelId: string, alias: string, versionId: string, userId: string) {
-  const now = Date.now();
-  return tx
+const upsertAliasQuery = prepared((db, p: { modelId: string; alias: string; versionId: string; userId: string; now: number }) =>
+  db
     .insertInto('model_aliases')
-    .values({ model_id: modelId, alias, model_version_id: versionId, created_by: userId, created_at: now })
+    .values({ model_id: p.modelId, alias: p.alias, model_version_id: p.versionId, created_by: p.userId, created_at: p.now })
     .onConflict((oc) =>
-      oc.columns(['model_id', 'alias']).doUpdateSet({ model_version_id: versionId, created_by: userId, created_at: now }),
-    )
-    .execute();
+      oc.columns(['model_id', 'alias']).doUpdateSet({ model_version_id: p.versionId, created_by: p.userId, created_at: p.now }),
+    ),
+);
+
+function upsertAlias(tx: Tx, modelId: string, alias: string, versionId: string, userId: string) {
+  return upsertAliasQuery.run(tx, { modelId, alias, versionId, userId, now: Date.now() });
 }
 
 interface EventSubject {
@@ -352,6 +356,31 @@ function registryEvent(
   });
 }
 
+const reserveIndex = prepared((db, p: { teamId: string; name: string; now: number }) =>
+  db
+    .updateTable('registered_models')
+    .set((eb) => ({ next_index: eb('next_index', '+', 1), updated_at: p.now }))
+    .where('team_id', '=', p.teamId)
+    .where('name', '=', p.name)
+    .returning(['id', 'name', 'next_index']),
+);
+
+const insertVersion = prepared((db, p: NewModelVersion) =>
+  db
+    .insertInto('model_versions')
+    .values({
+      id: p.id,
+      team_id: p.team_id,
+      model_id: p.model_id,
+      index: p.index,
+      artifact_version_id: p.artifact_version_id,
+      created_by: p.created_by,
+      created_at: p.created_at,
+    })
+    .onConflict((oc) => oc.columns(['model_id', 'artifact_version_id']).doNothing())
+    .returning('id'),
+);
+
 /**
  * Links an artifact version to a model: a new version with the model's next index, `latest` moved onto it (no
  * event), the given aliases added (ADD_ARTIFACT_ALIAS each). A source already linked to this model is not linked
@@ -369,13 +398,7 @@ export async function linkVersion(
     const artifactVersion = await resolveArtifactVersion(tx, actor.teamId, source);
     const now = Date.now();
     // Finding the model, locking it and reserving the next index is one statement on the hot path.
-    const model = await tx
-      .updateTable('registered_models')
-      .set((eb) => ({ next_index: eb('next_index', '+', 1), updated_at: now }))
-      .where('team_id', '=', actor.teamId)
-      .where('name', '=', modelName)
-      .returning(['id', 'name', 'next_index'])
-      .executeTakeFirst();
+    const model = await reserveIndex.first(tx, { teamId: actor.teamId, name: modelName, now });
     if (!model) throw notFound(`registered model "${modelName}"`);
     const index = model.next_index - 1;
     const metadata = parseMetadata(artifactVersion.metadata);
@@ -388,12 +411,7 @@ export async function linkVersion(
       created_by: actor.user.id,
       created_at: now,
     };
-    const inserted = await tx
-      .insertInto('model_versions')
-      .values(row)
-      .onConflict((oc) => oc.columns(['model_id', 'artifact_version_id']).doNothing())
-      .returning('id')
-      .executeTakeFirst();
+    const inserted = await insertVersion.first(tx, row);
 
     if (!inserted) {
       // Already linked: give the reserved index back (we hold the model's lock, so nobody took a later one).

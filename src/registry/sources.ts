@@ -2,6 +2,7 @@
 // within one team. Artifact versions are immutable, so the answer needs no lock.
 import type { Db } from '../db/index.js';
 import { notFound } from '../core/errors.js';
+import { prepared } from '../db/prepared.js';
 import type { SourceRef } from './refs.js';
 
 export interface ResolvedArtifactVersion {
@@ -14,23 +15,37 @@ export interface ResolvedArtifactVersion {
   project: string;
 }
 
-export async function resolveArtifactVersion(db: Db, teamId: string, source: SourceRef): Promise<ResolvedArtifactVersion> {
-  let query = db
+interface Names {
+  teamId: string;
+  project: string;
+  artifact: string;
+}
+
+function versionsOf(db: Db, p: Names) {
+  return db
     .selectFrom('artifact_versions as av')
     .innerJoin('artifacts as a', 'a.id', 'av.artifact_id')
     .innerJoin('projects as p', 'p.id', 'a.project_id')
     .select(['av.id', 'av.index', 'av.metadata', 'a.id as artifactId', 'a.name as artifact', 'p.name as project'])
-    .where('p.team_id', '=', teamId)
-    .where('p.name', '=', source.project)
-    .where('a.name', '=', source.artifact);
-  if (source.ref.index !== undefined) {
-    query = query.where('av.index', '=', source.ref.index);
-  } else {
-    query = query
-      .innerJoin('artifact_aliases as aa', (join) => join.onRef('aa.version_id', '=', 'av.id').onRef('aa.artifact_id', '=', 'a.id'))
-      .where('aa.alias', '=', source.ref.alias);
-  }
-  const row = await query.executeTakeFirst();
+    .where('p.team_id', '=', p.teamId)
+    .where('p.name', '=', p.project)
+    .where('a.name', '=', p.artifact);
+}
+
+const versionByIndex = prepared((db, p: Names & { index: number }) => versionsOf(db, p).where('av.index', '=', p.index));
+
+const versionByAlias = prepared((db, p: Names & { alias: string }) =>
+  versionsOf(db, p)
+    .innerJoin('artifact_aliases as aa', (join) => join.onRef('aa.version_id', '=', 'av.id').onRef('aa.artifact_id', '=', 'a.id'))
+    .where('aa.alias', '=', p.alias),
+);
+
+export async function resolveArtifactVersion(db: Db, teamId: string, source: SourceRef): Promise<ResolvedArtifactVersion> {
+  const names = { teamId, project: source.project, artifact: source.artifact };
+  const row =
+    source.ref.index !== undefined
+      ? await versionByIndex.first(db, { ...names, index: source.ref.index })
+      : await versionByAlias.first(db, { ...names, alias: source.ref.alias });
   if (!row) {
     const ref = source.ref.index !== undefined ? `v${source.ref.index}` : source.ref.alias;
     throw notFound(`artifact version "${source.project}/${source.artifact}:${ref}"`);

@@ -1,0 +1,80 @@
+// Queries built and compiled once, run many times with new parameter values — for the few statements on the hot
+// path of every request (authentication, linking, the event and its automation match).
+//
+// Kysely builds an immutable operation tree and compiles it to SQL on every call; on a registry link that was about
+// a third of the server's CPU time, more than SQLite itself spent. Kysely has no prepared-query API (the packages
+// that added one target older Kysely versions), so this small helper does it: the builder runs once per dialect with
+// placeholder values, the compiled SQL is kept, and each call only swaps the placeholders for the real values. The
+// query stays an ordinary type-checked Kysely query; only its values vary.
+import { CompiledQuery, type Compilable, type Kysely } from 'kysely';
+import type { Database } from './schema.js';
+
+type Executor = Pick<Kysely<Database>, 'executeQuery' | 'getExecutor'>;
+
+/** Placeholder values are strings no caller can produce; they only ever travel to the compiler. */
+const MARKER = '\u0000modelyard-param:';
+
+interface Template {
+  sql: string;
+  /** Per compiled parameter: the name of a call parameter, or a constant the builder put there itself. */
+  slots: Array<{ name: string } | { value: unknown }>;
+  query: CompiledQuery['query'];
+}
+
+export interface PreparedQuery<P, O> {
+  /** All rows (a select, or a write with `returning`). */
+  rows(executor: Executor, params: P): Promise<O[]>;
+  /** The first row, if any. */
+  first(executor: Executor, params: P): Promise<O | undefined>;
+  /** Runs a write; resolves to the number of rows it changed. */
+  run(executor: Executor, params: P): Promise<number>;
+}
+
+/**
+ * `prepared((db, p: { teamId: string }) => db.selectFrom('teams').selectAll().where('id', '=', p.teamId))` —
+ * `p.teamId` is a placeholder while the query is built; the real value is bound on each call. Use the parameters only
+ * as values (not to choose between query shapes: the builder runs once).
+ */
+export function prepared<P extends object, O>(
+  build: (db: Kysely<Database>, params: P) => Compilable<O>,
+): PreparedQuery<P, O> {
+  // One compiled template per dialect: the adapter class identifies it (a transaction shares its database's adapter).
+  const templates = new Map<unknown, Template>();
+  const placeholders = new Proxy({} as P, {
+    get: (_target, name) => (typeof name === 'string' ? `${MARKER}${name}` : undefined),
+  });
+
+  const template = (executor: Executor): Template => {
+    const key = executor.getExecutor().adapter.constructor;
+    let found = templates.get(key);
+    if (!found) {
+      const compiled = build(executor as Kysely<Database>, placeholders).compile();
+      found = {
+        sql: compiled.sql,
+        query: compiled.query,
+        slots: compiled.parameters.map((value) =>
+          typeof value === 'string' && value.startsWith(MARKER) ? { name: value.slice(MARKER.length) } : { value },
+        ),
+      };
+      templates.set(key, found);
+    }
+    return found;
+  };
+
+  const execute = async (executor: Executor, params: P) => {
+    const { sql, slots, query } = template(executor);
+    const parameters = slots.map((slot) => {
+      if (!('name' in slot)) return slot.value;
+      const value = (params as Record<string, unknown>)[slot.name];
+      if (value === undefined) throw new Error(`prepared query: no value for parameter "${slot.name}"`);
+      return value;
+    });
+    return executor.executeQuery<O>({ ...CompiledQuery.raw(sql, parameters), query });
+  };
+
+  return {
+    rows: async (executor, params) => (await execute(executor, params)).rows,
+    first: async (executor, params) => (await execute(executor, params)).rows[0],
+    run: async (executor, params) => Number((await execute(executor, params)).numAffectedRows ?? 0n),
+  };
+}
