@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../src/db/index.js';
 import { inTransaction } from '../../src/db/transaction.js';
-import { dropTestData, testConfig } from '../helpers.js';
+import { dropTestData, eventually, testConfig } from '../helpers.js';
 import { openTestDatabase } from '../delivery/worker-fixtures.js';
 
 const config = testConfig();
@@ -47,7 +47,9 @@ describe('inTransaction', () => {
       .filter((i) => i % 3 !== 0)
       .map((i) => `c${String(i).padStart(2, '0')}`);
     expect(await keysLike('c')).toEqual(committed.flatMap((key) => [key, `${key}-second`]));
-    // Signals of the failed changes are dropped; the others arrive once their change is committed.
+    // Signals of the failed changes are dropped; the others arrive once their change is committed (on PostgreSQL
+    // through LISTEN/NOTIFY, a moment later).
+    await eventually(() => Promise.resolve(signalled.length >= committed.length));
     expect([...signalled].sort()).toEqual(committed);
   });
 
