@@ -67,10 +67,16 @@ const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function waitForReceived(receiver: ReceiverProcess, count: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while ((await receiver.received()) < count) {
-    if (Date.now() > deadline) throw new Error(`receiver got ${await receiver.received()} of ${count} deliveries in ${timeoutMs} ms`);
-    await sleep(10);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      void receiver.received().then((got) => reject(new Error(`receiver got ${got} of ${count} deliveries in ${timeoutMs} ms`)));
+    }, timeoutMs);
+  });
+  try {
+    await Promise.race([receiver.reached(count), timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -59,6 +59,8 @@ export interface ReceiverProcess {
   url: string;
   /** Requests the receiver has answered so far. */
   received(): Promise<number>;
+  /** Resolves once the receiver has answered `count` requests in all (the receiver says so; nothing polls). */
+  reached(count: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -66,13 +68,22 @@ export interface ReceiverProcess {
 export async function startReceiverProcess(): Promise<ReceiverProcess> {
   const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'receiver-process.ts');
   const child: ChildProcess = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const reachedWaiters = new Map<number, Array<() => void>>();
   const port = await new Promise<number>((resolve, reject) => {
     let output = '';
     child.once('exit', (code) => reject(new Error(`receiver process exited with ${code} before listening`)));
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString('utf8');
-      const line = output.split('\n')[0];
-      if (output.includes('\n') && line) resolve((JSON.parse(line) as { port: number }).port);
+      const lines = output.split('\n');
+      output = lines.pop() ?? '';
+      for (const line of lines) {
+        const message = JSON.parse(line) as { port?: number; reached?: number };
+        if (message.port !== undefined) resolve(message.port);
+        if (message.reached !== undefined) {
+          for (const wake of reachedWaiters.get(message.reached) ?? []) wake();
+          reachedWaiters.delete(message.reached);
+        }
+      }
     });
   });
   const base = `http://127.0.0.1:${port}`;
@@ -82,6 +93,11 @@ export async function startReceiverProcess(): Promise<ReceiverProcess> {
       const response = await fetch(`${base}/stats`);
       return ((await response.json()) as { received: number }).received;
     },
+    reached: (count) =>
+      new Promise<void>((resolve) => {
+        reachedWaiters.set(count, [...(reachedWaiters.get(count) ?? []), resolve]);
+        child.stdin!.write(`${count}\n`);
+      }),
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

@@ -1,11 +1,21 @@
 // A minimal webhook receiver run as a separate process by the benchmarks, so the receiver does not share the
 // sender's event loop: node:http on 127.0.0.1:0, answers every POST with 200, counts them.
-// Protocol: prints `{"port":N}` on stdout once listening; `GET /stats` answers `{"received":N}`; exits on SIGTERM
-// or when stdin closes (the parent died).
+// Protocol: prints `{"port":N}` on stdout once listening; `GET /stats` answers `{"received":N}`; a line `N` on stdin
+// asks to be told when N requests have been received: the answer is the line `{"reached":N}` on stdout (so the
+// sender's process need not poll while it is being measured); exits on SIGTERM or when stdin closes (the parent
+// died).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 let received = 0;
+let waits: number[] = [];
+
+function answerWaits(): void {
+  if (waits.length === 0 || waits[0]! > received) return;
+  const reached = waits.filter((n) => n <= received);
+  waits = waits.filter((n) => n > received);
+  for (const n of reached) process.stdout.write(`${JSON.stringify({ reached: n })}\n`);
+}
 const server = http.createServer((req, res) => {
   if (req.method === 'GET' && req.url === '/stats') {
     res.writeHead(200, { 'content-type': 'application/json' });
@@ -15,6 +25,7 @@ const server = http.createServer((req, res) => {
   req.on('data', () => {});
   req.on('end', () => {
     received += 1;
+    answerWaits();
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': '2' });
     res.end('{}');
   });
@@ -30,4 +41,12 @@ const stop = () => {
 };
 process.on('SIGTERM', stop);
 process.stdin.on('end', stop);
-process.stdin.resume();
+let input = '';
+process.stdin.on('data', (chunk: Buffer) => {
+  input += chunk.toString('utf8');
+  const lines = input.split('\n');
+  input = lines.pop() ?? '';
+  for (const line of lines) if (line.trim()) waits.push(Number(line));
+  waits.sort((a, b) => a - b);
+  answerWaits();
+});

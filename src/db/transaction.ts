@@ -35,12 +35,15 @@ class Signals implements AfterCommit {
 
 export async function inTransaction<T>(ctx: Ctx, work: (tx: Tx, after: AfterCommit) => Promise<T>): Promise<T> {
   const signals = new Signals();
-  const group = groupCommitFor(ctx.db);
-  const result = group
-    ? await group.run((tx) => work(tx, signals))
-    : await ctx.db.transaction().execute((tx) => work(tx, signals));
+  const result = await writeTransaction(ctx.db, (tx) => work(tx, signals));
   signals.send(ctx);
   return result;
+}
+
+/** A transaction with nothing to signal after commit (the delivery worker's claims); grouped like any other. */
+export function writeTransaction<T>(db: Db, work: (tx: Tx) => Promise<T>): Promise<T> {
+  const group = groupCommitFor(db);
+  return group ? group.run(work) : db.transaction().execute(work);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@
 import { sql } from 'kysely';
 import type { Db, DialectName, Tx } from '../db/index.js';
 import type { ActionRun, ActionRunUpdate } from '../db/schema.js';
+import { writeTransaction } from '../db/transaction.js';
 
 /** Action types the webhook worker executes; queue jobs are handed out to agents by the queues module. */
 const DELIVERABLE_ACTIONS = ['webhook', 'no_op'] as const;
@@ -145,7 +146,7 @@ class SqliteRunQueue extends BaseRunQueue {
     const until = now + leaseMs;
     // The dialect begins transactions with BEGIN IMMEDIATE: the write lock is taken before the due rows are read, so
     // two worker processes on one file never claim the same run.
-    return this.db.transaction().execute(async (tx) => {
+    return writeTransaction(this.db, async (tx) => {
       const result = await sql<ActionRun>`
         update action_runs
            set lease_owner = ${owner}, lease_until = ${until}, next_attempt_at = ${until}
