@@ -12,6 +12,8 @@ import { WebhookClient } from '../src/delivery/http-client.js';
 export interface BaselineResult {
   requests: number;
   perSecond: number;
+  /** CPU time of the sending process per request. */
+  cpuUsPerRequest: number;
   p50Ms: number;
   p99Ms: number;
 }
@@ -31,6 +33,7 @@ export async function runHttpBaseline(options: { url: string; concurrency: numbe
     // Warm-up: open the keep-alive connections before measuring.
     await Promise.all(Array.from({ length: options.concurrency }, () => client.send({ url: options.url, headers, body: options.body, timeoutMs: 10_000 })));
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
     const deadline = started + options.durationMs;
     const worker = async () => {
       while (performance.now() < deadline) {
@@ -42,11 +45,13 @@ export async function runHttpBaseline(options: { url: string; concurrency: numbe
     };
     await Promise.all(Array.from({ length: options.concurrency }, worker));
     const elapsed = performance.now() - started;
+    const cpu = process.cpuUsage(cpuBefore);
     if (failures > 0) throw new Error(`${failures} of ${latencies.length} baseline requests failed`);
     const sorted = Float64Array.from(latencies).sort();
     return {
       requests: latencies.length,
       perSecond: Math.round((latencies.length / elapsed) * 1000),
+      cpuUsPerRequest: Math.round(((cpu.user + cpu.system) / latencies.length) * 10) / 10,
       p50Ms: percentile(sorted, 0.5),
       p99Ms: percentile(sorted, 0.99),
     };

@@ -11,12 +11,38 @@ import type { Db, DialectName, Tx } from '../db/index.js';
 import type { ActionRun, ActionRunUpdate } from '../db/schema.js';
 import { writeTransaction } from '../db/transaction.js';
 
+/**
+ * The columns a delivery needs. Claims return only these: turning every column of every claimed row into a JavaScript
+ * object cost SQLite more than the claim's own update did (measured: 22 full rows ~170 µs, the update ~95 µs).
+ */
+const CLAIMED_COLUMNS = [
+  'id',
+  'team_id',
+  'automation_id',
+  'automation_name',
+  'event_id',
+  'event_type',
+  'action_type',
+  'state',
+  'webhook_id',
+  'url',
+  'secret_name',
+  'access_token_name',
+  'body',
+  'attempts',
+  'suppress_failure_event',
+  'manual_redelivery',
+] as const satisfies ReadonlyArray<keyof ActionRun>;
+
+export type ClaimedRun = Pick<ActionRun, (typeof CLAIMED_COLUMNS)[number]>;
+const returningClaimed = sql.join(CLAIMED_COLUMNS.map((column) => sql.ref(column)));
+
 /** Action types the webhook worker executes; queue jobs are handed out to agents by the queues module. */
 const DELIVERABLE_ACTIONS = ['webhook', 'no_op'] as const;
 
 export interface RunQueue {
   /** Claims up to `limit` due runs for `owner` until `now + leaseMs`, oldest due first. */
-  claimDueRuns(owner: string, limit: number, leaseMs: number, now?: number): Promise<ActionRun[]>;
+  claimDueRuns(owner: string, limit: number, leaseMs: number, now?: number): Promise<ClaimedRun[]>;
   /** Claims one run whatever its state (manual redelivery), unless another worker holds a live lease on it. */
   claimRun(runId: string, teamId: string, owner: string, leaseMs: number, now?: number): Promise<ActionRun | undefined>;
   /** The earliest next_attempt_at of a pending run (the worker sleeps until then when nothing is due). */
@@ -66,7 +92,7 @@ export async function finishClaimedRun(tx: Tx, runId: string, owner: string, upd
 }
 
 // RETURNING follows no ORDER BY; the batch is put back in creation order (UUIDv7 ids) so older runs go out first.
-function oldestDueFirst(rows: ActionRun[]): ActionRun[] {
+function oldestDueFirst(rows: ClaimedRun[]): ClaimedRun[] {
   return rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
@@ -77,7 +103,7 @@ export function createRunQueue(db: Db, dialect: DialectName): RunQueue {
 abstract class BaseRunQueue implements RunQueue {
   constructor(protected readonly db: Db) {}
 
-  abstract claimDueRuns(owner: string, limit: number, leaseMs: number, now?: number): Promise<ActionRun[]>;
+  abstract claimDueRuns(owner: string, limit: number, leaseMs: number, now?: number): Promise<ClaimedRun[]>;
 
   async claimRun(runId: string, teamId: string, owner: string, leaseMs: number, now = Date.now()): Promise<ActionRun | undefined> {
     const until = now + leaseMs;
@@ -123,10 +149,10 @@ abstract class BaseRunQueue implements RunQueue {
 }
 
 class PostgresRunQueue extends BaseRunQueue {
-  async claimDueRuns(owner: string, limit: number, leaseMs: number, now = Date.now()): Promise<ActionRun[]> {
+  async claimDueRuns(owner: string, limit: number, leaseMs: number, now = Date.now()): Promise<ClaimedRun[]> {
     const until = now + leaseMs;
     // SKIP LOCKED: concurrent workers each take different rows instead of queueing behind one another's locks.
-    const result = await sql<ActionRun>`
+    const result = await sql<ClaimedRun>`
       update action_runs
          set lease_owner = ${owner}, lease_until = ${until}, next_attempt_at = ${until}
        where id in (
@@ -136,18 +162,18 @@ class PostgresRunQueue extends BaseRunQueue {
           order by next_attempt_at
           limit ${limit}
           for update skip locked)
-      returning *`.execute(this.db);
+      returning ${returningClaimed}`.execute(this.db);
     return oldestDueFirst(result.rows);
   }
 }
 
 class SqliteRunQueue extends BaseRunQueue {
-  async claimDueRuns(owner: string, limit: number, leaseMs: number, now = Date.now()): Promise<ActionRun[]> {
+  async claimDueRuns(owner: string, limit: number, leaseMs: number, now = Date.now()): Promise<ClaimedRun[]> {
     const until = now + leaseMs;
     // The dialect begins transactions with BEGIN IMMEDIATE: the write lock is taken before the due rows are read, so
     // two worker processes on one file never claim the same run.
     return writeTransaction(this.db, async (tx) => {
-      const result = await sql<ActionRun>`
+      const result = await sql<ClaimedRun>`
         update action_runs
            set lease_owner = ${owner}, lease_until = ${until}, next_attempt_at = ${until}
          where id in (
@@ -156,7 +182,7 @@ class SqliteRunQueue extends BaseRunQueue {
               and action_type in (${sql.join(DELIVERABLE_ACTIONS)})
             order by next_attempt_at
             limit ${limit})
-        returning *`.execute(tx);
+        returning ${returningClaimed}`.execute(tx);
       return oldestDueFirst(result.rows);
     });
   }

@@ -24,7 +24,6 @@ import { randomBytes } from 'node:crypto';
 import type { AppContext } from '../context.js';
 import { CHANNEL_RUNS } from '../context.js';
 import type { Tx } from '../db/index.js';
-import type { ActionRun } from '../db/schema.js';
 import { inTransaction } from '../db/transaction.js';
 import { newId } from '../core/ids.js';
 import { AppError } from '../core/errors.js';
@@ -34,7 +33,7 @@ import { resolveSecretValues } from '../auth/secrets.js';
 import { recordEvent } from '../registry/events.js';
 import { buildDeliveryHeaders, redactHeaders } from './headers.js';
 import { WebhookClient } from './http-client.js';
-import { createRunQueue, finishClaimedRun, finishRun, type RunOutcome, type RunQueue } from './run-queue.js';
+import { createRunQueue, finishClaimedRun, finishRun, type ClaimedRun, type RunOutcome, type RunQueue } from './run-queue.js';
 
 export type WorkerState = 'IDLE' | 'CLAIMING' | 'WAITING' | 'STOPPING' | 'STOPPED';
 export type AttemptTrigger = 'automatic' | 'manual';
@@ -58,7 +57,7 @@ export interface DeliveryWorkerOptions {
 
 /** What one attempt produced, before it is written. */
 export interface AttemptResult {
-  run: ActionRun;
+  run: ClaimedRun;
   trigger: AttemptTrigger;
   startedAt: number;
   durationMs: number;
@@ -89,7 +88,7 @@ export class DeliveryWorker {
   private readonly stopTimeoutMs: number;
   private readonly minClaim: number;
   /** Runs claimed by this worker and not yet recorded (their slots are taken). */
-  private readonly inFlight = new Map<string, ActionRun>();
+  private readonly inFlight = new Map<string, ClaimedRun>();
   /** Claimed runs whose request has not started yet; released on stop. */
   private readonly unsent = new Set<string>();
   private readonly finished: AttemptResult[] = [];
@@ -200,7 +199,7 @@ export class DeliveryWorker {
     while (!condition()) await sleep(10);
   }
 
-  private async deliverBatch(runs: ActionRun[]): Promise<void> {
+  private async deliverBatch(runs: ClaimedRun[]): Promise<void> {
     for (const run of runs) {
       this.inFlight.set(run.id, run);
       this.unsent.add(run.id);
@@ -251,7 +250,7 @@ export class DeliveryWorker {
 
 /** A run ready to send: exact body bytes and signed headers (the redacted copy is what gets stored). */
 export interface PreparedDelivery {
-  run: ActionRun;
+  run: ClaimedRun;
   trigger: AttemptTrigger;
   sendTo: string;
   body: string;
@@ -266,8 +265,8 @@ export interface PreparedDelivery {
  */
 export async function prepareDeliveries(
   ctx: AppContext,
-  runs: ActionRun[],
-  triggerOf: (run: ActionRun) => AttemptTrigger,
+  runs: ClaimedRun[],
+  triggerOf: (run: ClaimedRun) => AttemptTrigger,
 ): Promise<Map<string, PreparedDelivery | AttemptResult>> {
   const prepared = new Map<string, PreparedDelivery | AttemptResult>();
   const webhookIds = [...new Set(runs.map((r) => r.webhook_id).filter((id): id is string => id !== null))];
@@ -457,7 +456,7 @@ export async function recordAttempts(ctx: AppContext, results: AttemptResult[], 
     if (attemptRows.length > 0) await tx.insertInto('delivery_attempts').values(attemptRows).execute();
 
     // Most attempts succeed: those runs are finished with one statement per status code.
-    const successes = new Map<string, ActionRun[]>();
+    const successes = new Map<string, ClaimedRun[]>();
     for (const result of results) {
       const decision = decide(ctx, result, now);
       if (decision.outcome.state === 'succeeded') {
@@ -530,7 +529,7 @@ async function disableWebhook(tx: Tx, webhookId: string, outcome: RunOutcome): P
 async function emitAutomationFailed(
   tx: Tx,
   after: Parameters<typeof recordEvent>[1],
-  run: ActionRun,
+  run: ClaimedRun,
   outcome: Extract<RunOutcome, { state: 'failed' }>,
 ): Promise<void> {
   const event = await tx.selectFrom('events').select(['collection', 'model_id']).where('id', '=', run.event_id).executeTakeFirst();

@@ -42,7 +42,8 @@ describe('claimDueRuns', () => {
 
     const claimed = await queueA.claimDueRuns('worker-a', 10, 30_000, now);
     expect(claimed.map((r) => r.id)).toEqual(due.map((r) => r.id));
-    for (const run of claimed) {
+    for (const { id } of claimed) {
+      const run = await readRun(first, id);
       expect(run.lease_owner).toBe('worker-a');
       expect(run.lease_until).toBe(now + 30_000);
       // Due again exactly when the lease runs out, should this worker die.
