@@ -1,5 +1,6 @@
 // Delivery benchmark (issue #3), one run on this machine:
-//   (a) raw baseline: the worker's own WebhookClient POSTing prebuilt bodies to a receiver in a child process;
+//   (a) raw baseline: the worker's own WebhookClient POSTing prebuilt bodies to a receiver in a child process,
+//       64 in flight, measured right before and right after each database's delivery run (b divides by the mean);
 //   (b) Modelyard end to end on SQLite and on PostgreSQL: events recorded (each dispatching a run in its
 //       transaction; events/s committed) → claimed → secrets resolved, body filled, signed → delivered to the same
 //       receiver process and recorded (deliveries/s, and the ratio b/a); event-to-received latency p50/p99 at a
@@ -8,7 +9,7 @@
 //       its RSS is sampled.
 //
 //   npx tsx bench/delivery.bench.ts
-//   BENCH_DELIVERY_BACKLOG=100000 BENCH_DELIVERY_EVENTS=20000 BENCH_DELIVERY_LATENCY_SECONDS=10 npx tsx bench/delivery.bench.ts
+//   BENCH_DELIVERY_BACKLOG=100000 BENCH_DELIVERY_EVENTS=40000 BENCH_DELIVERY_LATENCY_SECONDS=10 npx tsx bench/delivery.bench.ts
 //   BENCH_DELIVERY_DATABASES=sqlite (skip PostgreSQL), BENCH_DATABASE_URL=postgres://… (default: the test database)
 //
 // Latency is measured from the event row's created_at (taken before its transaction commits) to the end of the
@@ -28,13 +29,13 @@ import { inTransaction } from '../src/db/transaction.js';
 import { recordEvent } from '../src/registry/events.js';
 import { newId } from '../src/core/ids.js';
 import { DeliveryWorker } from '../src/delivery/worker.js';
-import { runHttpBaseline, sampleBody, startReceiverProcess, type ReceiverProcess } from './http-baseline.js';
+import { runHttpBaseline, sampleBody, startReceiverProcess, type BaselineResult, type ReceiverProcess } from './http-baseline.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS_FILE = path.join(ROOT, 'bench', 'results', 'delivery.json');
 
 const settings = {
-  events: intFromEnv('BENCH_DELIVERY_EVENTS', 20_000),
+  events: intFromEnv('BENCH_DELIVERY_EVENTS', 40_000),
   latencySeconds: intFromEnv('BENCH_DELIVERY_LATENCY_SECONDS', 10),
   eventsPerSecond: 1000,
   fanOut: intFromEnv('BENCH_DELIVERY_FANOUT', 1000),
@@ -147,12 +148,19 @@ interface EndToEndResult {
   deliveriesPerSecond: number;
   /** CPU time of this process (sender, worker, SQLite) per delivery: less noisy than deliveries/s on a shared machine. */
   cpuUsPerDelivery: number;
+  /** (a) around this run: the mean of before and after is what the ratio divides by. */
+  baseline: { perSecond: number; before: BaselineResult; after: BaselineResult };
   ratioToBaseline: number;
   latency: { events: number; offeredPerSecond: number; p50Ms: number; p99Ms: number; maxMs: number };
   fanOut: { automations: number; commitMsMedian: number; commitMsMax: number; samples: number };
 }
 
-async function endToEnd(database: 'sqlite' | 'postgres', receiver: ReceiverProcess, baselinePerSecond: number): Promise<EndToEndResult> {
+/** The raw baseline, measured again right before and right after each database's delivery run (see endToEnd). */
+function measureBaseline(receiver: ReceiverProcess): Promise<BaselineResult> {
+  return runHttpBaseline({ url: receiver.url, concurrency: 64, durationMs: settings.baselineMs, body: sampleBody(300) });
+}
+
+async function endToEnd(database: 'sqlite' | 'postgres', receiver: ReceiverProcess): Promise<EndToEndResult> {
   // The API role only: the bench starts the delivery worker itself, after the first batch of events is committed.
   const bench = await startModelyard(database, receiver.url, 'api');
   const { server, teamId } = bench;
@@ -171,6 +179,10 @@ async function endToEnd(database: 'sqlite' | 'postgres', receiver: ReceiverProce
     const eventsPerSecond = Math.round((settings.events / (performance.now() - producedAt)) * 1000);
     // ...then delivered by the worker: claimed, secrets resolved, signed, sent, recorded. This is the figure compared
     // with the raw client, which does only the sending.
+    // The ratio divides by the baseline measured just before and just after this run: on a shared machine the
+    // sending speed drifts by ±15 % over minutes, and (a) and (b) must see the same machine.
+    progress(`${database}: raw baseline before`);
+    const baselineBefore = await measureBaseline(receiver);
     const receivedBefore = await receiver.received();
     const started = performance.now();
     const cpuBefore = process.cpuUsage();
@@ -179,6 +191,12 @@ async function endToEnd(database: 'sqlite' | 'postgres', receiver: ReceiverProce
     const elapsed = performance.now() - started;
     const cpu = process.cpuUsage(cpuBefore);
     const cpuUsPerDelivery = round((cpu.user + cpu.system) / settings.events, 1);
+    await worker.stop();
+    worker = undefined;
+    progress(`${database}: raw baseline after`);
+    const baselineAfter = await measureBaseline(receiver);
+    const baselinePerSecond = Math.round((baselineBefore.perSecond + baselineAfter.perSecond) / 2);
+    worker = new DeliveryWorker(server.ctx).start();
     const deliveriesPerSecond = Math.round((settings.events / elapsed) * 1000);
 
     progress(`${database}: ${deliveriesPerSecond} deliveries/s; latency at ${settings.eventsPerSecond} events/s for ${settings.latencySeconds} s`);
@@ -237,6 +255,7 @@ async function endToEnd(database: 'sqlite' | 'postgres', receiver: ReceiverProce
       deliveries: settings.events,
       deliveriesPerSecond,
       cpuUsPerDelivery,
+      baseline: { perSecond: baselinePerSecond, before: baselineBefore, after: baselineAfter },
       ratioToBaseline: round(deliveriesPerSecond / baselinePerSecond, 2),
       latency: {
         events: latencies.length,
@@ -340,17 +359,15 @@ async function backlogDrain(receiver: ReceiverProcess): Promise<BacklogResult> {
 export async function runDeliveryBench(): Promise<object> {
   const receiver = await startReceiverProcess();
   try {
-    progress('raw baseline');
-    const baseline = await runHttpBaseline({ url: receiver.url, concurrency: 64, durationMs: settings.baselineMs, body: sampleBody(300) });
     const endToEndResults: EndToEndResult[] = [];
-    for (const database of settings.databases) endToEndResults.push(await endToEnd(database, receiver, baseline.perSecond));
+    for (const database of settings.databases) endToEndResults.push(await endToEnd(database, receiver));
     const backlog = settings.backlog > 0 ? await backlogDrain(receiver) : null;
     const sqlite = endToEndResults.find((r) => r.database === 'sqlite');
     const results = {
       machine: { cpus: os.cpus().length, node: process.version, date: new Date().toISOString() },
       settings: { ...settings, databaseUrl: undefined },
       targets: TARGETS,
-      baseline: { concurrency: 64, ...baseline },
+      baselineConcurrency: 64,
       endToEnd: endToEndResults,
       backlog,
       verdict: {
@@ -370,15 +387,19 @@ export async function runDeliveryBench(): Promise<object> {
 
 function printTable(results: Awaited<ReturnType<typeof runDeliveryBench>>): void {
   const r = results as {
-    baseline: { perSecond: number; cpuUsPerRequest: number; p50Ms: number; p99Ms: number };
     endToEnd: EndToEndResult[];
     backlog: BacklogResult | null;
   };
   const lines = [
     ['measure', 'value', 'target'],
-    ['(a) raw WebhookClient baseline', `${r.baseline.perSecond} req/s (p50 ${r.baseline.p50Ms} ms, p99 ${r.baseline.p99Ms} ms; ${r.baseline.cpuUsPerRequest} µs CPU each)`, ''],
   ];
   for (const e of r.endToEnd) {
+    const { before, after } = e.baseline;
+    lines.push([
+      `(a) raw WebhookClient baseline, around ${e.database}`,
+      `${e.baseline.perSecond} req/s (before ${before.perSecond}, after ${after.perSecond}; p99 ${before.p99Ms}/${after.p99Ms} ms; ${before.cpuUsPerRequest} µs CPU each)`,
+      '',
+    ]);
     lines.push([`(b) ${e.database}: events committed (with their runs)`, `${e.eventsCommittedPerSecond} /s`, '']);
     lines.push([`(b) ${e.database}: runs delivered (signed, recorded)`, `${e.deliveriesPerSecond} /s, ratio ${e.ratioToBaseline} (${e.cpuUsPerDelivery} µs CPU each)`, e.database === 'sqlite' ? `ratio >= ${TARGETS.ratioSqlite}` : '']);
     lines.push([`    ${e.database}: latency at ${e.latency.offeredPerSecond} events/s`, `p50 ${e.latency.p50Ms} ms, p99 ${e.latency.p99Ms} ms, max ${e.latency.maxMs} ms`, `p99 <= ${TARGETS.p99Ms} ms`]);

@@ -92,6 +92,8 @@ export class DeliveryWorker {
   /** Claimed runs whose request has not started yet; released on stop. */
   private readonly unsent = new Set<string>();
   private readonly finished: AttemptResult[] = [];
+  /** Attempts in the recording transaction now (taken out of `finished`). */
+  private recordingCount = 0;
   private recording: Promise<void> | undefined;
   private wakeRequested = false;
   private wake: (() => void) | undefined;
@@ -150,8 +152,10 @@ export class DeliveryWorker {
     while (this.state !== 'STOPPING') {
       // Claims are taken in batches: a claim is a write transaction, so refilling one slot at a time would cost
       // one transaction per delivery under load. With nothing in flight any free slot is worth a claim (latency).
-      const free = this.concurrency - this.inFlight.size;
-      const worthClaiming = this.inFlight.size === 0 ? free : Math.max(free, 0) >= this.minClaim ? free : 0;
+      // A slot is free once its response is back; attempts still waiting to be recorded hold no slot, but no more
+      // than `concurrency` of them may pile up (the recorder is behind: wait for it instead of claiming more).
+      const free = this.finished.length + this.recordingCount >= this.concurrency ? 0 : this.concurrency - this.inFlight.size;
+      const worthClaiming = this.inFlight.size === 0 ? free : free >= this.minClaim ? free : 0;
       let claimedAll = false;
       let claimedNone = false;
       // Consumed here whether or not a slot is free: with every slot taken the loop must sleep until a run finishes
@@ -221,8 +225,11 @@ export class DeliveryWorker {
         const step = prepared.get(run.id)!;
         this.unsent.delete(run.id);
         const result = 'sendTo' in step ? await sendPrepared(this.ctx, this.client, step) : step;
+        // The run stays leased to this worker until its attempt is recorded, so no claim can take it again meanwhile.
+        this.inFlight.delete(run.id);
         this.finished.push(result);
         this.scheduleRecording();
+        if (this.concurrency - this.inFlight.size === this.minClaim) this.requestWake();
       }),
     );
   }
@@ -234,13 +241,14 @@ export class DeliveryWorker {
       await new Promise((resolve) => setImmediate(resolve));
       while (this.finished.length > 0) {
         const batch = this.finished.splice(0);
+        this.recordingCount = batch.length;
         try {
           const retries = await recordAttempts(this.ctx, batch, this.owner);
           for (const at of retries) this.nextKnownDueAt = Math.min(this.nextKnownDueAt, at);
         } catch (error) {
           this.ctx.logger.error({ err: error, runs: batch.length }, 'recording attempts failed; the runs are retried when their lease expires');
         }
-        for (const result of batch) this.inFlight.delete(result.run.id);
+        this.recordingCount = 0;
         this.requestWake();
       }
       this.recording = undefined;
