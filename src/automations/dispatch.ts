@@ -18,6 +18,7 @@ import type { AfterCommit } from '../db/transaction.js';
 import type { Kysely } from 'kysely';
 import type { Database, Event, EventType, NewActionRun } from '../db/schema.js';
 import { prepared } from '../db/prepared.js';
+import { insertMany } from '../db/bulk.js';
 import { CHANNEL_RUNS } from '../context.js';
 import { newId } from '../core/ids.js';
 import { renderTemplate } from '../core/templates.js';
@@ -25,12 +26,11 @@ import { enqueueJob } from '../queues/jobs.js';
 import { aliasMatches } from './alias-pattern.js';
 import { eventMetadata, eventVariables, withAutomationName } from './variables.js';
 
-// action_runs has 27 columns: 400 rows stay under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters.
-const INSERT_BATCH_ROWS = 400;
-
 function matchQuery(db: Kysely<Database>, p: { teamId: string; type: EventType }) {
   return db
     .selectFrom('automations as a')
+    // The team's name (${entity_name}, ${artifact_version_string}) comes with the matches: no second round trip.
+    .innerJoin('teams as t', 't.id', 'a.team_id')
     .leftJoin('webhooks as w', 'w.id', 'a.webhook_id')
     .leftJoin('queues as q', 'q.id', 'a.queue_id')
     .select([
@@ -46,6 +46,7 @@ function matchQuery(db: Kysely<Database>, p: { teamId: string; type: EventType }
       'w.secret_name',
       'w.access_token_name',
       'q.name as queue_name',
+      't.name as team_name',
     ])
     .where('a.team_id', '=', p.teamId)
     .where('a.event_type', '=', p.type)
@@ -71,8 +72,7 @@ export async function createActionRuns(tx: Tx, after: AfterCommit, event: Event)
   );
   if (matches.length === 0) return 0;
 
-  const team = await tx.selectFrom('teams').select('name').where('id', '=', event.team_id).executeTakeFirstOrThrow();
-  const variables = eventVariables(team.name, event);
+  const variables = eventVariables(matches[0]!.team_name, event);
   const metadata = eventMetadata(event);
   const now = Date.now();
   const suppress = event.type === 'AUTOMATION_FAILED' ? 1 : 0;
@@ -158,9 +158,7 @@ export async function createActionRuns(tx: Tx, after: AfterCommit, event: Event)
     run.queue_name = automation.queue_name;
   }
 
-  for (let start = 0; start < runs.length; start += INSERT_BATCH_ROWS) {
-    await tx.insertInto('action_runs').values(runs.slice(start, start + INSERT_BATCH_ROWS)).execute();
-  }
+  await insertMany(tx, 'action_runs', runs);
   if (pending > 0) after.notify(CHANNEL_RUNS);
   return runs.length;
 }

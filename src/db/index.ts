@@ -20,6 +20,7 @@ import {
 import type { Config } from '../config.js';
 import type { Database } from './schema.js';
 import { startCheckpointer } from './checkpointer.js';
+import { statementNameFor } from './prepared.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 export type Db = Kysely<Database>;
@@ -28,6 +29,7 @@ export type Tx = Transaction<Database>;
 /** Wake-up signals between processes: LISTEN/NOTIFY on PostgreSQL, an in-process emitter on SQLite. */
 export interface Notifier {
   notify(channel: string, payload?: string): void;
+
   listen(channel: string, onSignal: (payload: string) => void): () => void;
 }
 
@@ -94,14 +96,16 @@ class LocalNotifier implements Notifier {
 }
 
 /**
- * LISTEN/NOTIFY over one dedicated connection. Notifications also reach listeners in this process through the
- * server, so every process — this one included — wakes the same way. If the connection drops, listeners fall back
- * on their poll until it is re-established.
+ * LISTEN/NOTIFY over one dedicated connection. Listeners in the notifying process are woken directly (and once
+ * more when the server echoes the NOTIFY back: a spare wake-up costs a worker one look at an empty queue). If the
+ * connection drops, listeners in other processes fall back on their poll until it is re-established.
  */
 class PostgresNotifier implements Notifier {
   private readonly local = new LocalNotifier();
   private client: pg.Client | undefined;
   private readonly channels = new Set<string>();
+  /** NOTIFYs on their way, by channel and payload: true when another was asked for meanwhile. */
+  private readonly sending = new Map<string, boolean>();
   private closed = false;
 
   constructor(
@@ -109,11 +113,39 @@ class PostgresNotifier implements Notifier {
     private readonly connect: () => pg.Client,
   ) {}
 
+  /**
+   * Listeners in this process are woken at once. Other processes get a NOTIFY — at most one in flight per channel and
+   * payload: signals raised while one is on its way are folded into a single NOTIFY sent after it. A NOTIFY takes a
+   * lock that serializes the commits of every notifying transaction, so one per change (a thousand a second) would
+   * make commits queue behind each other; a wake-up only needs to arrive after the change it announces, which the
+   * trailing NOTIFY guarantees.
+   */
   notify(channel: string, payload = ''): void {
-    this.pool.query('select pg_notify($1, $2)', [pgChannel(channel), payload]).catch(() => {
-      // A lost wake-up only delays work until the next poll.
-    });
+    this.local.notify(channel, payload);
+    const key = `${channel}\u0000${payload}`;
+    if (this.sending.has(key)) {
+      this.sending.set(key, true);
+      return;
+    }
+    this.sending.set(key, false);
+    const send = () => {
+      this.pool
+        .query('select pg_notify($1, $2)', [pgChannel(channel), payload])
+        .catch(() => {
+          // A lost wake-up only delays work until the next poll.
+        })
+        .finally(() => {
+          if (this.sending.get(key) === true) {
+            this.sending.set(key, false);
+            send();
+          } else {
+            this.sending.delete(key);
+          }
+        });
+    };
+    send();
   }
+
 
   listen(channel: string, onSignal: (payload: string) => void): () => void {
     const unlisten = this.local.listen(channel, onSignal);
@@ -161,6 +193,24 @@ class PostgresNotifier implements Notifier {
   }
 }
 
+/**
+ * Kysely hands pg plain (text, values) queries, which PostgreSQL parses and plans anew every time. The hot-path
+ * queries (src/db/prepared.ts) are sent as named statements instead: pg prepares each once per connection and then
+ * only binds and executes it — less work for the server on every request. Only those few dozen texts are named, so
+ * the statements a connection keeps stay bounded.
+ */
+function sendPreparedQueriesNamed(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (config: pg.QueryConfig) => Promise<pg.QueryResult>;
+  const original = client.query;
+  client.query = function (this: pg.PoolClient, ...args: unknown[]) {
+    // Kysely's form is exactly (text, values); anything else (pool.query's callback form, cursors) passes through.
+    const [text, values] = args;
+    const name = args.length === 2 && typeof text === 'string' && Array.isArray(values) ? statementNameFor(text) : undefined;
+    if (name === undefined) return (original as (...a: unknown[]) => unknown).apply(this, args);
+    return query({ name, text: text as string, values: values as unknown[] });
+  } as typeof client.query;
+}
+
 function pgChannel(channel: string): string {
   return `modelyard_${channel}`.replace(/[^a-zA-Z0-9_]/g, '_').slice(0, 63);
 }
@@ -175,6 +225,7 @@ export function createDatabase(config: Pick<Config, 'databaseUrl' | 'databaseSch
     const pool = new pg.Pool(options);
     // An idle client that loses its connection emits 'error' on the pool; without a listener that kills the process.
     pool.on('error', () => undefined);
+    pool.on('connect', sendPreparedQueriesNamed);
     const notifier = new PostgresNotifier(pool, () => new pg.Client(options));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return {

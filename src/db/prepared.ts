@@ -21,6 +21,16 @@ interface Template {
   query: CompiledQuery['query'];
 }
 
+/**
+ * SQL text of every prepared query → a statement name. On PostgreSQL the driver sends these as named statements
+ * (see createDatabase), so each connection parses and plans them once instead of on every call.
+ */
+const statementNames = new Map<string, string>();
+
+export function statementNameFor(sqlText: string): string | undefined {
+  return statementNames.get(sqlText);
+}
+
 export interface PreparedQuery<P, O> {
   /** All rows (a select, or a write with `returning`). */
   rows(executor: Executor, params: P): Promise<O[]>;
@@ -57,6 +67,7 @@ export function prepared<P extends object, O>(
         ),
       };
       templates.set(key, found);
+      if (!statementNames.has(found.sql)) statementNames.set(found.sql, `modelyard_${statementNames.size + 1}`);
     }
     return found;
   };

@@ -42,6 +42,8 @@ export type AttemptTrigger = 'automatic' | 'manual';
 const RESPONSE_EXCERPT_BYTES = 64 * 1024;
 /** Backstop for wake-ups that never arrive: other processes' commits on SQLite, a lost NOTIFY, due retries. */
 const DEFAULT_POLL_INTERVAL_MS = 1000;
+/** The least time between two claims that did not fill up (see run()): adds at most this much latency. */
+const CLAIM_SPACING_MS = 5;
 /** Longest a graceful stop waits for in-flight sends before giving their leases up to expiry. */
 const DEFAULT_STOP_TIMEOUT_MS = 15_000;
 
@@ -99,6 +101,8 @@ export class DeliveryWorker {
   private wake: (() => void) | undefined;
   /** Earliest retry this worker scheduled itself; lets it sleep exactly until then. */
   private nextKnownDueAt = Number.POSITIVE_INFINITY;
+  private lastClaimAt = 0;
+  private lastClaimFull = false;
   private unlisten: (() => void) | undefined;
   private loop: Promise<void> | undefined;
 
@@ -163,11 +167,19 @@ export class DeliveryWorker {
       this.wakeRequested = false;
       if (worthClaiming > 0) {
         this.state = 'CLAIMING';
+        // Under a steady trickle every commit wakes the worker, and claiming at each wake-up would cost a claim, a
+        // preparation and a recording transaction for every run or two. So between claims that did not fill up, at
+        // least CLAIM_SPACING_MS pass and each claim gathers those milliseconds' runs. The first claim after a quiet
+        // spell, and every claim while a backlog lasts (the previous one filled up), go at once.
+        const spacing = this.lastClaimFull ? 0 : this.lastClaimAt + CLAIM_SPACING_MS - Date.now();
+        if (spacing > 0) await sleep(spacing);
+        this.lastClaimAt = Date.now();
         try {
           const runs = await this.queue.claimDueRuns(this.owner, worthClaiming, this.leaseMs);
           // The state may have changed to STOPPING while the claim was in the database.
           if (runs.length > 0) void this.deliverBatch(runs);
           claimedAll = runs.length === worthClaiming;
+          this.lastClaimFull = claimedAll;
           claimedNone = runs.length === 0;
         } catch (error) {
           this.ctx.logger.error({ err: error }, 'claiming due runs failed; retrying after the poll interval');
