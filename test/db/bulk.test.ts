@@ -1,0 +1,55 @@
+// insertMany: many rows in as few statements as the database likes best (one JSON parameter on PostgreSQL, chunked
+// multi-row VALUES on SQLite) — every row lands with exactly its values, and columns left out get their defaults.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { DatabaseHandle } from '../../src/db/index.js';
+import type { User } from '../../src/db/schema.js';
+import { insertMany } from '../../src/db/bulk.js';
+import { inTransaction } from '../../src/db/transaction.js';
+import { dropTestData, testConfig } from '../helpers.js';
+import { insertRuns, openTestDatabase, pendingRun, readRun } from '../delivery/worker-fixtures.js';
+
+const config = testConfig();
+let handle: DatabaseHandle;
+
+beforeAll(async () => {
+  handle = await openTestDatabase(config);
+});
+
+afterAll(async () => {
+  await handle.close();
+  await dropTestData(config);
+});
+
+it('inserts more rows than one statement may bind, each with its own values, null and numbers intact', async () => {
+  // 27 columns × 2,000 rows is well past SQLite's bound-parameter limit.
+  const runs = Array.from({ length: 2000 }, (_, i) =>
+    pendingRun({
+      body: `{"n": ${i}, "quote": "it's \\"quoted\\" ✓"}`,
+      attempts: i % 7,
+      next_attempt_at: i % 2 === 0 ? null : 1_700_000_000_000 + i,
+      secret_name: i % 3 === 0 ? null : 'SIGNING_KEY',
+    }),
+  );
+  await inTransaction(handle, (tx) => insertMany(tx, 'action_runs', runs));
+  const count = await handle.db.selectFrom('action_runs').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  expect(Number(count.n)).toBe(2000);
+  for (const i of [0, 1, 999, 1999]) expect(await readRun(handle, runs[i]!.id)).toEqual(runs[i]);
+});
+
+it('leaves columns the rows do not name to their defaults', async () => {
+  // users.is_admin defaults to 0; the type makes it required, so the rows are cast to leave it out.
+  await insertMany(handle.db, 'users', [
+    { id: 'u-1', name: 'ada', password_hash: 'x', created_at: 1 } as User,
+    { id: 'u-2', name: 'grace', password_hash: 'y', created_at: 2 } as User,
+  ]);
+  const rows = await handle.db.selectFrom('users').select(['id', 'name', 'is_admin']).where('id', 'in', ['u-1', 'u-2']).orderBy('id').execute();
+  expect(rows).toEqual([
+    { id: 'u-1', name: 'ada', is_admin: 0 },
+    { id: 'u-2', name: 'grace', is_admin: 0 },
+  ]);
+});
+
+it('does nothing for no rows', async () => {
+  await insertMany(handle.db, 'action_runs', []);
+  await insertRuns(handle, []);
+});
