@@ -89,7 +89,7 @@ export class DeliveryWorker {
   private readonly concurrency: number;
   private readonly stopTimeoutMs: number;
   private readonly minClaim: number;
-  /** Runs claimed by this worker and not yet recorded (their slots are taken). */
+  /** Runs claimed by this worker whose response is not back yet (their slots are taken). */
   private readonly inFlight = new Map<string, ClaimedRun>();
   /** Claimed runs whose request has not started yet; released on stop. */
   private readonly unsent = new Set<string>();
@@ -173,6 +173,7 @@ export class DeliveryWorker {
         // spell, and every claim while a backlog lasts (the previous one filled up), go at once.
         const spacing = this.lastClaimFull ? 0 : this.lastClaimAt + CLAIM_SPACING_MS - Date.now();
         if (spacing > 0) await sleep(spacing);
+        if ((this.state as WorkerState) === 'STOPPING') break;
         this.lastClaimAt = Date.now();
         try {
           const runs = await this.queue.claimDueRuns(this.owner, worthClaiming, this.leaseMs);
