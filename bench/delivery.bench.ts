@@ -10,7 +10,8 @@
 //
 //   npx tsx bench/delivery.bench.ts
 //   BENCH_DELIVERY_BACKLOG=100000 BENCH_DELIVERY_EVENTS=40000 BENCH_DELIVERY_LATENCY_SECONDS=10 npx tsx bench/delivery.bench.ts
-//   BENCH_DELIVERY_DATABASES=sqlite (skip PostgreSQL), BENCH_DATABASE_URL=postgres://… (default: the test database)
+//   BENCH_DELIVERY_DATABASES=sqlite (skip PostgreSQL), BENCH_DATABASE_URL=postgres://… (default: the test database,
+//   over the local Unix socket when there is one — see bench/postgres-url.ts)
 //
 // Latency is measured from the moment the event's transaction was seen committed by its caller to the end of the
 // attempt (started_at + duration, i.e. when the receiver's answer was back at the worker), at an open-loop rate.
@@ -29,6 +30,7 @@ import { inTransaction } from '../src/db/transaction.js';
 import { recordEvent } from '../src/registry/events.js';
 import { newId } from '../src/core/ids.js';
 import { DeliveryWorker } from '../src/delivery/worker.js';
+import { connectionKind, defaultPostgresUrl } from './postgres-url.js';
 import { runHttpBaseline, sampleBody, startReceiverProcess, type BaselineResult, type ReceiverProcess } from './http-baseline.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -42,7 +44,7 @@ const settings = {
   backlog: intFromEnv('BENCH_DELIVERY_BACKLOG', 1_000_000),
   baselineMs: intFromEnv('BENCH_DELIVERY_BASELINE_MS', 5000),
   databases: (process.env.BENCH_DELIVERY_DATABASES ?? 'sqlite,postgres').split(',').map((d) => d.trim()) as Array<'sqlite' | 'postgres'>,
-  databaseUrl: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+  databaseUrl: process.env.BENCH_DATABASE_URL ?? defaultPostgresUrl(),
 };
 
 const TARGETS = { ratioSqlite: 0.5, p99Ms: 25, fanOutMs: 50, maxRssMb: 300 };
@@ -377,7 +379,7 @@ export async function runDeliveryBench(): Promise<object> {
     const sqlite = endToEndResults.find((r) => r.database === 'sqlite');
     const results = {
       machine: { cpus: os.cpus().length, node: process.version, date: new Date().toISOString() },
-      settings: { ...settings, databaseUrl: undefined },
+      settings: { ...settings, databaseUrl: undefined, postgresConnection: connectionKind(settings.databaseUrl) },
       targets: TARGETS,
       baselineConcurrency: 64,
       endToEnd: endToEndResults,

@@ -7,7 +7,7 @@
 // models, as many users of one registry would. IN_FLIGHT requests are kept in flight over keep-alive connections
 // (undici Pool) for DURATION_MS after a warm-up.
 //
-//   npx tsx bench/registry.bench.ts          (PostgreSQL at DATABASE_URL or postgres://postgres@127.0.0.1:5432/test)
+//   npx tsx bench/registry.bench.ts          (PostgreSQL at DATABASE_URL, or the local test database — bench/postgres-url.ts)
 //   REGISTRY_BENCH_DATABASES=sqlite npx tsx bench/registry.bench.ts     (one database only)
 //   REGISTRY_BENCH_SERVER_FLAGS=--cpu-prof npx tsx bench/registry.bench.ts   (extra node flags for the server)
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -21,6 +21,7 @@ import { Pool } from 'undici';
 import { loadConfig, type Config } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { bootstrapFirstAdmin, openContext } from '../src/server.js';
+import { connectionKind, defaultPostgresUrl } from './postgres-url.js';
 
 const IN_FLIGHT = 32;
 const DURATION_MS = 10_000;
@@ -76,7 +77,7 @@ async function deployment(database: 'sqlite' | 'postgres', port: number): Promis
     MODELYARD_HOST: '127.0.0.1',
     MODELYARD_LOG_LEVEL: 'silent',
   };
-  const databaseUrl = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+  const databaseUrl = process.env.DATABASE_URL || defaultPostgresUrl();
   if (database === 'postgres') {
     env.DATABASE_URL = databaseUrl;
     env.MODELYARD_DATABASE_SCHEMA = `bench_${process.pid}_${Date.now().toString(36)}`;
@@ -292,6 +293,7 @@ export async function runRegistryBench(): Promise<{
   benchmark: 'registry-links';
   target: typeof TARGET;
   machine: { cpus: number; node: string };
+  postgresConnection: 'unix socket' | 'tcp';
   results: RegistryBenchResult[];
 }> {
   const results: RegistryBenchResult[] = [];
@@ -300,6 +302,7 @@ export async function runRegistryBench(): Promise<{
     benchmark: 'registry-links' as const,
     target: TARGET,
     machine: { cpus: os.cpus().length, node: process.version },
+    postgresConnection: connectionKind(process.env.DATABASE_URL || defaultPostgresUrl()),
     results,
   };
   fs.mkdirSync(path.join(root, 'bench/results'), { recursive: true });
