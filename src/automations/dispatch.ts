@@ -3,7 +3,7 @@
 //
 // Cost follows the matches, not the number of automations: the lookup is an index range on automations_match
 // (team_id, event_type, model_id) for the event's model and the whole-registry automations — and the runs
-// are inserted in multi-row batches. Every run is frozen at creation (target, rendered body, secret names), so
+// are inserted together (src/db/bulk.ts: one statement on PostgreSQL, multi-row chunks on SQLite). Every run is frozen at creation (target, rendered body, secret names), so
 // deleting or changing an automation or webhook later never changes or stops a run already created.
 //
 // Per action:
