@@ -1,7 +1,8 @@
 // The suite runs twice: on SQLite and on PostgreSQL (MODELYARD_TEST_DB). The browser tests (test/e2e) run once,
 // on SQLite: they exercise the UI, and the API beneath them is already covered on both databases. Scale-out across
-// worker processes (test/delivery/scale-out.test.ts) and NOTIFY between processes (test/db/postgres-notifier.test.ts)
-// are PostgreSQL matters and run in that project only; SQLite's WAL checkpointer (test/db/checkpointer.test.ts) only
+// worker processes (test/delivery/scale-out.test.ts), NOTIFY between processes (test/db/postgres-notifier.test.ts)
+// and the worker's own connections (test/delivery/worker-connections.test.ts) are PostgreSQL matters and run in that
+// project only; SQLite's WAL checkpointer (test/db/checkpointer.test.ts) only
 // in the SQLite one.
 // Three test files at a time on two cores: most of a file's time is spent waiting on child processes and receivers.
 import { defineConfig } from 'vitest/config';
@@ -23,7 +24,7 @@ export default defineConfig({
           ...shared,
           name: 'sqlite',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/delivery/scale-out.test.ts', 'test/db/postgres-notifier.test.ts'],
+          exclude: ['test/delivery/scale-out.test.ts', 'test/delivery/worker-connections.test.ts', 'test/db/postgres-notifier.test.ts'],
           env: { MODELYARD_TEST_DB: 'sqlite' },
         },
       },

@@ -7,6 +7,8 @@ import type { Keyring } from './auth/keyring.js';
 export interface AppContext {
   config: Config;
   db: Db;
+  /** The delivery worker's connections (see DatabaseHandle.workerDb); the same as `db` on SQLite. */
+  workerDb: Db;
   dialect: DialectName;
   notifier: Notifier;
   logger: Logger;

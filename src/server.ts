@@ -23,7 +23,7 @@ export async function openContext(config: Config, logger: Logger): Promise<OpenC
     await migrateToLatest(handle.db);
     const keyring = new Keyring(loadMasterKey({ masterKey: config.masterKey, dataDir: config.dataDir, create: true }));
     await verifyKeyring(handle.db, keyring);
-    return { config, logger, db: handle.db, dialect: handle.dialect, notifier: handle.notifier, keyring, close: handle.close };
+    return { config, logger, db: handle.db, workerDb: handle.workerDb, dialect: handle.dialect, notifier: handle.notifier, keyring, close: handle.close };
   } catch (error) {
     await handle.close();
     throw error;

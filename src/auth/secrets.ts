@@ -1,6 +1,6 @@
 // Team secrets: values encrypted at rest with the master key (AES-256-GCM, bound to `<team id>/<name>` so a
 // ciphertext copied to another row or team does not decrypt). Write-only: values are decrypted only by the delivery
-// worker and the webhook Test endpoint at send time (resolveSecretValues); nothing here returns a value.
+// worker and the webhook Test endpoint at send time (decryptSecret); nothing here returns a value.
 import type { Db, Tx } from '../db/index.js';
 import { isUniqueViolation } from '../db/index.js';
 import { AppError, conflict, invalid, notFound } from '../core/errors.js';
@@ -167,6 +167,11 @@ export async function existingSecretNames(db: Db | Tx, teamId: string, names: st
  * Decrypted values by name, for send time only (delivery worker, webhook Test). Throws an AppError naming the
  * first missing secret; the message never contains a value.
  */
+/** A stored value in clear, for sending only (the delivery worker reads ciphertexts together with the runs it claims). */
+export function decryptSecret(keyring: Keyring, teamId: string, name: string, ciphertext: string): string {
+  return keyring.decrypt(ciphertext, aad(teamId, name));
+}
+
 export async function resolveSecretValues(db: Db | Tx, keyring: Keyring, teamId: string, names: string[]): Promise<Record<string, string>> {
   const wanted = [...new Set(names)];
   if (wanted.length === 0) return {};
@@ -177,7 +182,7 @@ export async function resolveSecretValues(db: Db | Tx, keyring: Keyring, teamId:
     .where('name', 'in', wanted)
     .execute();
   const values: Record<string, string> = {};
-  for (const row of rows) values[row.name] = keyring.decrypt(row.ciphertext, aad(teamId, row.name));
+  for (const row of rows) values[row.name] = decryptSecret(keyring, teamId, row.name, row.ciphertext);
   const missing = wanted.find((name) => !Object.prototype.hasOwnProperty.call(values, name));
   if (missing !== undefined) throw new AppError('invalid_request', `secret ${missing} does not exist in the team`, { secret: missing });
   return values;

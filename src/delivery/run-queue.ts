@@ -6,16 +6,17 @@
 // A claimed run's next_attempt_at is moved to its lease expiry. The claim query is then just "pending and due" on
 // the (state, next_attempt_at) index: runs in flight are not due, and a crashed worker's runs become due exactly when
 // their lease runs out — nothing scans past leased rows, even under a backlog of a million runs.
-import { sql } from 'kysely';
+import { sql, type QueryCreator } from 'kysely';
 import type { Db, DialectName, Tx } from '../db/index.js';
-import type { ActionRun, ActionRunUpdate } from '../db/schema.js';
+import type { ActionRun, ActionRunUpdate, Database } from '../db/schema.js';
+import { prepared } from '../db/prepared.js';
 import { writeTransaction } from '../db/transaction.js';
 
 /**
- * The columns a delivery needs. Claims return only these: turning every column of every claimed row into a JavaScript
- * object cost SQLite more than the claim's own update did (measured: 22 full rows ~170 µs, the update ~95 µs).
+ * The columns of a run a delivery needs. Claims return only these: turning every column of every claimed row into a
+ * JavaScript object cost SQLite more than the claim's own update did (measured: 22 full rows ~170 µs, the update ~95 µs).
  */
-const CLAIMED_COLUMNS = [
+const RUN_COLUMNS = [
   'id',
   'team_id',
   'automation_id',
@@ -34,8 +35,43 @@ const CLAIMED_COLUMNS = [
   'manual_redelivery',
 ] as const satisfies ReadonlyArray<keyof ActionRun>;
 
-export type ClaimedRun = Pick<ActionRun, (typeof CLAIMED_COLUMNS)[number]>;
-const returningClaimed = sql.join(CLAIMED_COLUMNS.map((column) => sql.ref(column)));
+/**
+ * A claimed run with what sending it needs from elsewhere, read by the claim itself (on PostgreSQL in the claim's own
+ * statement, so the way from a commit to the request leaving is one round trip): whether its webhook has been disabled
+ * since, and the encrypted values of the signing secret and access token it names (null when the secret is gone).
+ * Secrets named inside the payload (`${NAME}`) are rare and resolved by the worker separately.
+ */
+export type ClaimedRun = Pick<ActionRun, (typeof RUN_COLUMNS)[number]> & {
+  webhook_disabled_at: number | null;
+  webhook_disabled_reason: string | null;
+  signing_ciphertext: string | null;
+  token_ciphertext: string | null;
+};
+
+type ClaimedColumns = Pick<ActionRun, (typeof RUN_COLUMNS)[number]>;
+
+/** `claimed` (the runs just claimed, as a CTE) joined to their webhook and named secrets. */
+function selectForSending(qc: QueryCreator<Database & { claimed: ClaimedColumns }>) {
+  return qc
+    .selectFrom('claimed')
+    .leftJoin('webhooks as w', 'w.id', 'claimed.webhook_id')
+    .leftJoin('secrets as sig', (join) => join.onRef('sig.team_id', '=', 'claimed.team_id').onRef('sig.name', '=', 'claimed.secret_name'))
+    .leftJoin('secrets as tok', (join) => join.onRef('tok.team_id', '=', 'claimed.team_id').onRef('tok.name', '=', 'claimed.access_token_name'))
+    .select(RUN_COLUMNS.map((column) => `claimed.${column}` as const))
+    .select([
+      'w.disabled_at as webhook_disabled_at',
+      'w.disabled_reason as webhook_disabled_reason',
+      'sig.ciphertext as signing_ciphertext',
+      'tok.ciphertext as token_ciphertext',
+    ]);
+}
+
+/** Runs by id, with what sending them needs (see ClaimedRun): for claims on SQLite and manual redelivery. */
+export async function loadForSending(db: Db | Tx, runIds: string[]): Promise<ClaimedRun[]> {
+  if (runIds.length === 0) return [];
+  const rows = await selectForSending(db.with('claimed', (qc) => qc.selectFrom('action_runs').select(RUN_COLUMNS).where('id', 'in', runIds))).execute();
+  return oldestDueFirst(rows);
+}
 
 /** Action types the webhook worker executes; queue jobs are handed out to agents by the queues module. */
 const DELIVERABLE_ACTIONS = ['webhook', 'no_op'] as const;
@@ -92,7 +128,7 @@ export async function finishClaimedRun(tx: Tx, runId: string, owner: string, upd
 }
 
 // RETURNING follows no ORDER BY; the batch is put back in creation order (UUIDv7 ids) so older runs go out first.
-function oldestDueFirst(rows: ClaimedRun[]): ClaimedRun[] {
+function oldestDueFirst<T extends { id: string }>(rows: T[]): T[] {
   return rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
@@ -148,22 +184,37 @@ abstract class BaseRunQueue implements RunQueue {
   }
 }
 
+/**
+ * PostgreSQL: the claim is a data-modifying CTE of the select that joins what sending needs — one statement, prepared
+ * once per connection. SKIP LOCKED: concurrent workers each take different rows instead of queueing behind one
+ * another's locks.
+ */
+const claimOnPostgres = prepared((db, p: { owner: string; until: number; now: number; limit: number }) =>
+  selectForSending(
+    db.with('claimed', (qc) =>
+      qc
+        .updateTable('action_runs')
+        .set({ lease_owner: p.owner, lease_until: p.until, next_attempt_at: p.until })
+        .where('id', 'in', (eb) =>
+          eb
+            .selectFrom('action_runs')
+            .select('id')
+            .where('state', '=', 'pending')
+            .where('next_attempt_at', '<=', p.now)
+            .where('action_type', 'in', DELIVERABLE_ACTIONS)
+            .orderBy('next_attempt_at')
+            .limit(p.limit)
+            .forUpdate()
+            .skipLocked(),
+        )
+        .returning(RUN_COLUMNS),
+    ),
+  ),
+);
+
 class PostgresRunQueue extends BaseRunQueue {
   async claimDueRuns(owner: string, limit: number, leaseMs: number, now = Date.now()): Promise<ClaimedRun[]> {
-    const until = now + leaseMs;
-    // SKIP LOCKED: concurrent workers each take different rows instead of queueing behind one another's locks.
-    const result = await sql<ClaimedRun>`
-      update action_runs
-         set lease_owner = ${owner}, lease_until = ${until}, next_attempt_at = ${until}
-       where id in (
-         select id from action_runs
-          where state = 'pending' and next_attempt_at <= ${now}
-            and action_type in (${sql.join(DELIVERABLE_ACTIONS)})
-          order by next_attempt_at
-          limit ${limit}
-          for update skip locked)
-      returning ${returningClaimed}`.execute(this.db);
-    return oldestDueFirst(result.rows);
+    return oldestDueFirst(await claimOnPostgres.rows(this.db, { owner, until: now + leaseMs, now, limit }));
   }
 }
 
@@ -171,9 +222,10 @@ class SqliteRunQueue extends BaseRunQueue {
   async claimDueRuns(owner: string, limit: number, leaseMs: number, now = Date.now()): Promise<ClaimedRun[]> {
     const until = now + leaseMs;
     // The dialect begins transactions with BEGIN IMMEDIATE: the write lock is taken before the due rows are read, so
-    // two worker processes on one file never claim the same run.
+    // two worker processes on one file never claim the same run. SQLite has no data-modifying CTEs: the update
+    // returns the ids, and the runs are read with their webhook and secrets in the same transaction (in-process).
     return writeTransaction(this.db, async (tx) => {
-      const result = await sql<ClaimedRun>`
+      const result = await sql<{ id: string }>`
         update action_runs
            set lease_owner = ${owner}, lease_until = ${until}, next_attempt_at = ${until}
          where id in (
@@ -182,8 +234,8 @@ class SqliteRunQueue extends BaseRunQueue {
               and action_type in (${sql.join(DELIVERABLE_ACTIONS)})
             order by next_attempt_at
             limit ${limit})
-        returning ${returningClaimed}`.execute(tx);
-      return oldestDueFirst(result.rows);
+        returning id`.execute(tx);
+      return loadForSending(tx, result.rows.map((row) => row.id));
     });
   }
 }

@@ -29,11 +29,11 @@ import { newId } from '../core/ids.js';
 import { AppError } from '../core/errors.js';
 import { classifyResponse, nextRetryDelayMs } from '../core/retry.js';
 import { fillSecrets, secretPlaceholders } from '../core/templates.js';
-import { resolveSecretValues } from '../auth/secrets.js';
+import { decryptSecret, resolveSecretValues } from '../auth/secrets.js';
 import { recordEvent } from '../registry/events.js';
 import { buildDeliveryHeaders, redactHeaders } from './headers.js';
 import { WebhookClient } from './http-client.js';
-import { createRunQueue, finishClaimedRun, finishRun, type ClaimedRun, type RunOutcome, type RunQueue } from './run-queue.js';
+import { createRunQueue, finishClaimedRun, finishRun, loadForSending, type ClaimedRun, type RunOutcome, type RunQueue } from './run-queue.js';
 
 export type WorkerState = 'IDLE' | 'CLAIMING' | 'WAITING' | 'STOPPING' | 'STOPPED';
 export type AttemptTrigger = 'automatic' | 'manual';
@@ -106,12 +106,13 @@ export class DeliveryWorker {
   private unlisten: (() => void) | undefined;
   private loop: Promise<void> | undefined;
 
-  constructor(
-    private readonly ctx: AppContext,
-    options: DeliveryWorkerOptions = {},
-  ) {
+  private readonly ctx: AppContext;
+
+  constructor(ctx: AppContext, options: DeliveryWorkerOptions = {}) {
+    // Every query of the worker — claims, preparation, recording — goes through its own connections.
+    this.ctx = { ...ctx, db: ctx.workerDb };
     this.owner = options.owner ?? defaultWorkerOwner();
-    this.queue = createRunQueue(ctx.db, ctx.dialect);
+    this.queue = createRunQueue(this.ctx.db, ctx.dialect);
     this.client = new WebhookClient({ allow: ctx.config.webhookAllow });
     this.leaseMs = options.leaseMs ?? ctx.config.webhookTimeoutMs + ctx.config.deliveryLeaseMs;
     this.pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
@@ -281,8 +282,9 @@ export interface PreparedDelivery {
 }
 
 /**
- * PREPARING for a batch: one webhook lookup and one secret resolution per team (not per run), so a batch of runs
- * costs a few queries. Runs that cannot be sent come back as finished attempts carrying the reason.
+ * PREPARING for a batch, from what the claim brought with each run (webhook state, the signing secret's and access
+ * token's ciphertexts — each decrypted once per batch); only secrets named inside payloads take a query, one per team.
+ * Runs that cannot be sent come back as finished attempts carrying the reason.
  */
 export async function prepareDeliveries(
   ctx: AppContext,
@@ -290,30 +292,34 @@ export async function prepareDeliveries(
   triggerOf: (run: ClaimedRun) => AttemptTrigger,
 ): Promise<Map<string, PreparedDelivery | AttemptResult>> {
   const prepared = new Map<string, PreparedDelivery | AttemptResult>();
-  const webhookIds = [...new Set(runs.map((r) => r.webhook_id).filter((id): id is string => id !== null))];
-  const disabled = new Map<string, string>();
-  if (webhookIds.length > 0) {
-    const rows = await ctx.db
-      .selectFrom('webhooks')
-      .select(['id', 'disabled_reason'])
-      .where('id', 'in', webhookIds)
-      .where('disabled_at', 'is not', null)
-      .execute();
-    for (const row of rows) disabled.set(row.id, row.disabled_reason ?? 'the webhook is disabled');
-  }
-
+  // Per team: secret name → value (a record without a prototype, so no name can hit an inherited property).
+  const secretsByTeam = new Map<string, Record<string, string>>();
+  const secretsOf = (teamId: string) => {
+    let secrets = secretsByTeam.get(teamId);
+    if (!secrets) secretsByTeam.set(teamId, (secrets = Object.create(null) as Record<string, string>));
+    return secrets;
+  };
   const namesByRun = new Map<string, string[]>();
-  const namesByTeam = new Map<string, Set<string>>();
+  const payloadNamesByTeam = new Map<string, Set<string>>();
   for (const run of runs) {
     if (run.action_type !== 'webhook') continue;
-    const names = [run.secret_name, run.access_token_name, ...secretPlaceholders(run.body)].filter((n): n is string => !!n);
-    namesByRun.set(run.id, names);
-    const teamNames = namesByTeam.get(run.team_id) ?? new Set<string>();
-    for (const name of names) teamNames.add(name);
-    namesByTeam.set(run.team_id, teamNames);
+    const secrets = secretsOf(run.team_id);
+    const attached: Array<[string | null, string | null]> = [
+      [run.secret_name, run.signing_ciphertext],
+      [run.access_token_name, run.token_ciphertext],
+    ];
+    for (const [name, ciphertext] of attached) {
+      if (name && ciphertext !== null && !(name in secrets)) secrets[name] = decryptSecret(ctx.keyring, run.team_id, name, ciphertext);
+    }
+    const inPayload = secretPlaceholders(run.body);
+    namesByRun.set(run.id, [run.secret_name, run.access_token_name, ...inPayload].filter((n): n is string => !!n));
+    for (const name of inPayload) {
+      if (name in secrets) continue;
+      const names = payloadNamesByTeam.get(run.team_id) ?? new Set<string>();
+      payloadNamesByTeam.set(run.team_id, names.add(name));
+    }
   }
-  const secretsByTeam = new Map<string, Record<string, string>>();
-  for (const [teamId, names] of namesByTeam) secretsByTeam.set(teamId, await resolveAvailableSecrets(ctx, teamId, names));
+  for (const [teamId, names] of payloadNamesByTeam) Object.assign(secretsOf(teamId), await resolveAvailableSecrets(ctx, teamId, names));
 
   const now = Date.now();
   for (const run of runs) {
@@ -336,16 +342,16 @@ export async function prepareDeliveries(
       prepared.set(run.id, { ...refuse(''), error: null, permanent: false, status: null });
       continue;
     }
-    if (run.webhook_id !== null && disabled.has(run.webhook_id)) {
-      prepared.set(run.id, refuse(`webhook disabled: ${disabled.get(run.webhook_id)}`, true));
+    if (run.webhook_disabled_at !== null) {
+      prepared.set(run.id, refuse(`webhook disabled: ${run.webhook_disabled_reason ?? 'the webhook is disabled'}`, true));
       continue;
     }
     if (!run.url) {
       prepared.set(run.id, refuse('the run has no target URL'));
       continue;
     }
-    const secrets = secretsByTeam.get(run.team_id) ?? {};
-    const missing = (namesByRun.get(run.id) ?? []).filter((name) => !Object.prototype.hasOwnProperty.call(secrets, name));
+    const secrets = secretsOf(run.team_id);
+    const missing = (namesByRun.get(run.id) ?? []).filter((name) => !(name in secrets));
     if (missing.length > 0) {
       prepared.set(run.id, refuse(`secret ${missing.join(', ')} no longer exists in the team; the delivery was not sent`));
       continue;
@@ -594,7 +600,7 @@ export async function redeliverNow(ctx: AppContext, runId: string, teamId: strin
   const wasPending = run.state === 'pending';
   const client = new WebhookClient({ allow: ctx.config.webhookAllow });
   try {
-    const prepared = (await prepareDeliveries(ctx, [run], () => 'manual')).get(run.id)!;
+    const prepared = (await prepareDeliveries(ctx, await loadForSending(ctx.db, [run.id]), () => 'manual')).get(run.id)!;
     const result = 'sendTo' in prepared ? await sendPrepared(ctx, client, prepared) : prepared;
     const decision = decide(ctx, result, Date.now());
     const number = run.attempts + 1;

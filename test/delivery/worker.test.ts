@@ -211,6 +211,47 @@ describe('a delivery', () => {
     expect(gone.requests).toHaveLength(1);
   });
 
+  it('signs and authorizes with the values the secrets have when the run is sent, not when it was created', async () => {
+    const { team, id } = await newTeam();
+    const hook = await receiver();
+    const webhookId = await createWebhook(server.admin, team, { name: 'rotating', url: hook.url(), secret: 'SIGNING_KEY', accessToken: 'API_TOKEN' });
+    // Created now, due in a moment: the values change in between.
+    const run = pendingRun({
+      team_id: id,
+      webhook_id: webhookId,
+      url: hook.url(),
+      secret_name: 'SIGNING_KEY',
+      access_token_name: 'API_TOKEN',
+      body: '{"copy": "${SIGNING_KEY}"}',
+      next_attempt_at: Date.now() + 1500,
+    });
+    await insertRuns(server.ctx, [run]);
+    for (const [name, value] of [['SIGNING_KEY', 'rotated-signing-key'], ['API_TOKEN', 'rotated-token']]) {
+      const reply = await server.admin.put(`/api/v1/teams/${team}/secrets/${name}`, { value });
+      expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+    }
+    expect(hook.requests).toHaveLength(0);
+
+    expect((await finished(run.id)).state).toBe('succeeded');
+    const request = hook.requests[0]!;
+    expect(request.body).toBe('{"copy": "rotated-signing-key"}');
+    expect(request.headers.authorization).toBe('Bearer rotated-token');
+    expect(request.headers['x-wandb-signature']).toBe(createHmac('sha256', 'rotated-signing-key').update(request.body).digest('base64'));
+  });
+
+  it('fails a run whose access token no longer exists, naming it and sending nothing', async () => {
+    const { id } = await newTeam();
+    const hook = await receiver();
+    const run = pendingRun({ team_id: id, url: hook.url(), secret_name: 'SIGNING_KEY', access_token_name: 'GONE_TOKEN' });
+    await insertRuns(server.ctx, [run]);
+    server.ctx.notifier.notify(CHANNEL_RUNS);
+    const done = await finished(run.id);
+    expect(done.state).toBe('failed');
+    expect(done.last_error).toMatch(/GONE_TOKEN/);
+    expect(done.last_error).not.toMatch(/SIGNING_KEY/);
+    expect(hook.requests).toHaveLength(0);
+  });
+
   it('fails a run whose secret no longer exists, naming the secret and sending nothing', async () => {
     const { id } = await newTeam();
     const hook = await receiver();
