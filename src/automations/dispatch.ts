@@ -2,9 +2,10 @@
 // transaction (transactional outbox: a committed event never loses its runs).
 //
 // Cost follows the matches, not the number of automations: the lookup is an index range on automations_match
-// (team_id, event_type, model_id) for the event's model and the whole-registry automations — and the runs
-// are inserted together (src/db/bulk.ts: one statement on PostgreSQL, multi-row chunks on SQLite). Every run is frozen at creation (target, rendered body, secret names), so
-// deleting or changing an automation or webhook later never changes or stops a run already created.
+// (team_id, event_type, model_id) for the event's model and the whole-registry automations, made by the statement
+// that inserts the event (src/registry/events.ts) — and the runs are inserted together (src/db/bulk.ts: one statement
+// on PostgreSQL, multi-row chunks on SQLite). Every run is frozen at creation (target, rendered body, secret names),
+// so deleting or changing an automation or webhook later never changes or stops a run already created.
 //
 // Per action:
 //   webhook    run `pending`, due now; the delivery worker fills secrets, signs and sends it.
@@ -15,9 +16,8 @@
 // run with the reason, instead of failing the registry change that raised the event.
 import type { Tx } from '../db/index.js';
 import type { AfterCommit } from '../db/transaction.js';
-import type { Kysely } from 'kysely';
+import type { QueryCreator } from 'kysely';
 import type { Database, Event, EventType, NewActionRun } from '../db/schema.js';
-import { prepared } from '../db/prepared.js';
 import { insertMany } from '../db/bulk.js';
 import { CHANNEL_RUNS } from '../context.js';
 import { newId } from '../core/ids.js';
@@ -26,8 +26,12 @@ import { enqueueJob } from '../queues/jobs.js';
 import { aliasMatches } from './alias-pattern.js';
 import { eventMetadata, eventVariables, withAutomationName } from './variables.js';
 
-function matchQuery(db: Kysely<Database>, p: { teamId: string; type: EventType }) {
-  return db
+/**
+ * The team's enabled automations for an event type, with what a run needs from their webhook, queue and team. Built
+ * on any query creator, so src/registry/events.ts can put the event's own insert in front of it (one statement).
+ */
+export function matchQuery<DB extends Database>(qc: QueryCreator<DB>, p: MatchParams, scope: MatchScope) {
+  const query = (qc as unknown as QueryCreator<Database>)
     .selectFrom('automations as a')
     // The team's name (${entity_name}, ${artifact_version_string}) comes with the matches: no second round trip.
     .innerJoin('teams as t', 't.id', 'a.team_id')
@@ -51,23 +55,26 @@ function matchQuery(db: Kysely<Database>, p: { teamId: string; type: EventType }
     .where('a.team_id', '=', p.teamId)
     .where('a.event_type', '=', p.type)
     .where('a.enabled', '=', 1);
+  // The event's model's automations and the registry-wide ones (model_id is null for those).
+  return scope === 'registry'
+    ? query.where('a.model_id', 'is', null)
+    : query.where((eb) => eb.or([eb('a.model_id', '=', p.modelId), eb('a.model_id', 'is', null)]));
 }
 
-const teamWideMatches = prepared((db, p: { teamId: string; type: EventType }) => matchQuery(db, p).where('a.model_id', 'is', null));
-
-const modelMatches = prepared((db, p: { teamId: string; type: EventType; modelId: string }) =>
-  matchQuery(db, p).where((eb) => eb.or([eb('a.model_id', '=', p.modelId), eb('a.model_id', 'is', null)])),
-);
-
-/** One statement on the hot path of every registry change: the event's model's automations and the registry-wide ones. */
-function matchingAutomations(tx: Tx, event: Event) {
-  const params = { teamId: event.team_id, type: event.type };
-  if (event.model_id === null) return teamWideMatches.rows(tx, params);
-  return modelMatches.rows(tx, { ...params, modelId: event.model_id });
+export interface MatchParams {
+  teamId: string;
+  type: EventType;
+  modelId: string;
 }
 
-export async function createActionRuns(tx: Tx, after: AfterCommit, event: Event): Promise<number> {
-  const matches = (await matchingAutomations(tx, event)).filter(
+/** `model`: the event's model's automations and the registry-wide ones; `registry`: only those (no model). */
+export type MatchScope = 'model' | 'registry';
+
+export type AutomationMatch = Awaited<ReturnType<ReturnType<typeof matchQuery>['execute']>>[number];
+
+/** Creates the runs of `event` (already inserted) for the automations `matchQuery` found for it. */
+export async function createActionRuns(tx: Tx, after: AfterCommit, event: Event, automations: AutomationMatch[]): Promise<number> {
+  const matches = automations.filter(
     (a) => event.type !== 'ADD_ARTIFACT_ALIAS' || aliasMatches(a.alias_pattern, event.alias),
   );
   if (matches.length === 0) return 0;

@@ -3,10 +3,11 @@
 // loses its event, and an event never loses its runs.
 import type { Db, Tx } from '../db/index.js';
 import type { AfterCommit } from '../db/transaction.js';
-import type { Event, EventType } from '../db/schema.js';
+import type { Database, Event, EventType } from '../db/schema.js';
+import { PostgresAdapter, type QueryCreator } from 'kysely';
 import { newId } from '../core/ids.js';
 import { prepared } from '../db/prepared.js';
-import { createActionRuns } from '../automations/dispatch.js';
+import { createActionRuns, matchQuery, type AutomationMatch, type MatchParams, type MatchScope } from '../automations/dispatch.js';
 import { eventsCounter } from '../api/metrics.js';
 import { REGISTRY_PROJECT } from '../auth/teams.js';
 
@@ -26,8 +27,8 @@ export interface EventInput {
   suppressFailureEvents?: boolean;
 }
 
-const insertEvent = prepared((db, p: Event) =>
-  db.insertInto('events').values({
+function insertEvent<DB extends Database>(qc: QueryCreator<DB>, p: Event) {
+  return (qc as unknown as QueryCreator<Database>).insertInto('events').values({
     id: p.id,
     team_id: p.team_id,
     type: p.type,
@@ -41,8 +42,32 @@ const insertEvent = prepared((db, p: Event) =>
     metadata: p.metadata,
     details: p.details,
     created_at: p.created_at,
-  }),
-);
+  });
+}
+
+/**
+ * The event row and the automations it triggers, in one round trip on PostgreSQL: the insert is a data-modifying CTE
+ * of the match query (it runs whether or not the select refers to it). At 1,000 events/s one statement less per event
+ * is a sixth of the statements PostgreSQL runs for them. SQLite has no data-modifying CTEs, and its statements run
+ * in-process, where two cost no more than one. One prepared query per scope: a parameter only ever stands for a value.
+ */
+function insertAndMatch(scope: MatchScope) {
+  return {
+    postgres: prepared((db, p: Event & MatchParams) => matchQuery(db.with('new_event', (qc) => insertEvent(qc, p)), p, scope)),
+    sqlite: prepared((db, p: MatchParams) => matchQuery(db, p, scope)),
+  };
+}
+const matchIn = { model: insertAndMatch('model'), registry: insertAndMatch('registry') };
+const insertEventOnly = prepared((db, p: Event) => insertEvent(db, p));
+
+async function insertEventAndMatch(tx: Tx, event: Event): Promise<AutomationMatch[]> {
+  const queries = event.model_id === null ? matchIn.registry : matchIn.model;
+  // modelId is not part of the registry-wide query; any string stands in for it.
+  const match: MatchParams = { teamId: event.team_id, type: event.type, modelId: event.model_id ?? '' };
+  if (tx.getExecutor().adapter instanceof PostgresAdapter) return queries.postgres.rows(tx, { ...event, ...match });
+  await insertEventOnly.run(tx, event);
+  return queries.sqlite.rows(tx, match);
+}
 
 export async function recordEvent(tx: Tx, after: AfterCommit, input: EventInput): Promise<Event> {
   const event: Event = {
@@ -60,8 +85,7 @@ export async function recordEvent(tx: Tx, after: AfterCommit, input: EventInput)
     details: JSON.stringify(input.details ?? {}),
     created_at: Date.now(),
   };
-  await insertEvent.run(tx, event);
-  await createActionRuns(tx, after, event);
+  await createActionRuns(tx, after, event, await insertEventAndMatch(tx, event));
   eventsCounter.inc({ type: event.type });
   return event;
 }
