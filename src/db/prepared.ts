@@ -31,6 +31,11 @@ export function statementNameFor(sqlText: string): string | undefined {
   return statementNames.get(sqlText);
 }
 
+/** Marks a statement text built elsewhere (src/db/bulk.ts) as one to send named, like the prepared queries. */
+export function nameStatement(sqlText: string): void {
+  if (!statementNames.has(sqlText)) statementNames.set(sqlText, `modelyard_${statementNames.size + 1}`);
+}
+
 export interface PreparedQuery<P, O> {
   /** All rows (a select, or a write with `returning`). */
   rows(executor: Executor, params: P): Promise<O[]>;
@@ -67,7 +72,7 @@ export function prepared<P extends object, O>(
         ),
       };
       templates.set(key, found);
-      if (!statementNames.has(found.sql)) statementNames.set(found.sql, `modelyard_${statementNames.size + 1}`);
+      nameStatement(found.sql);
     }
     return found;
   };
