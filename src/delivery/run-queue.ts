@@ -185,9 +185,9 @@ abstract class BaseRunQueue implements RunQueue {
 }
 
 /**
- * PostgreSQL: the claim is a data-modifying CTE of the select that joins what sending needs — one statement, prepared
- * once per connection. SKIP LOCKED: concurrent workers each take different rows instead of queueing behind one
- * another's locks.
+ * PostgreSQL: the claim is a data-modifying CTE of the select that joins what sending needs — one statement, planned
+ * for its values each time (a generic plan would scan every run; see PreparedOptions). SKIP LOCKED: concurrent workers
+ * each take different rows instead of queueing behind one another's locks.
  */
 const claimOnPostgres = prepared((db, p: { owner: string; until: number; now: number; limit: number }) =>
   selectForSending(
@@ -210,6 +210,7 @@ const claimOnPostgres = prepared((db, p: { owner: string; until: number; now: nu
         .returning(RUN_COLUMNS),
     ),
   ),
+  { planEachTime: true },
 );
 
 class PostgresRunQueue extends BaseRunQueue {

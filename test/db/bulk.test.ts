@@ -1,5 +1,6 @@
-// insertMany: many rows in as few statements as the database likes best (one JSON parameter on PostgreSQL, chunked
-// multi-row VALUES on SQLite) — every row lands with exactly its values, and columns left out get their defaults.
+// insertMany: many rows in as few statements as the database likes best (JSON on PostgreSQL — the columns that vary
+// per row, and once the ones every row shares — chunked multi-row VALUES on SQLite): every row lands with exactly its
+// values, and columns left out get their defaults.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../src/db/index.js';
 import type { User } from '../../src/db/schema.js';
@@ -34,6 +35,18 @@ it('inserts more rows than one statement may bind, each with its own values, nul
   const count = await handle.db.selectFrom('action_runs').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   expect(Number(count.n)).toBe(2000);
   for (const i of [0, 1, 999, 1999]) expect(await readRun(handle, runs[i]!.id)).toEqual(runs[i]);
+});
+
+it('keeps apart values that only look alike (null, empty text, zero) and writes a single row whole', async () => {
+  const alike = [
+    pendingRun({ last_error: null, attempts: 0, body: '' }),
+    pendingRun({ last_error: '', attempts: 0, body: '' }),
+    pendingRun({ last_error: '0', attempts: 0, body: '' }),
+  ];
+  const single = pendingRun({ last_error: 'only one', attempts: 3, next_attempt_at: null });
+  await insertMany(handle.db, 'action_runs', alike);
+  await insertMany(handle.db, 'action_runs', [single]);
+  for (const run of [...alike, single]) expect(await readRun(handle, run.id)).toEqual(run);
 });
 
 it('leaves columns the rows do not name to their defaults', async () => {
