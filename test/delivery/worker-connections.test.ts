@@ -1,6 +1,8 @@
 // The delivery worker has connections of its own on PostgreSQL (DatabaseHandle.workerDb): with every connection of
-// the API's pool held by open transactions, runs are still claimed, sent and recorded. (SQLite has one connection
-// and no pool; this file runs in the PostgreSQL project only.)
+// the API's pool held by open transactions, runs are still claimed, sent and recorded; and on them the claim walks
+// the due index whatever the table's statistics say. (SQLite has one connection and no pool; this file runs in the
+// PostgreSQL project only.)
+import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CHANNEL_RUNS } from '../../src/context.js';
 import { eventually, Receiver, startTestServer, type TestServer } from '../helpers.js';
@@ -53,4 +55,24 @@ it('delivers while every connection of the API pool is held by a transaction', a
     await Promise.all(held);
   }
   expect(open).toBe(12);
+});
+
+it('claims by walking the due index, never by sorting every pending run, before the table was ever analyzed', async () => {
+  // A fresh table the planner has no statistics for: its default estimates make "fetch all pending runs, then sort"
+  // look cheap, and with a backlog that plan costs a claim milliseconds per thousand runs.
+  await insertRuns({ db: server.ctx.workerDb }, Array.from({ length: 20_000 }, () => pendingRun({ url: hook.url(), next_attempt_at: Date.now() + 3_600_000 })));
+  const claimPlan = (db: typeof server.ctx.db) =>
+    sql<{ 'QUERY PLAN': string }>`explain select id from action_runs
+      where state = 'pending' and next_attempt_at <= ${Date.now() + 7_200_000} and action_type in ('webhook', 'no_op')
+      order by next_attempt_at limit 48 for update skip locked`
+      .execute(db)
+      .then((result) => result.rows.map((row) => row['QUERY PLAN']).join('\n'));
+  const workerPlan = await claimPlan(server.ctx.workerDb);
+  expect(workerPlan).toMatch(/Index Scan using action_runs_due/);
+  expect(workerPlan).not.toMatch(/Sort/);
+  // The setting is the worker's alone: the API's connections plan as PostgreSQL chooses.
+  const setting = (db: typeof server.ctx.db) => sql<{ enable_sort: string }>`show enable_sort`.execute(db).then((r) => r.rows[0]!.enable_sort);
+  expect(await setting(server.ctx.workerDb)).toBe('off');
+  expect(await setting(server.ctx.db)).toBe('on');
+  await server.ctx.workerDb.deleteFrom('action_runs').execute();
 });
