@@ -6,7 +6,7 @@
 // that added one target older Kysely versions), so this small helper does it: the builder runs once per dialect with
 // placeholder values, the compiled SQL is kept, and each call only swaps the placeholders for the real values. The
 // query stays an ordinary type-checked Kysely query; only its values vary.
-import { CompiledQuery, type Compilable, type Kysely } from 'kysely';
+import { CompiledQuery, type Compilable, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from './schema.js';
 
 type Executor = Pick<Kysely<Database>, 'executeQuery' | 'getExecutor'>;
@@ -43,6 +43,11 @@ export interface PreparedQuery<P, O> {
   first(executor: Executor, params: P): Promise<O | undefined>;
   /** Runs a write; resolves to the number of rows it changed. */
   run(executor: Executor, params: P): Promise<number>;
+}
+
+/** A raw `sql` query as a prepared query's build result: `prepared((db, p) => rawQuery(db, sql`…${p.x}…`))`. */
+export function rawQuery<O>(db: Kysely<Database>, query: RawBuilder<O>): Compilable<O> {
+  return { compile: () => query.compile(db) };
 }
 
 export interface PreparedOptions {

@@ -13,7 +13,8 @@
 //   PREPARING  webhook still enabled? secrets resolved, body filled (exact bytes), headers signed
 //      │         └─ webhook disabled / secret missing ─▶ RECORDING with that error, no request
 //   SENDING    guarded HTTP client, timeout, response excerpt
-//   RECORDING  one transaction per batch of finished attempts (group commit): the attempt row, then the run
+//   RECORDING  one transaction per batch of finished attempts (group commit on SQLite; on PostgreSQL an all-success
+//              batch is a single statement): the attempt row, then the run
 //              pending ──attempt──▶ succeeded
 //                               ├─▶ pending, next_attempt_at = now + retry delay   (retryable, schedule left)
 //                               └─▶ failed (+ AUTOMATION_FAILED unless suppressed; 410 also disables the webhook)
@@ -33,7 +34,8 @@ import { decryptSecret, resolveSecretValues } from '../auth/secrets.js';
 import { recordEvent } from '../registry/events.js';
 import { buildDeliveryHeaders, redactHeaders } from './headers.js';
 import { WebhookClient } from './http-client.js';
-import { createRunQueue, finishClaimedRun, finishRun, loadForSending, type ClaimedRun, type RunOutcome, type RunQueue } from './run-queue.js';
+import { insertMany } from '../db/bulk.js';
+import { createRunQueue, finishClaimedRun, finishRun, loadForSending, recordSucceeded, type ClaimedRun, type NewDeliveryAttempt, type RunOutcome, type RunQueue } from './run-queue.js';
 
 export type WorkerState = 'IDLE' | 'CLAIMING' | 'WAITING' | 'STOPPING' | 'STOPPED';
 export type AttemptTrigger = 'automatic' | 'manual';
@@ -471,61 +473,33 @@ function decide(ctx: AppContext, result: AttemptResult, now: number): Decision {
 
 /**
  * RECORDING for a batch of finished attempts, in one transaction: attempt rows, run outcomes (only while the lease is
- * ours), webhooks disabled by 410, and AUTOMATION_FAILED events. Returns the retry times it scheduled.
+ * ours), webhooks disabled by 410, and AUTOMATION_FAILED events. A batch in which every attempt succeeded is written
+ * by recordSucceeded (one statement on PostgreSQL). Returns the retry times it scheduled.
  */
 export async function recordAttempts(ctx: AppContext, results: AttemptResult[], owner: string): Promise<number[]> {
+  const now = Date.now();
+  const decided = results.map((result) => ({ result, decision: decide(ctx, result, now) }));
+  const attemptRows = results.filter((r) => r.run.action_type !== 'no_op').map((r) => attemptRow(r, r.run.attempts + 1));
+  if (decided.every(({ decision }) => decision.outcome.state === 'succeeded')) {
+    const runs = results.map((r) => ({ id: r.run.id, status: r.status, counted: r.run.action_type !== 'no_op' }));
+    await recordSucceeded(ctx.db, ctx.dialect, owner, attemptRows, runs, now);
+    return [];
+  }
   const retries: number[] = [];
   await inTransaction(ctx, async (tx, after) => {
-    const now = Date.now();
-    const attemptRows = results
-      .filter((r) => r.run.action_type !== 'no_op')
-      .map((r) => attemptRow(r, r.run.attempts + 1));
-    if (attemptRows.length > 0) await tx.insertInto('delivery_attempts').values(attemptRows).execute();
-
-    // Most attempts succeed: those runs are finished with one statement per status code.
-    const successes = new Map<string, ClaimedRun[]>();
-    for (const result of results) {
-      const decision = decide(ctx, result, now);
-      if (decision.outcome.state === 'succeeded') {
-        const key = `${decision.outcome.status}:${result.run.action_type}`;
-        successes.set(key, [...(successes.get(key) ?? []), result.run]);
-        continue;
-      }
+    if (attemptRows.length > 0) await insertMany(tx, 'delivery_attempts', attemptRows);
+    for (const { result, decision } of decided) {
       const ours = await finishRun(tx, result.run.id, owner, decision.outcome, now);
       if (!ours) continue;
       if (decision.outcome.state === 'pending') retries.push(decision.outcome.nextAttemptAt);
       if (decision.disableWebhook && result.run.webhook_id) await disableWebhook(tx, result.run.webhook_id, decision.outcome);
       if (decision.emitFailure && decision.outcome.state === 'failed') await emitAutomationFailed(tx, after, result.run, decision.outcome);
     }
-    for (const runs of successes.values()) {
-      const first = runs[0]!;
-      const increment = first.action_type === 'no_op' ? 0 : 1;
-      await tx
-        .updateTable('action_runs')
-        .set((eb) => ({
-          state: 'succeeded',
-          attempts: eb('attempts', '+', increment),
-          last_status: decideStatus(results, first.id),
-          last_error: null,
-          lease_owner: null,
-          lease_until: null,
-          next_attempt_at: null,
-          manual_redelivery: 0,
-          finished_at: now,
-        }))
-        .where('id', 'in', runs.map((r) => r.id))
-        .where('lease_owner', '=', owner)
-        .execute();
-    }
   });
   return retries;
 }
 
-function decideStatus(results: AttemptResult[], runId: string): number | null {
-  return results.find((r) => r.run.id === runId)?.status ?? null;
-}
-
-function attemptRow(result: AttemptResult, number: number) {
+function attemptRow(result: AttemptResult, number: number): NewDeliveryAttempt {
   return {
     id: newId(),
     run_id: result.run.id,
