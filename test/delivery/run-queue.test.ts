@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.js';
 import type { DatabaseHandle } from '../../src/db/index.js';
-import { createRunQueue, finishRun, type RunQueue } from '../../src/delivery/run-queue.js';
+import { createRunQueue, finishRun, recordSucceeded, type RunQueue } from '../../src/delivery/run-queue.js';
 import { dropTestData, testConfig } from '../helpers.js';
 import { insertRuns, openTestDatabase, pendingRun, readRun } from './worker-fixtures.js';
 
@@ -29,6 +29,7 @@ afterAll(async () => {
 
 beforeEach(async () => {
   await first.db.deleteFrom('action_runs').execute();
+  await first.db.deleteFrom('delivery_attempts').execute();
 });
 
 describe('claimDueRuns', () => {
@@ -100,6 +101,58 @@ describe('claimDueRuns', () => {
     expect(await readRun(first, run.id)).toMatchObject({ state: 'pending', next_attempt_at: retryAt, last_status: 503, lease_owner: null });
     expect(await queueA.claimDueRuns('worker-a', 1, 30_000)).toEqual([]);
     expect(await queueA.claimDueRuns('worker-a', 1, 30_000, retryAt)).toHaveLength(1);
+  });
+});
+
+describe('recordSucceeded', () => {
+  it('stores the attempts and finishes only the runs still leased to the recording worker', async () => {
+    const webhook = pendingRun({ attempts: 2 });
+    const noOp = pendingRun({ action_type: 'no_op', body: '' });
+    const takenOver = pendingRun();
+    await insertRuns(first, [webhook, noOp, takenOver]);
+    await queueA.claimDueRuns('worker-a', 3, 30_000);
+    await first.db.updateTable('action_runs').set({ lease_owner: 'worker-b' }).where('id', '=', takenOver.id).execute();
+
+    const attempt = (runId: string, status: number) => ({
+      id: `attempt-${runId}`,
+      run_id: runId,
+      team_id: 'team-1',
+      number: 1,
+      trigger: 'automatic' as const,
+      started_at: Date.now(),
+      duration_ms: 3,
+      url: 'http://127.0.0.1:9/hook',
+      request_headers: '{}',
+      status,
+      error: null,
+      response_headers: '{}',
+      response_body: 'ok',
+    });
+    const now = Date.now();
+    await recordSucceeded(
+      first.db,
+      first.dialect,
+      'worker-a',
+      [attempt(webhook.id, 201), attempt(takenOver.id, 200)],
+      [
+        { id: webhook.id, status: 201, counted: true },
+        { id: noOp.id, status: null, counted: false },
+        { id: takenOver.id, status: 200, counted: true },
+      ],
+      now,
+    );
+
+    expect(await readRun(first, webhook.id)).toMatchObject({ state: 'succeeded', attempts: 3, last_status: 201, lease_owner: null, finished_at: now });
+    expect(await readRun(first, noOp.id)).toMatchObject({ state: 'succeeded', attempts: 0, last_status: null, finished_at: now });
+    // Another worker holds this run now: it is left to that worker, its attempt is history all the same.
+    expect(await readRun(first, takenOver.id)).toMatchObject({ state: 'pending', lease_owner: 'worker-b' });
+    const stored = await first.db.selectFrom('delivery_attempts').select(['run_id', 'status', 'response_body']).orderBy('run_id').execute();
+    expect(stored).toEqual(
+      [
+        { run_id: webhook.id, status: 201, response_body: 'ok' },
+        { run_id: takenOver.id, status: 200, response_body: 'ok' },
+      ].sort((a, b) => (a.run_id < b.run_id ? -1 : 1)),
+    );
   });
 });
 
