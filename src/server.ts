@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import type { Config, Role } from './config.js';
 import type { AppContext } from './context.js';
-import { createDatabase, ensureSchema } from './db/index.js';
+import { createDatabase, ensureSchema, maintenanceWarnings } from './db/index.js';
 import { migrateToLatest } from './db/migrate.js';
 import { Keyring, loadMasterKey, verifyKeyring } from './auth/keyring.js';
 import { createApiKey, createUser } from './auth/users.js';
@@ -65,6 +65,7 @@ export async function startServer(config: Config, logger: Logger, options: { rol
       url = await app.listen({ port: config.port, host: config.host });
     }
     background = startBackgroundWork(ctx, role);
+    for (const warning of await maintenanceWarnings(ctx.db, ctx.dialect)) logger.warn(warning);
   } catch (error) {
     await app?.close();
     await ctx.close();

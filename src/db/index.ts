@@ -311,6 +311,19 @@ export function isUniqueViolation(error: unknown): boolean {
   return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
+/**
+ * PostgreSQL settings that degrade Modelyard over time, as messages for the start-up log. Action runs are updated
+ * twice each (claimed, finished): without autovacuum their dead row versions pile up in the claim's index and the
+ * table's statistics never catch up with a burst (docs/operations.md, "PostgreSQL maintenance").
+ */
+export async function maintenanceWarnings(db: Db, dialect: DialectName): Promise<string[]> {
+  if (dialect !== 'postgres') return [];
+  const result = await sql<{ autovacuum: string }>`show autovacuum`.execute(db);
+  return result.rows[0]?.autovacuum === 'off'
+    ? ['PostgreSQL autovacuum is off: action_runs and delivery_attempts will bloat and delivery will slow down; turn it on, or run VACUUM ANALYZE on them regularly (docs/operations.md, "PostgreSQL maintenance")']
+    : [];
+}
+
 export async function ping(db: Db): Promise<void> {
   await sql`select 1`.execute(db);
 }
