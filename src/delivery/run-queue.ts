@@ -6,7 +6,7 @@
 // A claimed run's next_attempt_at is moved to its lease expiry. The claim query is then just "pending and due" on
 // the (state, next_attempt_at) index: runs in flight are not due, and a crashed worker's runs become due exactly when
 // their lease runs out — nothing scans past leased rows, even under a backlog of a million runs.
-import { sql, type Insertable, type QueryCreator } from 'kysely';
+import { PostgresAdapter, sql, type ExpressionBuilder, type Insertable } from 'kysely';
 import type { Db, DialectName, Tx } from '../db/index.js';
 import type { ActionRun, ActionRunUpdate, Database, DeliveryAttemptsTable } from '../db/schema.js';
 import { insertMany } from '../db/bulk.js';
@@ -51,28 +51,32 @@ export type ClaimedRun = Pick<ActionRun, (typeof RUN_COLUMNS)[number]> & {
 
 export type NewDeliveryAttempt = Insertable<DeliveryAttemptsTable>;
 
-type ClaimedColumns = Pick<ActionRun, (typeof RUN_COLUMNS)[number]>;
-
-/** `claimed` (the runs just claimed, as a CTE) joined to their webhook and named secrets. */
-function selectForSending(qc: QueryCreator<Database & { claimed: ClaimedColumns }>) {
-  return qc
-    .selectFrom('claimed')
-    .leftJoin('webhooks as w', 'w.id', 'claimed.webhook_id')
-    .leftJoin('secrets as sig', (join) => join.onRef('sig.team_id', '=', 'claimed.team_id').onRef('sig.name', '=', 'claimed.secret_name'))
-    .leftJoin('secrets as tok', (join) => join.onRef('tok.team_id', '=', 'claimed.team_id').onRef('tok.name', '=', 'claimed.access_token_name'))
-    .select(RUN_COLUMNS.map((column) => `claimed.${column}` as const))
-    .select([
-      'w.disabled_at as webhook_disabled_at',
-      'w.disabled_reason as webhook_disabled_reason',
-      'sig.ciphertext as signing_ciphertext',
-      'tok.ciphertext as token_ciphertext',
-    ]);
+/**
+ * What sending a run needs from elsewhere, as scalar subqueries on `action_runs` — usable in a claim's RETURNING
+ * (both databases allow subqueries there), so claiming and reading them is one statement on SQLite and PostgreSQL.
+ * Each is an index lookup (webhooks by id, secrets by team and name).
+ */
+function sendContext(eb: ExpressionBuilder<Database, 'action_runs'>) {
+  const webhook = () => eb.selectFrom('webhooks as w').whereRef('w.id', '=', 'action_runs.webhook_id');
+  const secret = (name: 'action_runs.secret_name' | 'action_runs.access_token_name') =>
+    eb.selectFrom('secrets as s').select('s.ciphertext').whereRef('s.team_id', '=', 'action_runs.team_id').whereRef('s.name', '=', name);
+  return [
+    webhook().select('w.disabled_at').as('webhook_disabled_at'),
+    webhook().select('w.disabled_reason').as('webhook_disabled_reason'),
+    secret('action_runs.secret_name').as('signing_ciphertext'),
+    secret('action_runs.access_token_name').as('token_ciphertext'),
+  ];
 }
 
-/** Runs by id, with what sending them needs (see ClaimedRun): for claims on SQLite and manual redelivery. */
+/** Runs by id with what sending them needs (see ClaimedRun), for a manual redelivery. */
 export async function loadForSending(db: Db | Tx, runIds: string[]): Promise<ClaimedRun[]> {
   if (runIds.length === 0) return [];
-  const rows = await selectForSending(db.with('claimed', (qc) => qc.selectFrom('action_runs').select(RUN_COLUMNS).where('id', 'in', runIds))).execute();
+  const rows = await db
+    .selectFrom('action_runs')
+    .select(RUN_COLUMNS)
+    .select(sendContext)
+    .where('id', 'in', runIds)
+    .execute();
   return oldestDueFirst(rows);
 }
 
@@ -164,7 +168,7 @@ export async function recordSucceeded(db: Db, dialect: DialectName, owner: strin
 }
 
 /** What finishing a run as succeeded sets, besides attempts and status. */
-export function succeededUpdate(now: number) {
+function succeededUpdate(now: number) {
   return {
     state: 'succeeded' as const,
     last_error: null,
@@ -277,58 +281,41 @@ abstract class BaseRunQueue implements RunQueue {
 }
 
 /**
- * PostgreSQL: the claim is a data-modifying CTE of the select that joins what sending needs — one statement, planned
- * for its values each time (a generic plan would scan every run; see PreparedOptions). SKIP LOCKED: concurrent workers
- * each take different rows instead of queueing behind one another's locks.
+ * The claim: due runs, oldest first, leased to `owner`, returned with what sending them needs — one statement. On
+ * PostgreSQL with SKIP LOCKED (concurrent workers each take different rows instead of queueing behind one another's
+ * locks), planned for its values each time (a generic plan would scan every run; see PreparedOptions). On SQLite the
+ * dialect's BEGIN IMMEDIATE takes the write lock before the due rows are read, so two worker processes on one file
+ * never claim the same run.
  */
-const claimOnPostgres = prepared((db, p: { owner: string; until: number; now: number; limit: number }) =>
-  selectForSending(
-    db.with('claimed', (qc) =>
-      qc
-        .updateTable('action_runs')
-        .set({ lease_owner: p.owner, lease_until: p.until, next_attempt_at: p.until })
-        .where('id', 'in', (eb) =>
-          eb
-            .selectFrom('action_runs')
-            .select('id')
-            .where('state', '=', 'pending')
-            .where('next_attempt_at', '<=', p.now)
-            .where('action_type', 'in', DELIVERABLE_ACTIONS)
-            .orderBy('next_attempt_at')
-            .limit(p.limit)
-            .forUpdate()
-            .skipLocked(),
-        )
-        .returning(RUN_COLUMNS),
-    ),
-  ),
+const claimDue = prepared(
+  (db, p: { owner: string; until: number; now: number; limit: number }) =>
+    db
+      .updateTable('action_runs')
+      .set({ lease_owner: p.owner, lease_until: p.until, next_attempt_at: p.until })
+      .where('id', 'in', (eb) => {
+        const due = eb
+          .selectFrom('action_runs')
+          .select('id')
+          .where('state', '=', 'pending')
+          .where('next_attempt_at', '<=', p.now)
+          .where('action_type', 'in', DELIVERABLE_ACTIONS)
+          .orderBy('next_attempt_at')
+          .limit(p.limit);
+        return db.getExecutor().adapter instanceof PostgresAdapter ? due.forUpdate().skipLocked() : due;
+      })
+      .returning(RUN_COLUMNS)
+      .returning(sendContext),
   { planEachTime: true },
 );
 
 class PostgresRunQueue extends BaseRunQueue {
   async claimDueRuns(owner: string, limit: number, leaseMs: number, now = Date.now()): Promise<ClaimedRun[]> {
-    return oldestDueFirst(await claimOnPostgres.rows(this.db, { owner, until: now + leaseMs, now, limit }));
+    return oldestDueFirst(await claimDue.rows(this.db, { owner, until: now + leaseMs, now, limit }));
   }
 }
 
 class SqliteRunQueue extends BaseRunQueue {
   async claimDueRuns(owner: string, limit: number, leaseMs: number, now = Date.now()): Promise<ClaimedRun[]> {
-    const until = now + leaseMs;
-    // The dialect begins transactions with BEGIN IMMEDIATE: the write lock is taken before the due rows are read, so
-    // two worker processes on one file never claim the same run. SQLite has no data-modifying CTEs: the update
-    // returns the ids, and the runs are read with their webhook and secrets in the same transaction (in-process).
-    return writeTransaction(this.db, async (tx) => {
-      const result = await sql<{ id: string }>`
-        update action_runs
-           set lease_owner = ${owner}, lease_until = ${until}, next_attempt_at = ${until}
-         where id in (
-           select id from action_runs
-            where state = 'pending' and next_attempt_at <= ${now}
-              and action_type in (${sql.join(DELIVERABLE_ACTIONS)})
-            order by next_attempt_at
-            limit ${limit})
-        returning id`.execute(tx);
-      return loadForSending(tx, result.rows.map((row) => row.id));
-    });
+    return writeTransaction(this.db, async (tx) => oldestDueFirst(await claimDue.rows(tx, { owner, until: now + leaseMs, now, limit })));
   }
 }
