@@ -130,9 +130,9 @@ export interface WorkerProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** A real `modelyard serve --role worker` process on the test server's database (and its master key file). */
-export function spawnWorker(config: Config, env: Record<string, string> = {}): WorkerProcess {
-  const child = spawn(process.execPath, [...CLI_ARGS, 'serve', '--role', 'worker'], {
+/** A real `modelyard serve --role worker` (or another role) process on the config's database (and its master key file). */
+export function spawnWorker(config: Config, env: Record<string, string> = {}, role: 'worker' | 'api' | 'all' = 'worker'): WorkerProcess {
+  const child = spawn(process.execPath, [...CLI_ARGS, 'serve', '--role', role], {
     cwd: path.resolve(import.meta.dirname, '../..'),
     env: {
       PATH: process.env.PATH,

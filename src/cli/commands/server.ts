@@ -16,8 +16,11 @@ export function registerServerCommands(program: Command): void {
       const logger = createLogger(config.logLevel);
       const { startServer, bootstrapFirstAdmin } = await loadServer();
       const server = await startServer(config, logger, { role: options.role });
-      const admin = await bootstrapFirstAdmin(server.ctx);
-      if (admin) {
+      // The first admin is created by a process that serves the API: its credentials are printed for the person who
+      // is about to open it. A worker-only process (often started by a supervisor whose output goes to a log
+      // collector) never prints credentials, whichever process reaches an empty database first.
+      const admin = server.url === undefined ? undefined : await bootstrapFirstAdmin(server.ctx);
+      if (admin && server.url !== undefined) {
         // Printed once, to the terminal only (not the log): the password and key are not stored anywhere readable.
         process.stdout.write(
           [
@@ -55,7 +58,6 @@ export function registerServerCommands(program: Command): void {
     });
 }
 
-function displayUrl(host: string, url: string | undefined): string {
-  if (!url) return '(worker only)';
+function displayUrl(host: string, url: string): string {
   return host === '0.0.0.0' || host === '::' ? url.replace(/\/\/[^:/]+/, '//localhost') : url;
 }
