@@ -12,12 +12,14 @@
 //
 //   npx tsx bench/delivery.bench.ts
 //   BENCH_DELIVERY_BACKLOG=100000 BENCH_DELIVERY_EVENTS=40000 BENCH_DELIVERY_LATENCY_SECONDS=10 npx tsx bench/delivery.bench.ts
+//   BENCH_DELIVERY_PROFILE=/tmp/prof writes a CPU profile of each delivery run (phase b's deliveries/s only) there.
 //   BENCH_DELIVERY_DATABASES=sqlite (skip PostgreSQL), BENCH_DATABASE_URL=postgres://… (default: the test database,
 //   over the local Unix socket when there is one — see bench/postgres-url.ts)
 //
 // Latency is measured from the moment the event's transaction was seen committed by its caller to the end of the
 // attempt (started_at + duration, i.e. when the receiver's answer was back at the worker), at an open-loop rate.
 import fs from 'node:fs';
+import inspector from 'node:inspector/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync, spawn } from 'node:child_process';
@@ -164,6 +166,24 @@ interface EndToEndResult {
   fanOut: { automations: number; commitMsMedian: number; commitMsMax: number; samples: number };
 }
 
+/** A CPU profile of this process from now until stop(), when BENCH_DELIVERY_PROFILE names a directory. */
+async function startProfile(): Promise<{ stop(name: string): Promise<void> } | undefined> {
+  const dir = process.env.BENCH_DELIVERY_PROFILE;
+  if (!dir) return undefined;
+  const session = new inspector.Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    async stop(name) {
+      const { profile } = await session.post('Profiler.stop');
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
+}
+
 /** The raw baseline, measured again right before and right after each database's delivery run (see endToEnd). */
 function measureBaseline(receiver: ReceiverProcess): Promise<BaselineResult> {
   return runHttpBaseline({ url: receiver.url, concurrency: 64, durationMs: settings.baselineMs, body: sampleBody(300) });
@@ -195,10 +215,12 @@ async function endToEnd(database: 'sqlite' | 'postgres', receiver: ReceiverProce
     const receivedBefore = await receiver.received();
     const started = performance.now();
     const cpuBefore = process.cpuUsage();
+    const profile = await startProfile();
     worker = new DeliveryWorker(server.ctx).start();
     await waitForReceived(receiver, receivedBefore + settings.events, 600_000);
     const elapsed = performance.now() - started;
     const cpu = process.cpuUsage(cpuBefore);
+    await profile?.stop(`delivery-${database}`);
     const cpuUsPerDelivery = round((cpu.user + cpu.system) / settings.events, 1);
     await worker.stop();
     worker = undefined;

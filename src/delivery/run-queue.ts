@@ -155,34 +155,36 @@ export async function recordSucceeded(db: Db, dialect: DialectName, owner: strin
   await writeTransaction(db, async (tx) => {
     if (attempts.length > 0) await insertMany(tx, 'delivery_attempts', attempts);
     for (const counted of [true, false]) {
-      for (const [status, ids] of groupBy(runs.filter((run) => run.counted === counted), (run) => run.status)) {
-        await tx
-          .updateTable('action_runs')
-          .set((eb) => ({ ...succeededUpdate(now), attempts: eb('attempts', '+', counted ? 1 : 0), last_status: status }))
-          .where('id', 'in', ids.map((run) => run.id))
-          .where('lease_owner', '=', owner)
-          .execute();
+      for (const [status, group] of groupBy(runs.filter((run) => run.counted === counted), (run) => run.status)) {
+        const ids = JSON.stringify(group.map((run) => run.id));
+        await succeededOnSqlite.run(tx, { added: counted ? 1 : 0, status, now, owner, ids });
       }
     }
   });
 }
 
-/** What finishing a run as succeeded sets, besides attempts and status. */
-function succeededUpdate(now: number) {
-  return {
-    state: 'succeeded' as const,
-    last_error: null,
-    lease_owner: null,
-    lease_until: null,
-    next_attempt_at: null,
-    manual_redelivery: 0,
-    finished_at: now,
-  };
-}
+/**
+ * The runs of one status as a JSON array, so the statement text (prepared once) is the same for any number of them;
+ * SQLite walks the array and finds each run by its primary key.
+ */
+const succeededOnSqlite = prepared((db, p: { added: number; status: number | null; now: number; owner: string; ids: string }) =>
+  rawQuery(
+    db,
+    sql`update action_runs
+           set state = 'succeeded', attempts = attempts + ${p.added}, last_status = ${p.status}, last_error = null,
+               lease_owner = null, lease_until = null, next_attempt_at = null, manual_redelivery = 0, finished_at = ${p.now}
+         where id in (select value from json_each(${p.ids})) and lease_owner = ${p.owner}`,
+  ),
+);
 
 function groupBy<T, K>(items: T[], key: (item: T) => K): Map<K, T[]> {
   const groups = new Map<K, T[]>();
-  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
   return groups;
 }
 
