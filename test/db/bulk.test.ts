@@ -1,25 +1,13 @@
 // insertMany: many rows in as few statements as the database likes best (JSON on PostgreSQL — the columns that vary
 // per row, and once the ones every row shares — chunked multi-row VALUES on SQLite): every row lands with exactly its
 // values, and columns left out get their defaults.
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { DatabaseHandle } from '../../src/db/index.js';
+import { expect, it } from 'vitest';
 import type { User } from '../../src/db/schema.js';
 import { insertMany } from '../../src/db/bulk.js';
 import { inTransaction } from '../../src/db/transaction.js';
-import { dropTestData, testConfig } from '../helpers.js';
-import { insertRuns, openTestDatabase, pendingRun, readRun } from '../delivery/worker-fixtures.js';
+import { insertRuns, pendingRun, readRun, useTestDatabase } from '../delivery/worker-fixtures.js';
 
-const config = testConfig();
-let handle: DatabaseHandle;
-
-beforeAll(async () => {
-  handle = await openTestDatabase(config);
-});
-
-afterAll(async () => {
-  await handle.close();
-  await dropTestData(config);
-});
+const database = useTestDatabase();
 
 it('inserts more rows than one statement may bind, each with its own values, null and numbers intact', async () => {
   // 27 columns × 2,000 rows is well past SQLite's bound-parameter limit.
@@ -31,10 +19,10 @@ it('inserts more rows than one statement may bind, each with its own values, nul
       secret_name: i % 3 === 0 ? null : 'SIGNING_KEY',
     }),
   );
-  await inTransaction(handle, (tx) => insertMany(tx, 'action_runs', runs));
-  const count = await handle.db.selectFrom('action_runs').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  await inTransaction(database.handle, (tx) => insertMany(tx, 'action_runs', runs));
+  const count = await database.handle.db.selectFrom('action_runs').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   expect(Number(count.n)).toBe(2000);
-  for (const i of [0, 1, 999, 1999]) expect(await readRun(handle, runs[i]!.id)).toEqual(runs[i]);
+  for (const i of [0, 1, 999, 1999]) expect(await readRun(database.handle, runs[i]!.id)).toEqual(runs[i]);
 });
 
 it('keeps apart values that only look alike (null, empty text, zero) and writes a single row whole', async () => {
@@ -44,18 +32,18 @@ it('keeps apart values that only look alike (null, empty text, zero) and writes 
     pendingRun({ last_error: '0', attempts: 0, body: '' }),
   ];
   const single = pendingRun({ last_error: 'only one', attempts: 3, next_attempt_at: null });
-  await insertMany(handle.db, 'action_runs', alike);
-  await insertMany(handle.db, 'action_runs', [single]);
-  for (const run of [...alike, single]) expect(await readRun(handle, run.id)).toEqual(run);
+  await insertMany(database.handle.db, 'action_runs', alike);
+  await insertMany(database.handle.db, 'action_runs', [single]);
+  for (const run of [...alike, single]) expect(await readRun(database.handle, run.id)).toEqual(run);
 });
 
 it('leaves columns the rows do not name to their defaults', async () => {
   // users.is_admin defaults to 0; the type makes it required, so the rows are cast to leave it out.
-  await insertMany(handle.db, 'users', [
+  await insertMany(database.handle.db, 'users', [
     { id: 'u-1', name: 'ada', password_hash: 'x', created_at: 1 } as User,
     { id: 'u-2', name: 'grace', password_hash: 'y', created_at: 2 } as User,
   ]);
-  const rows = await handle.db.selectFrom('users').select(['id', 'name', 'is_admin']).where('id', 'in', ['u-1', 'u-2']).orderBy('id').execute();
+  const rows = await database.handle.db.selectFrom('users').select(['id', 'name', 'is_admin']).where('id', 'in', ['u-1', 'u-2']).orderBy('id').execute();
   expect(rows).toEqual([
     { id: 'u-1', name: 'ada', is_admin: 0 },
     { id: 'u-2', name: 'grace', is_admin: 0 },
@@ -63,6 +51,6 @@ it('leaves columns the rows do not name to their defaults', async () => {
 });
 
 it('does nothing for no rows', async () => {
-  await insertMany(handle.db, 'action_runs', []);
-  await insertRuns(handle, []);
+  await insertMany(database.handle.db, 'action_runs', []);
+  await insertRuns(database.handle, []);
 });

@@ -1,16 +1,12 @@
 // Prepared queries: compiled once per dialect, each call binds its own values — on the suite's database.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DatabaseHandle } from '../../src/db/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { prepared } from '../../src/db/prepared.js';
-import { dropTestData, testConfig } from '../helpers.js';
-import { openTestDatabase } from '../delivery/worker-fixtures.js';
+import { useTestDatabase } from '../delivery/worker-fixtures.js';
 
-const config = testConfig();
-let handle: DatabaseHandle;
+const database = useTestDatabase();
 
 beforeAll(async () => {
-  handle = await openTestDatabase(config);
-  await handle.db
+  await database.handle.db
     .insertInto('instance_settings')
     .values([
       { key: 'a', value: 'one' },
@@ -18,11 +14,6 @@ beforeAll(async () => {
       { key: 'c', value: 'three' },
     ])
     .execute();
-});
-
-afterAll(async () => {
-  await handle.close();
-  await dropTestData(config);
 });
 
 const byKey = prepared((db, p: { key: string }) => db.selectFrom('instance_settings').select(['key', 'value']).where('key', '=', p.key));
@@ -42,25 +33,25 @@ const setValue = prepared((db, p: { key: string; value: string }) =>
 
 describe('prepared queries', () => {
   it('binds each call’s values into the query compiled once', async () => {
-    expect(await byKey.first(handle.db, { key: 'a' })).toEqual({ key: 'a', value: 'one' });
-    expect(await byKey.first(handle.db, { key: 'c' })).toEqual({ key: 'c', value: 'three' });
-    expect(await byKey.first(handle.db, { key: 'missing' })).toBeUndefined();
-    expect(await byKey.rows(handle.db, { key: 'b' })).toEqual([{ key: 'b', value: 'two' }]);
+    expect(await byKey.first(database.handle.db, { key: 'a' })).toEqual({ key: 'a', value: 'one' });
+    expect(await byKey.first(database.handle.db, { key: 'c' })).toEqual({ key: 'c', value: 'three' });
+    expect(await byKey.first(database.handle.db, { key: 'missing' })).toBeUndefined();
+    expect(await byKey.rows(database.handle.db, { key: 'b' })).toEqual([{ key: 'b', value: 'two' }]);
   });
 
   it('keeps constants and repeats a parameter wherever it appears', async () => {
-    expect(await eitherOrB.rows(handle.db, { first: 'a', second: 'c' })).toEqual([{ key: 'a' }, { key: 'b' }, { key: 'c' }]);
-    expect(await eitherOrB.rows(handle.db, { first: 'zz', second: 'zz' })).toEqual([{ key: 'b' }]);
+    expect(await eitherOrB.rows(database.handle.db, { first: 'a', second: 'c' })).toEqual([{ key: 'a' }, { key: 'b' }, { key: 'c' }]);
+    expect(await eitherOrB.rows(database.handle.db, { first: 'zz', second: 'zz' })).toEqual([{ key: 'b' }]);
   });
 
   it('runs writes inside a transaction and reports the rows changed', async () => {
-    const changed = await handle.db.transaction().execute((tx) => setValue.run(tx, { key: 'c', value: 'drei' }));
+    const changed = await database.handle.db.transaction().execute((tx) => setValue.run(tx, { key: 'c', value: 'drei' }));
     expect(changed).toBe(1);
-    expect(await setValue.run(handle.db, { key: 'nothing', value: 'x' })).toBe(0);
-    expect(await byKey.first(handle.db, { key: 'c' })).toEqual({ key: 'c', value: 'drei' });
+    expect(await setValue.run(database.handle.db, { key: 'nothing', value: 'x' })).toBe(0);
+    expect(await byKey.first(database.handle.db, { key: 'c' })).toEqual({ key: 'c', value: 'drei' });
   });
 
   it('refuses a call that leaves a parameter out instead of binding nothing', async () => {
-    await expect(byKey.first(handle.db, {} as { key: string })).rejects.toThrow('no value for parameter "key"');
+    await expect(byKey.first(database.handle.db, {} as { key: string })).rejects.toThrow('no value for parameter "key"');
   });
 });

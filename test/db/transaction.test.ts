@@ -1,27 +1,19 @@
 // inTransaction: one transaction per change, signals only after commit — and on SQLite, where changes arriving together
 // share one commit, a failing change must still fail alone and leave nothing behind.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DatabaseHandle } from '../../src/db/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { inTransaction } from '../../src/db/transaction.js';
-import { dropTestData, eventually, testConfig } from '../helpers.js';
-import { openTestDatabase } from '../delivery/worker-fixtures.js';
+import { eventually } from '../helpers.js';
+import { useTestDatabase } from '../delivery/worker-fixtures.js';
 
-const config = testConfig();
-let handle: DatabaseHandle;
+const database = useTestDatabase();
 const signalled: string[] = [];
 
 beforeAll(async () => {
-  handle = await openTestDatabase(config);
-  handle.notifier.listen('test', (payload) => signalled.push(payload));
-});
-
-afterAll(async () => {
-  await handle.close();
-  await dropTestData(config);
+  database.handle.notifier.listen('test', (payload) => signalled.push(payload));
 });
 
 const keysLike = async (prefix: string) =>
-  (await handle.db.selectFrom('instance_settings').select('key').where('key', 'like', `${prefix}%`).orderBy('key').execute()).map(
+  (await database.handle.db.selectFrom('instance_settings').select('key').where('key', 'like', `${prefix}%`).orderBy('key').execute()).map(
     (r) => r.key,
   );
 
@@ -29,7 +21,7 @@ describe('inTransaction', () => {
   it('commits concurrent changes independently: a failing one rolls back alone and only its caller sees the error', async () => {
     const results = await Promise.allSettled(
       Array.from({ length: 40 }, (_, i) =>
-        inTransaction(handle, async (tx, after) => {
+        inTransaction(database.handle, async (tx, after) => {
           const key = `c${String(i).padStart(2, '0')}`;
           await tx.insertInto('instance_settings').values({ key, value: 'first' }).execute();
           await tx.insertInto('instance_settings').values({ key: `${key}-second`, value: 'second' }).execute();
@@ -54,13 +46,13 @@ describe('inTransaction', () => {
   });
 
   it('fails only the change that breaks a constraint, after its earlier statements are undone', async () => {
-    await handle.db.insertInto('instance_settings').values({ key: 'taken', value: 'x' }).execute();
+    await database.handle.db.insertInto('instance_settings').values({ key: 'taken', value: 'x' }).execute();
     const [clash, fine] = await Promise.allSettled([
-      inTransaction(handle, async (tx) => {
+      inTransaction(database.handle, async (tx) => {
         await tx.insertInto('instance_settings').values({ key: 'u-before-clash', value: 'x' }).execute();
         await tx.insertInto('instance_settings').values({ key: 'taken', value: 'y' }).execute();
       }),
-      inTransaction(handle, async (tx) => {
+      inTransaction(database.handle, async (tx) => {
         await tx.insertInto('instance_settings').values({ key: 'u-fine', value: 'x' }).execute();
         return 'ok';
       }),
@@ -68,18 +60,18 @@ describe('inTransaction', () => {
     expect(clash.status).toBe('rejected');
     expect(fine).toEqual({ status: 'fulfilled', value: 'ok' });
     expect(await keysLike('u-')).toEqual(['u-fine']);
-    expect(await handle.db.selectFrom('instance_settings').select('value').where('key', '=', 'taken').executeTakeFirst()).toEqual({
+    expect(await database.handle.db.selectFrom('instance_settings').select('value').where('key', '=', 'taken').executeTakeFirst()).toEqual({
       value: 'x',
     });
   });
 
   it('sees its own writes and those of the changes committed before it', async () => {
-    await inTransaction(handle, async (tx) => {
+    await inTransaction(database.handle, async (tx) => {
       await tx.insertInto('instance_settings').values({ key: 'counter', value: '0' }).execute();
     });
     await Promise.all(
       Array.from({ length: 25 }, () =>
-        inTransaction(handle, async (tx) => {
+        inTransaction(database.handle, async (tx) => {
           // Takes the row lock on PostgreSQL (as the registry does with its model row); SQLite serializes writers anyway.
           await tx.updateTable('instance_settings').set((eb) => ({ value: eb.ref('value') })).where('key', '=', 'counter').execute();
           const row = await tx.selectFrom('instance_settings').select('value').where('key', '=', 'counter').executeTakeFirstOrThrow();
@@ -91,7 +83,7 @@ describe('inTransaction', () => {
         }),
       ),
     );
-    const counter = await handle.db.selectFrom('instance_settings').select('value').where('key', '=', 'counter').executeTakeFirst();
+    const counter = await database.handle.db.selectFrom('instance_settings').select('value').where('key', '=', 'counter').executeTakeFirst();
     expect(counter).toEqual({ value: '25' });
   });
 });

@@ -9,7 +9,8 @@ import type { ActionRun, Event, EventType, NewActionRun } from '../../src/db/sch
 import type { AppContext } from '../../src/context.js';
 import { inTransaction } from '../../src/db/transaction.js';
 import { recordEvent } from '../../src/registry/events.js';
-import { CLI_ARGS, type Client } from '../helpers.js';
+import { afterAll, beforeAll } from 'vitest';
+import { CLI_ARGS, dropTestData, testConfig, type Client } from '../helpers.js';
 import { newId } from '../../src/core/ids.js';
 
 export async function openTestDatabase(config: Config): Promise<DatabaseHandle> {
@@ -17,6 +18,28 @@ export async function openTestDatabase(config: Config): Promise<DatabaseHandle> 
   const handle = createDatabase(config);
   await migrateToLatest(handle.db);
   return handle;
+}
+
+/**
+ * A migrated database of the calling test file's own: opened before its tests, closed and dropped after them. Read
+ * `.handle` inside hooks and tests (it is set once the file's first beforeAll has run).
+ */
+export function useTestDatabase(): { readonly handle: DatabaseHandle } {
+  const config = testConfig();
+  let handle: DatabaseHandle | undefined;
+  beforeAll(async () => {
+    handle = await openTestDatabase(config);
+  });
+  afterAll(async () => {
+    await handle?.close();
+    await dropTestData(config);
+  });
+  return {
+    get handle() {
+      if (!handle) throw new Error('useTestDatabase: the database is opened in beforeAll; read .handle inside hooks and tests');
+      return handle;
+    },
+  };
 }
 
 export function pendingRun(overrides: Partial<NewActionRun> = {}): NewActionRun {
