@@ -1,6 +1,6 @@
 // `npm run openapi` writes docs/openapi.json; `npm run openapi -- --check` fails when it is out of date.
 import fs from 'node:fs';
-import { generateOpenApi, OPENAPI_FILE } from '../src/api/openapi.js';
+import { generateOpenApi, OPENAPI_FILE } from './openapi-document.js';
 
 const document = await generateOpenApi();
 if (process.argv.includes('--check')) {

@@ -6,9 +6,8 @@ import { prepared } from '../db/prepared.js';
 import type { Team, TeamRole, User } from '../db/schema.js';
 import { AppError, conflict, forbidden, invalid, notFound } from '../core/errors.js';
 import { newId } from '../core/ids.js';
-import { checkName } from '../core/names.js';
+import { checkName, REGISTRY_PROJECT } from '../core/names.js';
 
-export const REGISTRY_PROJECT = 'model-registry';
 const RANK: Record<TeamRole, number> = { viewer: 0, member: 1, admin: 2 };
 export const TEAM_ROLES: TeamRole[] = ['admin', 'member', 'viewer'];
 

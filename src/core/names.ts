@@ -5,6 +5,9 @@ import { invalid } from './errors.js';
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 export const NAME_RULE = 'use letters, digits, "-", "_" and "." (starting with a letter or digit, at most 128 characters)';
 
+/** Every team's project of registered models (created with the team); it holds no logged artifacts. */
+export const REGISTRY_PROJECT = 'model-registry';
+
 export function checkName(field: string, value: string): string {
   if (!NAME_PATTERN.test(value)) throw invalid(field, `"${truncate(value)}" is not a valid name: ${NAME_RULE}`);
   return value;

@@ -11,15 +11,15 @@
 // already shares WAL flushes between concurrent commits, and holding one change's row locks for a whole group
 // would only add waiting).
 import { CompiledQuery, SqliteAdapter } from 'kysely';
-import type { AppContext } from '../context.js';
-import type { Db, Tx } from './index.js';
+import type { Db, Notifier, Tx } from './index.js';
 
 export interface AfterCommit {
   /** Signal `channel` (see CHANNEL_* in context.ts) once the transaction has committed. */
   notify(channel: string, payload?: string): void;
 }
 
-type Ctx = Pick<AppContext, 'db' | 'notifier'>;
+/** What a transaction needs of the application's context (structurally a part of AppContext). */
+type Ctx = { db: Db; notifier: Notifier };
 
 class Signals implements AfterCommit {
   private readonly byChannel = new Map<string, Set<string>>();

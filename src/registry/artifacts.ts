@@ -12,7 +12,8 @@ import { checkName } from '../core/names.js';
 import type { BlobStore, StagedBlob } from './blobs.js';
 import { recordEvent } from './events.js';
 import type { Actor } from './models.js';
-import { findProject, REGISTRY_PROJECT } from './projects.js';
+import { findProject } from './projects.js';
+import { REGISTRY_PROJECT } from '../core/names.js';
 import { LATEST, parseVersionRef, versionLabel } from './refs.js';
 import { parseMetadata } from './sources.js';
 

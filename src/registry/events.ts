@@ -9,7 +9,7 @@ import { newId } from '../core/ids.js';
 import { prepared } from '../db/prepared.js';
 import { createActionRuns, matchQuery, type AutomationMatch, type MatchParams, type MatchScope } from '../automations/dispatch.js';
 import { eventsCounter } from '../api/metrics.js';
-import { REGISTRY_PROJECT } from '../auth/teams.js';
+import { REGISTRY_PROJECT } from '../core/names.js';
 
 export interface EventInput {
   teamId: string;

@@ -7,9 +7,6 @@ import { inTransaction } from '../db/transaction.js';
 import { conflict, notFound } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { checkName } from '../core/names.js';
-import { REGISTRY_PROJECT } from '../auth/teams.js';
-
-export { REGISTRY_PROJECT };
 
 export interface ProjectView {
   id: string;

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { generateOpenApi, OPENAPI_FILE } from '../../src/api/openapi.js';
+import { generateOpenApi, OPENAPI_FILE } from '../../scripts/openapi-document.js';
 
 describe('OpenAPI document', () => {
   it('matches the committed docs/openapi.json (run `npm run openapi` after changing a route)', async () => {

@@ -6,7 +6,7 @@ import type { Multipart } from '@fastify/multipart';
 import { z } from 'zod';
 import { validatorCompiler } from 'fastify-type-provider-zod';
 import type { FastifySchemaCompiler } from 'fastify';
-import type { Api } from '../app.js';
+import type { Api } from '../api.js';
 import type { AppContext } from '../../context.js';
 import { teamAccess } from '../auth.js';
 import { decodeCursor, PageQuery, pageOf, TeamParams, toPage } from '../schemas.js';

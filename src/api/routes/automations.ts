@@ -1,7 +1,7 @@
 // Automations: admins and members create and change them, viewers read. Also the preview of a payload and the
 // automations shown on a registered model's page.
 import { z } from 'zod';
-import type { Api } from '../app.js';
+import type { Api } from '../api.js';
 import type { AppContext } from '../../context.js';
 import {
   AUTOMATION_EVENT_TYPES,

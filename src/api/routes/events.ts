@@ -1,6 +1,6 @@
 // The team's event log, newest first: what automations react to, readable by every member.
 import { z } from 'zod';
-import type { Api } from '../app.js';
+import type { Api } from '../api.js';
 import type { AppContext } from '../../context.js';
 import { teamAccess } from '../auth.js';
 import { decodeCursor, PageQuery, pageOf, TeamParams, toPage } from '../schemas.js';

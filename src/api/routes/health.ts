@@ -1,6 +1,6 @@
 // Liveness (the process answers) and readiness (the database answers).
 import { z } from 'zod';
-import type { Api } from '../app.js';
+import type { Api } from '../api.js';
 import type { AppContext } from '../../context.js';
 import { ping } from '../../db/index.js';
 import { ErrorResponse } from '../schemas.js';

@@ -1,5 +1,5 @@
 // Every route file, one per resource. Each exports `(app, ctx) => Promise<void>`.
-import type { Api } from '../app.js';
+import type { Api } from '../api.js';
 import type { AppContext } from '../../context.js';
 import health from './health.js';
 import session from './session.js';
@@ -10,6 +10,8 @@ import artifacts from './artifacts.js';
 import registry from './registry.js';
 import events from './events.js';
 import queues from './queues.js';
+import jobs from './jobs.js';
+import agent from './agent.js';
 import runs from './runs.js';
 import secrets from './secrets.js';
 import webhooks from './webhooks.js';
@@ -17,4 +19,4 @@ import automations from './automations.js';
 
 export type RouteModule = (app: Api, ctx: AppContext) => Promise<void>;
 
-export const routes: RouteModule[] = [health, session, users, teams, projects, artifacts, registry, events, queues, runs, secrets, webhooks, automations];
+export const routes: RouteModule[] = [health, session, users, teams, projects, artifacts, registry, events, queues, jobs, agent, runs, secrets, webhooks, automations];

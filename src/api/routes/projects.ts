@@ -1,6 +1,6 @@
 // Projects of a team. Members create them; viewers list them. `model-registry` exists in every team.
 import { z } from 'zod';
-import type { Api } from '../app.js';
+import type { Api } from '../api.js';
 import type { AppContext } from '../../context.js';
 import { teamAccess } from '../auth.js';
 import { decodeCursor, Name, PageQuery, pageOf, TeamParams, toPage } from '../schemas.js';

@@ -1,7 +1,7 @@
 // The team's model registry: registered models, linking artifact versions to them, unlinking, and aliases.
 // Viewers read; members and admins change.
 import { z } from 'zod';
-import type { Api } from '../app.js';
+import type { Api } from '../api.js';
 import type { AppContext } from '../../context.js';
 import { teamAccess } from '../auth.js';
 import { decodeCursor, Name, PageQuery, pageOf, TeamParams, toPage } from '../schemas.js';

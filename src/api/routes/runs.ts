@@ -2,7 +2,7 @@
 // Stored bodies and request headers are what the worker recorded: placeholders instead of secret values, and
 // Authorization / signatures redacted.
 import { z } from 'zod';
-import type { Api } from '../app.js';
+import type { Api } from '../api.js';
 import type { AppContext } from '../../context.js';
 import type { ActionRun } from '../../db/schema.js';
 import { AppError, conflict, invalid, notFound } from '../../core/errors.js';

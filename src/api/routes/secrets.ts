@@ -1,6 +1,6 @@
 // Team secrets (admins only). Write-only: requests carry values in, no response ever carries one out.
 import { z } from 'zod';
-import type { Api } from '../app.js';
+import type { Api } from '../api.js';
 import type { AppContext } from '../../context.js';
 import {
   createSecret,

@@ -1,6 +1,6 @@
 // Logging in and out, who am I, and the caller's API keys.
 import { z } from 'zod';
-import type { Api } from '../app.js';
+import type { Api } from '../api.js';
 import type { AppContext } from '../../context.js';
 import { AppError } from '../../core/errors.js';
 import { FAILURE_DELAY_MS, LoginLimiter } from '../../auth/login-limiter.js';

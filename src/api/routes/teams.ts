@@ -1,6 +1,6 @@
 // Teams and their members. Any user can create a team and becomes its admin; admins manage members.
 import { z } from 'zod';
-import type { Api } from '../app.js';
+import type { Api } from '../api.js';
 import type { AppContext } from '../../context.js';
 import { createTeam, listMembers, listTeams, removeMember, setMember, TEAM_ROLES } from '../../auth/teams.js';
 import { requireUser, teamAccess } from '../auth.js';

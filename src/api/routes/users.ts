@@ -1,6 +1,6 @@
 // Instance admins create users.
 import { z } from 'zod';
-import type { Api } from '../app.js';
+import type { Api } from '../api.js';
 import type { AppContext } from '../../context.js';
 import { createApiKey, createUser, MIN_PASSWORD_LENGTH, userView } from '../../auth/users.js';
 import { requireInstanceAdmin } from '../auth.js';

@@ -1,7 +1,7 @@
 // Webhooks (admins only): targets for automation deliveries, and the Test button that sends a payload signed
 // exactly like a real delivery and shows the endpoint's answer (nothing is stored).
 import { z } from 'zod';
-import type { Api } from '../app.js';
+import type { Api } from '../api.js';
 import type { AppContext } from '../../context.js';
 import type { Webhook } from '../../db/schema.js';
 import {

@@ -6,9 +6,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import { AppError } from '../../core/errors.js';
-import { AgentApi } from '../../queues/agent/api-client.js';
-import { AgentConfigFile, type AgentConfig } from '../../queues/agent/job-env.js';
-import { CLAIM_WAIT_SECONDS, startAgent } from '../../queues/agent/agent.js';
+import { AgentApi } from '../agent/api-client.js';
+import { AgentConfigFile, type AgentConfig } from '../agent/job-env.js';
+import { CLAIM_WAIT_SECONDS, startAgent } from '../agent/agent.js';
 import { loadSavedLogin } from './login.js';
 
 interface AgentFlags {

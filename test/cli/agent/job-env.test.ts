@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AgentConfigFile, commandFor, envNameFor, jobEnv, JobRejected } from '../../../src/queues/agent/job-env.js';
+import { AgentConfigFile, commandFor, envNameFor, jobEnv, JobRejected } from '../../../src/cli/agent/job-env.js';
 
 const config = AgentConfigFile.parse({ commands: { evaluate: ['python', 'eval.py'], deploy: ['./deploy.sh', '--prod'] } });
 

@@ -3,10 +3,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../config.js';
-import { createLogger } from '../logger.js';
-import { openContext } from '../server.js';
-import { buildApp } from './app.js';
+import { loadConfig } from '../src/config.js';
+import { createLogger } from '../src/logger.js';
+import { openContext } from '../src/server.js';
+import { buildApp } from '../src/api/app.js';
 
 export const OPENAPI_FILE = 'docs/openapi.json';
 

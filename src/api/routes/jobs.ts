@@ -1,0 +1,192 @@
+// Jobs: enqueued by hand or by automations, listed per queue, cancelled and requeued. Viewers read; members enqueue,
+// cancel and requeue. Agents claim and report through agent.ts.
+import { z } from 'zod';
+import type { Api } from '../api.js';
+import type { AppContext } from '../../context.js';
+import type { JobState } from '../../db/schema.js';
+import { teamAccess } from '../auth.js';
+import { decodeCursor, iso, isoOrNull, PageQuery, pageOf, TeamParams, toPage } from '../schemas.js';
+import { findQueue } from '../../queues/queues.js';
+import { cancelJob, configureJobDefaults, enqueueByHand, getJob, JOB_STATES, listJobs, requeueJob, type JobRecord } from '../../queues/jobs.js';
+import { invalid } from '../../core/errors.js';
+
+const QueueParams = TeamParams.extend({ queue: z.string() });
+export const JobParams = TeamParams.extend({ jobId: z.string().max(64) });
+export const State = z.enum(JOB_STATES as [JobState, ...JobState[]]);
+
+const JobView = z.object({
+  id: z.string(),
+  queue: z.string().nullable().describe('queue name; null once the queue was deleted'),
+  queueId: z.string(),
+  state: State,
+  payload: z.unknown().describe('the job payload (a JSON object)'),
+  attempts: z.number().describe('times the job was handed to an agent (a release does not count)'),
+  maxAttempts: z.number(),
+  agent: z.string().nullable(),
+  cancelRequested: z.boolean(),
+  exitCode: z.number().nullable(),
+  error: z.string().nullable(),
+  automationId: z.string().nullable(),
+  eventId: z.string().nullable(),
+  runId: z.string().nullable(),
+  createdBy: z.string().describe('user name (id when the user no longer exists)'),
+  createdAt: z.string(),
+  claimedAt: z.string().nullable(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  leaseUntil: z.string().nullable(),
+  durationMs: z.number().nullable().describe('finished − started (or claimed) for finished jobs, else null'),
+});
+export const JobDetail = JobView.extend({ logTail: z.string().describe('the last 64 KiB of the job output') });
+
+function parsePayload(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function jobView(job: JobRecord): z.infer<typeof JobView> {
+  const began = job.started_at ?? job.claimed_at;
+  return {
+    id: job.id,
+    queue: job.queue_name,
+    queueId: job.queue_id,
+    state: job.state,
+    payload: parsePayload(job.payload),
+    attempts: job.attempts,
+    maxAttempts: job.max_attempts,
+    agent: job.agent,
+    cancelRequested: job.cancel_requested === 1,
+    exitCode: job.exit_code,
+    error: job.error,
+    automationId: job.automation_id,
+    eventId: job.event_id,
+    runId: job.run_id,
+    createdBy: job.created_by_name ?? job.created_by,
+    createdAt: iso(job.created_at),
+    claimedAt: isoOrNull(job.claimed_at),
+    startedAt: isoOrNull(job.started_at),
+    finishedAt: isoOrNull(job.finished_at),
+    leaseUntil: isoOrNull(job.lease_until),
+    durationMs: job.finished_at !== null && began !== null ? job.finished_at - began : null,
+  };
+}
+
+export function jobDetail(job: JobRecord): z.infer<typeof JobDetail> {
+  return { ...jobView(job), logTail: job.log_tail };
+}
+
+
+function parseStates(raw: string | undefined): JobState[] | undefined {
+  if (!raw) return undefined;
+  const states = raw.split(',').map((s) => s.trim());
+  for (const state of states) {
+    if (!(JOB_STATES as string[]).includes(state)) throw invalid('state', `"${state}" is not a job state (${JOB_STATES.join(', ')})`);
+  }
+  return states as JobState[];
+}
+
+export default async function jobRoutes(app: Api, ctx: AppContext): Promise<void> {
+  configureJobDefaults(ctx.config);
+
+  app.get(
+    '/api/v1/teams/:team/queues/:queue/jobs',
+    {
+      schema: {
+        tags: ['queues'],
+        summary: "A queue's jobs, newest first (without logs: GET the job for its log tail)",
+        params: QueueParams,
+        querystring: PageQuery.extend({ state: z.string().max(200).optional().describe('one state or several, comma-separated') }),
+        response: { 200: pageOf(JobView) },
+      },
+    },
+    async (request) => {
+      const { team } = await teamAccess(ctx, request, request.params.team, 'viewer');
+      const queue = await findQueue(ctx.db, team.id, request.params.queue);
+      const states = parseStates(request.query.state);
+      const afterId = decodeCursor(request.query.cursor);
+      const rows = await listJobs(ctx.db, {
+        teamId: team.id,
+        queueId: queue.id,
+        limit: request.query.limit,
+        ...(states ? { states } : {}),
+        ...(afterId ? { afterId } : {}),
+      });
+      const page = toPage(rows, request.query.limit, (job) => job.id);
+      return { items: page.items.map(jobView), nextCursor: page.nextCursor };
+    },
+  );
+
+  app.post(
+    '/api/v1/teams/:team/queues/:queue/jobs',
+    {
+      schema: {
+        tags: ['queues'],
+        summary: 'Enqueue a job by hand (members), e.g. to try an agent',
+        params: QueueParams,
+        body: z.object({
+          payload: z.record(z.string(), z.unknown()).describe('a JSON object; agents get its fields as MODELYARD_<KEY>'),
+          maxAttempts: z.number().int().min(1).max(100).optional(),
+        }),
+        response: { 201: JobDetail },
+      },
+    },
+    async (request, reply) => {
+      const { team, user } = await teamAccess(ctx, request, request.params.team, 'member');
+      const queue = await findQueue(ctx.db, team.id, request.params.queue);
+      const { id } = await enqueueByHand(ctx, {
+        teamId: team.id,
+        queueId: queue.id,
+        payload: request.body.payload,
+        createdBy: user.id,
+        ...(request.body.maxAttempts !== undefined ? { maxAttempts: request.body.maxAttempts } : {}),
+      });
+      return reply.status(201).send(jobDetail(await getJob(ctx.db, team.id, id)));
+    },
+  );
+
+  app.get(
+    '/api/v1/teams/:team/jobs/:jobId',
+    { schema: { tags: ['queues'], summary: 'One job with its log tail', params: JobParams, response: { 200: JobDetail } } },
+    async (request) => {
+      const { team } = await teamAccess(ctx, request, request.params.team, 'viewer');
+      return jobDetail(await getJob(ctx.db, team.id, request.params.jobId));
+    },
+  );
+
+  app.post(
+    '/api/v1/teams/:team/jobs/:jobId/cancel',
+    {
+      schema: {
+        tags: ['queues'],
+        summary: 'Cancel a job (members): a queued job at once, a running one when its agent next heartbeats',
+        params: JobParams,
+        response: { 200: JobDetail },
+      },
+    },
+    async (request) => {
+      const { team } = await teamAccess(ctx, request, request.params.team, 'member');
+      await cancelJob(ctx, team.id, request.params.jobId);
+      return jobDetail(await getJob(ctx.db, team.id, request.params.jobId));
+    },
+  );
+
+  app.post(
+    '/api/v1/teams/:team/jobs/:jobId/requeue',
+    {
+      schema: {
+        tags: ['queues'],
+        summary: 'Run a finished job again (members): a new queued job with the same payload; the original is kept',
+        params: JobParams,
+        response: { 201: JobDetail },
+      },
+    },
+    async (request, reply) => {
+      const { team, user } = await teamAccess(ctx, request, request.params.team, 'member');
+      const { id } = await requeueJob(ctx, team.id, request.params.jobId, user.id);
+      return reply.status(201).send(jobDetail(await getJob(ctx.db, team.id, id)));
+    },
+  );
+}
