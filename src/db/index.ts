@@ -54,7 +54,8 @@ pg.types.setTypeParser(20, (value) => Number.parseInt(value, 10));
 /**
  * SQLite's default BEGIN is DEFERRED: a transaction that reads and then writes can fail with SQLITE_BUSY when another
  * process wrote in between (API and worker processes share the file). BEGIN IMMEDIATE takes the write lock up front
- * and waits (busy_timeout) instead.
+ * and waits (busy_timeout) instead. Kysely's SqliteDriver has no option for it, so its beginTransaction is replaced
+ * (checked against kysely 0.28.19; test/db/library-internals.test.ts fails if the driver stops calling it).
  */
 class ImmediateSqliteDialect extends SqliteDialect {
   override createDriver(): Driver {
@@ -204,7 +205,8 @@ class PostgresNotifier implements Notifier {
  * Kysely hands pg plain (text, values) queries, which PostgreSQL parses and plans anew every time. The hot-path
  * queries (src/db/prepared.ts) are sent as named statements instead: pg prepares each once per connection and then
  * only binds and executes it — less work for the server on every request. Only those few dozen texts are named, so
- * the statements a connection keeps stay bounded.
+ * the statements a connection keeps stay bounded. Relies on Kysely calling `client.query(text, values)` (checked
+ * against kysely 0.28.19 and pg 8.23.1; test/db/library-internals.test.ts fails if that changes).
  */
 function sendPreparedQueriesNamed(client: pg.PoolClient): void {
   const query = client.query.bind(client) as (config: pg.QueryConfig) => Promise<pg.QueryResult>;

@@ -6,6 +6,9 @@
 // that added one target older Kysely versions), so this small helper does it: the builder runs once per dialect with
 // placeholder values, the compiled SQL is kept, and each call only swaps the placeholders for the real values. The
 // query stays an ordinary type-checked Kysely query; only its values vary.
+//
+// Relies on Kysely's compiler passing every value through as a parameter, unchanged (checked against kysely 0.28.19;
+// test/db/library-internals.test.ts fails if that changes).
 import { CompiledQuery, type Compilable, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from './schema.js';
 
