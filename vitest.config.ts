@@ -33,7 +33,7 @@ export default defineConfig({
           ...shared,
           name: 'postgres',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/e2e/**', 'test/core/**', 'test/db/checkpointer.test.ts'],
+          exclude: ['test/e2e/**', 'test/core/**', 'test/scripts/**', 'test/config.test.ts', 'test/db/checkpointer.test.ts'],
           env: { MODELYARD_TEST_DB: 'postgres' },
         },
       },
