@@ -4,7 +4,7 @@ import { folderCycles } from '../../scripts/check-folder-cycles.js';
 const graph = (edges: Record<string, string[]>) => new Map(Object.entries(edges).map(([from, to]) => [from, new Set(to)]));
 
 describe('folderCycles', () => {
-  it.each([
+  it.each<{ name: string; edges: Record<string, string[]>; cycles: string[][] }>([
     { name: 'a chain has none', edges: { a: ['b'], b: ['c'], c: [] }, cycles: [] },
     { name: 'two folders importing each other', edges: { a: ['b'], b: ['a'] }, cycles: [['a', 'b']] },
     { name: 'a loop through three folders', edges: { a: ['b'], b: ['c'], c: ['a'], d: ['a'] }, cycles: [['a', 'b', 'c']] },
