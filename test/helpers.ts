@@ -9,6 +9,7 @@ import pg from 'pg';
 import { loadConfig, type Config } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { bootstrapFirstAdmin, startServer, type RunningServer } from '../src/server.js';
+import type { ReplyBody } from './api-types.js';
 
 export const TEST_DB = process.env.MODELYARD_TEST_DB === 'postgres' ? 'postgres' : 'sqlite';
 export const TEST_DATABASE_URL = process.env.MODELYARD_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -116,20 +117,21 @@ export class Client {
     return { status: response.status, headers: response.headers, body: parsed as T };
   }
 
-  get<T = any>(p: string) {
-    return this.request<T>('GET', p);
+  // Typed from the OpenAPI document (test/api-types.ts): the body of a reply is the route's success type.
+  get<P extends string>(p: P) {
+    return this.request<ReplyBody<P, 'get'>>('GET', p);
   }
-  post<T = any>(p: string, body?: unknown) {
-    return this.request<T>('POST', p, body ?? {});
+  post<P extends string>(p: P, body?: unknown) {
+    return this.request<ReplyBody<P, 'post'>>('POST', p, body ?? {});
   }
-  put<T = any>(p: string, body?: unknown) {
-    return this.request<T>('PUT', p, body ?? {});
+  put<P extends string>(p: P, body?: unknown) {
+    return this.request<ReplyBody<P, 'put'>>('PUT', p, body ?? {});
   }
-  patch<T = any>(p: string, body?: unknown) {
-    return this.request<T>('PATCH', p, body ?? {});
+  patch<P extends string>(p: P, body?: unknown) {
+    return this.request<ReplyBody<P, 'patch'>>('PATCH', p, body ?? {});
   }
-  delete<T = any>(p: string) {
-    return this.request<T>('DELETE', p);
+  delete<P extends string>(p: P) {
+    return this.request<ReplyBody<P, 'delete'>>('DELETE', p);
   }
 }
 

@@ -334,7 +334,7 @@ describe('web UI', () => {
 
   it('redelivers the failed runs of a time window from History', { timeout: STEP_TIMEOUT }, async () => {
     const webhooks = await server.admin.get(`/api/v1/teams/${TEAM}/webhooks`);
-    const webhookId = webhooks.body.items.find((w: { name: string }) => w.name === 'slack-alerts').id;
+    const webhookId = webhooks.body.items.find((w: { name: string }) => w.name === 'slack-alerts')!.id;
     const created = await server.admin.post(`/api/v1/teams/${TEAM}/automations`, {
       name: 'notify-once',
       event: { type: 'LINK_ARTIFACT', model: MODEL },
