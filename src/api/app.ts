@@ -26,6 +26,7 @@ import type { AppContext } from '../context.js';
 import { errorHandler } from './errors.js';
 import { registerAuth } from './auth.js';
 import { registerMetrics } from './metrics.js';
+import { registerSecurityHeaders } from './security-headers.js';
 import { routes } from './routes/index.js';
 
 export type Api = FastifyInstance<
@@ -62,6 +63,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
+  registerSecurityHeaders(app);
 
   await app.register(fastifyCookie);
   await app.register(fastifyMultipart, {
