@@ -1,0 +1,46 @@
+// What a row of an automation list offers (History, Enable/Disable, Delete), on the Automations page and in a
+// model's Automations section alike, and the confirmation before a delete.
+import { useState } from 'react';
+import { useNavigate } from 'react-router';
+import { api, teamPath } from '../api/client';
+import { teamUrl } from '../session';
+import { ConfirmDialog } from './ConfirmDialog';
+import { RowMenu } from './RowMenu';
+
+export function DeleteAutomationDialog({ team, automation, onClose, onDone }: { team: string; automation: { id: string; name: string }; onClose: () => void; onDone: () => void }) {
+  return (
+    <ConfirmDialog
+      title={`Delete automation “${automation.name}”?`}
+      onClose={onClose}
+      onConfirm={async () => {
+        await api.delete(teamPath(team, 'automations', automation.id));
+        onDone();
+      }}
+    >
+      <p>No new runs will be created for it. Deliveries and jobs already in flight still finish, and its history stays readable.</p>
+    </ConfirmDialog>
+  );
+}
+
+/** `onChanged` reloads the list after an automation was enabled, disabled or deleted. */
+export function AutomationRowMenu({ team, automation, onChanged }: { team: string; automation: { id: string; name: string; enabled: boolean }; onChanged: () => void }) {
+  const navigate = useNavigate();
+  const [deleting, setDeleting] = useState(false);
+  const setEnabled = async (enabled: boolean) => {
+    await api.patch(teamPath(team, 'automations', automation.id), { enabled });
+    onChanged();
+  };
+  return (
+    <>
+      <RowMenu
+        label={`Actions for ${automation.name}`}
+        items={[
+          { label: 'History', onSelect: () => navigate(teamUrl(team, 'automations', automation.id)) },
+          automation.enabled ? { label: 'Disable', onSelect: () => void setEnabled(false) } : { label: 'Enable', onSelect: () => void setEnabled(true) },
+          { label: 'Delete', danger: true, onSelect: () => setDeleting(true) },
+        ]}
+      />
+      {deleting && <DeleteAutomationDialog team={team} automation={automation} onClose={() => setDeleting(false)} onDone={onChanged} />}
+    </>
+  );
+}
