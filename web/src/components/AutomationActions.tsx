@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { useNavigate } from 'react-router';
 import { api, teamPath } from '../api/client';
 import { teamUrl } from '../session';
+import { EnabledBadge } from './Badges';
 import { ConfirmDialog } from './ConfirmDialog';
 import { RowMenu } from './RowMenu';
 
@@ -41,6 +42,32 @@ export function AutomationRowMenu({ team, automation, onChanged }: { team: strin
         ]}
       />
       {deleting && <DeleteAutomationDialog team={team} automation={automation} onClose={() => setDeleting(false)} onDone={onChanged} />}
+    </>
+  );
+}
+
+/** The last cells of an automation's row in every automation list: its status and, for editors, its menu. */
+export function AutomationStatusCells({
+  team,
+  automation,
+  canEdit,
+  onChanged,
+}: {
+  team: string;
+  automation: { id: string; name: string; enabled: boolean };
+  canEdit: boolean;
+  onChanged: () => void;
+}) {
+  return (
+    <>
+      <td>
+        <EnabledBadge enabled={automation.enabled} />
+      </td>
+      {canEdit && (
+        <td className="actions">
+          <AutomationRowMenu team={team} automation={automation} onChanged={onChanged} />
+        </td>
+      )}
     </>
   );
 }

@@ -8,11 +8,12 @@ import { FormDialog } from '../components/FormDialog';
 import { PageHead } from '../components/Layout';
 import { LoadedList } from '../components/LoadedList';
 import { Modal } from '../components/Modal';
-import { ActionsHeader, RowMenu } from '../components/RowMenu';
+import { RowMenu } from '../components/RowMenu';
 import { Empty } from '../components/Status';
 import { Time } from '../components/Time';
 import { useLoad } from '../components/useLoad';
 import { useFormSubmit } from '../components/useSubmit';
+import { DataTable } from '../components/DataTable';
 
 type ApiKey = Json<'/api/v1/api-keys', 'get'>['items'][number];
 type CreatedKey = Json<'/api/v1/api-keys', 'post', 201>;
@@ -46,34 +47,23 @@ export function ApiKeys() {
           }
         >
           {(items) => (
-            <table aria-label="API keys">
-              <thead>
-                <tr>
-                  <th>Name</th>
-                  <th>Starts with</th>
-                  <th>Created</th>
-                  <th>Last used</th>
-                  <ActionsHeader />
+            <DataTable label="API keys" columns={['Name', 'Starts with', 'Created', 'Last used']} withActions>
+              {items.map((key) => (
+                <tr key={key.id}>
+                  <td>{key.name}</td>
+                  <td className="mono">{key.prefix}…</td>
+                  <td>
+                    <Time value={key.createdAt} />
+                  </td>
+                  <td>
+                    <Time value={key.lastUsedAt} />
+                  </td>
+                  <td className="actions">
+                    <RowMenu label={`Actions for API key ${key.name}`} items={[{ label: 'Revoke', danger: true, onSelect: () => setRevoking(key) }]} />
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {items.map((key) => (
-                  <tr key={key.id}>
-                    <td>{key.name}</td>
-                    <td className="mono">{key.prefix}…</td>
-                    <td>
-                      <Time value={key.createdAt} />
-                    </td>
-                    <td>
-                      <Time value={key.lastUsedAt} />
-                    </td>
-                    <td className="actions">
-                      <RowMenu label={`Actions for API key ${key.name}`} items={[{ label: 'Revoke', danger: true, onSelect: () => setRevoking(key) }]} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </DataTable>
           )}
         </LoadedList>
       </div>

@@ -13,6 +13,7 @@ import { Pager, useCursorPager } from '../components/Pager';
 import { Empty, LoadError, Loading } from '../components/Status';
 import { Time } from '../components/Time';
 import { useLoad } from '../components/useLoad';
+import { DataTable } from '../components/DataTable';
 
 const PAGE_SIZE = 25;
 
@@ -50,30 +51,20 @@ export function ProjectList() {
           }
         >
           {(items) => (
-            <table>
-              <thead>
-                <tr>
-                  <th>Project</th>
-                  <th>Description</th>
-                  <th>Created by</th>
-                  <th>Created</th>
+            <DataTable columns={['Project', 'Description', 'Created by', 'Created']}>
+              {items.map((p) => (
+                <tr key={p.id}>
+                  <td>
+                    <Link to={teamUrl(team, 'projects', p.name)}>{p.name}</Link>
+                  </td>
+                  <td className="muted">{p.description || '—'}</td>
+                  <td>{p.createdBy}</td>
+                  <td>
+                    <Time value={p.createdAt} />
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {items.map((p) => (
-                  <tr key={p.id}>
-                    <td>
-                      <Link to={teamUrl(team, 'projects', p.name)}>{p.name}</Link>
-                    </td>
-                    <td className="muted">{p.description || '—'}</td>
-                    <td>{p.createdBy}</td>
-                    <td>
-                      <Time value={p.createdAt} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </DataTable>
           )}
         </LoadedList>
         <Pager pager={pager} nextCursor={projects.data?.nextCursor} />
@@ -122,32 +113,22 @@ export function ProjectPage() {
           }
         >
           {(items) => (
-            <table>
-              <thead>
-                <tr>
-                  <th>Artifact</th>
-                  <th>Type</th>
-                  <th>Versions</th>
-                  <th>Created</th>
+            <DataTable columns={['Artifact', 'Type', 'Versions', 'Created']}>
+              {items.map((a) => (
+                <tr key={a.id}>
+                  <td>
+                    <Link to={teamUrl(team, 'projects', project, 'artifacts', a.name)}>{a.name}</Link>
+                  </td>
+                  <td>
+                    <span className="badge">{a.type}</span>
+                  </td>
+                  <td>{a.versionCount ?? '—'}</td>
+                  <td>
+                    <Time value={a.createdAt} />
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {items.map((a) => (
-                  <tr key={a.id}>
-                    <td>
-                      <Link to={teamUrl(team, 'projects', project, 'artifacts', a.name)}>{a.name}</Link>
-                    </td>
-                    <td>
-                      <span className="badge">{a.type}</span>
-                    </td>
-                    <td>{a.versionCount ?? '—'}</td>
-                    <td>
-                      <Time value={a.createdAt} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </DataTable>
           )}
         </LoadedList>
         <Pager pager={pager} nextCursor={artifacts.data?.nextCursor} />
@@ -182,40 +163,30 @@ export function ArtifactPage() {
           <h2 id="artifact-versions">Versions</h2>
           <LoadedList loaded={versions} empty={<Empty title="No versions logged yet." />}>
             {(items) => (
-              <table>
-                <thead>
-                  <tr>
-                    <th>Version</th>
-                    <th>Aliases</th>
-                    <th>Files</th>
-                    <th>Logged</th>
+              <DataTable columns={['Version', 'Aliases', 'Files', 'Logged']}>
+                {items.map((v) => (
+                  <tr key={v.id} className="clickable" aria-selected={v.version === selected} onClick={() => setParams({ version: v.version })}>
+                    <td>
+                      <button type="button" className="link" onClick={() => setParams({ version: v.version })}>
+                        <strong>{v.version}</strong>
+                      </button>
+                    </td>
+                    <td>
+                      <div className="badges">
+                        {v.aliases.map((a) => (
+                          <span key={a} className="badge alias">
+                            {a}
+                          </span>
+                        ))}
+                      </div>
+                    </td>
+                    <td>{v.fileCount}</td>
+                    <td>
+                      <Time value={v.createdAt} />
+                    </td>
                   </tr>
-                </thead>
-                <tbody>
-                  {items.map((v) => (
-                    <tr key={v.id} className="clickable" aria-selected={v.version === selected} onClick={() => setParams({ version: v.version })}>
-                      <td>
-                        <button type="button" className="link" onClick={() => setParams({ version: v.version })}>
-                          <strong>{v.version}</strong>
-                        </button>
-                      </td>
-                      <td>
-                        <div className="badges">
-                          {v.aliases.map((a) => (
-                            <span key={a} className="badge alias">
-                              {a}
-                            </span>
-                          ))}
-                        </div>
-                      </td>
-                      <td>{v.fileCount}</td>
-                      <td>
-                        <Time value={v.createdAt} />
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+                ))}
+              </DataTable>
             )}
           </LoadedList>
           <Pager pager={pager} nextCursor={versions.data?.nextCursor} />

@@ -5,17 +5,17 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { api, teamPath } from '../api/client';
 import type { Automation, Page } from '../api/types';
 import { teamUrl, useTeam } from '../session';
-import { AutomationRowMenu, DeleteAutomationDialog } from '../components/AutomationActions';
+import { AutomationStatusCells, DeleteAutomationDialog } from '../components/AutomationActions';
 import { EnabledBadge } from '../components/Badges';
 import { FormError } from '../components/Field';
 import { prettyJson } from '../components/format';
 import { PageHead } from '../components/Layout';
 import { LoadedList } from '../components/LoadedList';
-import { ActionsHeader } from '../components/RowMenu';
 import { Empty, LoadError, Loading } from '../components/Status';
 import { Time } from '../components/Time';
 import { useLoad } from '../components/useLoad';
 import { useSubmit } from '../components/useSubmit';
+import { DataTable } from '../components/DataTable';
 import { ACTION_LABELS, EVENT_LABELS } from './labels';
 import { RunList } from './History';
 
@@ -54,42 +54,23 @@ export function AutomationList() {
           }
         >
           {(items) => (
-            <table aria-label="Automations">
-              <thead>
-                <tr>
-                  <th>Name</th>
-                  <th>Trigger type</th>
-                  <th>Registered model</th>
-                  <th>Action</th>
-                  <th>Status</th>
-                  {canEdit && <ActionsHeader />}
+            <DataTable label="Automations" columns={['Name', 'Trigger type', 'Registered model', 'Action', 'Status']} withActions={canEdit}>
+              {items.map((a) => (
+                <tr key={a.id}>
+                  <td>
+                    <Link to={teamUrl(team, 'automations', a.id)}>{a.name}</Link>
+                  </td>
+                  <td>{EVENT_LABELS[a.event.type]?.short ?? a.event.type}</td>
+                  <td>{scopeText(a)}</td>
+                  <td>
+                    {ACTION_LABELS[a.action.type]}
+                    {a.action.type === 'webhook' && <span className="muted"> · {a.action.webhookName}</span>}
+                    {a.action.type === 'queue_job' && <span className="muted"> · {a.action.queue}</span>}
+                  </td>
+                  <AutomationStatusCells team={team} automation={a} canEdit={canEdit} onChanged={automations.reload} />
                 </tr>
-              </thead>
-              <tbody>
-                {items.map((a) => (
-                  <tr key={a.id}>
-                    <td>
-                      <Link to={teamUrl(team, 'automations', a.id)}>{a.name}</Link>
-                    </td>
-                    <td>{EVENT_LABELS[a.event.type]?.short ?? a.event.type}</td>
-                    <td>{scopeText(a)}</td>
-                    <td>
-                      {ACTION_LABELS[a.action.type]}
-                      {a.action.type === 'webhook' && <span className="muted"> · {a.action.webhookName}</span>}
-                      {a.action.type === 'queue_job' && <span className="muted"> · {a.action.queue}</span>}
-                    </td>
-                    <td>
-                      <EnabledBadge enabled={a.enabled} />
-                    </td>
-                    {canEdit && (
-                      <td className="actions">
-                        <AutomationRowMenu team={team} automation={a} onChanged={automations.reload} />
-                      </td>
-                    )}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </DataTable>
           )}
         </LoadedList>
       </div>

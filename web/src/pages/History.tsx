@@ -8,6 +8,7 @@ import { teamUrl, useTeam } from '../session';
 import { StateBadge } from '../components/Badges';
 import { Field, fieldError, FormError } from '../components/Field';
 import { formatDuration, prettyJson } from '../components/format';
+import { DataTable } from '../components/DataTable';
 import { HeaderTable } from '../components/HeaderTable';
 import { PageHead, Section } from '../components/Layout';
 import { LoadedList } from '../components/LoadedList';
@@ -95,19 +96,7 @@ export function RunList({ team, automationId }: { team: string; automationId?: s
         }
       >
         {(items) => (
-        <table aria-label="Runs">
-          <thead>
-            <tr>
-              <th>Time</th>
-              {!automationId && <th>Automation</th>}
-              <th>Event</th>
-              <th>Status</th>
-              <th>Action</th>
-              <th>Result</th>
-              <th>Attempts</th>
-            </tr>
-          </thead>
-          <tbody>
+          <DataTable label="Runs" columns={['Time', ...(automationId ? [] : ['Automation']), 'Event', 'Status', 'Action', 'Result', 'Attempts']}>
             {items.map((run) => (
               <tr key={run.id}>
                 <td>
@@ -138,8 +127,7 @@ export function RunList({ team, automationId }: { team: string; automationId?: s
                 <td>{run.attempts}</td>
               </tr>
             ))}
-          </tbody>
-        </table>
+          </DataTable>
         )}
       </LoadedList>
       <Pager pager={pager} nextCursor={runs.data?.nextCursor} />

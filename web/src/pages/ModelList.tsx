@@ -11,6 +11,7 @@ import { Pager, useCursorPager } from '../components/Pager';
 import { Empty } from '../components/Status';
 import { Time } from '../components/Time';
 import { useLoad } from '../components/useLoad';
+import { DataTable } from '../components/DataTable';
 
 const PAGE_SIZE = 20;
 
@@ -71,32 +72,21 @@ export function ModelList() {
           }
         >
           {(items) => (
-            <table>
-              <thead>
-                <tr>
-                  <th>Name</th>
-                  <th>Description</th>
-                  <th>Versions</th>
-                  <th>Latest</th>
-                  <th>Updated</th>
+            <DataTable columns={['Name', 'Description', 'Versions', 'Latest', 'Updated']}>
+              {items.map((model) => (
+                <tr key={model.id}>
+                  <td>
+                    <Link to={teamUrl(team, 'registry', model.name)}>{model.name}</Link>
+                  </td>
+                  <td className="muted">{model.description || '—'}</td>
+                  <td>{model.versionCount}</td>
+                  <td>{model.latestVersion ?? '—'}</td>
+                  <td>
+                    <Time value={model.updatedAt} />
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {items.map((model) => (
-                  <tr key={model.id}>
-                    <td>
-                      <Link to={teamUrl(team, 'registry', model.name)}>{model.name}</Link>
-                    </td>
-                    <td className="muted">{model.description || '—'}</td>
-                    <td>{model.versionCount}</td>
-                    <td>{model.latestVersion ?? '—'}</td>
-                    <td>
-                      <Time value={model.updatedAt} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </DataTable>
           )}
         </LoadedList>
         <Pager pager={pager} nextCursor={models.data?.nextCursor} />

@@ -5,8 +5,7 @@ import { Link, useParams } from 'react-router';
 import { api, teamPath, withQuery } from '../api/client';
 import type { Model, ModelAutomation, ModelVersion, Page } from '../api/types';
 import { teamUrl, useTeam } from '../session';
-import { AutomationRowMenu } from '../components/AutomationActions';
-import { EnabledBadge } from '../components/Badges';
+import { AutomationStatusCells } from '../components/AutomationActions';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { Field, fieldError } from '../components/Field';
 import { FormDialog } from '../components/FormDialog';
@@ -15,11 +14,12 @@ import { PageHead, Section } from '../components/Layout';
 import { LoadedList } from '../components/LoadedList';
 import { Modal } from '../components/Modal';
 import { Pager, useCursorPager } from '../components/Pager';
-import { ActionsHeader, RowMenu } from '../components/RowMenu';
+import { RowMenu } from '../components/RowMenu';
 import { Empty, LoadError, Loading } from '../components/Status';
 import { Time } from '../components/Time';
 import { useLoad } from '../components/useLoad';
 import { useFormSubmit } from '../components/useSubmit';
+import { DataTable } from '../components/DataTable';
 import { ACTION_LABELS, EVENT_LABELS } from './labels';
 
 const PAGE_SIZE = 25;
@@ -79,70 +79,57 @@ export function ModelPage() {
           }
         >
           {(items) => (
-            <table aria-label="Versions">
-              <thead>
-                <tr>
-                  <th>Version</th>
-                  <th>Source artifact</th>
-                  <th>Aliases</th>
-                  <th>Author</th>
-                  <th>Linked</th>
-                  <th>Metadata</th>
-                  {canEdit && <ActionsHeader />}
+            <DataTable label="Versions" columns={['Version', 'Source artifact', 'Aliases', 'Author', 'Linked', 'Metadata']} withActions={canEdit}>
+              {items.map((v) => (
+                <tr key={v.id}>
+                  <td>
+                    <strong>{v.version}</strong>
+                  </td>
+                  <td>
+                    <Link to={`${teamUrl(team, 'projects', v.source.project, 'artifacts', v.source.artifact)}?version=${v.source.version}`}>
+                      {v.source.project}/{v.source.artifact}:{v.source.version}
+                    </Link>
+                  </td>
+                  <td>
+                    <div className="badges">
+                      {v.aliases.map((alias) => (
+                        <span key={alias} className="badge alias">
+                          {alias}
+                          {canEdit && alias !== 'latest' && (
+                            <button
+                              type="button"
+                              className="link small"
+                              aria-label={`Remove alias ${alias}`}
+                              onClick={() => setDialog({ kind: 'removeAlias', alias, version: v })}
+                            >
+                              ×
+                            </button>
+                          )}
+                        </span>
+                      ))}
+                    </div>
+                  </td>
+                  <td>{v.createdBy}</td>
+                  <td>
+                    <Time value={v.createdAt} />
+                  </td>
+                  <td>
+                    <MetadataSummary metadata={v.metadata} onMore={() => setDialog({ kind: 'metadata', version: v })} />
+                  </td>
+                  {canEdit && (
+                    <td className="actions">
+                      <RowMenu
+                        label={`Actions for ${v.version}`}
+                        items={[
+                          { label: 'Add or move alias', onSelect: () => setDialog({ kind: 'alias', version: v }) },
+                          { label: 'Unlink', danger: true, onSelect: () => setDialog({ kind: 'unlink', version: v }) },
+                        ]}
+                      />
+                    </td>
+                  )}
                 </tr>
-              </thead>
-              <tbody>
-                {items.map((v) => (
-                  <tr key={v.id}>
-                    <td>
-                      <strong>{v.version}</strong>
-                    </td>
-                    <td>
-                      <Link to={`${teamUrl(team, 'projects', v.source.project, 'artifacts', v.source.artifact)}?version=${v.source.version}`}>
-                        {v.source.project}/{v.source.artifact}:{v.source.version}
-                      </Link>
-                    </td>
-                    <td>
-                      <div className="badges">
-                        {v.aliases.map((alias) => (
-                          <span key={alias} className="badge alias">
-                            {alias}
-                            {canEdit && alias !== 'latest' && (
-                              <button
-                                type="button"
-                                className="link small"
-                                aria-label={`Remove alias ${alias}`}
-                                onClick={() => setDialog({ kind: 'removeAlias', alias, version: v })}
-                              >
-                                ×
-                              </button>
-                            )}
-                          </span>
-                        ))}
-                      </div>
-                    </td>
-                    <td>{v.createdBy}</td>
-                    <td>
-                      <Time value={v.createdAt} />
-                    </td>
-                    <td>
-                      <MetadataSummary metadata={v.metadata} onMore={() => setDialog({ kind: 'metadata', version: v })} />
-                    </td>
-                    {canEdit && (
-                      <td className="actions">
-                        <RowMenu
-                          label={`Actions for ${v.version}`}
-                          items={[
-                            { label: 'Add or move alias', onSelect: () => setDialog({ kind: 'alias', version: v }) },
-                            { label: 'Unlink', danger: true, onSelect: () => setDialog({ kind: 'unlink', version: v }) },
-                          ]}
-                        />
-                      </td>
-                    )}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </DataTable>
           )}
         </LoadedList>
         <Pager pager={pager} nextCursor={versions.data?.nextCursor} />
@@ -289,41 +276,21 @@ function ModelAutomations({ team, model, canEdit }: { team: string; model: strin
         }
       >
         {(items) => (
-          <table aria-label="Automations">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Trigger type</th>
-                <th>Action type</th>
-                <th>Action name</th>
-                <th>Queue</th>
-                <th>Status</th>
-                {canEdit && <ActionsHeader />}
+          <DataTable label="Automations" columns={['Name', 'Trigger type', 'Action type', 'Action name', 'Queue', 'Status']} withActions={canEdit}>
+            {items.map((a) => (
+              <tr key={a.id}>
+                <td>
+                  <Link to={teamUrl(team, 'automations', a.id)}>{a.name}</Link>
+                  {a.scope === 'registry' && <span className="muted small"> (whole registry)</span>}
+                </td>
+                <td>{EVENT_LABELS[a.triggerType]?.short ?? a.triggerType}</td>
+                <td>{ACTION_LABELS[a.actionType] ?? a.actionType}</td>
+                <td>{a.actionName || '—'}</td>
+                <td>{a.queue}</td>
+                <AutomationStatusCells team={team} automation={a} canEdit={canEdit} onChanged={automations.reload} />
               </tr>
-            </thead>
-            <tbody>
-              {items.map((a) => (
-                <tr key={a.id}>
-                  <td>
-                    <Link to={teamUrl(team, 'automations', a.id)}>{a.name}</Link>
-                    {a.scope === 'registry' && <span className="muted small"> (whole registry)</span>}
-                  </td>
-                  <td>{EVENT_LABELS[a.triggerType]?.short ?? a.triggerType}</td>
-                  <td>{ACTION_LABELS[a.actionType] ?? a.actionType}</td>
-                  <td>{a.actionName || '—'}</td>
-                  <td>{a.queue}</td>
-                  <td>
-                    <EnabledBadge enabled={a.enabled} />
-                  </td>
-                  {canEdit && (
-                    <td className="actions">
-                      <AutomationRowMenu team={team} automation={a} onChanged={automations.reload} />
-                    </td>
-                  )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </DataTable>
         )}
       </LoadedList>
     </Section>

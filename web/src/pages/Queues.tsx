@@ -19,6 +19,7 @@ import { Empty, LoadError } from '../components/Status';
 import { Time } from '../components/Time';
 import { useLoad } from '../components/useLoad';
 import { useSubmit } from '../components/useSubmit';
+import { DataTable } from '../components/DataTable';
 
 const PAGE_SIZE = 25;
 const UNFINISHED = new Set(['queued', 'claimed', 'running']);
@@ -62,35 +63,23 @@ export function Queues() {
         {(items) => (
           <>
             <div className="card">
-              <table aria-label="Queues">
-                <thead>
-                  <tr>
-                    <th>Queue</th>
-                    <th>Queued</th>
-                    <th>Running</th>
-                    <th>Succeeded</th>
-                    <th>Failed</th>
-                    <th>Cancelled</th>
+              <DataTable label="Queues" columns={['Queue', 'Queued', 'Running', 'Succeeded', 'Failed', 'Cancelled']}>
+                {items.map((q) => (
+                  <tr key={q.id} aria-selected={q.name === selected}>
+                    <td>
+                      <button type="button" className="link" onClick={() => setParams({ queue: q.name })}>
+                        <strong>{q.name}</strong>
+                      </button>
+                      {q.description && <span className="muted small"> {q.description}</span>}
+                    </td>
+                    <td>{q.counts.queued}</td>
+                    <td>{q.counts.running}</td>
+                    <td>{q.counts.succeeded}</td>
+                    <td>{q.counts.failed}</td>
+                    <td>{q.counts.cancelled}</td>
                   </tr>
-                </thead>
-                <tbody>
-                  {items.map((q) => (
-                    <tr key={q.id} aria-selected={q.name === selected}>
-                      <td>
-                        <button type="button" className="link" onClick={() => setParams({ queue: q.name })}>
-                          <strong>{q.name}</strong>
-                        </button>
-                        {q.description && <span className="muted small"> {q.description}</span>}
-                      </td>
-                      <td>{q.counts.queued}</td>
-                      <td>{q.counts.running}</td>
-                      <td>{q.counts.succeeded}</td>
-                      <td>{q.counts.failed}</td>
-                      <td>{q.counts.cancelled}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+                ))}
+              </DataTable>
             </div>
             {selected && <JobList team={team} queue={selected} onOpen={(id) => setParams({ queue: selected, job: id })} />}
           </>
@@ -147,41 +136,29 @@ function JobList({ team, queue, onOpen }: { team: string; queue: string; onOpen:
         }
       >
         {(items) => (
-          <table aria-label="Jobs">
-            <thead>
-              <tr>
-                <th>Job</th>
-                <th>State</th>
-                <th>Agent</th>
-                <th>Attempts</th>
-                <th>Duration</th>
-                <th>Created</th>
+          <DataTable label="Jobs" columns={['Job', 'State', 'Agent', 'Attempts', 'Duration', 'Created']}>
+            {items.map((job) => (
+              <tr key={job.id}>
+                <td>
+                  <button type="button" className="link mono small" onClick={() => onOpen(job.id)}>
+                    {job.id.slice(-12)}
+                  </button>
+                </td>
+                <td>
+                  <StateBadge state={job.state} />
+                  {job.cancelRequested && UNFINISHED.has(job.state) && <span className="muted small"> cancelling</span>}
+                </td>
+                <td>{job.agent ?? <span className="muted">—</span>}</td>
+                <td>
+                  {job.attempts} / {job.maxAttempts}
+                </td>
+                <td>{formatDuration(job.durationMs)}</td>
+                <td>
+                  <Time value={job.createdAt} />
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {items.map((job) => (
-                <tr key={job.id}>
-                  <td>
-                    <button type="button" className="link mono small" onClick={() => onOpen(job.id)}>
-                      {job.id.slice(-12)}
-                    </button>
-                  </td>
-                  <td>
-                    <StateBadge state={job.state} />
-                    {job.cancelRequested && UNFINISHED.has(job.state) && <span className="muted small"> cancelling</span>}
-                  </td>
-                  <td>{job.agent ?? <span className="muted">—</span>}</td>
-                  <td>
-                    {job.attempts} / {job.maxAttempts}
-                  </td>
-                  <td>{formatDuration(job.durationMs)}</td>
-                  <td>
-                    <Time value={job.createdAt} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </DataTable>
         )}
       </LoadedList>
       <Pager pager={pager} nextCursor={jobs.data?.nextCursor} />

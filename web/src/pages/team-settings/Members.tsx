@@ -7,11 +7,12 @@ import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { Field, fieldError } from '../../components/Field';
 import { FormDialog } from '../../components/FormDialog';
 import { Section } from '../../components/Layout';
-import { ActionsHeader, RowMenu } from '../../components/RowMenu';
+import { RowMenu } from '../../components/RowMenu';
 import { LoadError } from '../../components/Status';
 import { Time } from '../../components/Time';
 import { useLoad } from '../../components/useLoad';
 import { useFormSubmit } from '../../components/useSubmit';
+import { DataTable } from '../../components/DataTable';
 
 const ROLES: Role[] = ['admin', 'member', 'viewer'];
 
@@ -48,38 +49,28 @@ export function Members({ team }: { team: string }) {
         </div>
       )}
       {members.data && (
-        <table>
-          <thead>
-            <tr>
-              <th>User</th>
-              <th>Role</th>
-              <th>Added</th>
-              <ActionsHeader />
+        <DataTable columns={['User', 'Role', 'Added']} withActions>
+          {members.data.items.map((m) => (
+            <tr key={m.id}>
+              <td>{m.name}</td>
+              <td>
+                <select aria-label={`Role of ${m.name}`} value={m.role} onChange={(e) => void changeRole(m, e.target.value as Role)}>
+                  {ROLES.map((r) => (
+                    <option key={r} value={r}>
+                      {r}
+                    </option>
+                  ))}
+                </select>
+              </td>
+              <td>
+                <Time value={m.addedAt} />
+              </td>
+              <td className="actions">
+                <RowMenu label={`Actions for ${m.name}`} items={[{ label: 'Remove', danger: true, onSelect: () => setRemoving(m) }]} />
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {members.data.items.map((m) => (
-              <tr key={m.id}>
-                <td>{m.name}</td>
-                <td>
-                  <select aria-label={`Role of ${m.name}`} value={m.role} onChange={(e) => void changeRole(m, e.target.value as Role)}>
-                    {ROLES.map((r) => (
-                      <option key={r} value={r}>
-                        {r}
-                      </option>
-                    ))}
-                  </select>
-                </td>
-                <td>
-                  <Time value={m.addedAt} />
-                </td>
-                <td className="actions">
-                  <RowMenu label={`Actions for ${m.name}`} items={[{ label: 'Remove', danger: true, onSelect: () => setRemoving(m) }]} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </DataTable>
       )}
       {adding && <AddMemberDialog team={team} onClose={() => setAdding(false)} onDone={members.reload} />}
       {removing && (

@@ -8,11 +8,12 @@ import { Field, fieldError } from '../../components/Field';
 import { FormDialog } from '../../components/FormDialog';
 import { Section } from '../../components/Layout';
 import { LoadedList } from '../../components/LoadedList';
-import { ActionsHeader, RowMenu } from '../../components/RowMenu';
+import { RowMenu } from '../../components/RowMenu';
 import { Empty } from '../../components/Status';
 import { Time } from '../../components/Time';
 import { useLoad } from '../../components/useLoad';
 import { useFormSubmit } from '../../components/useSubmit';
+import { DataTable } from '../../components/DataTable';
 
 /** `webhookChanges` changes whenever a webhook was saved, so "Used by webhooks" is reloaded. */
 export function TeamSecrets({ team, webhookChanges }: { team: string; webhookChanges: number }) {
@@ -37,38 +38,27 @@ export function TeamSecrets({ team, webhookChanges }: { team: string; webhookCha
         }
       >
         {(items) => (
-          <table aria-label="Team secrets">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Used by webhooks</th>
-                <th>Last set by</th>
-                <th>Last set</th>
-                <ActionsHeader />
+          <DataTable label="Team secrets" columns={['Name', 'Used by webhooks', 'Last set by', 'Last set']} withActions>
+            {items.map((s) => (
+              <tr key={s.name}>
+                <td className="mono">{s.name}</td>
+                <td>{s.usedBy.length ? s.usedBy.join(', ') : <span className="muted">—</span>}</td>
+                <td>{s.updatedBy}</td>
+                <td>
+                  <Time value={s.updatedAt} />
+                </td>
+                <td className="actions">
+                  <RowMenu
+                    label={`Actions for secret ${s.name}`}
+                    items={[
+                      { label: 'Rotate', onSelect: () => setDialog({ kind: 'rotate', secret: s }) },
+                      { label: 'Delete', danger: true, onSelect: () => setDialog({ kind: 'delete', secret: s }) },
+                    ]}
+                  />
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {items.map((s) => (
-                <tr key={s.name}>
-                  <td className="mono">{s.name}</td>
-                  <td>{s.usedBy.length ? s.usedBy.join(', ') : <span className="muted">—</span>}</td>
-                  <td>{s.updatedBy}</td>
-                  <td>
-                    <Time value={s.updatedAt} />
-                  </td>
-                  <td className="actions">
-                    <RowMenu
-                      label={`Actions for secret ${s.name}`}
-                      items={[
-                        { label: 'Rotate', onSelect: () => setDialog({ kind: 'rotate', secret: s }) },
-                        { label: 'Delete', danger: true, onSelect: () => setDialog({ kind: 'delete', secret: s }) },
-                      ]}
-                    />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </DataTable>
         )}
       </LoadedList>
       {dialog?.kind === 'new' && <SecretDialog team={team} onClose={() => setDialog(null)} onDone={secrets.reload} />}

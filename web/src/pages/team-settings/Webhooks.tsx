@@ -8,10 +8,11 @@ import { Field, fieldError, FormError } from '../../components/Field';
 import { FormDialog } from '../../components/FormDialog';
 import { Section } from '../../components/Layout';
 import { LoadedList } from '../../components/LoadedList';
-import { ActionsHeader, RowMenu } from '../../components/RowMenu';
+import { RowMenu } from '../../components/RowMenu';
 import { Empty } from '../../components/Status';
 import { useLoad } from '../../components/useLoad';
 import { useFormSubmit } from '../../components/useSubmit';
+import { DataTable } from '../../components/DataTable';
 import { TestWebhookDialog } from './TestWebhookDialog';
 
 type WebhookDialog = { kind: 'new' } | { kind: 'edit'; webhook: Webhook } | { kind: 'test'; webhook: Webhook } | { kind: 'delete'; webhook: Webhook } | null;
@@ -54,50 +55,38 @@ export function Webhooks({ team, onChanged }: { team: string; onChanged: () => v
         }
       >
         {(items) => (
-          <table aria-label="Webhooks">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>URL</th>
-                <th>Secret</th>
-                <th>Access token</th>
-                <th>Status</th>
-                <ActionsHeader />
+          <DataTable label="Webhooks" columns={['Name', 'URL', 'Secret', 'Access token', 'Status']} withActions>
+            {items.map((w) => (
+              <tr key={w.id}>
+                <td>{w.name}</td>
+                <td className="mono small" style={{ overflowWrap: 'anywhere' }}>
+                  {w.url}
+                </td>
+                <td className="mono">{w.secret ?? <span className="muted">—</span>}</td>
+                <td className="mono">{w.accessToken ?? <span className="muted">—</span>}</td>
+                <td>
+                  {w.disabled ? (
+                    <span className="badge fail" title={`Disabled ${w.disabled.at}`}>
+                      Disabled: {w.disabled.reason || 'by an admin'}
+                    </span>
+                  ) : (
+                    <span className="badge ok">Active</span>
+                  )}
+                </td>
+                <td className="actions">
+                  <RowMenu
+                    label={`Actions for webhook ${w.name}`}
+                    items={[
+                      { label: 'Test', onSelect: () => setDialog({ kind: 'test', webhook: w }) },
+                      { label: 'Edit', onSelect: () => setDialog({ kind: 'edit', webhook: w }) },
+                      ...(w.disabled ? [{ label: 'Enable', onSelect: () => void enable(w) }] : []),
+                      { label: 'Delete', danger: true, onSelect: () => setDialog({ kind: 'delete', webhook: w }) },
+                    ]}
+                  />
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {items.map((w) => (
-                <tr key={w.id}>
-                  <td>{w.name}</td>
-                  <td className="mono small" style={{ overflowWrap: 'anywhere' }}>
-                    {w.url}
-                  </td>
-                  <td className="mono">{w.secret ?? <span className="muted">—</span>}</td>
-                  <td className="mono">{w.accessToken ?? <span className="muted">—</span>}</td>
-                  <td>
-                    {w.disabled ? (
-                      <span className="badge fail" title={`Disabled ${w.disabled.at}`}>
-                        Disabled: {w.disabled.reason || 'by an admin'}
-                      </span>
-                    ) : (
-                      <span className="badge ok">Active</span>
-                    )}
-                  </td>
-                  <td className="actions">
-                    <RowMenu
-                      label={`Actions for webhook ${w.name}`}
-                      items={[
-                        { label: 'Test', onSelect: () => setDialog({ kind: 'test', webhook: w }) },
-                        { label: 'Edit', onSelect: () => setDialog({ kind: 'edit', webhook: w }) },
-                        ...(w.disabled ? [{ label: 'Enable', onSelect: () => void enable(w) }] : []),
-                        { label: 'Delete', danger: true, onSelect: () => setDialog({ kind: 'delete', webhook: w }) },
-                      ]}
-                    />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </DataTable>
         )}
       </LoadedList>
       {(dialog?.kind === 'new' || dialog?.kind === 'edit') && (
