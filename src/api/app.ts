@@ -14,6 +14,7 @@ import type { AppContext } from '../context.js';
 import { errorHandler } from './errors.js';
 import { registerAuth } from './auth.js';
 import { registerMetrics } from './metrics.js';
+import { registerSecurityHeaders } from './security-headers.js';
 import { routes } from './routes/index.js';
 import type { Api } from './api.js';
 
@@ -45,6 +46,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
+  registerSecurityHeaders(app);
 
   await app.register(fastifyCookie);
   await app.register(fastifyMultipart, {

@@ -20,12 +20,26 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
-export async function newPage(browser: Browser, baseURL: string): Promise<{ context: BrowserContext; page: Page }> {
+/**
+ * A page in a context of its own. `cspViolations` collects every Content-Security-Policy violation any page of the
+ * context reports, both as the browser's own console error and from a `securitypolicyviolation` listener (the
+ * listener is installed by the browser driver, outside the page's policy), so a test can assert there were none.
+ */
+export async function newPage(browser: Browser, baseURL: string): Promise<{ context: BrowserContext; page: Page; cspViolations: string[] }> {
   const context = await browser.newContext({ baseURL, viewport: VIEWPORT, acceptDownloads: true });
   // Generous: the suite runs beside other test files on two cores.
   context.setDefaultTimeout(15_000);
+  const cspViolations: string[] = [];
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (event) => {
+      console.error(`CSP violation: ${event.effectiveDirective} blocked ${event.blockedURI || 'inline code'} in ${event.sourceFile || event.documentURI}`);
+    });
+  });
+  context.on('console', (message) => {
+    if (message.type() === 'error' && /Content Security Policy|CSP violation/.test(message.text())) cspViolations.push(message.text());
+  });
   const page = await context.newPage();
-  return { context, page };
+  return { context, page, cspViolations };
 }
 
 /** Logs in through the login form and waits for the app shell. */

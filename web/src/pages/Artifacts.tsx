@@ -4,7 +4,16 @@ import { Link, useParams, useSearchParams } from 'react-router';
 import { api, teamPath, withQuery } from '../api/client';
 import type { Artifact, ArtifactVersion, ArtifactVersionSummary, Page, Project } from '../api/types';
 import { teamUrl, useTeam } from '../session';
-import { Empty, formatBytes, JsonView, LoadError, Loading, Pager, Time, useCursorPager, useLoad, CreateNamedDialog } from '../ui';
+import { CreateNamedDialog } from '../components/CreateNamedDialog';
+import { formatBytes } from '../components/format';
+import { JsonView } from '../components/JsonView';
+import { PageHead } from '../components/Layout';
+import { LoadedList } from '../components/LoadedList';
+import { Pager, useCursorPager } from '../components/Pager';
+import { Empty, LoadError, Loading } from '../components/Status';
+import { Time } from '../components/Time';
+import { useLoad } from '../components/useLoad';
+import { DataTable } from '../components/DataTable';
 
 const PAGE_SIZE = 25;
 
@@ -18,39 +27,32 @@ export function ProjectList() {
   const [creating, setCreating] = useState(false);
   return (
     <>
-      <div className="page-head">
-        <div>
-          <h1>Artifacts</h1>
-          <p className="sub">Projects hold artifacts: named collections of immutable versions with files and metadata.</p>
-        </div>
-        {canEdit && (
-          <button type="button" className="primary" onClick={() => setCreating(true)}>
-            New project
-          </button>
-        )}
-      </div>
+      <PageHead
+        title="Artifacts"
+        sub="Projects hold artifacts: named collections of immutable versions with files and metadata."
+        actions={
+          canEdit && (
+            <button type="button" className="primary" onClick={() => setCreating(true)}>
+              New project
+            </button>
+          )
+        }
+      />
       <div className="card">
-        <LoadError error={projects.error} />
-        {!projects.data ? (
-          !projects.error && <Loading what="projects" />
-        ) : projects.data.items.length === 0 ? (
-          <Empty title="No projects yet.">
-            <p>
-              Log an artifact version with the CLI (<code>modelyard log my-project/my-model ./model-dir</code>) or the API; its project appears here.
-            </p>
-          </Empty>
-        ) : (
-          <table>
-            <thead>
-              <tr>
-                <th>Project</th>
-                <th>Description</th>
-                <th>Created by</th>
-                <th>Created</th>
-              </tr>
-            </thead>
-            <tbody>
-              {projects.data.items.map((p) => (
+        <LoadedList
+          loaded={projects}
+          loadingWhat="projects"
+          empty={
+            <Empty title="No projects yet.">
+              <p>
+                Log an artifact version with the CLI (<code>modelyard log my-project/my-model ./model-dir</code>) or the API; its project appears here.
+              </p>
+            </Empty>
+          }
+        >
+          {(items) => (
+            <DataTable columns={['Project', 'Description', 'Created by', 'Created']}>
+              {items.map((p) => (
                 <tr key={p.id}>
                   <td>
                     <Link to={teamUrl(team, 'projects', p.name)}>{p.name}</Link>
@@ -62,10 +64,10 @@ export function ProjectList() {
                   </td>
                 </tr>
               ))}
-            </tbody>
-          </table>
-        )}
-        <Pager page={pager.page} nextCursor={projects.data?.nextCursor} onNext={pager.next} onPrevious={pager.previous} />
+            </DataTable>
+          )}
+        </LoadedList>
+        <Pager pager={pager} nextCursor={projects.data?.nextCursor} />
       </div>
       {creating && (
         <CreateNamedDialog
@@ -90,36 +92,29 @@ export function ProjectPage() {
   const artifacts = useLoad(() => api.get<Page<Artifact>>(withQuery(base, { limit: PAGE_SIZE, cursor: pager.cursor })), `${base}|${pager.cursor ?? ''}`);
   return (
     <>
-      <div className="page-head">
-        <div>
-          <div className="crumbs">
+      <PageHead
+        crumbs={
+          <>
             <Link to={teamUrl(team, 'projects')}>Artifacts</Link> / {project}
-          </div>
-          <h1>{project}</h1>
-        </div>
-      </div>
+          </>
+        }
+        title={project}
+      />
       <div className="card">
-        <LoadError error={artifacts.error} />
-        {!artifacts.data ? (
-          !artifacts.error && <Loading what="artifacts" />
-        ) : artifacts.data.items.length === 0 ? (
-          <Empty title="No artifacts in this project yet.">
-            <p>
-              Log a version with <code>modelyard log {project}/NAME ./files</code>.
-            </p>
-          </Empty>
-        ) : (
-          <table>
-            <thead>
-              <tr>
-                <th>Artifact</th>
-                <th>Type</th>
-                <th>Versions</th>
-                <th>Created</th>
-              </tr>
-            </thead>
-            <tbody>
-              {artifacts.data.items.map((a) => (
+        <LoadedList
+          loaded={artifacts}
+          loadingWhat="artifacts"
+          empty={
+            <Empty title="No artifacts in this project yet.">
+              <p>
+                Log a version with <code>modelyard log {project}/NAME ./files</code>.
+              </p>
+            </Empty>
+          }
+        >
+          {(items) => (
+            <DataTable columns={['Artifact', 'Type', 'Versions', 'Created']}>
+              {items.map((a) => (
                 <tr key={a.id}>
                   <td>
                     <Link to={teamUrl(team, 'projects', project, 'artifacts', a.name)}>{a.name}</Link>
@@ -133,10 +128,10 @@ export function ProjectPage() {
                   </td>
                 </tr>
               ))}
-            </tbody>
-          </table>
-        )}
-        <Pager page={pager.page} nextCursor={artifacts.data?.nextCursor} onNext={pager.next} onPrevious={pager.previous} />
+            </DataTable>
+          )}
+        </LoadedList>
+        <Pager pager={pager} nextCursor={artifacts.data?.nextCursor} />
       </div>
     </>
   );
@@ -155,31 +150,21 @@ export function ArtifactPage() {
   const selected = params.get('version') ?? versions.data?.items[0]?.version;
   return (
     <>
-      <div className="page-head">
-        <div>
-          <div className="crumbs">
+      <PageHead
+        crumbs={
+          <>
             <Link to={teamUrl(team, 'projects')}>Artifacts</Link> / <Link to={teamUrl(team, 'projects', project)}>{project}</Link> / {artifact}
-          </div>
-          <h1>{artifact}</h1>
-        </div>
-      </div>
+          </>
+        }
+        title={artifact}
+      />
       <div className="editor-grid">
         <section className="card" aria-labelledby="artifact-versions">
           <h2 id="artifact-versions">Versions</h2>
-          <LoadError error={versions.error} />
-          {versions.data && versions.data.items.length === 0 && <Empty title="No versions logged yet." />}
-          {versions.data && versions.data.items.length > 0 && (
-            <table>
-              <thead>
-                <tr>
-                  <th>Version</th>
-                  <th>Aliases</th>
-                  <th>Files</th>
-                  <th>Logged</th>
-                </tr>
-              </thead>
-              <tbody>
-                {versions.data.items.map((v) => (
+          <LoadedList loaded={versions} empty={<Empty title="No versions logged yet." />}>
+            {(items) => (
+              <DataTable columns={['Version', 'Aliases', 'Files', 'Logged']}>
+                {items.map((v) => (
                   <tr key={v.id} className="clickable" aria-selected={v.version === selected} onClick={() => setParams({ version: v.version })}>
                     <td>
                       <button type="button" className="link" onClick={() => setParams({ version: v.version })}>
@@ -201,10 +186,10 @@ export function ArtifactPage() {
                     </td>
                   </tr>
                 ))}
-              </tbody>
-            </table>
-          )}
-          <Pager page={pager.page} nextCursor={versions.data?.nextCursor} onNext={pager.next} onPrevious={pager.previous} />
+              </DataTable>
+            )}
+          </LoadedList>
+          <Pager pager={pager} nextCursor={versions.data?.nextCursor} />
         </section>
         {selected && <ArtifactVersionDetail base={base} version={selected} />}
       </div>

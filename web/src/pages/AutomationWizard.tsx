@@ -11,7 +11,10 @@ import type { ActionType, Automation, AutomationInput, EventType, Model, Page, P
 import { PRESETS, type Preset } from '../../../src/core/presets';
 import { TEMPLATE_VARIABLES } from '../../../src/core/templates';
 import { teamUrl, useTeam } from '../session';
-import { Field, fieldError, FormError, useLoad, useSubmit } from '../ui';
+import { Field, fieldError, FormError } from '../components/Field';
+import { PageHead } from '../components/Layout';
+import { useLoad } from '../components/useLoad';
+import { useFormSubmit } from '../components/useSubmit';
 import { EVENT_LABELS } from './labels';
 
 type Step = 1 | 2 | 3;
@@ -76,7 +79,7 @@ export function AutomationWizard() {
     aliasPattern: eventType === 'ADD_ARTIFACT_ALIAS' && aliasPattern ? aliasPattern : null,
   };
 
-  const create = useSubmit(async () => {
+  const create = useFormSubmit(async () => {
     const input: AutomationInput = { name, description, enabled: true, event: eventSpec, action };
     const created = await api.post<Automation>(teamPath(team, 'automations'), input);
     navigate(registryEvent && model ? teamUrl(team, 'registry', model) : teamUrl(team, 'automations', created.id));
@@ -95,15 +98,15 @@ export function AutomationWizard() {
 
   return (
     <>
-      <div className="page-head">
-        <div>
-          <div className="crumbs">
+      <PageHead
+        crumbs={
+          <>
             <Link to={teamUrl(team, 'automations')}>Automations</Link> / new
-          </div>
-          <h1>New automation</h1>
-          <p className="sub">When something happens in the registry, send a webhook or queue a job.</p>
-        </div>
-      </div>
+          </>
+        }
+        title="New automation"
+        sub="When something happens in the registry, send a webhook or queue a job."
+      />
       <ol className="steps" aria-label="Steps">
         {STEP_NAMES.map((label, i) => (
           <li key={label} className={i + 1 === step ? 'current' : i + 1 < step ? 'done' : undefined} aria-current={i + 1 === step ? 'step' : undefined}>
@@ -263,10 +266,7 @@ export function AutomationWizard() {
         <form
           className="card"
           aria-label="Details"
-          onSubmit={(event) => {
-            event.preventDefault();
-            void create.run();
-          }}
+          onSubmit={create.onSubmit}
         >
           <Field label="Automation name" error={fieldError(create.error, 'name')}>
             {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} required maxLength={255} autoFocus />}

@@ -5,9 +5,18 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { api, teamPath } from '../api/client';
 import type { Automation, Page } from '../api/types';
 import { teamUrl, useTeam } from '../session';
-import { Empty, FormError, LoadError, Loading, prettyJson, RowMenu, Time, useLoad, useSubmit } from '../ui';
+import { AutomationStatusCells, DeleteAutomationDialog } from '../components/AutomationActions';
+import { EnabledBadge } from '../components/Badges';
+import { FormError } from '../components/Field';
+import { prettyJson } from '../components/format';
+import { PageHead } from '../components/Layout';
+import { LoadedList } from '../components/LoadedList';
+import { Empty, LoadError, Loading } from '../components/Status';
+import { Time } from '../components/Time';
+import { useLoad } from '../components/useLoad';
+import { useSubmit } from '../components/useSubmit';
+import { DataTable } from '../components/DataTable';
 import { ACTION_LABELS, EVENT_LABELS } from './labels';
-import { DeleteAutomationDialog } from './ModelPage';
 import { RunList } from './History';
 
 function scopeText(a: Automation): string {
@@ -17,51 +26,36 @@ function scopeText(a: Automation): string {
 
 export function AutomationList() {
   const { team, canEdit } = useTeam();
-  const navigate = useNavigate();
   const automations = useLoad(() => api.get<Page<Automation>>(teamPath(team, 'automations')), `${team}|automations`);
-  const [deleting, setDeleting] = useState<Automation | null>(null);
-  const setEnabled = async (a: Automation, enabled: boolean) => {
-    await api.patch(teamPath(team, 'automations', a.id), { enabled });
-    automations.reload();
-  };
   return (
     <>
-      <div className="page-head">
-        <div>
-          <h1>Automations</h1>
-          <p className="sub">Registry events that send a webhook or queue a job.</p>
-        </div>
-        {canEdit && (
-          <Link className="button primary" to={teamUrl(team, 'automations', 'new')}>
-            New automation
-          </Link>
-        )}
-      </div>
+      <PageHead
+        title="Automations"
+        sub="Registry events that send a webhook or queue a job."
+        actions={
+          canEdit && (
+            <Link className="button primary" to={teamUrl(team, 'automations', 'new')}>
+              New automation
+            </Link>
+          )
+        }
+      />
       <div className="card">
-        <LoadError error={automations.error} />
-        {!automations.data ? (
-          !automations.error && <Loading what="automations" />
-        ) : automations.data.items.length === 0 ? (
-          <Empty title="No automations yet.">
-            <p>
-              {canEdit ? 'Create one with “New automation”' : 'A member of the team can create one'}: for example, post to Slack when a version gets the alias
-              “production”, or trigger a GitHub workflow for every new version.
-            </p>
-          </Empty>
-        ) : (
-          <table aria-label="Automations">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Trigger type</th>
-                <th>Registered model</th>
-                <th>Action</th>
-                <th>Status</th>
-                {canEdit && <th className="actions"><span className="sr-only">Actions</span></th>}
-              </tr>
-            </thead>
-            <tbody>
-              {automations.data.items.map((a) => (
+        <LoadedList
+          loaded={automations}
+          loadingWhat="automations"
+          empty={
+            <Empty title="No automations yet.">
+              <p>
+                {canEdit ? 'Create one with “New automation”' : 'A member of the team can create one'}: for example, post to Slack when a version gets the alias
+                “production”, or trigger a GitHub workflow for every new version.
+              </p>
+            </Empty>
+          }
+        >
+          {(items) => (
+            <DataTable label="Automations" columns={['Name', 'Trigger type', 'Registered model', 'Action', 'Status']} withActions={canEdit}>
+              {items.map((a) => (
                 <tr key={a.id}>
                   <td>
                     <Link to={teamUrl(team, 'automations', a.id)}>{a.name}</Link>
@@ -73,26 +67,13 @@ export function AutomationList() {
                     {a.action.type === 'webhook' && <span className="muted"> · {a.action.webhookName}</span>}
                     {a.action.type === 'queue_job' && <span className="muted"> · {a.action.queue}</span>}
                   </td>
-                  <td>{a.enabled ? <span className="badge ok">Enabled</span> : <span className="badge">Disabled</span>}</td>
-                  {canEdit && (
-                    <td className="actions">
-                      <RowMenu
-                        label={`Actions for ${a.name}`}
-                        items={[
-                          { label: 'History', onSelect: () => navigate(teamUrl(team, 'automations', a.id)) },
-                          a.enabled ? { label: 'Disable', onSelect: () => void setEnabled(a, false) } : { label: 'Enable', onSelect: () => void setEnabled(a, true) },
-                          { label: 'Delete', danger: true, onSelect: () => setDeleting(a) },
-                        ]}
-                      />
-                    </td>
-                  )}
+                  <AutomationStatusCells team={team} automation={a} canEdit={canEdit} onChanged={automations.reload} />
                 </tr>
               ))}
-            </tbody>
-          </table>
-        )}
+            </DataTable>
+          )}
+        </LoadedList>
       </div>
-      {deleting && <DeleteAutomationDialog team={team} automation={deleting} onClose={() => setDeleting(null)} onDone={automations.reload} />}
     </>
   );
 }
@@ -113,27 +94,31 @@ export function AutomationPage() {
   const a = automation.data;
   return (
     <>
-      <div className="page-head">
-        <div>
-          <div className="crumbs">
+      <PageHead
+        crumbs={
+          <>
             <Link to={teamUrl(team, 'automations')}>Automations</Link> / {a.name}
-          </div>
-          <h1>
-            {a.name} {a.enabled ? <span className="badge ok">Enabled</span> : <span className="badge">Disabled</span>}
-          </h1>
-          <p className="sub">{a.description || 'No description.'}</p>
-        </div>
-        {canEdit && (
-          <div className="row">
-            <button type="button" onClick={() => void toggle.run(!a.enabled)} disabled={toggle.busy}>
-              {a.enabled ? 'Disable' : 'Enable'}
-            </button>
-            <button type="button" className="danger" onClick={() => setDeleting(true)}>
-              Delete
-            </button>
-          </div>
-        )}
-      </div>
+          </>
+        }
+        title={
+          <>
+            {a.name} <EnabledBadge enabled={a.enabled} />
+          </>
+        }
+        sub={a.description || 'No description.'}
+        actions={
+          canEdit && (
+            <div className="row">
+              <button type="button" onClick={() => void toggle.run(!a.enabled)} disabled={toggle.busy}>
+                {a.enabled ? 'Disable' : 'Enable'}
+              </button>
+              <button type="button" className="danger" onClick={() => setDeleting(true)}>
+                Delete
+              </button>
+            </div>
+          )
+        }
+      />
       <FormError error={toggle.error} />
       <section className="card">
         <dl className="props">

@@ -5,9 +5,20 @@ import { Link, useParams, useSearchParams } from 'react-router';
 import { api, teamPath, withQuery } from '../api/client';
 import type { Attempt, Page, Run, RunDetail, RunState } from '../api/types';
 import { teamUrl, useTeam } from '../session';
-import { Empty, Field, fieldError, FormError, formatDuration, LoadError, Loading, Modal, Pager, prettyJson, StateBadge, Time, useCursorPager, useLoad, useSubmit } from '../ui';
+import { StateBadge } from '../components/Badges';
+import { Field, fieldError, FormError } from '../components/Field';
+import { formatDuration, prettyJson } from '../components/format';
+import { DataTable } from '../components/DataTable';
+import { HeaderTable } from '../components/HeaderTable';
+import { PageHead, Section } from '../components/Layout';
+import { LoadedList } from '../components/LoadedList';
+import { Modal } from '../components/Modal';
+import { Pager, useCursorPager } from '../components/Pager';
+import { Empty, LoadError, Loading } from '../components/Status';
+import { Time } from '../components/Time';
+import { useLoad } from '../components/useLoad';
+import { useFormSubmit, useSubmit } from '../components/useSubmit';
 import { ACTION_LABELS, eventLabel } from './labels';
-import { HeaderTable } from './TeamSettings';
 
 const PAGE_SIZE = 25;
 /** How often a page showing pending runs asks again; deliveries usually finish within a second or two. */
@@ -26,12 +37,7 @@ export function History() {
   const { team } = useTeam();
   return (
     <>
-      <div className="page-head">
-        <div>
-          <h1>History</h1>
-          <p className="sub">Every action run of {team}’s automations, newest first.</p>
-        </div>
-      </div>
+      <PageHead title="History" sub={`Every action run of ${team}’s automations, newest first.`} />
       <RunList team={team} />
     </>
   );
@@ -58,47 +64,40 @@ export function RunList({ team, automationId }: { team: string; automationId?: s
   const { canEdit } = useTeam();
   const [bulk, setBulk] = useState(false);
   return (
-    <section className="card" aria-labelledby="runs-title">
-      <div className="card-head">
-        <h2 id="runs-title">Runs</h2>
-        <span className="grow" />
-        {canEdit && state === 'failed' && (runs.data?.items.length ?? 0) > 0 && (
-          <button type="button" onClick={() => setBulk(true)}>
-            Redeliver failed runs…
-          </button>
-        )}
-        <label className="row">
-          Status
-          <select value={state} onChange={(e) => setParams(e.target.value ? { status: e.target.value } : {})}>
-            <option value="">All</option>
-            <option value="pending">Pending</option>
-            <option value="succeeded">Succeeded</option>
-            <option value="failed">Failed</option>
-          </select>
-        </label>
-      </div>
-      <LoadError error={runs.error} />
-      {!runs.data ? (
-        !runs.error && <Loading what="runs" />
-      ) : runs.data.items.length === 0 ? (
-        <Empty title={state ? `No ${state} runs.` : 'No runs yet.'}>
-          {!state && <p>A run appears here when an event matches an automation: link a version to a registered model, or add an alias.</p>}
-        </Empty>
-      ) : (
-        <table aria-label="Runs">
-          <thead>
-            <tr>
-              <th>Time</th>
-              {!automationId && <th>Automation</th>}
-              <th>Event</th>
-              <th>Status</th>
-              <th>Action</th>
-              <th>Result</th>
-              <th>Attempts</th>
-            </tr>
-          </thead>
-          <tbody>
-            {runs.data.items.map((run) => (
+    <Section
+      title="Runs"
+      actions={
+        <>
+          <span className="grow" />
+          {canEdit && state === 'failed' && (runs.data?.items.length ?? 0) > 0 && (
+            <button type="button" onClick={() => setBulk(true)}>
+              Redeliver failed runs…
+            </button>
+          )}
+          <label className="row">
+            Status
+            <select value={state} onChange={(e) => setParams(e.target.value ? { status: e.target.value } : {})}>
+              <option value="">All</option>
+              <option value="pending">Pending</option>
+              <option value="succeeded">Succeeded</option>
+              <option value="failed">Failed</option>
+            </select>
+          </label>
+        </>
+      }
+    >
+      <LoadedList
+        loaded={runs}
+        loadingWhat="runs"
+        empty={
+          <Empty title={state ? `No ${state} runs.` : 'No runs yet.'}>
+            {!state && <p>A run appears here when an event matches an automation: link a version to a registered model, or add an alias.</p>}
+          </Empty>
+        }
+      >
+        {(items) => (
+          <DataTable label="Runs" columns={['Time', ...(automationId ? [] : ['Automation']), 'Event', 'Status', 'Action', 'Result', 'Attempts']}>
+            {items.map((run) => (
               <tr key={run.id}>
                 <td>
                   <Link to={teamUrl(team, 'runs', run.id)}>
@@ -128,12 +127,12 @@ export function RunList({ team, automationId }: { team: string; automationId?: s
                 <td>{run.attempts}</td>
               </tr>
             ))}
-          </tbody>
-        </table>
-      )}
-      <Pager page={pager.page} nextCursor={runs.data?.nextCursor} onNext={pager.next} onPrevious={pager.previous} />
+          </DataTable>
+        )}
+      </LoadedList>
+      <Pager pager={pager} nextCursor={runs.data?.nextCursor} />
       {bulk && <BulkRedeliverDialog team={team} automationId={automationId} onClose={() => setBulk(false)} onDone={runs.reload} />}
-    </section>
+    </Section>
   );
 }
 
@@ -148,7 +147,7 @@ const RECOVERY_WINDOWS = [
 function BulkRedeliverDialog({ team, automationId, onClose, onDone }: { team: string; automationId: string | undefined; onClose: () => void; onDone: () => void }) {
   const [windowMs, setWindowMs] = useState(RECOVERY_WINDOWS[1]!.ms);
   const [count, setCount] = useState<number>();
-  const submit = useSubmit(async () => {
+  const submit = useFormSubmit(async () => {
     const now = Date.now();
     const answer = await api.post<{ count: number }>(teamPath(team, 'runs', 'redeliver'), {
       since: new Date(now - windowMs + 1000).toISOString(),
@@ -161,12 +160,7 @@ function BulkRedeliverDialog({ team, automationId, onClose, onDone }: { team: st
   return (
     <Modal title="Redeliver failed runs" onClose={onClose}>
       {count === undefined ? (
-        <form
-          onSubmit={(event) => {
-            event.preventDefault();
-            void submit.run();
-          }}
-        >
+        <form onSubmit={submit.onSubmit}>
           <Field label="Failed runs created in" error={fieldError(submit.error, 'since', 'until')}>
             {(p) => (
               <select {...p} value={windowMs} onChange={(e) => setWindowMs(Number(e.target.value))}>
@@ -218,24 +212,31 @@ export function RunPage() {
   const r = run.data;
   return (
     <>
-      <div className="page-head">
-        <div>
-          <div className="crumbs">
+      <PageHead
+        crumbs={
+          <>
             <Link to={teamUrl(team, 'history')}>History</Link> / <Link to={teamUrl(team, 'automations', r.automationId)}>{r.automationName}</Link> / run
-          </div>
-          <h1>
+          </>
+        }
+        title={
+          <>
             Run of {r.automationName} <StateBadge state={r.state} />
-          </h1>
-          <p className="sub">
+          </>
+        }
+        sub={
+          <>
             {eventLabel(r.eventType, 'long')} · <Time value={r.createdAt} />
-          </p>
-        </div>
-        {canEdit && r.actionType === 'webhook' && (
-          <button type="button" onClick={() => void redeliver.run()} disabled={redeliver.busy}>
-            {redeliver.busy ? 'Sending…' : 'Redeliver'}
-          </button>
-        )}
-      </div>
+          </>
+        }
+        actions={
+          canEdit &&
+          r.actionType === 'webhook' && (
+            <button type="button" onClick={() => void redeliver.run()} disabled={redeliver.busy}>
+              {redeliver.busy ? 'Sending…' : 'Redeliver'}
+            </button>
+          )
+        }
+      />
       <FormError error={redeliver.error} />
       <section className="card">
         <dl className="props">

@@ -1,10 +1,11 @@
 // The frame around every team page (brand, team switcher, user, navigation) and the start page, which opens the
 // last team used or, for a user in no team yet, offers to create one.
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useState } from 'react';
 import { Navigate, NavLink, Outlet, useLocation, useNavigate } from 'react-router';
 import { api } from '../api/client';
 import { lastTeam, rememberTeam, useSession, useTeam } from '../session';
-import { Field, FormError, useSubmit } from '../ui';
+import { Field, FormError } from '../components/Field';
+import { useFormSubmit } from '../components/useSubmit';
 
 function TopBar() {
   const { me, logout } = useSession();
@@ -88,18 +89,14 @@ function CreateTeam({ first }: { first: boolean }) {
   const { refresh } = useSession();
   const navigate = useNavigate();
   const [name, setName] = useState('');
-  const submit = useSubmit(async () => {
+  const submit = useFormSubmit(async () => {
     await api.post('/api/v1/teams', { name });
     await refresh();
     navigate(`/t/${encodeURIComponent(name)}/registry`);
   });
-  const onSubmit = (event: FormEvent) => {
-    event.preventDefault();
-    void submit.run();
-  };
   return (
     <main className="login">
-      <form className="card" onSubmit={onSubmit}>
+      <form className="card" onSubmit={submit.onSubmit}>
         <h2>{first ? 'Create your first team' : 'Create a team'}</h2>
         <p className="muted">
           {first

@@ -4,7 +4,14 @@ import { Link, useNavigate, useSearchParams } from 'react-router';
 import { api, teamPath, withQuery } from '../api/client';
 import type { Model, Page } from '../api/types';
 import { teamUrl, useTeam } from '../session';
-import { Empty, LoadError, Loading, Pager, Time, useCursorPager, useLoad, CreateNamedDialog } from '../ui';
+import { CreateNamedDialog } from '../components/CreateNamedDialog';
+import { PageHead } from '../components/Layout';
+import { LoadedList } from '../components/LoadedList';
+import { Pager, useCursorPager } from '../components/Pager';
+import { Empty } from '../components/Status';
+import { Time } from '../components/Time';
+import { useLoad } from '../components/useLoad';
+import { DataTable } from '../components/DataTable';
 
 const PAGE_SIZE = 20;
 
@@ -28,17 +35,17 @@ export function ModelList() {
 
   return (
     <>
-      <div className="page-head">
-        <div>
-          <h1>Model registry</h1>
-          <p className="sub">Registered models of {team}: link artifact versions to them, give versions aliases, and automate what happens next.</p>
-        </div>
-        {canEdit && (
-          <button type="button" className="primary" onClick={() => setCreating(true)}>
-            New registered model
-          </button>
-        )}
-      </div>
+      <PageHead
+        title="Model registry"
+        sub={`Registered models of ${team}: link artifact versions to them, give versions aliases, and automate what happens next.`}
+        actions={
+          canEdit && (
+            <button type="button" className="primary" onClick={() => setCreating(true)}>
+              New registered model
+            </button>
+          )
+        }
+      />
       <div className="card">
         <form className="row" role="search" onSubmit={onSearch} style={{ marginBottom: 10 }}>
           <label className="sr-only" htmlFor="model-search">
@@ -47,52 +54,42 @@ export function ModelList() {
           <input id="model-search" className="grow" placeholder="Search registered models by name" value={draft} onChange={(e) => setDraft(e.target.value)} />
           <button type="submit">Search</button>
         </form>
-        <LoadError error={models.error} />
-        {models.loading && !models.data ? (
-          <Loading what="models" />
-        ) : models.data && models.data.items.length === 0 ? (
-          search ? (
-            <Empty title={`No registered model matches “${search}”.`}>Try a shorter part of the name.</Empty>
-          ) : (
-            <Empty title="No registered models yet.">
-              <p>
-                {canEdit ? 'Create one with “New registered model”, then link an artifact version to it' : 'A member of the team can create one and link an artifact version to it'} (for
-                example <code>modelyard link my-project/my-model:v0 --model classifier</code> or from the{' '}
-                <Link to={teamUrl(team, 'projects')}>artifact browser</Link>).
-              </p>
-            </Empty>
-          )
-        ) : (
-          models.data && (
-            <table>
-              <thead>
-                <tr>
-                  <th>Name</th>
-                  <th>Description</th>
-                  <th>Versions</th>
-                  <th>Latest</th>
-                  <th>Updated</th>
+        <LoadedList
+          loaded={models}
+          loadingWhat="models"
+          empty={
+            search ? (
+              <Empty title={`No registered model matches “${search}”.`}>Try a shorter part of the name.</Empty>
+            ) : (
+              <Empty title="No registered models yet.">
+                <p>
+                  {canEdit ? 'Create one with “New registered model”, then link an artifact version to it' : 'A member of the team can create one and link an artifact version to it'} (for
+                  example <code>modelyard link my-project/my-model:v0 --model classifier</code> or from the{' '}
+                  <Link to={teamUrl(team, 'projects')}>artifact browser</Link>).
+                </p>
+              </Empty>
+            )
+          }
+        >
+          {(items) => (
+            <DataTable columns={['Name', 'Description', 'Versions', 'Latest', 'Updated']}>
+              {items.map((model) => (
+                <tr key={model.id}>
+                  <td>
+                    <Link to={teamUrl(team, 'registry', model.name)}>{model.name}</Link>
+                  </td>
+                  <td className="muted">{model.description || '—'}</td>
+                  <td>{model.versionCount}</td>
+                  <td>{model.latestVersion ?? '—'}</td>
+                  <td>
+                    <Time value={model.updatedAt} />
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {models.data.items.map((model) => (
-                  <tr key={model.id}>
-                    <td>
-                      <Link to={teamUrl(team, 'registry', model.name)}>{model.name}</Link>
-                    </td>
-                    <td className="muted">{model.description || '—'}</td>
-                    <td>{model.versionCount}</td>
-                    <td>{model.latestVersion ?? '—'}</td>
-                    <td>
-                      <Time value={model.updatedAt} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )
-        )}
-        <Pager page={pager.page} nextCursor={models.data?.nextCursor} onNext={pager.next} onPrevious={pager.previous} />
+              ))}
+            </DataTable>
+          )}
+        </LoadedList>
+        <Pager pager={pager} nextCursor={models.data?.nextCursor} />
       </div>
       {creating && (
         <CreateNamedDialog

@@ -1,27 +1,25 @@
 // A registered model: its versions (source artifact, aliases, author, time, metadata) with alias and unlink
 // actions, linking a new version, and the model's Automations section.
-import { useState, type FormEvent } from 'react';
-import { Link, useNavigate, useParams } from 'react-router';
+import { useState } from 'react';
+import { Link, useParams } from 'react-router';
 import { api, teamPath, withQuery } from '../api/client';
 import type { Model, ModelAutomation, ModelVersion, Page } from '../api/types';
 import { teamUrl, useTeam } from '../session';
-import {
-  ConfirmDialog,
-  Empty,
-  Field,
-  fieldError,
-  FormError,
-  JsonView,
-  LoadError,
-  Loading,
-  Modal,
-  Pager,
-  RowMenu,
-  Time,
-  useCursorPager,
-  useLoad,
-  useSubmit,
-} from '../ui';
+import { AutomationStatusCells } from '../components/AutomationActions';
+import { ConfirmDialog } from '../components/ConfirmDialog';
+import { Field, fieldError } from '../components/Field';
+import { FormDialog } from '../components/FormDialog';
+import { JsonView } from '../components/JsonView';
+import { PageHead, Section } from '../components/Layout';
+import { LoadedList } from '../components/LoadedList';
+import { Modal } from '../components/Modal';
+import { Pager, useCursorPager } from '../components/Pager';
+import { RowMenu } from '../components/RowMenu';
+import { Empty, LoadError, Loading } from '../components/Status';
+import { Time } from '../components/Time';
+import { useLoad } from '../components/useLoad';
+import { useFormSubmit } from '../components/useSubmit';
+import { DataTable } from '../components/DataTable';
 import { ACTION_LABELS, EVENT_LABELS } from './labels';
 
 const PAGE_SIZE = 25;
@@ -54,101 +52,88 @@ export function ModelPage() {
   if (!model.data) return <Loading what="the model" />;
   return (
     <>
-      <div className="page-head">
-        <div>
-          <div className="crumbs">
+      <PageHead
+        crumbs={
+          <>
             <Link to={teamUrl(team, 'registry')}>Registry</Link> / {modelName}
-          </div>
-          <h1>{model.data.name}</h1>
-          <p className="sub">{model.data.description || 'No description.'}</p>
-        </div>
-        {canEdit && (
-          <button type="button" className="primary" onClick={() => setDialog({ kind: 'link' })}>
-            Link version
-          </button>
-        )}
-      </div>
-
-      <section className="card" aria-labelledby="versions-title">
-        <div className="card-head">
-          <h2 id="versions-title">Versions</h2>
-          <span className="muted">{model.data.versionCount} linked</span>
-        </div>
-        <LoadError error={versions.error} />
-        {versions.data && versions.data.items.length === 0 ? (
-          <Empty title="No versions linked yet.">
-            <p>Link an artifact version (for example <code>my-project/my-model:v0</code>) with “Link version”. Linking fires the model’s “new version” automations.</p>
-          </Empty>
-        ) : (
-          versions.data && (
-            <table aria-label="Versions">
-              <thead>
-                <tr>
-                  <th>Version</th>
-                  <th>Source artifact</th>
-                  <th>Aliases</th>
-                  <th>Author</th>
-                  <th>Linked</th>
-                  <th>Metadata</th>
-                  {canEdit && <th className="actions"><span className="sr-only">Actions</span></th>}
-                </tr>
-              </thead>
-              <tbody>
-                {versions.data.items.map((v) => (
-                  <tr key={v.id}>
-                    <td>
-                      <strong>{v.version}</strong>
-                    </td>
-                    <td>
-                      <Link to={`${teamUrl(team, 'projects', v.source.project, 'artifacts', v.source.artifact)}?version=${v.source.version}`}>
-                        {v.source.project}/{v.source.artifact}:{v.source.version}
-                      </Link>
-                    </td>
-                    <td>
-                      <div className="badges">
-                        {v.aliases.map((alias) => (
-                          <span key={alias} className="badge alias">
-                            {alias}
-                            {canEdit && alias !== 'latest' && (
-                              <button
-                                type="button"
-                                className="link small"
-                                aria-label={`Remove alias ${alias}`}
-                                onClick={() => setDialog({ kind: 'removeAlias', alias, version: v })}
-                              >
-                                ×
-                              </button>
-                            )}
-                          </span>
-                        ))}
-                      </div>
-                    </td>
-                    <td>{v.createdBy}</td>
-                    <td>
-                      <Time value={v.createdAt} />
-                    </td>
-                    <td>
-                      <MetadataSummary metadata={v.metadata} onMore={() => setDialog({ kind: 'metadata', version: v })} />
-                    </td>
-                    {canEdit && (
-                      <td className="actions">
-                        <RowMenu
-                          label={`Actions for ${v.version}`}
-                          items={[
-                            { label: 'Add or move alias', onSelect: () => setDialog({ kind: 'alias', version: v }) },
-                            { label: 'Unlink', danger: true, onSelect: () => setDialog({ kind: 'unlink', version: v }) },
-                          ]}
-                        />
-                      </td>
-                    )}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+          </>
+        }
+        title={model.data.name}
+        sub={model.data.description || 'No description.'}
+        actions={
+          canEdit && (
+            <button type="button" className="primary" onClick={() => setDialog({ kind: 'link' })}>
+              Link version
+            </button>
           )
-        )}
-        <Pager page={pager.page} nextCursor={versions.data?.nextCursor} onNext={pager.next} onPrevious={pager.previous} />
-      </section>
+        }
+      />
+
+      <Section title="Versions" actions={<span className="muted">{model.data.versionCount} linked</span>}>
+        <LoadedList
+          loaded={versions}
+          empty={
+            <Empty title="No versions linked yet.">
+              <p>Link an artifact version (for example <code>my-project/my-model:v0</code>) with “Link version”. Linking fires the model’s “new version” automations.</p>
+            </Empty>
+          }
+        >
+          {(items) => (
+            <DataTable label="Versions" columns={['Version', 'Source artifact', 'Aliases', 'Author', 'Linked', 'Metadata']} withActions={canEdit}>
+              {items.map((v) => (
+                <tr key={v.id}>
+                  <td>
+                    <strong>{v.version}</strong>
+                  </td>
+                  <td>
+                    <Link to={`${teamUrl(team, 'projects', v.source.project, 'artifacts', v.source.artifact)}?version=${v.source.version}`}>
+                      {v.source.project}/{v.source.artifact}:{v.source.version}
+                    </Link>
+                  </td>
+                  <td>
+                    <div className="badges">
+                      {v.aliases.map((alias) => (
+                        <span key={alias} className="badge alias">
+                          {alias}
+                          {canEdit && alias !== 'latest' && (
+                            <button
+                              type="button"
+                              className="link small"
+                              aria-label={`Remove alias ${alias}`}
+                              onClick={() => setDialog({ kind: 'removeAlias', alias, version: v })}
+                            >
+                              ×
+                            </button>
+                          )}
+                        </span>
+                      ))}
+                    </div>
+                  </td>
+                  <td>{v.createdBy}</td>
+                  <td>
+                    <Time value={v.createdAt} />
+                  </td>
+                  <td>
+                    <MetadataSummary metadata={v.metadata} onMore={() => setDialog({ kind: 'metadata', version: v })} />
+                  </td>
+                  {canEdit && (
+                    <td className="actions">
+                      <RowMenu
+                        label={`Actions for ${v.version}`}
+                        items={[
+                          { label: 'Add or move alias', onSelect: () => setDialog({ kind: 'alias', version: v }) },
+                          { label: 'Unlink', danger: true, onSelect: () => setDialog({ kind: 'unlink', version: v }) },
+                        ]}
+                      />
+                    </td>
+                  )}
+                </tr>
+              ))}
+            </DataTable>
+          )}
+        </LoadedList>
+        <Pager pager={pager} nextCursor={versions.data?.nextCursor} />
+      </Section>
 
       <ModelAutomations team={team} model={modelName} canEdit={canEdit} />
 
@@ -227,7 +212,7 @@ function MetadataSummary({ metadata, onMore }: { metadata: Record<string, unknow
 function LinkDialog({ modelPath, onClose, onDone }: { modelPath: string; onClose: () => void; onDone: () => void }) {
   const [source, setSource] = useState('');
   const [aliases, setAliases] = useState('');
-  const submit = useSubmit(async () => {
+  const submit = useFormSubmit(async () => {
     const list = aliases
       .split(/[\s,]+/)
       .map((a) => a.trim())
@@ -236,163 +221,78 @@ function LinkDialog({ modelPath, onClose, onDone }: { modelPath: string; onClose
     onDone();
     onClose();
   });
-  const onSubmit = (event: FormEvent) => {
-    event.preventDefault();
-    void submit.run();
-  };
   return (
-    <Modal title="Link version" onClose={onClose}>
-      <form onSubmit={onSubmit}>
-        <Field label="Source artifact version" error={fieldError(submit.error, 'source')} hint="project/artifact:v2 or project/artifact:alias">
-          {(p) => <input {...p} className="mono" value={source} onChange={(e) => setSource(e.target.value)} required autoFocus placeholder="training/classifier:v3" />}
-        </Field>
-        <Field label="Aliases" error={fieldError(submit.error, 'aliases')} hint="Optional, separated by commas or spaces, e.g. staging">
-          {(p) => <input {...p} value={aliases} onChange={(e) => setAliases(e.target.value)} />}
-        </Field>
-        <FormError error={submit.error} shownFields={['source', 'aliases']} />
-        <div className="buttons">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={submit.busy}>
-            Link
-          </button>
-        </div>
-      </form>
-    </Modal>
+    <FormDialog title="Link version" submitLabel="Link" submit={submit} shownFields={['source', 'aliases']} onClose={onClose}>
+      <Field label="Source artifact version" error={fieldError(submit.error, 'source')} hint="project/artifact:v2 or project/artifact:alias">
+        {(p) => <input {...p} className="mono" value={source} onChange={(e) => setSource(e.target.value)} required autoFocus placeholder="training/classifier:v3" />}
+      </Field>
+      <Field label="Aliases" error={fieldError(submit.error, 'aliases')} hint="Optional, separated by commas or spaces, e.g. staging">
+        {(p) => <input {...p} value={aliases} onChange={(e) => setAliases(e.target.value)} />}
+      </Field>
+    </FormDialog>
   );
 }
 
 function AliasDialog({ modelPath, version, onClose, onDone }: { modelPath: string; version: ModelVersion; onClose: () => void; onDone: () => void }) {
   const [alias, setAlias] = useState('');
-  const submit = useSubmit(async () => {
+  const submit = useFormSubmit(async () => {
     await api.put(`${modelPath}/aliases/${encodeURIComponent(alias)}`, { version: version.version });
     onDone();
     onClose();
   });
-  const onSubmit = (event: FormEvent) => {
-    event.preventDefault();
-    void submit.run();
-  };
   return (
-    <Modal title={`Alias for ${version.version}`} onClose={onClose}>
-      <form onSubmit={onSubmit}>
-        <Field label="Alias" error={fieldError(submit.error, 'alias', 'version')} hint="If another version holds this alias, it moves here. Adding an alias fires “alias added” automations.">
-          {(p) => <input {...p} value={alias} onChange={(e) => setAlias(e.target.value)} required autoFocus placeholder="production" />}
-        </Field>
-        <FormError error={submit.error} shownFields={['alias', 'version']} />
-        <div className="buttons">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={submit.busy}>
-            Set alias
-          </button>
-        </div>
-      </form>
-    </Modal>
+    <FormDialog title={`Alias for ${version.version}`} submitLabel="Set alias" submit={submit} shownFields={['alias', 'version']} onClose={onClose}>
+      <Field label="Alias" error={fieldError(submit.error, 'alias', 'version')} hint="If another version holds this alias, it moves here. Adding an alias fires “alias added” automations.">
+        {(p) => <input {...p} value={alias} onChange={(e) => setAlias(e.target.value)} required autoFocus placeholder="production" />}
+      </Field>
+    </FormDialog>
   );
 }
 
 /** The reference system's Automations section: trigger type, action type, action name and queue per automation. */
 function ModelAutomations({ team, model, canEdit }: { team: string; model: string; canEdit: boolean }) {
-  const navigate = useNavigate();
   const automations = useLoad(
     () => api.get<Page<ModelAutomation>>(teamPath(team, 'registry', 'models', model, 'automations')),
     `${team}|${model}|automations`,
   );
-  const [deleting, setDeleting] = useState<ModelAutomation | null>(null);
-  const setEnabled = async (automation: ModelAutomation, enabled: boolean) => {
-    await api.patch(teamPath(team, 'automations', automation.id), { enabled });
-    automations.reload();
-  };
   return (
-    <section className="card" aria-labelledby="automations-title">
-      <div className="card-head">
-        <div>
-          <h2 id="automations-title">Automations</h2>
-          <p>What happens when a version of {model} is linked or gets an alias. Automations for the whole registry are listed too.</p>
-        </div>
-        {canEdit && (
+    <Section
+      title="Automations"
+      intro={`What happens when a version of ${model} is linked or gets an alias. Automations for the whole registry are listed too.`}
+      actions={
+        canEdit && (
           <Link className="button" to={`${teamUrl(team, 'automations', 'new')}?model=${encodeURIComponent(model)}`}>
             New automation
           </Link>
-        )}
-      </div>
-      <LoadError error={automations.error} />
-      {automations.data && automations.data.items.length === 0 ? (
-        <Empty title="No automations for this model yet.">
-          <p>Create one to send a webhook (GitHub Actions, Slack, Teams, your CI) or queue a job when a version is linked or an alias such as “production” is added.</p>
-        </Empty>
-      ) : (
-        automations.data && (
-          <table aria-label="Automations">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Trigger type</th>
-                <th>Action type</th>
-                <th>Action name</th>
-                <th>Queue</th>
-                <th>Status</th>
-                {canEdit && <th className="actions"><span className="sr-only">Actions</span></th>}
-              </tr>
-            </thead>
-            <tbody>
-              {automations.data.items.map((a) => (
-                <tr key={a.id}>
-                  <td>
-                    <Link to={teamUrl(team, 'automations', a.id)}>{a.name}</Link>
-                    {a.scope === 'registry' && <span className="muted small"> (whole registry)</span>}
-                  </td>
-                  <td>{EVENT_LABELS[a.triggerType]?.short ?? a.triggerType}</td>
-                  <td>{ACTION_LABELS[a.actionType] ?? a.actionType}</td>
-                  <td>{a.actionName || '—'}</td>
-                  <td>{a.queue}</td>
-                  <td>{a.enabled ? <span className="badge ok">Enabled</span> : <span className="badge">Disabled</span>}</td>
-                  {canEdit && (
-                    <td className="actions">
-                      <RowMenu
-                        label={`Actions for ${a.name}`}
-                        items={[
-                          { label: 'History', onSelect: () => navigate(teamUrl(team, 'automations', a.id)) },
-                          a.enabled
-                            ? { label: 'Disable', onSelect: () => void setEnabled(a, false) }
-                            : { label: 'Enable', onSelect: () => void setEnabled(a, true) },
-                          { label: 'Delete', danger: true, onSelect: () => setDeleting(a) },
-                        ]}
-                      />
-                    </td>
-                  )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
         )
-      )}
-      {deleting && (
-        <DeleteAutomationDialog
-          team={team}
-          automation={deleting}
-          onClose={() => setDeleting(null)}
-          onDone={automations.reload}
-        />
-      )}
-    </section>
-  );
-}
-
-export function DeleteAutomationDialog({ team, automation, onClose, onDone }: { team: string; automation: { id: string; name: string }; onClose: () => void; onDone: () => void }) {
-  return (
-    <ConfirmDialog
-      title={`Delete automation “${automation.name}”?`}
-      onClose={onClose}
-      onConfirm={async () => {
-        await api.delete(teamPath(team, 'automations', automation.id));
-        onDone();
-      }}
+      }
     >
-      <p>No new runs will be created for it. Deliveries and jobs already in flight still finish, and its history stays readable.</p>
-    </ConfirmDialog>
+      <LoadedList
+        loaded={automations}
+        empty={
+          <Empty title="No automations for this model yet.">
+            <p>Create one to send a webhook (GitHub Actions, Slack, Teams, your CI) or queue a job when a version is linked or an alias such as “production” is added.</p>
+          </Empty>
+        }
+      >
+        {(items) => (
+          <DataTable label="Automations" columns={['Name', 'Trigger type', 'Action type', 'Action name', 'Queue', 'Status']} withActions={canEdit}>
+            {items.map((a) => (
+              <tr key={a.id}>
+                <td>
+                  <Link to={teamUrl(team, 'automations', a.id)}>{a.name}</Link>
+                  {a.scope === 'registry' && <span className="muted small"> (whole registry)</span>}
+                </td>
+                <td>{EVENT_LABELS[a.triggerType]?.short ?? a.triggerType}</td>
+                <td>{ACTION_LABELS[a.actionType] ?? a.actionType}</td>
+                <td>{a.actionName || '—'}</td>
+                <td>{a.queue}</td>
+                <AutomationStatusCells team={team} automation={a} canEdit={canEdit} onChanged={automations.reload} />
+              </tr>
+            ))}
+          </DataTable>
+        )}
+      </LoadedList>
+    </Section>
   );
 }

@@ -5,7 +5,21 @@ import { Link, useSearchParams } from 'react-router';
 import { api, teamPath, withQuery } from '../api/client';
 import type { Job, JobDetail, Page, Queue } from '../api/types';
 import { teamUrl, useTeam } from '../session';
-import { ConfirmDialog, Empty, formatDuration, FormError, JsonView, LoadError, Loading, Modal, Pager, StateBadge, Time, useCursorPager, useLoad, useSubmit, CreateNamedDialog } from '../ui';
+import { StateBadge } from '../components/Badges';
+import { ConfirmDialog } from '../components/ConfirmDialog';
+import { CreateNamedDialog } from '../components/CreateNamedDialog';
+import { FormError } from '../components/Field';
+import { formatDuration } from '../components/format';
+import { JsonView } from '../components/JsonView';
+import { PageHead, Section } from '../components/Layout';
+import { LoadedList } from '../components/LoadedList';
+import { Modal } from '../components/Modal';
+import { Pager, useCursorPager } from '../components/Pager';
+import { Empty, LoadError } from '../components/Status';
+import { Time } from '../components/Time';
+import { useLoad } from '../components/useLoad';
+import { useSubmit } from '../components/useSubmit';
+import { DataTable } from '../components/DataTable';
 
 const PAGE_SIZE = 25;
 const UNFINISHED = new Set(['queued', 'claimed', 'running']);
@@ -19,43 +33,38 @@ export function Queues() {
   const jobId = params.get('job');
   return (
     <>
-      <div className="page-head">
-        <div>
-          <h1>Queues</h1>
-          <p className="sub">Jobs that automations put on a queue, run by agents on your machines (<code>modelyard agent --queue NAME -- COMMAND</code>).</p>
-        </div>
-        {canEdit && (
-          <button type="button" className="primary" onClick={() => setCreating(true)}>
-            New queue
-          </button>
-        )}
-      </div>
-      <LoadError error={queues.error} />
+      <PageHead
+        title="Queues"
+        sub={
+          <>
+            Jobs that automations put on a queue, run by agents on your machines (<code>modelyard agent --queue NAME -- COMMAND</code>).
+          </>
+        }
+        actions={
+          canEdit && (
+            <button type="button" className="primary" onClick={() => setCreating(true)}>
+              New queue
+            </button>
+          )
+        }
+      />
       {jobId && <JobPanel team={team} jobId={jobId} canEdit={canEdit} onClose={() => setParams(selected ? { queue: selected } : {})} />}
-      {!queues.data ? (
-        !queues.error && <Loading what="queues" />
-      ) : queues.data.items.length === 0 ? (
-        <div className="card">
-          <Empty title="No queues yet.">
-            <p>Create a queue, start an agent on it, then create an automation whose action type is “Queue job”.</p>
-          </Empty>
-        </div>
-      ) : (
-        <>
+      <LoadedList
+        loaded={queues}
+        loadingWhat="queues"
+        empty={
           <div className="card">
-            <table aria-label="Queues">
-              <thead>
-                <tr>
-                  <th>Queue</th>
-                  <th>Queued</th>
-                  <th>Running</th>
-                  <th>Succeeded</th>
-                  <th>Failed</th>
-                  <th>Cancelled</th>
-                </tr>
-              </thead>
-              <tbody>
-                {queues.data.items.map((q) => (
+            <Empty title="No queues yet.">
+              <p>Create a queue, start an agent on it, then create an automation whose action type is “Queue job”.</p>
+            </Empty>
+          </div>
+        }
+      >
+        {(items) => (
+          <>
+            <div className="card">
+              <DataTable label="Queues" columns={['Queue', 'Queued', 'Running', 'Succeeded', 'Failed', 'Cancelled']}>
+                {items.map((q) => (
                   <tr key={q.id} aria-selected={q.name === selected}>
                     <td>
                       <button type="button" className="link" onClick={() => setParams({ queue: q.name })}>
@@ -70,12 +79,12 @@ export function Queues() {
                     <td>{q.counts.cancelled}</td>
                   </tr>
                 ))}
-              </tbody>
-            </table>
-          </div>
-          {selected && <JobList team={team} queue={selected} onOpen={(id) => setParams({ queue: selected, job: id })} />}
-        </>
-      )}
+              </DataTable>
+            </div>
+            {selected && <JobList team={team} queue={selected} onOpen={(id) => setParams({ queue: selected, job: id })} />}
+          </>
+        )}
+      </LoadedList>
       {creating && (
         <CreateNamedDialog
           title="New queue"
@@ -97,9 +106,9 @@ function JobList({ team, queue, onOpen }: { team: string; queue: string; onOpen:
   const pager = useCursorPager(`${base}|${state}`);
   const jobs = useLoad(() => api.get<Page<Job>>(withQuery(base, { limit: PAGE_SIZE, cursor: pager.cursor, state })), `${base}|${state}|${pager.cursor ?? ''}`);
   return (
-    <section className="card" aria-labelledby="jobs-title">
-      <div className="card-head">
-        <h2 id="jobs-title">Jobs on {queue}</h2>
+    <Section
+      title={`Jobs on ${queue}`}
+      actions={
         <div className="row">
           <label className="row">
             State
@@ -116,53 +125,44 @@ function JobList({ team, queue, onOpen }: { team: string; queue: string; onOpen:
             Refresh
           </button>
         </div>
-      </div>
-      <LoadError error={jobs.error} />
-      {jobs.data && jobs.data.items.length === 0 ? (
-        <Empty title="No jobs here.">
-          <p>Jobs appear when an automation with a “Queue job” action fires.</p>
-        </Empty>
-      ) : (
-        jobs.data && (
-          <table aria-label="Jobs">
-            <thead>
-              <tr>
-                <th>Job</th>
-                <th>State</th>
-                <th>Agent</th>
-                <th>Attempts</th>
-                <th>Duration</th>
-                <th>Created</th>
+      }
+    >
+      <LoadedList
+        loaded={jobs}
+        empty={
+          <Empty title="No jobs here.">
+            <p>Jobs appear when an automation with a “Queue job” action fires.</p>
+          </Empty>
+        }
+      >
+        {(items) => (
+          <DataTable label="Jobs" columns={['Job', 'State', 'Agent', 'Attempts', 'Duration', 'Created']}>
+            {items.map((job) => (
+              <tr key={job.id}>
+                <td>
+                  <button type="button" className="link mono small" onClick={() => onOpen(job.id)}>
+                    {job.id.slice(-12)}
+                  </button>
+                </td>
+                <td>
+                  <StateBadge state={job.state} />
+                  {job.cancelRequested && UNFINISHED.has(job.state) && <span className="muted small"> cancelling</span>}
+                </td>
+                <td>{job.agent ?? <span className="muted">—</span>}</td>
+                <td>
+                  {job.attempts} / {job.maxAttempts}
+                </td>
+                <td>{formatDuration(job.durationMs)}</td>
+                <td>
+                  <Time value={job.createdAt} />
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {jobs.data.items.map((job) => (
-                <tr key={job.id}>
-                  <td>
-                    <button type="button" className="link mono small" onClick={() => onOpen(job.id)}>
-                      {job.id.slice(-12)}
-                    </button>
-                  </td>
-                  <td>
-                    <StateBadge state={job.state} />
-                    {job.cancelRequested && UNFINISHED.has(job.state) && <span className="muted small"> cancelling</span>}
-                  </td>
-                  <td>{job.agent ?? <span className="muted">—</span>}</td>
-                  <td>
-                    {job.attempts} / {job.maxAttempts}
-                  </td>
-                  <td>{formatDuration(job.durationMs)}</td>
-                  <td>
-                    <Time value={job.createdAt} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )
-      )}
-      <Pager page={pager.page} nextCursor={jobs.data?.nextCursor} onNext={pager.next} onPrevious={pager.previous} />
-    </section>
+            ))}
+          </DataTable>
+        )}
+      </LoadedList>
+      <Pager pager={pager} nextCursor={jobs.data?.nextCursor} />
+    </Section>
   );
 }
 

@@ -1,0 +1,40 @@
+// The dialog every create/edit form uses: fields, the server's refusal for what no field shows, Cancel and submit.
+import type { ReactNode } from 'react';
+import { FormError } from './Field';
+import { Modal } from './Modal';
+import { useFormSubmit } from './useSubmit';
+
+export function FormDialog({
+  title,
+  submitLabel,
+  submit,
+  shownFields,
+  onClose,
+  children,
+}: {
+  title: string;
+  submitLabel: string;
+  /** From useFormSubmit: the dialog shows its busy state and its error. */
+  submit: ReturnType<typeof useFormSubmit>;
+  /** Fields that show their own server message; any other error is shown above the buttons. */
+  shownFields: string[];
+  onClose: () => void;
+  children: ReactNode;
+}) {
+  return (
+    <Modal title={title} onClose={onClose}>
+      <form onSubmit={submit.onSubmit}>
+        {children}
+        <FormError error={submit.error} shownFields={shownFields} />
+        <div className="buttons">
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="primary" disabled={submit.busy}>
+            {submitLabel}
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}

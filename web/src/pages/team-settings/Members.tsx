@@ -1,0 +1,117 @@
+// Team settings › Members: who is in the team and with which role; add, change a role, remove.
+import { useState } from 'react';
+import { api, teamPath } from '../../api/client';
+import type { Member, Page, Role } from '../../api/types';
+import { useSession } from '../../session';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { Field, fieldError } from '../../components/Field';
+import { FormDialog } from '../../components/FormDialog';
+import { Section } from '../../components/Layout';
+import { RowMenu } from '../../components/RowMenu';
+import { LoadError } from '../../components/Status';
+import { Time } from '../../components/Time';
+import { useLoad } from '../../components/useLoad';
+import { useFormSubmit } from '../../components/useSubmit';
+import { DataTable } from '../../components/DataTable';
+
+const ROLES: Role[] = ['admin', 'member', 'viewer'];
+
+export function Members({ team }: { team: string }) {
+  const { me, refresh } = useSession();
+  const members = useLoad(() => api.get<Page<Member>>(teamPath(team, 'members')), `${team}|members`);
+  const [adding, setAdding] = useState(false);
+  const [removing, setRemoving] = useState<Member | null>(null);
+  const [roleError, setRoleError] = useState<string>();
+  const changeRole = async (member: Member, role: Role) => {
+    setRoleError(undefined);
+    try {
+      await api.put(teamPath(team, 'members', member.name), { role });
+      members.reload();
+      if (member.name === me.user.name) await refresh();
+    } catch (error) {
+      setRoleError(error instanceof Error ? error.message : String(error));
+    }
+  };
+  return (
+    <Section
+      title="Members"
+      intro="Admins manage everything; members work with the registry and automations; viewers read."
+      actions={
+        <button type="button" onClick={() => setAdding(true)}>
+          Add member
+        </button>
+      }
+    >
+      <LoadError error={members.error} />
+      {roleError && (
+        <div className="form-error" role="alert">
+          {roleError}
+        </div>
+      )}
+      {members.data && (
+        <DataTable columns={['User', 'Role', 'Added']} withActions>
+          {members.data.items.map((m) => (
+            <tr key={m.id}>
+              <td>{m.name}</td>
+              <td>
+                <select aria-label={`Role of ${m.name}`} value={m.role} onChange={(e) => void changeRole(m, e.target.value as Role)}>
+                  {ROLES.map((r) => (
+                    <option key={r} value={r}>
+                      {r}
+                    </option>
+                  ))}
+                </select>
+              </td>
+              <td>
+                <Time value={m.addedAt} />
+              </td>
+              <td className="actions">
+                <RowMenu label={`Actions for ${m.name}`} items={[{ label: 'Remove', danger: true, onSelect: () => setRemoving(m) }]} />
+              </td>
+            </tr>
+          ))}
+        </DataTable>
+      )}
+      {adding && <AddMemberDialog team={team} onClose={() => setAdding(false)} onDone={members.reload} />}
+      {removing && (
+        <ConfirmDialog
+          title={`Remove ${removing.name} from ${team}?`}
+          confirmLabel="Remove"
+          onClose={() => setRemoving(null)}
+          onConfirm={async () => {
+            await api.delete(teamPath(team, 'members', removing.name));
+            members.reload();
+          }}
+        >
+          <p>They lose access to the team’s registry, automations and history at once.</p>
+        </ConfirmDialog>
+      )}
+    </Section>
+  );
+}
+
+function AddMemberDialog({ team, onClose, onDone }: { team: string; onClose: () => void; onDone: () => void }) {
+  const [name, setName] = useState('');
+  const [role, setRole] = useState<Role>('member');
+  const submit = useFormSubmit(async () => {
+    await api.put(teamPath(team, 'members', name), { role });
+    onDone();
+    onClose();
+  });
+  return (
+    <FormDialog title="Add member" submitLabel="Add member" submit={submit} shownFields={['user', 'path', 'role']} onClose={onClose}>
+      <Field label="User name" error={fieldError(submit.error, 'user', 'path')} hint="An existing user of this Modelyard instance.">
+        {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} required autoFocus />}
+      </Field>
+      <Field label="Role" error={fieldError(submit.error, 'role')}>
+        {(p) => (
+          <select {...p} value={role} onChange={(e) => setRole(e.target.value as Role)}>
+            {ROLES.map((r) => (
+              <option key={r}>{r}</option>
+            ))}
+          </select>
+        )}
+      </Field>
+    </FormDialog>
+  );
+}

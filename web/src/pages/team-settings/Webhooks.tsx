@@ -1,0 +1,164 @@
+// Team settings › Webhooks: the endpoints automations can call, with their signing secret and access token (by
+// name), enable after an automatic disable, edit, delete, and Test (TestWebhookDialog).
+import { useState } from 'react';
+import { api, asApiError, teamPath, type ApiError } from '../../api/client';
+import type { Page, Secret, Webhook } from '../../api/types';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { Field, fieldError, FormError } from '../../components/Field';
+import { FormDialog } from '../../components/FormDialog';
+import { Section } from '../../components/Layout';
+import { LoadedList } from '../../components/LoadedList';
+import { RowMenu } from '../../components/RowMenu';
+import { Empty } from '../../components/Status';
+import { useLoad } from '../../components/useLoad';
+import { useFormSubmit } from '../../components/useSubmit';
+import { DataTable } from '../../components/DataTable';
+import { TestWebhookDialog } from './TestWebhookDialog';
+
+type WebhookDialog = { kind: 'new' } | { kind: 'edit'; webhook: Webhook } | { kind: 'test'; webhook: Webhook } | { kind: 'delete'; webhook: Webhook } | null;
+
+/** `onChanged` tells the page a webhook was created, changed or deleted (the secrets list shows who uses what). */
+export function Webhooks({ team, onChanged }: { team: string; onChanged: () => void }) {
+  const webhooks = useLoad(() => api.get<Page<Webhook>>(teamPath(team, 'webhooks')), `${team}|webhooks`);
+  const reload = () => {
+    webhooks.reload();
+    onChanged();
+  };
+  const [enableError, setEnableError] = useState<ApiError>();
+  const enable = async (webhook: Webhook) => {
+    setEnableError(undefined);
+    try {
+      await api.patch(teamPath(team, 'webhooks', webhook.id), { enabled: true });
+      reload();
+    } catch (error) {
+      setEnableError(asApiError(error));
+    }
+  };
+  const [dialog, setDialog] = useState<WebhookDialog>(null);
+  return (
+    <Section
+      title="Webhooks"
+      intro="Endpoints automations can call. Payloads are signed with the selected secret (X-Wandb-Signature and Standard Webhooks headers)."
+      actions={
+        <button type="button" className="primary" onClick={() => setDialog({ kind: 'new' })}>
+          New webhook
+        </button>
+      }
+    >
+      <FormError error={enableError} />
+      <LoadedList
+        loaded={webhooks}
+        empty={
+          <Empty title="No webhooks yet.">
+            <p>Create one with “New webhook”, then use it in an automation. Use “Test” in its menu to see what your endpoint answers.</p>
+          </Empty>
+        }
+      >
+        {(items) => (
+          <DataTable label="Webhooks" columns={['Name', 'URL', 'Secret', 'Access token', 'Status']} withActions>
+            {items.map((w) => (
+              <tr key={w.id}>
+                <td>{w.name}</td>
+                <td className="mono small" style={{ overflowWrap: 'anywhere' }}>
+                  {w.url}
+                </td>
+                <td className="mono">{w.secret ?? <span className="muted">—</span>}</td>
+                <td className="mono">{w.accessToken ?? <span className="muted">—</span>}</td>
+                <td>
+                  {w.disabled ? (
+                    <span className="badge fail" title={`Disabled ${w.disabled.at}`}>
+                      Disabled: {w.disabled.reason || 'by an admin'}
+                    </span>
+                  ) : (
+                    <span className="badge ok">Active</span>
+                  )}
+                </td>
+                <td className="actions">
+                  <RowMenu
+                    label={`Actions for webhook ${w.name}`}
+                    items={[
+                      { label: 'Test', onSelect: () => setDialog({ kind: 'test', webhook: w }) },
+                      { label: 'Edit', onSelect: () => setDialog({ kind: 'edit', webhook: w }) },
+                      ...(w.disabled ? [{ label: 'Enable', onSelect: () => void enable(w) }] : []),
+                      { label: 'Delete', danger: true, onSelect: () => setDialog({ kind: 'delete', webhook: w }) },
+                    ]}
+                  />
+                </td>
+              </tr>
+            ))}
+          </DataTable>
+        )}
+      </LoadedList>
+      {(dialog?.kind === 'new' || dialog?.kind === 'edit') && (
+        <WebhookForm team={team} webhook={dialog.kind === 'edit' ? dialog.webhook : undefined} onClose={() => setDialog(null)} onDone={reload} />
+      )}
+      {dialog?.kind === 'test' && <TestWebhookDialog team={team} webhook={dialog.webhook} onClose={() => setDialog(null)} />}
+      {dialog?.kind === 'delete' && (
+        <ConfirmDialog
+          title={`Delete webhook “${dialog.webhook.name}”?`}
+          onClose={() => setDialog(null)}
+          onConfirm={async () => {
+            await api.delete(teamPath(team, 'webhooks', dialog.webhook.id));
+            reload();
+          }}
+        >
+          <p>Automations can no longer use it. Deliveries already under way still finish.</p>
+        </ConfirmDialog>
+      )}
+    </Section>
+  );
+}
+
+/** "New webhook", or editing one: the secret and the access token are chosen by name from the team's secrets. */
+function WebhookForm({ team, webhook, onClose, onDone }: { team: string; webhook?: Webhook | undefined; onClose: () => void; onDone: () => void }) {
+  const secrets = useLoad(() => api.get<Page<Secret>>(teamPath(team, 'secrets')), `${team}|secrets`);
+  const [name, setName] = useState(webhook?.name ?? '');
+  const [url, setUrl] = useState(webhook?.url ?? '');
+  const [secret, setSecret] = useState(webhook?.secret ?? '');
+  const [accessToken, setAccessToken] = useState(webhook?.accessToken ?? '');
+  const submit = useFormSubmit(async () => {
+    const body = { name, url, secret: secret || null, accessToken: accessToken || null };
+    if (webhook) await api.patch(teamPath(team, 'webhooks', webhook.id), body);
+    else await api.post(teamPath(team, 'webhooks'), body);
+    onDone();
+    onClose();
+  });
+  const secretOptions = (secrets.data?.items ?? []).map((s) => (
+    <option key={s.name} value={s.name}>
+      {s.name}
+    </option>
+  ));
+  return (
+    <FormDialog
+      title={webhook ? `Edit webhook ${webhook.name}` : 'New webhook'}
+      submitLabel={webhook ? 'Save webhook' : 'Create webhook'}
+      submit={submit}
+      shownFields={['name', 'url', 'secret', 'accessToken']}
+      onClose={onClose}
+    >
+      <Field label="Name" error={fieldError(submit.error, 'name')}>
+        {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} required maxLength={64} autoFocus />}
+      </Field>
+      <Field label="URL" error={fieldError(submit.error, 'url')} hint="An https URL whose host is a name (not an IP address or localhost).">
+        {(p) => <input {...p} className="mono" value={url} onChange={(e) => setUrl(e.target.value)} required placeholder="https://api.github.com/repos/OWNER/REPO/dispatches" />}
+      </Field>
+      <Field label="Secret" error={fieldError(submit.error, 'secret')} hint="Optional: signs each payload (X-Wandb-Signature, webhook-signature).">
+        {(p) => (
+          <select {...p} value={secret} onChange={(e) => setSecret(e.target.value)}>
+            <option value="">No secret</option>
+            {secretOptions}
+          </select>
+        )}
+      </Field>
+      <Field label="Access token" error={fieldError(submit.error, 'accessToken')} hint="Optional: sent as “Authorization: Bearer …”.">
+        {(p) => (
+          <select {...p} value={accessToken} onChange={(e) => setAccessToken(e.target.value)}>
+            <option value="">No access token</option>
+            {secretOptions}
+          </select>
+        )}
+      </Field>
+      {secrets.data && secrets.data.items.length === 0 && <p className="muted small">No team secrets yet: add one under “Team secrets” to sign payloads or send a token.</p>}
+    </FormDialog>
+  );
+}
