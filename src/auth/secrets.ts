@@ -11,8 +11,13 @@ import { type Keyring, rewriteSentinel } from './keyring.js';
 export const SECRET_NAME_PATTERN = /^[A-Z_][A-Z0-9_]*$/;
 export const SECRET_NAME_RULE = 'use upper-case letters, digits and "_", not starting with a digit (like an environment variable)';
 export const MAX_SECRET_NAME_LENGTH = 128;
-/** Tokens and signing keys are short; the cap keeps a mistaken paste (a whole file) out of every delivery. */
-export const MAX_SECRET_VALUE_LENGTH = 16 * 1024;
+/**
+ * Tokens and signing keys are short, certificates and keys a few KiB; the cap keeps a mistaken paste (a whole file)
+ * out of every delivery. Counted in UTF-8 bytes, as the value is sent.
+ */
+export const MAX_SECRET_VALUE_BYTES = 64 * 1024;
+/** What an HTTP header value may hold (Node refuses anything else at send time); the access token is sent in one. */
+const HEADER_VALUE_CHARS = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 export interface SecretView {
   id: string;
@@ -38,7 +43,49 @@ export function checkSecretName(field: string, name: string): string {
 
 function checkValue(value: string): void {
   if (value.length === 0) throw invalid('value', 'must not be empty');
-  if (value.length > MAX_SECRET_VALUE_LENGTH) throw invalid('value', `must be at most ${MAX_SECRET_VALUE_LENGTH} characters`);
+  const bytes = Buffer.byteLength(value, 'utf8');
+  if (bytes > MAX_SECRET_VALUE_BYTES) {
+    throw invalid('value', `must be at most ${MAX_SECRET_VALUE_BYTES} bytes in UTF-8 (64 KiB); this value has ${bytes}`);
+  }
+  // PostgreSQL text cannot hold it, receivers written in C stop at it, and no token or key contains one.
+  if (value.includes('\u0000')) throw invalid('value', 'must not contain a NUL character (U+0000)');
+}
+
+/**
+ * Why `value` cannot be a webhook's access token, or undefined when it can: it is sent as `Authorization: Bearer
+ * <value>`, and a line break would end the header (Node refuses such a request, so every delivery would fail).
+ */
+export function accessTokenProblem(value: string): string | undefined {
+  if (/[\r\n]/.test(value)) return 'contains a line break (CR or LF), which cannot be sent in the Authorization header';
+  if (!HEADER_VALUE_CHARS.test(value)) {
+    return 'contains a character that cannot be sent in the Authorization header (a control character other than tab, or one beyond U+00FF)';
+  }
+  return undefined;
+}
+
+/**
+ * Why the secret `name` cannot be a webhook's access token, or undefined when it can (also when it does not exist:
+ * the caller reports that). Call it inside the transaction that attaches the secret: it first locks the secret's row
+ * with a no-op update, so a concurrent updateSecret either commits before the value is read or sees the webhook.
+ */
+export async function accessTokenValueProblem(tx: Tx, keyring: Keyring, teamId: string, name: string): Promise<string | undefined> {
+  await tx.updateTable('secrets').set((eb) => ({ updated_at: eb.ref('updated_at') })).where('team_id', '=', teamId).where('name', '=', name).execute();
+  const row = await tx.selectFrom('secrets').select('ciphertext').where('team_id', '=', teamId).where('name', '=', name).executeTakeFirst();
+  if (!row) return undefined;
+  const problem = accessTokenProblem(decryptSecret(keyring, teamId, name, row.ciphertext));
+  return problem === undefined ? undefined : `secret ${name} ${problem}; change its value or choose another secret`;
+}
+
+/** Webhooks of the team that send the secret `name` as their access token. */
+async function webhooksSendingAsAccessToken(db: Db | Tx, teamId: string, name: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('webhooks')
+    .select('name')
+    .where('team_id', '=', teamId)
+    .where('access_token_name', '=', name)
+    .orderBy('name')
+    .execute();
+  return rows.map((row) => row.name);
 }
 
 /** Webhook names using each of the given secrets (as signing secret or access token). */
@@ -131,13 +178,25 @@ export function listSecrets(db: Db, teamId: string): Promise<SecretView[]> {
 /** Replaces the value; deliveries sent from now on use it (runs resolve secrets at send time). */
 export async function updateSecret(db: Db, keyring: Keyring, teamId: string, userId: string, name: string, value: string): Promise<SecretView> {
   checkValue(value);
-  const result = await db
-    .updateTable('secrets')
-    .set({ ciphertext: keyring.encrypt(value, aad(teamId, name)), updated_by: userId, updated_at: Date.now() })
-    .where('team_id', '=', teamId)
-    .where('name', '=', name)
-    .executeTakeFirst();
-  if (result.numUpdatedRows === 0n) throw notFound(`secret ${name}`);
+  const tokenProblem = accessTokenProblem(value);
+  await db.transaction().execute(async (tx) => {
+    const result = await tx
+      .updateTable('secrets')
+      .set({ ciphertext: keyring.encrypt(value, aad(teamId, name)), updated_by: userId, updated_at: Date.now() })
+      .where('team_id', '=', teamId)
+      .where('name', '=', name)
+      .executeTakeFirst();
+    if (result.numUpdatedRows === 0n) throw notFound(`secret ${name}`);
+    if (tokenProblem === undefined) return;
+    // Checked after the update, in its transaction: the secret's row is locked until it commits, and a webhook being
+    // saved locks the same row before reading the value (accessTokenValueProblem), so neither misses the other.
+    const webhooks = await webhooksSendingAsAccessToken(tx, teamId, name);
+    if (webhooks.length > 0) {
+      throw invalid('value', `${tokenProblem}; webhook${webhooks.length > 1 ? 's' : ''} ${webhooks.map((n) => `"${n}"`).join(', ')} send${webhooks.length > 1 ? '' : 's'} secret ${name} as the access token`, {
+        webhooks,
+      });
+    }
+  });
   return (await viewsOf(db, teamId, [name]))[0]!;
 }
 

@@ -9,7 +9,8 @@ import { conflict, invalid, notFound } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { checkWebhookUrl } from '../core/urls.js';
 import { fillSecrets, renderTemplate, validateTemplate } from '../core/templates.js';
-import { existingSecretNames, resolveSecretValues } from '../auth/secrets.js';
+import { accessTokenValueProblem, existingSecretNames, resolveSecretValues } from '../auth/secrets.js';
+import type { Keyring } from '../auth/keyring.js';
 import { buildDeliveryHeaders, redactHeaders } from '../delivery/headers.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, WebhookClient } from '../delivery/http-client.js';
 import { sampleVariables } from './variables.js';
@@ -48,13 +49,20 @@ function checkUrl(ctx: Ctx, url: string): string {
   return check.url.href;
 }
 
-/** Both referenced secrets must exist in the webhook's own team (never another team's). */
-async function checkSecretRefs(db: Db | Tx, teamId: string, refs: { secret: string | null; accessToken: string | null }): Promise<void> {
+/**
+ * Both referenced secrets must exist in the webhook's own team (never another team's), and the access token must be
+ * sendable in the Authorization header (no CR or LF).
+ */
+async function checkSecretRefs(tx: Tx, keyring: Keyring, teamId: string, refs: { secret: string | null; accessToken: string | null }): Promise<void> {
   const names = [refs.secret, refs.accessToken].filter((n): n is string => n !== null);
-  const existing = await existingSecretNames(db, teamId, names);
+  const existing = await existingSecretNames(tx, teamId, names);
   for (const field of ['secret', 'accessToken'] as const) {
     const name = refs[field];
     if (name !== null && !existing.has(name)) throw invalid(field, `no secret named ${name} in this team (create it under secrets first)`);
+  }
+  if (refs.accessToken !== null) {
+    const problem = await accessTokenValueProblem(tx, keyring, teamId, refs.accessToken);
+    if (problem !== undefined) throw invalid('accessToken', problem);
   }
 }
 
@@ -87,7 +95,7 @@ export async function createWebhook(ctx: Ctx, teamId: string, userId: string, in
   };
   try {
     await ctx.db.transaction().execute(async (tx) => {
-      await checkSecretRefs(tx, teamId, input);
+      await checkSecretRefs(tx, ctx.keyring, teamId, input);
       await tx.insertInto('webhooks').values(row).execute();
     });
   } catch (error) {
@@ -128,7 +136,7 @@ export async function updateWebhook(ctx: Ctx, teamId: string, id: string, userNa
         next.disabled_at = next.updated_at;
         next.disabled_reason = `disabled by ${userName}`;
       }
-      await checkSecretRefs(tx, teamId, { secret: next.secret_name, accessToken: next.access_token_name });
+      await checkSecretRefs(tx, ctx.keyring, teamId, { secret: next.secret_name, accessToken: next.access_token_name });
       if (next.secret_name !== current.secret_name || next.access_token_name !== current.access_token_name) {
         await checkTemplatesStillValid(tx, next);
       }

@@ -4,9 +4,15 @@
 //   phase 1 (renderTemplate, at event time)  fills every lower-case event variable and leaves `${SECRET_NAME}`;
 //   phase 2 (fillSecrets, at send time)      fills the remaining `${SECRET_NAME}` placeholders.
 // Substitution only ever happens inside JSON string values, and everything inserted is JSON-escaped, so no value can
-// end the string, add a key or break the document. Phase 1 also writes every `$` it inserts as `\u0024`: the text
-// still decodes to `$`, but phase 2 only recognises a literal `${`, so an event value such as "${API_TOKEN}" (an
-// artifact's metadata is user input) can never make phase 2 insert a secret.
+// end the string, add a key or break the document.
+//
+// The invariant that keeps secrets where their author put them: every raw `$` in phase-1 output begins a
+// `${SECRET_NAME}` placeholder that the template's author wrote in a string value. Phase 1 writes every other `$` as
+// `\u0024` — the `$`s of inserted event values, and the template's own `$`s that do not begin a secret placeholder
+// (a `$` just before an event variable, a `$` in a property name, an unknown `${name}`) — so the text still decodes to
+// `$`. Phase 2 only recognises a raw `${`; an event value (an artifact's metadata is user input) therefore can never
+// form a placeholder, alone or together with the template's characters around it: `"$${artifact_metadata.x}"` with
+// x = "{API_TOKEN}" renders `\u0024{API_TOKEN}`. Templates without `$` render byte for byte as written.
 //
 // A literal "${" in the payload is written `\u0024{` in the template.
 //
@@ -301,7 +307,10 @@ export function validateTemplate(template: string, options: { secrets: string[] 
 // ---------------------------------------------------------------------------------------------------------------
 // Rendering
 
-/** Compiled template: literal text alternating with event variable names (secret placeholders stay literal). */
+/**
+ * Compiled template: phase-1 text (every `$` except those beginning an authored secret placeholder already written
+ * as `\u0024`) alternating with event variable names.
+ */
 type Part = { literal: string } | { variable: string };
 
 const COMPILED_CACHE_LIMIT = 1000;
@@ -322,19 +331,26 @@ function compile(template: string): Part[] {
     throw error;
   }
   const parts: Part[] = [];
+  let literal = '';
   let copied = 0;
   for (const token of strings) {
     if (token.isKey) continue;
     for (const placeholder of findPlaceholders(template, token.start + 1, token.end - 1)) {
       if (placeholder.end === -1) continue;
-      // Secrets are phase 2's; names that are neither stay as written (validation refuses them at save time).
-      if (isSecretName(placeholder.name)) continue;
+      // Secrets are phase 2's: the only `$` left raw. Names that are neither stay as written, their `$` escaped
+      // (validation refuses them at save time).
+      if (isSecretName(placeholder.name)) {
+        literal += escapeDollars(template.slice(copied, placeholder.start)) + template.slice(placeholder.start, placeholder.end);
+        copied = placeholder.end;
+        continue;
+      }
       if (!/^[a-z_][a-z0-9_]*$/.test(placeholder.name) && !placeholder.name.startsWith(METADATA_PREFIX)) continue;
-      parts.push({ literal: template.slice(copied, placeholder.start) }, { variable: placeholder.name });
+      parts.push({ literal: literal + escapeDollars(template.slice(copied, placeholder.start)) }, { variable: placeholder.name });
+      literal = '';
       copied = placeholder.end;
     }
   }
-  parts.push({ literal: template.slice(copied) });
+  parts.push({ literal: literal + escapeDollars(template.slice(copied)) });
   if (template.length <= CACHED_TEMPLATE_MAX_LENGTH) {
     if (compiledCache.size >= COMPILED_CACHE_LIMIT) compiledCache.delete(compiledCache.keys().next().value!);
     compiledCache.set(template, parts);
@@ -348,10 +364,17 @@ function jsonStringContent(value: string): string {
   return quoted.slice(1, -1);
 }
 
+/**
+ * `$` as `\u0024` in JSON text that is inside a string (`$` cannot occur outside one, and no escape sequence contains
+ * it, so the text decodes exactly as before).
+ */
+function escapeDollars(jsonText: string): string {
+  return jsonText.includes('$') ? jsonText.replaceAll('$', '\\u0024') : jsonText;
+}
+
 /** Phase-1 escaping: JSON escaping plus `$` as `\u0024`, so inserted text never forms a `${SECRET}` for phase 2. */
 function escapeEventValue(value: string): string {
-  const content = jsonStringContent(value);
-  return content.includes('$') ? content.replaceAll('$', '\\u0024') : content;
+  return escapeDollars(jsonStringContent(value));
 }
 
 function metadataText(metadata: Record<string, unknown>, key: string): string | undefined {
@@ -365,7 +388,7 @@ function metadataText(metadata: Record<string, unknown>, key: string): string | 
 /**
  * Phase 1: the payload with every event variable filled in (absent or inapplicable ones as empty strings) and
  * `${SECRET_NAME}` placeholders left for fillSecrets. Whitespace and everything else of the template is kept byte
- * for byte. Throws TemplateError when the template is not valid JSON (validateTemplate refuses such templates).
+ * for byte, except that a `$` not beginning a secret placeholder is written `\u0024` (see the file header). Throws TemplateError when the template is not valid JSON (validateTemplate refuses such templates).
  */
 export function renderTemplate(template: string, values: TemplateValues, metadata: Record<string, unknown>): string {
   const parts = compile(template);
@@ -406,7 +429,7 @@ export function secretPlaceholders(rendered: string): string[] {
 
 /**
  * Phase 2, at send time: replaces each literal `${SECRET_NAME}` left in string values by phase 1 with the secret,
- * JSON-escaped. Throws when a placeholder's secret is not in `secrets` (the message names the secret only).
+ * JSON-escaped. Given phase-1 output, these are exactly the placeholders the template's author wrote. Throws when a placeholder's secret is not in `secrets` (the message names the secret only).
  */
 export function fillSecrets(rendered: string, secrets: Record<string, string>): string {
   if (!rendered.includes('${')) return rendered;

@@ -85,9 +85,25 @@ describe('team secrets API', () => {
     const empty = await admin.post(base, { name: 'EMPTY', value: '' });
     expect(empty.status).toBe(400);
     expect(empty.body.error.details.field).toBe('value');
-    const huge = await admin.post(base, { name: 'HUGE', value: 'x'.repeat(16 * 1024 + 1) });
-    expect(huge.status).toBe(400);
-    expect(huge.body.error.details.field).toBe('value');
+    // 64 KiB counted in UTF-8 bytes: 32,768 two-byte characters fit, one more byte does not.
+    expect((await admin.post(base, { name: 'LARGEST', value: 'é'.repeat(32 * 1024) })).status).toBe(201);
+    for (const value of ['x'.repeat(64 * 1024 + 1), `${'é'.repeat(32 * 1024)}x`]) {
+      const huge = await admin.post(base, { name: 'HUGE', value });
+      expect(huge.status).toBe(400);
+      expect(huge.body.error).toMatchObject({ code: 'invalid_request', details: { field: 'value' } });
+      expect(huge.body.error.message).toBe(`value: must be at most 65536 bytes in UTF-8 (64 KiB); this value has ${Buffer.byteLength(value)}`);
+    }
+    for (const value of ['\u0000', 'sk-\u0000-live']) {
+      const nul = await admin.post(base, { name: 'WITH_NUL', value });
+      expect(nul.status).toBe(400);
+      expect(nul.body.error).toMatchObject({ code: 'invalid_request', message: 'value: must not contain a NUL character (U+0000)', details: { field: 'value' } });
+    }
+    const nulPut = await admin.put(`${base}/LARGEST`, { value: 'a\u0000' });
+    expect(nulPut.status).toBe(400);
+    expect(nulPut.body.error.details.field).toBe('value');
+    const names = (await admin.get(base)).body.items.map((item: { name: string }) => item.name);
+    expect(names).not.toContain('HUGE');
+    expect(names).not.toContain('WITH_NUL');
     expect((await admin.post(base, { name: 'missing value' })).status).toBe(400);
     await createSecret(admin, 'sec-valid', '_OK_1', 'v');
     const clash = await admin.post(base, { name: '_OK_1', value: 'other' });

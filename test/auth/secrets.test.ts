@@ -1,7 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers.js';
-import { createSecret, deleteSecret, listSecrets, resolveSecretValues, rotateMasterKey, updateSecret } from '../../src/auth/secrets.js';
+import {
+  MAX_SECRET_VALUE_BYTES,
+  accessTokenProblem,
+  createSecret,
+  deleteSecret,
+  listSecrets,
+  resolveSecretValues,
+  rotateMasterKey,
+  updateSecret,
+} from '../../src/auth/secrets.js';
 import { Keyring, verifyKeyring } from '../../src/auth/keyring.js';
 import { createTeam } from '../../src/auth/teams.js';
 import { AppError } from '../../src/core/errors.js';
@@ -78,5 +87,41 @@ describe('secrets at rest', () => {
     // Put the original key back so the rest of this file's server keeps working.
     await rotateMasterKey(db, next, current);
     await verifyKeyring(db, current);
+  });
+
+  it('limits a value to 64 KiB counted in UTF-8 bytes, refuses NUL, and stores nothing it refuses', async () => {
+    const { db, keyring } = server.ctx;
+    const team = await createTeam(db, user, 'value-rules');
+    const refusal = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error as AppError);
+
+    await createSecret(db, keyring, team.id, user.id, { name: 'ASCII_MAX', value: 'x'.repeat(MAX_SECRET_VALUE_BYTES) });
+    // 32,768 two-byte characters are 65,536 bytes: allowed; one more is over, though far fewer characters than bytes.
+    await createSecret(db, keyring, team.id, user.id, { name: 'UTF8_MAX', value: 'é'.repeat(MAX_SECRET_VALUE_BYTES / 2) });
+    for (const [name, value] of [
+      ['TOO_LONG', 'x'.repeat(MAX_SECRET_VALUE_BYTES + 1)],
+      ['TOO_LONG_UTF8', 'é'.repeat(MAX_SECRET_VALUE_BYTES / 2) + 'x'],
+      ['ASTRAL', '😀'.repeat(MAX_SECRET_VALUE_BYTES / 4 + 1)],
+    ] as const) {
+      const error = await refusal(createSecret(db, keyring, team.id, user.id, { name, value }));
+      expect(error, name).toBeInstanceOf(AppError);
+      expect(error!.status).toBe(400);
+      expect(error!.details).toMatchObject({ field: 'value' });
+      expect(error!.message).toMatch(/at most 65536 bytes in UTF-8/);
+    }
+    for (const value of ['\u0000', 'tok\u0000en', 'token\u0000']) {
+      const error = await refusal(createSecret(db, keyring, team.id, user.id, { name: 'WITH_NUL', value }));
+      expect(error!.message).toMatch(/NUL/);
+      expect(error!.details).toMatchObject({ field: 'value' });
+    }
+    expect(await refusal(updateSecret(db, keyring, team.id, user.id, 'ASCII_MAX', 'a\u0000b'))).toBeInstanceOf(AppError);
+    expect(await refusal(updateSecret(db, keyring, team.id, user.id, 'ASCII_MAX', 'y'.repeat(MAX_SECRET_VALUE_BYTES + 1)))).toBeInstanceOf(AppError);
+    expect((await listSecrets(db, team.id)).map((s) => s.name)).toEqual(['ASCII_MAX', 'UTF8_MAX']);
+    expect((await resolveSecretValues(db, keyring, team.id, ['ASCII_MAX'])).ASCII_MAX).toBe('x'.repeat(MAX_SECRET_VALUE_BYTES));
+  });
+
+  it('tells which values cannot be sent as an access token in the Authorization header', () => {
+    for (const value of ['line\nbreak', 'carriage\rreturn', '\r\n', 'trailing\n']) expect(accessTokenProblem(value)).toMatch(/line break \(CR or LF\)/);
+    for (const value of ['bell\u0007', 'del\u007f', 'snowman ☃', 'emoji 😀']) expect(accessTokenProblem(value)).toMatch(/cannot be sent/);
+    for (const value of ['sk-live_abc.DEF/+=', 'tab\tinside', 'latin1 é', 'spaces are fine']) expect(accessTokenProblem(value)).toBeUndefined();
   });
 });

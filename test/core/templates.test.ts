@@ -141,7 +141,37 @@ describe('renderTemplate', () => {
 
   it('does not substitute in keys, leaves secret placeholders and \\u0024{ literals alone', () => {
     const template = '{"${event_type}":"${API_TOKEN}","lit":"\\u0024{event_type}","v":"${event_type}"}';
-    expect(renderTemplate(template, sampleValues, {})).toBe('{"${event_type}":"${API_TOKEN}","lit":"\\u0024{event_type}","v":"ADD_ARTIFACT_ALIAS"}');
+    const rendered = renderTemplate(template, sampleValues, {});
+    expect(rendered).toBe('{"\\u0024{event_type}":"${API_TOKEN}","lit":"\\u0024{event_type}","v":"ADD_ARTIFACT_ALIAS"}');
+    expect(JSON.parse(rendered)).toEqual({ '${event_type}': '${API_TOKEN}', lit: '${event_type}', v: 'ADD_ARTIFACT_ALIAS' });
+  });
+
+  it('renders a template without $ byte for byte apart from the inserted values', () => {
+    const template = '{ "a" : [ "x", 1, { "b": "\\u00e9 ${alias}" } ] }\n';
+    expect(renderTemplate(template, sampleValues, {})).toBe('{ "a" : [ "x", 1, { "b": "\\u00e9 production" } ] }\n');
+  });
+
+  // [case, template, event author, metadata x]: the event value, with the template's characters around it, must
+  // never form a placeholder that phase 2 fills.
+  const formedPlaceholders: Array<[string, string, string, string]> = [
+    ['$ just before a value', '"cost: $${artifact_metadata.x}"', 'a', '{OTHER}'],
+    ['$ before a value, } after it', '"$${artifact_metadata.x}}"', 'a', '{OTHER'],
+    ['value ending in $ before {', '"${event_author}{OTHER}"', '$', ''],
+    ['value ending in $ before a value starting with {', '"${event_author}${artifact_metadata.x}"', 'x$', '{OTHER}'],
+    ['value ending in ${ before text', '"${event_author}OTHER}"', '${', ''],
+    ['$ before an unknown ${name}', '"$${Nope}${artifact_metadata.x}"', '', '{OTHER}'],
+    ['$ before a secret placeholder', '"$${SIGN}"', '', ''],
+    ['escaped backslash before $', '"\\\\$${artifact_metadata.x}"', '', '{OTHER}'],
+    ['the author\'s \\u0024 before a value', '"\\u0024${artifact_metadata.x}"', '', '{OTHER}'],
+  ];
+  it.each(formedPlaceholders)('never lets an event value complete a secret placeholder: %s', (_name, value, author, x) => {
+    const rendered = renderTemplate(`{"v":${value}}`, { event_author: author }, { x });
+    const names = secretPlaceholders(rendered);
+    expect(names.filter((n) => n !== 'SIGN')).toEqual([]);
+    const sent = fillSecrets(rendered, { OTHER: 'other-secret-value', SIGN: 'sign-value' });
+    expect(sent).not.toContain('other-secret-value');
+    const expected = JSON.parse(`{"v":${value}}`.replace('${event_author}', author).replace('${artifact_metadata.x}', x).replace('${SIGN}', 'sign-value'));
+    expect(JSON.parse(sent)).toEqual(expected);
   });
 
   it('writes every inserted $ as \\u0024, so an event value can never become a secret placeholder', () => {
@@ -169,11 +199,14 @@ describe('fillSecrets', () => {
 
   it('throws naming the missing secret, never a value', () => {
     expect(() => fillSecrets('{"a":"${GONE}","b":"${HERE}"}', { HERE: 'very-secret-value' })).toThrow(/secret GONE/);
+    let error: unknown;
     try {
       fillSecrets('{"a":"${HERE}","b":"${GONE}"}', { HERE: 'very-secret-value' });
-    } catch (error) {
-      expect(String(error)).not.toContain('very-secret-value');
+    } catch (caught) {
+      error = caught;
     }
+    expect(String(error)).toMatch(/secret GONE/);
+    expect(String(error)).not.toContain('very-secret-value');
   });
 
   it('returns the text unchanged when there is nothing to fill', () => {

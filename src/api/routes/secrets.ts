@@ -7,7 +7,7 @@ import {
   deleteSecret,
   listSecrets,
   MAX_SECRET_NAME_LENGTH,
-  MAX_SECRET_VALUE_LENGTH,
+  MAX_SECRET_VALUE_BYTES,
   SECRET_NAME_PATTERN,
   SECRET_NAME_RULE,
   updateSecret,
@@ -17,7 +17,9 @@ import { teamAccess } from '../auth.js';
 import { iso, TeamParams } from '../schemas.js';
 
 const SecretName = z.string().max(MAX_SECRET_NAME_LENGTH).regex(SECRET_NAME_PATTERN, SECRET_NAME_RULE);
-const SecretValue = z.string().min(1).max(MAX_SECRET_VALUE_LENGTH);
+// The service checks the length in UTF-8 bytes and refuses NUL, with messages naming the rule; the schema only
+// describes it (a JSON Schema maxLength counts characters, not bytes).
+const SecretValue = z.string().min(1).describe(`At most ${MAX_SECRET_VALUE_BYTES} bytes in UTF-8 (64 KiB); no NUL character`);
 
 export const SecretResponse = z
   .object({

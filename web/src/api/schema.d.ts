@@ -2857,6 +2857,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         name: string;
+                        /** @description At most 65536 bytes in UTF-8 (64 KiB); no NUL character */
                         value: string;
                     };
                 };
@@ -2910,6 +2911,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description At most 65536 bytes in UTF-8 (64 KiB); no NUL character */
                         value: string;
                     };
                 };
