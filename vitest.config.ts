@@ -14,6 +14,8 @@ const shared = {
   maxWorkers: 3,
   minWorkers: 1,
   restoreMocks: true,
+  setupFiles: ['test/setup/open-handles.ts'],
+  sequence: { hooks: 'stack' as const },
 };
 
 export default defineConfig({
