@@ -9,7 +9,7 @@ import type { FastifySchemaCompiler } from 'fastify';
 import type { Api } from '../api.js';
 import type { AppContext } from '../../context.js';
 import { teamAccess } from '../auth.js';
-import { decodeCursor, PageQuery, pageOf, TeamParams, toPage } from '../schemas.js';
+import { decodeCursor, decodeIndexCursor, PageQuery, pageOf, TeamParams, toPage } from '../schemas.js';
 import { invalid } from '../../core/errors.js';
 import { checkName } from '../../core/names.js';
 import { BlobStore, ByteBudget, payloadTooLarge } from '../../registry/blobs.js';
@@ -82,13 +82,6 @@ const FILE_FIELDS = new Set(['file', 'files']);
 const TEXT_FIELDS = new Set(['type', 'description', 'metadata', 'aliases']);
 /** Versions shown inline with an artifact; the rest are paged through …/versions. */
 const RECENT_VERSIONS = 20;
-
-function indexCursor(cursor: string | undefined): number | undefined {
-  const decoded = decodeCursor(cursor);
-  if (decoded === undefined) return undefined;
-  if (!/^\d{1,9}$/.test(decoded)) throw invalid('cursor', 'is not a cursor this list returned');
-  return Number(decoded);
-}
 
 function parseMetadataField(text: string | undefined): Record<string, unknown> {
   if (text === undefined || text.trim() === '') return {};
@@ -228,7 +221,7 @@ export default async function artifactRoutes(app: Api, ctx: AppContext): Promise
     async (request) => {
       const { team } = await teamAccess(ctx, request, request.params.team, 'viewer');
       const { limit, cursor } = request.query;
-      const rows = await listArtifacts(ctx.db, team.id, request.params.project, limit, decodeCursor(cursor));
+      const rows = await listArtifacts(ctx.db, team.id, request.params.project, limit, decodeCursor(cursor, 'name'));
       return toPage(rows, limit, (a) => a.name);
     },
   );
@@ -268,7 +261,7 @@ export default async function artifactRoutes(app: Api, ctx: AppContext): Promise
       const { limit, cursor } = request.query;
       const rows = await listArtifactVersions(ctx.db, team.id, request.params.project, request.params.name, {
         limit,
-        beforeIndex: indexCursor(cursor),
+        beforeIndex: decodeIndexCursor(cursor),
       });
       return toPage(rows, limit, (v) => String(v.index));
     },

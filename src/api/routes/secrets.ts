@@ -14,7 +14,7 @@ import {
   type SecretView,
 } from '../../auth/secrets.js';
 import { teamAccess } from '../auth.js';
-import { iso, TeamParams } from '../schemas.js';
+import { iso, TeamParams, UnpagedQuery } from '../schemas.js';
 
 const SecretName = z.string().max(MAX_SECRET_NAME_LENGTH).regex(SECRET_NAME_PATTERN, SECRET_NAME_RULE);
 const SecretValue = z.string().min(1).max(MAX_SECRET_VALUE_LENGTH);
@@ -63,6 +63,7 @@ export default async function secretRoutes(app: Api, ctx: AppContext): Promise<v
         tags: ['secrets'],
         summary: "The team's secrets: names, who set them and when, which webhooks use them (admins)",
         params: TeamParams,
+        querystring: UnpagedQuery,
         response: { 200: z.object({ items: z.array(SecretResponse), nextCursor: z.null() }) },
       },
     },
