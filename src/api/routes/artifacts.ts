@@ -10,7 +10,8 @@ import type { Api } from '../api.js';
 import type { AppContext } from '../../context.js';
 import { teamAccess } from '../auth.js';
 import { decodeCursor, decodeIndexCursor, PageQuery, pageOf, TeamParams, toPage } from '../schemas.js';
-import { invalid } from '../../core/errors.js';
+import { AppError, invalid } from '../../core/errors.js';
+import { findTextProblem, NUL } from '../../core/json-limits.js';
 import { checkName } from '../../core/names.js';
 import { BlobStore, ByteBudget, payloadTooLarge } from '../../registry/blobs.js';
 import {
@@ -92,6 +93,8 @@ function parseMetadataField(text: string | undefined): Record<string, unknown> {
     throw invalid('metadata', 'must be a JSON object, e.g. {"accuracy": 0.93}');
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalid('metadata', 'must be a JSON object, not an array or a scalar');
+  const problem = findTextProblem(value, 'metadata');
+  if (problem) throw invalid(problem.field === 'metadata' ? 'metadata' : `metadata.${problem.field}`, problem.message);
   return value as Record<string, unknown>;
 }
 
@@ -110,6 +113,25 @@ function parseAliasesField(text: string | undefined): string[] {
     list = text.split(',').map((a) => a.trim()).filter((a) => a !== '');
   }
   return checkExplicitAliases('aliases', list as string[]);
+}
+
+/**
+ * The multipart parser (busboy) reports a malformed or truncated body — no closing boundary, a broken part header,
+ * a missing or oversized boundary — as a plain Error without a code; file-system errors carry one (ENOSPC…) and stay
+ * 500s, as do our own AppErrors (which keep their status).
+ */
+function asClientError(error: unknown): unknown {
+  if (error instanceof AppError || !(error instanceof Error)) return error;
+  const { code, statusCode } = error as Error & { code?: unknown; statusCode?: unknown };
+  if (code === 'ERR_STREAM_PREMATURE_CLOSE') return invalid('body', 'the upload ended before the multipart body was complete');
+  if (code !== undefined || statusCode !== undefined) return error;
+  return invalid('body', `is not a well-formed multipart/form-data body (${error.message})`);
+}
+
+/** Text fields hold no NUL, like every text the API reads (the JSON body check in api/app.ts cannot see them). */
+function checkTextField(name: string, value: string): string {
+  if (value.includes(NUL)) throw invalid(name, 'contains a NUL character (U+0000), which no text may hold');
+  return value;
 }
 
 /**
@@ -145,7 +167,7 @@ async function readUpload(request: FastifyRequest, blobs: BlobStore, maxBytes: n
         if (!TEXT_FIELDS.has(part.fieldname)) throw invalid(part.fieldname, 'unknown field; expected file(s), type, description, metadata, aliases');
         if (fields.has(part.fieldname)) throw invalid(part.fieldname, 'given more than once');
         if (part.valueTruncated) throw invalid(part.fieldname, 'is too long');
-        fields.set(part.fieldname, String(part.value));
+        fields.set(part.fieldname, checkTextField(part.fieldname, String(part.value)));
       }
     }
     const type = fields.get('type');
@@ -161,7 +183,7 @@ async function readUpload(request: FastifyRequest, blobs: BlobStore, maxBytes: n
     };
   } catch (error) {
     await Promise.all(files.map((f) => blobs.discard(f.tempPath)));
-    throw error;
+    throw asClientError(error);
   }
 }
 
