@@ -1,9 +1,19 @@
 // Request/response pieces shared by the route files: paging, names, the error envelope.
 import { z } from 'zod';
 import { invalid } from '../core/errors.js';
+import { jsonTextDepth, MAX_JSON_DEPTH } from '../core/json-limits.js';
 import { NAME_PATTERN, NAME_RULE } from '../core/names.js';
 
 export const Name = z.string().regex(NAME_PATTERN, NAME_RULE);
+
+/**
+ * JSON kept as text (payload and job templates, with their placeholders) nests no deeper than the JSON a request
+ * body may hold: api/app.ts checks parsed bodies, this checks the text inside a field.
+ */
+export function withinJsonDepth(text: string): boolean {
+  return jsonTextDepth(text) <= MAX_JSON_DEPTH;
+}
+export const JSON_DEPTH_RULE = `nests deeper than ${MAX_JSON_DEPTH} levels of arrays and objects (the limit for JSON in a request)`;
 
 export const ErrorResponse = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }),

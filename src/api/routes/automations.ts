@@ -19,10 +19,10 @@ import {
 import { MAX_ALIAS_PATTERN_LENGTH } from '../../automations/alias-pattern.js';
 import { previewAutomation } from '../../automations/preview.js';
 import { teamAccess } from '../auth.js';
-import { iso, TeamParams, UnpagedQuery } from '../schemas.js';
+import { iso, JSON_DEPTH_RULE, TeamParams, UnpagedQuery, withinJsonDepth } from '../schemas.js';
 
 const EventType = z.enum(AUTOMATION_EVENT_TYPES);
-const Template = z.string().min(1).max(MAX_TEMPLATE_LENGTH);
+const Template = z.string().min(1).max(MAX_TEMPLATE_LENGTH).refine(withinJsonDepth, JSON_DEPTH_RULE);
 
 const EventSpec = z.object({
   type: EventType,
