@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyRequest } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyMultipart from '@fastify/multipart';
 import fastifyStatic from '@fastify/static';
@@ -11,7 +11,10 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context.js';
-import { errorHandler } from './errors.js';
+import { addAuthChallenge, clientErrorHandler, errorHandler } from './errors.js';
+import { invalid } from '../core/errors.js';
+import { findTextProblem } from '../core/json-limits.js';
+import { MAX_PATH_PARAM_LENGTH } from '../core/names.js';
 import { registerAuth } from './auth.js';
 import { registerMetrics } from './metrics.js';
 import { registerSecurityHeaders } from './security-headers.js';
@@ -27,6 +30,25 @@ export function webRoot(): string {
   return candidates.find((dir) => fs.existsSync(path.join(dir, 'index.html'))) ?? candidates[0]!;
 }
 
+/** JSON bodies (uploads are multipart and bounded by MODELYARD_MAX_UPLOAD_BYTES instead). */
+export const MAX_JSON_BODY_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Path parameters, the query string and the parsed body hold no NUL and nest at most MAX_JSON_DEPTH levels
+ * (core/json-limits.ts says why). Multipart bodies are streams read by their handler, which checks its text fields.
+ */
+function rejectUnsafeText(request: FastifyRequest): void {
+  const parts: Array<[location: string, value: unknown]> = [
+    ['path', request.params],
+    ['query', request.query],
+    ['body', request.body],
+  ];
+  for (const [location, value] of parts) {
+    const problem = findTextProblem(value, location);
+    if (problem) throw invalid(problem.field, problem.message, { location });
+  }
+}
+
 export interface BuildAppOptions {
   /** Serve the web UI (off in API-only tests to save the static setup). */
   ui?: boolean;
@@ -39,14 +61,20 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     logController: new LogController({
       disableRequestLogging: ctx.config.logLevel !== 'debug' && ctx.config.logLevel !== 'trace',
     }),
-    bodyLimit: 4 * 1024 * 1024,
+    bodyLimit: MAX_JSON_BODY_BYTES,
     trustProxy: ctx.config.trustProxy,
+    routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
+    frameworkErrors: errorHandler,
+    clientErrorHandler,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
   registerSecurityHeaders(app);
+  app.addHook('onSend', addAuthChallenge);
+  // Before validation, so neither zod nor any handler sees a NUL or a document nested too deep.
+  app.addHook('preValidation', async (request) => rejectUnsafeText(request));
 
   await app.register(fastifyCookie);
   await app.register(fastifyMultipart, {

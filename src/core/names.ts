@@ -1,9 +1,19 @@
 // Naming rules shared by every resource, so a name valid in one place is valid everywhere.
 import { invalid } from './errors.js';
 
-/** Letters, digits, `-`, `_`, `.`; starting with a letter or digit; at most 128 characters. */
-export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-export const NAME_RULE = 'use letters, digits, "-", "_" and "." (starting with a letter or digit, at most 128 characters)';
+/** A registry needs room for generated names (run ids, dataset slices): 128 is what the reference system allows. */
+export const MAX_NAME_LENGTH = 128;
+
+/** Letters, digits, `-`, `_`, `.`; starting with a letter or digit; at most MAX_NAME_LENGTH characters. */
+export const NAME_PATTERN = new RegExp(`^[A-Za-z0-9][A-Za-z0-9._-]{0,${MAX_NAME_LENGTH - 1}}$`);
+export const NAME_RULE = `use letters, digits, "-", "_" and "." (starting with a letter or digit, at most ${MAX_NAME_LENGTH} characters)`;
+
+/**
+ * The router refuses longer path parameters (414) before any route runs, so every name that can be created must
+ * fit, in every spelling a client may send: a client that percent-encodes every character of a name (`%41` for
+ * `A`) triples it. Ids (UUIDs, 36 characters) and `name:alias` references (257) fit as well.
+ */
+export const MAX_PATH_PARAM_LENGTH = 3 * MAX_NAME_LENGTH;
 
 /** Every team's project of registered models (created with the team); it holds no logged artifacts. */
 export const REGISTRY_PROJECT = 'model-registry';

@@ -136,6 +136,15 @@ describe('modelyard agent', { timeout: 120_000 }, () => {
     expect(job.logTail).toContain('something went wrong');
   });
 
+  it('keeps a log of output holding NUL bytes, showing them as ␀ (the server refuses NUL in text)', async () => {
+    await makeQueue('binary-output');
+    agent('binary-output', ['bash', '-c', 'printf "before\\0after\\n"']);
+    const id = await enqueue('binary-output', {});
+    const job = await jobWhen(id, finished);
+    expect(job.state, job.logTail).toBe('succeeded');
+    expect(job.logTail).toContain('before\u2400after');
+  });
+
   it('fails the job with a clear error when the command cannot be started', async () => {
     await makeQueue('missing');
     agent('missing', [path.join(workDir, 'no-such-program')]);

@@ -9,8 +9,9 @@ import type { FastifySchemaCompiler } from 'fastify';
 import type { Api } from '../api.js';
 import type { AppContext } from '../../context.js';
 import { teamAccess } from '../auth.js';
-import { decodeCursor, PageQuery, pageOf, TeamParams, toPage } from '../schemas.js';
-import { invalid } from '../../core/errors.js';
+import { decodeCursor, decodeIndexCursor, PageQuery, pageOf, TeamParams, toPage } from '../schemas.js';
+import { AppError, invalid } from '../../core/errors.js';
+import { findTextProblem, NUL } from '../../core/json-limits.js';
 import { checkName } from '../../core/names.js';
 import { BlobStore, ByteBudget, payloadTooLarge } from '../../registry/blobs.js';
 import {
@@ -83,13 +84,6 @@ const TEXT_FIELDS = new Set(['type', 'description', 'metadata', 'aliases']);
 /** Versions shown inline with an artifact; the rest are paged through …/versions. */
 const RECENT_VERSIONS = 20;
 
-function indexCursor(cursor: string | undefined): number | undefined {
-  const decoded = decodeCursor(cursor);
-  if (decoded === undefined) return undefined;
-  if (!/^\d{1,9}$/.test(decoded)) throw invalid('cursor', 'is not a cursor this list returned');
-  return Number(decoded);
-}
-
 function parseMetadataField(text: string | undefined): Record<string, unknown> {
   if (text === undefined || text.trim() === '') return {};
   let value: unknown;
@@ -99,6 +93,8 @@ function parseMetadataField(text: string | undefined): Record<string, unknown> {
     throw invalid('metadata', 'must be a JSON object, e.g. {"accuracy": 0.93}');
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalid('metadata', 'must be a JSON object, not an array or a scalar');
+  const problem = findTextProblem(value, 'metadata');
+  if (problem) throw invalid(problem.field === 'metadata' ? 'metadata' : `metadata.${problem.field}`, problem.message);
   return value as Record<string, unknown>;
 }
 
@@ -117,6 +113,25 @@ function parseAliasesField(text: string | undefined): string[] {
     list = text.split(',').map((a) => a.trim()).filter((a) => a !== '');
   }
   return checkExplicitAliases('aliases', list as string[]);
+}
+
+/**
+ * The multipart parser (busboy) reports a malformed or truncated body — no closing boundary, a broken part header,
+ * a missing or oversized boundary — as a plain Error without a code; file-system errors carry one (ENOSPC…) and stay
+ * 500s, as do our own AppErrors (which keep their status).
+ */
+function asClientError(error: unknown): unknown {
+  if (error instanceof AppError || !(error instanceof Error)) return error;
+  const { code, statusCode } = error as Error & { code?: unknown; statusCode?: unknown };
+  if (code === 'ERR_STREAM_PREMATURE_CLOSE') return invalid('body', 'the upload ended before the multipart body was complete');
+  if (code !== undefined || statusCode !== undefined) return error;
+  return invalid('body', `is not a well-formed multipart/form-data body (${error.message})`);
+}
+
+/** Text fields hold no NUL, like every text the API reads (the JSON body check in api/app.ts cannot see them). */
+function checkTextField(name: string, value: string): string {
+  if (value.includes(NUL)) throw invalid(name, 'contains a NUL character (U+0000), which no text may hold');
+  return value;
 }
 
 /**
@@ -152,7 +167,7 @@ async function readUpload(request: FastifyRequest, blobs: BlobStore, maxBytes: n
         if (!TEXT_FIELDS.has(part.fieldname)) throw invalid(part.fieldname, 'unknown field; expected file(s), type, description, metadata, aliases');
         if (fields.has(part.fieldname)) throw invalid(part.fieldname, 'given more than once');
         if (part.valueTruncated) throw invalid(part.fieldname, 'is too long');
-        fields.set(part.fieldname, String(part.value));
+        fields.set(part.fieldname, checkTextField(part.fieldname, String(part.value)));
       }
     }
     const type = fields.get('type');
@@ -168,7 +183,7 @@ async function readUpload(request: FastifyRequest, blobs: BlobStore, maxBytes: n
     };
   } catch (error) {
     await Promise.all(files.map((f) => blobs.discard(f.tempPath)));
-    throw error;
+    throw asClientError(error);
   }
 }
 
@@ -228,7 +243,7 @@ export default async function artifactRoutes(app: Api, ctx: AppContext): Promise
     async (request) => {
       const { team } = await teamAccess(ctx, request, request.params.team, 'viewer');
       const { limit, cursor } = request.query;
-      const rows = await listArtifacts(ctx.db, team.id, request.params.project, limit, decodeCursor(cursor));
+      const rows = await listArtifacts(ctx.db, team.id, request.params.project, limit, decodeCursor(cursor, 'name'));
       return toPage(rows, limit, (a) => a.name);
     },
   );
@@ -268,7 +283,7 @@ export default async function artifactRoutes(app: Api, ctx: AppContext): Promise
       const { limit, cursor } = request.query;
       const rows = await listArtifactVersions(ctx.db, team.id, request.params.project, request.params.name, {
         limit,
-        beforeIndex: indexCursor(cursor),
+        beforeIndex: decodeIndexCursor(cursor),
       });
       return toPage(rows, limit, (v) => String(v.index));
     },

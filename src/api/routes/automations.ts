@@ -19,10 +19,10 @@ import {
 import { MAX_ALIAS_PATTERN_LENGTH } from '../../automations/alias-pattern.js';
 import { previewAutomation } from '../../automations/preview.js';
 import { teamAccess } from '../auth.js';
-import { iso, TeamParams } from '../schemas.js';
+import { iso, JSON_DEPTH_RULE, TeamParams, UnpagedQuery, withinJsonDepth } from '../schemas.js';
 
 const EventType = z.enum(AUTOMATION_EVENT_TYPES);
-const Template = z.string().min(1).max(MAX_TEMPLATE_LENGTH);
+const Template = z.string().min(1).max(MAX_TEMPLATE_LENGTH).refine(withinJsonDepth, JSON_DEPTH_RULE);
 
 const EventSpec = z.object({
   type: EventType,
@@ -125,7 +125,7 @@ export default async function automationRoutes(app: Api, ctx: AppContext): Promi
         tags: ['automations'],
         summary: "The team's automations; ?model= keeps those scoped to that registered model",
         params: TeamParams,
-        querystring: z.object({ model: z.string().min(1).max(128).optional() }),
+        querystring: UnpagedQuery.extend({ model: z.string().min(1).max(128).optional() }),
         response: { 200: z.object({ items: z.array(AutomationResponse), nextCursor: z.null() }) },
       },
     },
@@ -215,6 +215,7 @@ export default async function automationRoutes(app: Api, ctx: AppContext): Promi
         tags: ['automations'],
         summary: 'The automations that fire for a registered model: scoped to it or to the whole registry',
         params: TeamParams.extend({ model: z.string() }),
+        querystring: UnpagedQuery,
         response: { 200: z.object({ items: z.array(ModelAutomation), nextCursor: z.null() }) },
       },
     },

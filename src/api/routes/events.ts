@@ -4,10 +4,7 @@ import type { Api } from '../api.js';
 import type { AppContext } from '../../context.js';
 import { teamAccess } from '../auth.js';
 import { decodeCursor, PageQuery, pageOf, TeamParams, toPage } from '../schemas.js';
-import { invalid } from '../../core/errors.js';
 import { EVENT_TYPES, eventView, listEvents } from '../../registry/events.js';
-
-const EVENT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export const EventView = z.object({
   id: z.string(),
@@ -42,8 +39,7 @@ export default async function eventRoutes(app: Api, ctx: AppContext): Promise<vo
     async (request) => {
       const { team } = await teamAccess(ctx, request, request.params.team, 'viewer');
       const { limit, cursor, type, model } = request.query;
-      const beforeId = decodeCursor(cursor);
-      if (beforeId !== undefined && !EVENT_ID.test(beforeId)) throw invalid('cursor', 'is not a cursor this list returned');
+      const beforeId = decodeCursor(cursor, 'id');
       const rows = await listEvents(ctx.db, team.id, { limit, beforeId, type, model });
       const page = toPage(rows, limit, (e) => e.id);
       return { items: page.items.map(eventView), nextCursor: page.nextCursor };

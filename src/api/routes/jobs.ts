@@ -106,7 +106,7 @@ export default async function jobRoutes(app: Api, ctx: AppContext): Promise<void
       const { team } = await teamAccess(ctx, request, request.params.team, 'viewer');
       const queue = await findQueue(ctx.db, team.id, request.params.queue);
       const states = parseStates(request.query.state);
-      const afterId = decodeCursor(request.query.cursor);
+      const afterId = decodeCursor(request.query.cursor, 'id');
       const rows = await listJobs(ctx.db, {
         teamId: team.id,
         queueId: queue.id,

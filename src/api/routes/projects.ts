@@ -47,7 +47,7 @@ export default async function projectRoutes(app: Api, ctx: AppContext): Promise<
     async (request) => {
       const { team } = await teamAccess(ctx, request, request.params.team, 'viewer');
       const { limit, cursor } = request.query;
-      const rows = await listProjects(ctx.db, team.id, limit, decodeCursor(cursor));
+      const rows = await listProjects(ctx.db, team.id, limit, decodeCursor(cursor, 'name'));
       return toPage(rows, limit, (p) => p.name);
     },
   );

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Api } from '../api.js';
 import type { AppContext } from '../../context.js';
 import { teamAccess } from '../auth.js';
-import { iso, Name, TeamParams } from '../schemas.js';
+import { iso, Name, TeamParams, UnpagedQuery } from '../schemas.js';
 import { createQueue, deleteQueue, getQueue, listQueues, MAX_DESCRIPTION_LENGTH, type QueueSummary } from '../../queues/queues.js';
 
 const QueueParams = TeamParams.extend({ queue: z.string() });
@@ -47,6 +47,7 @@ export default async function queueRoutes(app: Api, ctx: AppContext): Promise<vo
         tags: ['queues'],
         summary: "The team's queues with job counts by state (claimed jobs count as running)",
         params: TeamParams,
+        querystring: UnpagedQuery,
         response: { 200: z.object({ items: z.array(QueueView), nextCursor: z.null() }) },
       },
     },

@@ -4,8 +4,7 @@ import { z } from 'zod';
 import type { Api } from '../api.js';
 import type { AppContext } from '../../context.js';
 import { teamAccess } from '../auth.js';
-import { decodeCursor, Name, PageQuery, pageOf, TeamParams, toPage } from '../schemas.js';
-import { invalid } from '../../core/errors.js';
+import { decodeCursor, decodeIndexCursor, Name, PageQuery, pageOf, TeamParams, toPage } from '../schemas.js';
 import {
   createModel,
   deleteModel,
@@ -56,13 +55,6 @@ function actorOf(access: TeamAccess): Actor {
   return { teamId: access.team.id, user: { id: access.user.id, name: access.user.name } };
 }
 
-function indexCursor(cursor: string | undefined): number | undefined {
-  const decoded = decodeCursor(cursor);
-  if (decoded === undefined) return undefined;
-  if (!/^\d{1,9}$/.test(decoded)) throw invalid('cursor', 'is not a cursor this list returned');
-  return Number(decoded);
-}
-
 export default async function registryRoutes(app: Api, ctx: AppContext): Promise<void> {
   app.post(
     '/api/v1/teams/:team/registry/models',
@@ -96,7 +88,7 @@ export default async function registryRoutes(app: Api, ctx: AppContext): Promise
     async (request) => {
       const { team } = await teamAccess(ctx, request, request.params.team, 'viewer');
       const { limit, cursor, search } = request.query;
-      const rows = await listModels(ctx.db, team.id, { limit, afterName: decodeCursor(cursor), search });
+      const rows = await listModels(ctx.db, team.id, { limit, afterName: decodeCursor(cursor, 'name'), search });
       return toPage(rows, limit, (m) => m.name);
     },
   );
@@ -181,7 +173,7 @@ export default async function registryRoutes(app: Api, ctx: AppContext): Promise
     async (request) => {
       const { team } = await teamAccess(ctx, request, request.params.team, 'viewer');
       const { limit, cursor } = request.query;
-      const rows = await listModelVersions(ctx.db, team.id, request.params.model, { limit, beforeIndex: indexCursor(cursor) });
+      const rows = await listModelVersions(ctx.db, team.id, request.params.model, { limit, beforeIndex: decodeIndexCursor(cursor) });
       return toPage(rows, limit, (v) => String(v.index));
     },
   );

@@ -105,7 +105,7 @@ export default async function runRoutes(app: Api, ctx: AppContext): Promise<void
       const { team } = await teamAccess(ctx, request, request.params.team, 'viewer');
       if (!(await automationExists(ctx, team.id, request.params.id))) throw notFound(`automation ${request.params.id}`);
       const { limit, cursor, state } = request.query;
-      const rows = await listRuns(ctx, team.id, { automationId: request.params.id, state, limit, before: decodeCursor(cursor) });
+      const rows = await listRuns(ctx, team.id, { automationId: request.params.id, state, limit, before: decodeCursor(cursor, 'id') });
       const page = toPage(rows, limit, (r) => r.id);
       return { items: page.items.map(runView), nextCursor: page.nextCursor };
     },
@@ -125,7 +125,7 @@ export default async function runRoutes(app: Api, ctx: AppContext): Promise<void
     async (request) => {
       const { team } = await teamAccess(ctx, request, request.params.team, 'viewer');
       const { limit, cursor, state } = request.query;
-      const rows = await listRuns(ctx, team.id, { state, limit, before: decodeCursor(cursor) });
+      const rows = await listRuns(ctx, team.id, { state, limit, before: decodeCursor(cursor, 'id') });
       const page = toPage(rows, limit, (r) => r.id);
       return { items: page.items.map(runView), nextCursor: page.nextCursor };
     },

@@ -14,7 +14,7 @@ import {
   type SecretView,
 } from '../../auth/secrets.js';
 import { teamAccess } from '../auth.js';
-import { iso, TeamParams } from '../schemas.js';
+import { iso, TeamParams, UnpagedQuery } from '../schemas.js';
 
 const SecretName = z.string().max(MAX_SECRET_NAME_LENGTH).regex(SECRET_NAME_PATTERN, SECRET_NAME_RULE);
 // The service checks the length in UTF-8 bytes and refuses NUL, with messages naming the rule; the schema only
@@ -65,6 +65,7 @@ export default async function secretRoutes(app: Api, ctx: AppContext): Promise<v
         tags: ['secrets'],
         summary: "The team's secrets: names, who set them and when, which webhooks use them (admins)",
         params: TeamParams,
+        querystring: UnpagedQuery,
         response: { 200: z.object({ items: z.array(SecretResponse), nextCursor: z.null() }) },
       },
     },

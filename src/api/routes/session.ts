@@ -16,7 +16,7 @@ import {
 } from '../../auth/users.js';
 import { listTeams } from '../../auth/teams.js';
 import { requireUser, SESSION_COOKIE } from '../auth.js';
-import { iso } from '../schemas.js';
+import { iso, UnpagedQuery } from '../schemas.js';
 
 const UserView = z.object({ id: z.string(), name: z.string(), isAdmin: z.boolean(), createdAt: z.string() });
 const ApiKeyView = z.object({
@@ -129,6 +129,7 @@ export default async function sessionRoutes(app: Api, ctx: AppContext): Promise<
       schema: {
         tags: ['session'],
         summary: "The calling user's API keys (never the keys themselves)",
+        querystring: UnpagedQuery,
         response: { 200: z.object({ items: z.array(ApiKeyView), nextCursor: z.null() }) },
       },
     },

@@ -4,7 +4,7 @@ import type { Api } from '../api.js';
 import type { AppContext } from '../../context.js';
 import { createTeam, listMembers, listTeams, removeMember, setMember, TEAM_ROLES } from '../../auth/teams.js';
 import { requireUser, teamAccess } from '../auth.js';
-import { iso, Name, TeamParams } from '../schemas.js';
+import { iso, Name, TeamParams, UnpagedQuery } from '../schemas.js';
 
 const Role = z.enum(TEAM_ROLES as ['admin', 'member', 'viewer']);
 const TeamView = z.object({ id: z.string(), name: z.string(), role: Role, createdAt: z.string() });
@@ -29,7 +29,7 @@ export default async function teamRoutes(app: Api, ctx: AppContext): Promise<voi
 
   app.get(
     '/api/v1/teams',
-    { schema: { tags: ['teams'], summary: "The caller's teams", response: { 200: z.object({ items: z.array(TeamView), nextCursor: z.null() }) } } },
+    { schema: { tags: ['teams'], summary: "The caller's teams", querystring: UnpagedQuery, response: { 200: z.object({ items: z.array(TeamView), nextCursor: z.null() }) } } },
     async (request) => {
       const teams = await listTeams(ctx.db, requireUser(request));
       return { items: teams.map((t) => ({ id: t.id, name: t.name, role: t.role, createdAt: iso(t.created_at) })), nextCursor: null };
@@ -52,6 +52,7 @@ export default async function teamRoutes(app: Api, ctx: AppContext): Promise<voi
         tags: ['teams'],
         summary: "The team's members and their roles",
         params: TeamParams,
+        querystring: UnpagedQuery,
         response: { 200: z.object({ items: z.array(MemberView), nextCursor: z.null() }) },
       },
     },

@@ -19,7 +19,7 @@ import { MAX_SECRET_NAME_LENGTH } from '../../auth/secrets.js';
 import { MAX_WEBHOOK_URL_LENGTH } from '../../core/urls.js';
 import { WebhookClient } from '../../delivery/http-client.js';
 import { teamAccess } from '../auth.js';
-import { iso, TeamParams } from '../schemas.js';
+import { iso, TeamParams, UnpagedQuery } from '../schemas.js';
 
 const WebhookName = z.string().min(1).max(MAX_WEBHOOK_NAME_LENGTH).regex(WEBHOOK_NAME_PATTERN, WEBHOOK_NAME_RULE);
 const WebhookUrl = z.string().min(1).max(MAX_WEBHOOK_URL_LENGTH);
@@ -100,6 +100,7 @@ export default async function webhookRoutes(app: Api, ctx: AppContext): Promise<
         tags: ['webhooks'],
         summary: "The team's webhooks (admins)",
         params: TeamParams,
+        querystring: UnpagedQuery,
         response: { 200: z.object({ items: z.array(WebhookResponse), nextCursor: z.null() }) },
       },
     },

@@ -88,8 +88,9 @@ export function runJob(options: RunOptions): JobRun {
     spawned.stdin.end(payloadText);
 
     let pending = '';
+    // Output is bytes, the log is text, and no text the server stores may hold NUL: a NUL is shown as ␀ (U+2400).
     const collect = (chunk: Buffer) => {
-      pending += chunk.toString('utf8');
+      pending += chunk.toString('utf8').replaceAll('\u0000', '\u2400');
       if (pending.length > MAX_PENDING_LOG_BYTES) pending = pending.slice(-MAX_PENDING_LOG_BYTES);
     };
     spawned.stdout.on('data', collect);

@@ -244,7 +244,9 @@ export interface paths {
         /** The calling user's API keys (never the keys themselves) */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    cursor?: string;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -411,7 +413,9 @@ export interface paths {
         /** The caller's teams */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    cursor?: string;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -532,7 +536,9 @@ export interface paths {
         /** The team's members and their roles */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    cursor?: string;
+                };
                 header?: never;
                 path: {
                     team: string;
@@ -665,6 +671,7 @@ export interface paths {
             parameters: {
                 query?: {
                     limit?: number;
+                    /** @description nextCursor of the previous page, as it was returned */
                     cursor?: string;
                 };
                 header?: never;
@@ -751,6 +758,7 @@ export interface paths {
             parameters: {
                 query?: {
                     limit?: number;
+                    /** @description nextCursor of the previous page, as it was returned */
                     cursor?: string;
                 };
                 header?: never;
@@ -903,6 +911,7 @@ export interface paths {
             parameters: {
                 query?: {
                     limit?: number;
+                    /** @description nextCursor of the previous page, as it was returned */
                     cursor?: string;
                 };
                 header?: never;
@@ -1120,6 +1129,7 @@ export interface paths {
             parameters: {
                 query?: {
                     limit?: number;
+                    /** @description nextCursor of the previous page, as it was returned */
                     cursor?: string;
                     search?: string;
                 };
@@ -1320,6 +1330,7 @@ export interface paths {
             parameters: {
                 query?: {
                     limit?: number;
+                    /** @description nextCursor of the previous page, as it was returned */
                     cursor?: string;
                 };
                 header?: never;
@@ -1625,6 +1636,7 @@ export interface paths {
             parameters: {
                 query?: {
                     limit?: number;
+                    /** @description nextCursor of the previous page, as it was returned */
                     cursor?: string;
                     type?: "LINK_ARTIFACT" | "UNLINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "REMOVE_ARTIFACT_ALIAS" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
                     /** @description registered model name */
@@ -1688,7 +1700,9 @@ export interface paths {
         /** The team's queues with job counts by state (claimed jobs count as running) */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    cursor?: string;
+                };
                 header?: never;
                 path: {
                     team: string;
@@ -1858,6 +1872,7 @@ export interface paths {
             parameters: {
                 query?: {
                     limit?: number;
+                    /** @description nextCursor of the previous page, as it was returned */
                     cursor?: string;
                     /** @description one state or several, comma-separated */
                     state?: string;
@@ -2496,6 +2511,7 @@ export interface paths {
             parameters: {
                 query?: {
                     limit?: number;
+                    /** @description nextCursor of the previous page, as it was returned */
                     cursor?: string;
                     state?: "pending" | "succeeded" | "failed";
                 };
@@ -2562,6 +2578,7 @@ export interface paths {
             parameters: {
                 query?: {
                     limit?: number;
+                    /** @description nextCursor of the previous page, as it was returned */
                     cursor?: string;
                     state?: "pending" | "succeeded" | "failed";
                 };
@@ -2810,7 +2827,9 @@ export interface paths {
         /** The team's secrets: names, who set them and when, which webhooks use them (admins) */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    cursor?: string;
+                };
                 header?: never;
                 path: {
                     team: string;
@@ -2975,7 +2994,9 @@ export interface paths {
         /** The team's webhooks (admins) */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    cursor?: string;
+                };
                 header?: never;
                 path: {
                     team: string;
@@ -3273,6 +3294,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    cursor?: string;
                     model?: string;
                 };
                 header?: never;
@@ -3710,7 +3732,9 @@ export interface paths {
         /** The automations that fire for a registered model: scoped to it or to the whole registry */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    cursor?: string;
+                };
                 header?: never;
                 path: {
                     team: string;
