@@ -17,7 +17,7 @@ afterAll(async () => {
 });
 
 describe('GET /metrics', () => {
-  it.each([
+  it.each<{ who: string; headers: Record<string, string>; status: number }>([
     { who: 'the metrics token', headers: { authorization: `Bearer ${METRICS_TOKEN}` }, status: 200 },
     { who: 'the metrics token, lower-case scheme', headers: { authorization: `bearer ${METRICS_TOKEN}` }, status: 200 },
     { who: 'nobody', headers: {}, status: 401 },
