@@ -2660,7 +2660,8 @@ export interface paths {
                             webhookName: string | null;
                             queueName: string | null;
                             jobId: string | null;
-                            url: string | null;
+                            /** @description The webhook's URL when the run was created (team admins only) */
+                            url?: string | null;
                             /** @description The rendered payload; ${SECRET} placeholders are shown, never their values */
                             body: string;
                             attempts: {
@@ -2669,7 +2670,8 @@ export interface paths {
                                 trigger: "automatic" | "manual";
                                 startedAt: string;
                                 durationMs: number;
-                                url: string;
+                                /** @description Where the attempt was sent (team admins only: webhook URLs are credentials) */
+                                url?: string;
                                 /** @description Headers sent, with Authorization and signatures redacted */
                                 requestHeaders: {
                                     [key: string]: string;
@@ -2729,7 +2731,8 @@ export interface paths {
                             trigger: "automatic" | "manual";
                             startedAt: string;
                             durationMs: number;
-                            url: string;
+                            /** @description Where the attempt was sent (team admins only: webhook URLs are credentials) */
+                            url?: string;
                             /** @description Headers sent, with Authorization and signatures redacted */
                             requestHeaders: {
                                 [key: string]: string;
@@ -2970,7 +2973,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The team's webhooks (admins) */
+        /** The team's webhooks (URLs and secret names for team admins only) */
         get: {
             parameters: {
                 query?: never;
@@ -2992,11 +2995,12 @@ export interface paths {
                             items: {
                                 id: string;
                                 name: string;
-                                url: string;
-                                /** @description Name of the team secret that signs deliveries */
-                                secret: string | null;
-                                /** @description Name of the team secret sent as Authorization: Bearer */
-                                accessToken: string | null;
+                                /** @description Team admins only: a webhook URL is a credential */
+                                url?: string;
+                                /** @description Name of the team secret that signs deliveries (team admins only) */
+                                secret?: string | null;
+                                /** @description Name of the team secret sent as Authorization: Bearer (team admins only) */
+                                accessToken?: string | null;
                                 enabled: boolean;
                                 /** @description Set when the endpoint answered 410 Gone or an admin disabled it; PATCH {"enabled": true} re-enables */
                                 disabled: {
@@ -3045,11 +3049,12 @@ export interface paths {
                         "application/json": {
                             id: string;
                             name: string;
-                            url: string;
-                            /** @description Name of the team secret that signs deliveries */
-                            secret: string | null;
-                            /** @description Name of the team secret sent as Authorization: Bearer */
-                            accessToken: string | null;
+                            /** @description Team admins only: a webhook URL is a credential */
+                            url?: string;
+                            /** @description Name of the team secret that signs deliveries (team admins only) */
+                            secret?: string | null;
+                            /** @description Name of the team secret sent as Authorization: Bearer (team admins only) */
+                            accessToken?: string | null;
                             enabled: boolean;
                             /** @description Set when the endpoint answered 410 Gone or an admin disabled it; PATCH {"enabled": true} re-enables */
                             disabled: {
@@ -3076,7 +3081,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One webhook (admins) */
+        /** One webhook (URL and secret names for team admins only) */
         get: {
             parameters: {
                 query?: never;
@@ -3098,11 +3103,12 @@ export interface paths {
                         "application/json": {
                             id: string;
                             name: string;
-                            url: string;
-                            /** @description Name of the team secret that signs deliveries */
-                            secret: string | null;
-                            /** @description Name of the team secret sent as Authorization: Bearer */
-                            accessToken: string | null;
+                            /** @description Team admins only: a webhook URL is a credential */
+                            url?: string;
+                            /** @description Name of the team secret that signs deliveries (team admins only) */
+                            secret?: string | null;
+                            /** @description Name of the team secret sent as Authorization: Bearer (team admins only) */
+                            accessToken?: string | null;
                             enabled: boolean;
                             /** @description Set when the endpoint answered 410 Gone or an admin disabled it; PATCH {"enabled": true} re-enables */
                             disabled: {
@@ -3174,11 +3180,12 @@ export interface paths {
                         "application/json": {
                             id: string;
                             name: string;
-                            url: string;
-                            /** @description Name of the team secret that signs deliveries */
-                            secret: string | null;
-                            /** @description Name of the team secret sent as Authorization: Bearer */
-                            accessToken: string | null;
+                            /** @description Team admins only: a webhook URL is a credential */
+                            url?: string;
+                            /** @description Name of the team secret that signs deliveries (team admins only) */
+                            secret?: string | null;
+                            /** @description Name of the team secret sent as Authorization: Bearer (team admins only) */
+                            accessToken?: string | null;
                             enabled: boolean;
                             /** @description Set when the endpoint answered 410 Gone or an admin disabled it; PATCH {"enabled": true} re-enables */
                             disabled: {
