@@ -39,6 +39,11 @@ export interface Config {
   /** Trust X-Forwarded-For from a reverse proxy (client addresses for the login limiter). */
   trustProxy: boolean;
   publicUrl: string | undefined;
+  /**
+   * Bearer token that may read GET /metrics (Prometheus' `authorization` setting), besides an instance admin's API
+   * key. Unset: only admin keys can.
+   */
+  metricsToken: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -54,6 +59,13 @@ const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trac
 
 /** The reference webhook senders' schedule (svix): 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h. */
 export const DEFAULT_RETRY_SCHEDULE = [5, 300, 1800, 7200, 18000, 36000, 36000];
+
+/**
+ * The metrics token is a password that Prometheus sends on every scrape: long enough not to be guessed, and only
+ * characters that survive an HTTP header and a YAML file unquoted.
+ */
+export const MIN_METRICS_TOKEN_LENGTH = 32;
+const METRICS_TOKEN_PATTERN = new RegExp(`^[\\x21-\\x7e]{${MIN_METRICS_TOKEN_LENGTH},512}$`);
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
@@ -114,6 +126,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('MODELYARD_PUBLIC_URL', 'must be an http(s) URL such as https://modelyard.example.com');
   }
 
+  const metricsToken = env.MODELYARD_METRICS_TOKEN || undefined;
+  if (metricsToken !== undefined && !METRICS_TOKEN_PATTERN.test(metricsToken)) {
+    throw new ConfigError(
+      'MODELYARD_METRICS_TOKEN',
+      `must be ${MIN_METRICS_TOKEN_LENGTH} to 512 visible ASCII characters without spaces (generate one with \`openssl rand -hex 32\`)`,
+    );
+  }
+
   return {
     port: integer(env, 'MODELYARD_PORT', 8080, 0, 65535),
     host: env.MODELYARD_HOST || '0.0.0.0',
@@ -133,5 +153,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secureCookies: publicUrl?.startsWith('https://') ?? false,
     trustProxy: flag(env, 'MODELYARD_TRUST_PROXY'),
     publicUrl,
+    metricsToken,
   };
 }

@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import type { Config, Role } from './config.js';
 import type { AppContext } from './context.js';
-import { createDatabase, ensureSchema, maintenanceWarnings } from './db/index.js';
+import { createDatabase, ensureSchema, maintenanceWarnings, secureDataDir } from './db/index.js';
 import { migrateToLatest } from './db/migrate.js';
 import { Keyring, loadMasterKey, verifyKeyring } from './auth/keyring.js';
 import { createApiKey, createUser } from './auth/users.js';
@@ -17,6 +17,7 @@ export interface OpenContext extends AppContext {
 
 /** Opens the database, applies migrations and loads the master key; shared by the server and one-off CLI commands. */
 export async function openContext(config: Config, logger: Logger): Promise<OpenContext> {
+  for (const warning of secureDataDir(config.dataDir)) logger.warn(warning);
   await ensureSchema(config);
   const handle = createDatabase(config);
   try {

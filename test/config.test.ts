@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_RETRY_SCHEDULE, loadConfig, type Config } from '../src/config.js';
+import { ConfigError, DEFAULT_RETRY_SCHEDULE, loadConfig, MIN_METRICS_TOKEN_LENGTH, type Config } from '../src/config.js';
 
 describe('loadConfig', () => {
   it('has a default for every setting', () => {
@@ -27,6 +27,7 @@ describe('loadConfig', () => {
       secureCookies: false,
       trustProxy: false,
       publicUrl: undefined,
+      metricsToken: undefined,
     } satisfies Partial<Config>);
   });
 
@@ -94,5 +95,23 @@ describe('loadConfig', () => {
     const documented = new Set([...readme.matchAll(/^\| `([A-Z][A-Z0-9_]+)` \|/gm)].map((match) => match[1]!));
     expect(read.size).toBeGreaterThan(10);
     expect([...read].filter((name) => !documented.has(name))).toEqual([]);
+  });
+});
+
+describe('MODELYARD_METRICS_TOKEN', () => {
+  it('is read as given when valid', () => {
+    expect(loadConfig({ MODELYARD_METRICS_TOKEN: '' }).metricsToken).toBeUndefined();
+    const token = 'a1B2-c3D4_e5F6.g7H8~i9J0+k1L2/m3N4=';
+    expect(loadConfig({ MODELYARD_METRICS_TOKEN: token }).metricsToken).toBe(token);
+  });
+
+  it.each([
+    { why: 'too short', value: 'x'.repeat(MIN_METRICS_TOKEN_LENGTH - 1) },
+    { why: 'a space', value: `${'x'.repeat(MIN_METRICS_TOKEN_LENGTH)} y` },
+    { why: 'a newline', value: `${'x'.repeat(MIN_METRICS_TOKEN_LENGTH)}\n` },
+    { why: 'non-ASCII', value: `${'x'.repeat(MIN_METRICS_TOKEN_LENGTH)}é` },
+    { why: 'too long', value: 'x'.repeat(513) },
+  ])('refuses a token with $why, naming the variable', ({ value }) => {
+    expect(() => loadConfig({ MODELYARD_METRICS_TOKEN: value })).toThrow(/^MODELYARD_METRICS_TOKEN: /);
   });
 });

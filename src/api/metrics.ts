@@ -1,8 +1,10 @@
 // Prometheus metrics at GET /metrics: request counts and latencies by route, plus process defaults. Delivery and
-// queue gauges are registered by their modules on the same registry.
+// queue gauges are registered by their modules on the same registry. Readable with MODELYARD_METRICS_TOKEN or an
+// instance admin's API key (authorizeMetrics).
 import type { FastifyInstance } from 'fastify';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AppContext } from '../context.js';
+import { authorizeMetrics, METRICS_ROUTE } from './auth.js';
 
 export const metricsRegistry = new Registry();
 collectDefaultMetrics({ register: metricsRegistry, prefix: 'modelyard_' });
@@ -22,7 +24,7 @@ export const eventsCounter = new Counter({
   registers: [metricsRegistry],
 });
 
-export function registerMetrics(app: FastifyInstance, _ctx: AppContext): void {
+export function registerMetrics(app: FastifyInstance, ctx: AppContext): void {
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     requestDuration.observe(
@@ -30,7 +32,8 @@ export function registerMetrics(app: FastifyInstance, _ctx: AppContext): void {
       reply.elapsedTime / 1000,
     );
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+  app.get(METRICS_ROUTE, { schema: { hide: true } }, async (request, reply) => {
+    await authorizeMetrics(ctx, request, reply);
     void reply.type(metricsRegistry.contentType);
     return metricsRegistry.metrics();
   });

@@ -23,6 +23,38 @@ import { startCheckpointer } from './checkpointer.js';
 import { statementNameFor } from './prepared.js';
 
 export type DialectName = 'sqlite' | 'postgres';
+
+/** The data dir holds the SQLite database, the master key file and artifact files: its owner's alone. */
+export const DATA_DIR_MODE = 0o700;
+/** The database and its write-ahead log hold every team's data and (encrypted) secrets. */
+export const DATABASE_FILE_MODE = 0o600;
+export const SQLITE_FILE = 'modelyard.db';
+const SQLITE_FILES = [SQLITE_FILE, `${SQLITE_FILE}-wal`, `${SQLITE_FILE}-shm`];
+
+/**
+ * Creates the data dir 0700, or tightens an existing one (and an existing SQLite database, WAL and shared-memory
+ * file) that other users can read; returns a warning for each thing it tightened, for the start-up log. A database
+ * file created here later is 0600 from the start (createDatabase).
+ */
+export function secureDataDir(dir: string): string[] {
+  fs.mkdirSync(dir, { recursive: true, mode: DATA_DIR_MODE });
+  const warnings: string[] = [];
+  const tighten = (target: string, allowed: number) => {
+    let mode: number;
+    try {
+      mode = fs.statSync(target).mode & 0o777;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    if ((mode & ~allowed) === 0) return;
+    fs.chmodSync(target, allowed);
+    warnings.push(`${target} was mode ${mode.toString(8).padStart(4, '0')}, open to other users; changed it to ${allowed.toString(8).padStart(4, '0')}`);
+  };
+  tighten(dir, DATA_DIR_MODE);
+  for (const file of SQLITE_FILES) tighten(path.join(dir, file), DATABASE_FILE_MODE);
+  return warnings;
+}
 export type Db = Kysely<Database>;
 export type Tx = Transaction<Database>;
 
@@ -272,8 +304,11 @@ export function createDatabase(config: Pick<Config, 'databaseUrl' | 'databaseSch
     };
   }
 
-  fs.mkdirSync(config.dataDir, { recursive: true });
-  const file = path.join(config.dataDir, 'modelyard.db');
+  fs.mkdirSync(config.dataDir, { recursive: true, mode: DATA_DIR_MODE });
+  const file = path.join(config.dataDir, SQLITE_FILE);
+  // better-sqlite3 would create a missing file with the process umask (often 0644). SQLite gives the WAL and
+  // shared-memory files the database file's mode, so creating the database 0600 first covers all three.
+  fs.closeSync(fs.openSync(file, 'a', DATABASE_FILE_MODE));
   const database = new SQLite(file);
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');

@@ -294,6 +294,17 @@ export interface JobsTable {
   finished_at: number | null;
 }
 
+/** Failed-login counters of the login limiter, one row per account name (`user:…`) and client address (`ip:…`). */
+export interface LoginAttemptsTable {
+  key: string;
+  /** Attempts in the current window that did not succeed, counting those still being checked (reserved). */
+  failures: number;
+  /** Start of the current window (epoch ms); a window older than the limiter's window starts over. */
+  first_at: number;
+  /** No attempt may be made before this time (epoch ms); 0 when not locked. */
+  locked_until: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -317,6 +328,7 @@ export interface Database {
   queues: QueuesTable;
   jobs: JobsTable;
   instance_settings: { key: string; value: string };
+  login_attempts: LoginAttemptsTable;
 }
 
 export type User = Selectable<UsersTable>;

@@ -98,7 +98,8 @@ describe('run history', () => {
   });
 
   it('shows one run with its payload placeholders and redacted attempts, never the secret', async () => {
-    const reply = await roles.viewer.get(`${base()}/runs/${created[0]}`);
+    // Admins see the URL; what other roles see is test/api/role-matrix.test.ts's subject.
+    const reply = await roles.admin.get(`${base()}/runs/${created[0]}`);
     expect(reply.status).toBe(200);
     expect(reply.body.body).toBe('{"event": "LINK_ARTIFACT", "token": "${API_TOKEN}"}');
     expect(reply.body.url).toBe(receiver.url());

@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FREE_FAILURES } from '../../src/auth/login-limiter.js';
+import { createLogger } from '../../src/logger.js';
+import { startServer } from '../../src/server.js';
 import { Client, createUserClient, startTestServer, type TestServer } from '../helpers.js';
 
 let server: TestServer;
@@ -60,6 +63,60 @@ describe('login and sessions', () => {
     // Even the right password waits out the lock.
     const right = await anonymous.post('/api/v1/login', { name: 'bob', password: 'correct horse battery' });
     expect(right.status).toBe(429);
+  });
+
+  it('limits wrong passwords sent all at once exactly like sequential ones: the free failures, then 429', async () => {
+    await createUserClient(server, 'parallel-target');
+    const anonymous = new Client(server.url, undefined, { 'x-forwarded-for': '203.0.113.20' });
+    const attempts = 3 * FREE_FAILURES;
+    const replies = await Promise.all(
+      Array.from({ length: attempts }, (_, i) => anonymous.post('/api/v1/login', { name: 'parallel-target', password: `wrong-${i}` })),
+    );
+    const statuses = replies.map((r) => r.status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(FREE_FAILURES);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(attempts - FREE_FAILURES);
+  });
+
+  it('holds the limit across two API processes on one database', async () => {
+    await createUserClient(server, 'shared-target');
+    const second = await startServer(server.config, createLogger('silent'), { role: 'api', ui: false });
+    try {
+      const urls = [server.url, second.url!.replace('0.0.0.0', '127.0.0.1')];
+      const attempts = 4 * FREE_FAILURES;
+      const replies = await Promise.all(
+        Array.from({ length: attempts }, (_, i) =>
+          new Client(urls[i % 2]!, undefined, { 'x-forwarded-for': `203.0.113.${30 + i}` }).post('/api/v1/login', {
+            name: 'shared-target',
+            password: `wrong-${i}`,
+          }),
+        ),
+      );
+      const statuses = replies.map((r) => r.status);
+      expect(statuses.filter((s) => s === 401)).toHaveLength(FREE_FAILURES);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(attempts - FREE_FAILURES);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('refuses a NUL in the login name with a 400, on both databases', async () => {
+    const reply = await new Client(server.url).post('/api/v1/login', { name: 'ali\u0000ce', password: 'whatever1' });
+    expect(reply.status).toBe(400);
+    expect(reply.body.error.details.field).toBe('name');
+  });
+
+  it('refuses a wrong CSRF token of any length', async () => {
+    await createUserClient(server, 'csrf-user');
+    const login = await new Client(server.url).post('/api/v1/login', { name: 'csrf-user', password: 'correct horse battery' });
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const browser = new Client(server.url, undefined, { cookie });
+    const token: string = login.body.csrfToken;
+    const lastChar = token.at(-1) === 'A' ? 'B' : 'A';
+    for (const wrong of [`${token.slice(0, -1)}${lastChar}`, token.slice(0, -1), `${token}x`, '', token.toUpperCase() === token ? token.toLowerCase() : token.toUpperCase()]) {
+      const reply = await browser.request('POST', '/api/v1/teams', { name: 'csrf-team' }, { 'x-csrf-token': wrong });
+      expect(reply.status, `token ${JSON.stringify(wrong)}`).toBe(403);
+    }
+    expect((await browser.request('POST', '/api/v1/teams', { name: 'csrf-team' }, { 'x-csrf-token': token })).status).toBe(201);
   });
 
   it('rejects requests without credentials and with a bad key', async () => {

@@ -1,10 +1,12 @@
 // Delivery history and redelivery: action runs with their attempts (viewers and up read; members and up redeliver).
 // Stored bodies and request headers are what the worker recorded: placeholders instead of secret values, and
-// Authorization / signatures redacted.
+// Authorization / signatures redacted. Webhook URLs are credentials (Slack, Teams and Discord URLs carry their token
+// in the path): only team admins see them; everyone else sees the webhook's name, and the URL nowhere else either —
+// not in a response an endpoint echoed back, nor in a Location header (hideWebhookUrls).
 import { z } from 'zod';
 import type { Api } from '../api.js';
 import type { AppContext } from '../../context.js';
-import type { ActionRun } from '../../db/schema.js';
+import type { ActionRun, TeamRole } from '../../db/schema.js';
 import { AppError, conflict, invalid, notFound } from '../../core/errors.js';
 import { automationExists, getRun, listRuns, MAX_RECOVERY_WINDOW_MS, redeliverFailedRuns } from '../../delivery/history.js';
 import { redeliverNow } from '../../delivery/worker.js';
@@ -39,7 +41,7 @@ const AttemptView = z.object({
   trigger: z.enum(['automatic', 'manual']),
   startedAt: z.string(),
   durationMs: z.number(),
-  url: z.string(),
+  url: z.string().optional().describe('Where the attempt was sent (team admins only: webhook URLs are credentials)'),
   requestHeaders: Headers.describe('Headers sent, with Authorization and signatures redacted'),
   status: z.number().nullable(),
   error: z.string().nullable(),
@@ -48,7 +50,7 @@ const AttemptView = z.object({
 });
 
 const RunDetailView = RunView.omit({ attempts: true }).extend({
-  url: z.string().nullable(),
+  url: z.string().nullable().optional().describe("The webhook's URL when the run was created (team admins only)"),
   body: z.string().describe('The rendered payload; ${SECRET} placeholders are shown, never their values'),
   attempts: z.array(AttemptView),
 });
@@ -76,6 +78,51 @@ function runView(run: ActionRun) {
     queueName: run.queue_name,
     jobId: run.job_id,
   };
+}
+
+type Attempt = z.infer<typeof AttemptView>;
+
+const URL_SHOWN_INSTEAD = '[webhook URL]';
+
+/**
+ * For anyone but a team admin: the attempt without its URL, and every form in which the run's URLs could be echoed
+ * back (whole, host and path, path, query; raw, JSON-escaped, percent-encoded) replaced in what the endpoint answered.
+ */
+function hideWebhookUrls(urls: Array<string | null>, attempt: Attempt): Attempt {
+  const forms = new Set<string>();
+  for (const url of urls) {
+    if (!url) continue;
+    forms.add(url);
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(url);
+    } catch {
+      // Not parseable: the whole string is all there is to hide.
+    }
+    if (parsed) {
+      forms.add(parsed.href);
+      forms.add(`${parsed.host}${parsed.pathname}${parsed.search}`);
+      if (parsed.pathname.length > 1) forms.add(`${parsed.pathname}${parsed.search}`);
+      if (parsed.search.length > 1) forms.add(parsed.search.slice(1));
+    }
+  }
+  const variants = [...forms].flatMap((form) => [form, form.replaceAll('/', '\\/'), encodeURIComponent(form)]);
+  // Longest first, so that a whole URL is replaced before a part of it.
+  const sorted = [...new Set(variants)].filter((v) => v.length > 0).sort((a, b) => b.length - a.length);
+  const scrub = (text: string) => sorted.reduce((out, form) => out.replaceAll(form, URL_SHOWN_INSTEAD), text);
+  const scrubHeaders = (headers: Record<string, string>) => Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, scrub(v)]));
+  const { url: _url, ...rest } = attempt;
+  return {
+    ...rest,
+    error: rest.error === null ? null : scrub(rest.error),
+    requestHeaders: scrubHeaders(rest.requestHeaders),
+    responseHeaders: scrubHeaders(rest.responseHeaders),
+    responseBody: scrub(rest.responseBody),
+  };
+}
+
+function forRole(role: TeamRole, urls: Array<string | null>, attempt: Attempt): Attempt {
+  return role === 'admin' ? attempt : hideWebhookUrls(urls, attempt);
 }
 
 function parseHeaders(json: string): Record<string, string> {
@@ -142,25 +189,28 @@ export default async function runRoutes(app: Api, ctx: AppContext): Promise<void
       },
     },
     async (request) => {
-      const { team } = await teamAccess(ctx, request, request.params.team, 'viewer');
+      const { team, role } = await teamAccess(ctx, request, request.params.team, 'viewer');
       const detail = await getRun(ctx, team.id, request.params.runId);
       if (!detail) throw notFound(`run ${request.params.runId}`);
+      const urls = [detail.run.url, ...detail.attempts.map((a) => a.url)];
       return {
         ...runView(detail.run),
-        url: detail.run.url,
+        ...(role === 'admin' ? { url: detail.run.url } : {}),
         body: detail.run.body,
-        attempts: detail.attempts.map((a) => ({
-          number: a.number,
-          trigger: a.trigger,
-          startedAt: iso(a.started_at),
-          durationMs: a.duration_ms,
-          url: a.url,
-          requestHeaders: parseHeaders(a.request_headers),
-          status: a.status,
-          error: a.error,
-          responseHeaders: parseHeaders(a.response_headers),
-          responseBody: a.response_body,
-        })),
+        attempts: detail.attempts.map((a) =>
+          forRole(role, urls, {
+            number: a.number,
+            trigger: a.trigger,
+            startedAt: iso(a.started_at),
+            durationMs: a.duration_ms,
+            url: a.url,
+            requestHeaders: parseHeaders(a.request_headers),
+            status: a.status,
+            error: a.error,
+            responseHeaders: parseHeaders(a.response_headers),
+            responseBody: a.response_body,
+          }),
+        ),
       };
     },
   );
@@ -176,7 +226,7 @@ export default async function runRoutes(app: Api, ctx: AppContext): Promise<void
       },
     },
     async (request) => {
-      const { team } = await teamAccess(ctx, request, request.params.team, 'member');
+      const { team, role } = await teamAccess(ctx, request, request.params.team, 'member');
       const detail = await getRun(ctx, team.id, request.params.runId);
       if (!detail) throw notFound(`run ${request.params.runId}`);
       if (detail.run.action_type !== 'webhook') {
@@ -185,7 +235,8 @@ export default async function runRoutes(app: Api, ctx: AppContext): Promise<void
       const attempt = await redeliverNow(ctx, request.params.runId, team.id);
       if (attempt === undefined) throw notFound(`run ${request.params.runId}`);
       if (attempt === 'busy') throw new AppError('conflict', 'the run is being delivered right now; look at its attempts in a moment');
-      return { ...attempt, startedAt: iso(attempt.startedAt) };
+      const urls = [detail.run.url, attempt.url, ...detail.attempts.map((a) => a.url)];
+      return forRole(role, urls, { ...attempt, startedAt: iso(attempt.startedAt) });
     },
   );
 

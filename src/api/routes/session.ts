@@ -30,7 +30,7 @@ const ApiKeyView = z.object({
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export default async function sessionRoutes(app: Api, ctx: AppContext): Promise<void> {
-  const limiter = new LoginLimiter();
+  const limiter = new LoginLimiter(ctx.db);
 
   app.post(
     '/api/v1/login',
@@ -39,25 +39,34 @@ export default async function sessionRoutes(app: Api, ctx: AppContext): Promise<
         tags: ['session'],
         summary: 'Log in with a password; sets the session cookie',
         security: [],
-        body: z.object({ name: z.string().min(1).max(128), password: z.string().min(1).max(1024) }),
+        body: z.object({
+          // A NUL can name no user, and PostgreSQL refuses it in text: a 400 rather than a query error.
+          name: z
+            .string()
+            .min(1)
+            .max(128)
+            .refine((name) => !name.includes('\0'), 'must not contain NUL characters'),
+          password: z.string().min(1).max(1024),
+        }),
         response: { 200: z.object({ user: UserView, csrfToken: z.string(), expiresAt: z.string() }) },
       },
     },
     async (request, reply) => {
-      const keys = [`user:${request.body.name.toLowerCase()}`, `ip:${request.ip}`];
-      const wait = limiter.retryAfterMs(keys);
-      if (wait > 0) {
-        void reply.header('retry-after', String(Math.ceil(wait / 1000)));
-        throw new AppError('rate_limited', `too many failed logins; try again in ${Math.ceil(wait / 1000)} s`);
+      const attempt = { account: request.body.name, address: request.ip };
+      // Counted before the password is checked, so that guesses sent in parallel are limited like sequential ones.
+      const reservation = await limiter.reserve(attempt);
+      if (!reservation.allowed) {
+        const seconds = Math.ceil(reservation.retryAfterMs / 1000);
+        void reply.header('retry-after', String(seconds));
+        throw new AppError('rate_limited', `too many failed logins; try again in ${seconds} s`);
       }
       const started = Date.now();
       const user = await checkPassword(ctx.db, request.body.name, request.body.password);
       if (!user) {
-        limiter.recordFailure(keys);
         await sleep(Math.max(0, FAILURE_DELAY_MS - (Date.now() - started)));
         throw new AppError('unauthenticated', 'wrong user name or password');
       }
-      limiter.recordSuccess(keys);
+      await limiter.succeeded(attempt, reservation);
       const session = await createSession(ctx.db, user.id);
       void reply.setCookie(SESSION_COOKIE, session.token, {
         path: '/',

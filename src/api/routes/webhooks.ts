@@ -1,9 +1,11 @@
-// Webhooks (admins only): targets for automation deliveries, and the Test button that sends a payload signed
-// exactly like a real delivery and shows the endpoint's answer (nothing is stored).
+// Webhooks: targets for automation deliveries, and the Test button that sends a payload signed exactly like a real
+// delivery and shows the endpoint's answer (nothing is stored). Admins manage them. Members and viewers may list them
+// to pick one for an automation, but see only the name and state: the URL is a credential (Slack, Teams and Discord
+// URLs carry their token), and which secrets sign and authorize deliveries is admins' business.
 import { z } from 'zod';
 import type { Api } from '../api.js';
 import type { AppContext } from '../../context.js';
-import type { Webhook } from '../../db/schema.js';
+import type { TeamRole, Webhook } from '../../db/schema.js';
 import {
   createWebhook,
   deleteWebhook,
@@ -30,9 +32,9 @@ const MAX_TEST_PAYLOAD_LENGTH = 1024 * 1024;
 export const WebhookResponse = z.object({
   id: z.string(),
   name: z.string(),
-  url: z.string(),
-  secret: z.string().nullable().describe('Name of the team secret that signs deliveries'),
-  accessToken: z.string().nullable().describe('Name of the team secret sent as Authorization: Bearer'),
+  url: z.string().optional().describe('Team admins only: a webhook URL is a credential'),
+  secret: z.string().nullable().optional().describe('Name of the team secret that signs deliveries (team admins only)'),
+  accessToken: z.string().nullable().optional().describe('Name of the team secret sent as Authorization: Bearer (team admins only)'),
   enabled: z.boolean(),
   disabled: z
     .object({ at: z.string(), reason: z.string() })
@@ -69,6 +71,13 @@ function toResponse(webhook: Webhook): z.infer<typeof WebhookResponse> {
   };
 }
 
+/** What members and viewers see of a webhook: enough to choose it for an automation, nothing that reaches it. */
+function forRole(role: TeamRole, view: z.infer<typeof WebhookResponse>): z.infer<typeof WebhookResponse> {
+  if (role === 'admin') return view;
+  const { url: _url, secret: _secret, accessToken: _accessToken, ...shown } = view;
+  return shown;
+}
+
 const WebhookParams = TeamParams.extend({ id: z.string() });
 
 export default async function webhookRoutes(app: Api, ctx: AppContext): Promise<void> {
@@ -98,24 +107,31 @@ export default async function webhookRoutes(app: Api, ctx: AppContext): Promise<
     {
       schema: {
         tags: ['webhooks'],
-        summary: "The team's webhooks (admins)",
+        summary: "The team's webhooks (URLs and secret names for team admins only)",
         params: TeamParams,
         querystring: UnpagedQuery,
         response: { 200: z.object({ items: z.array(WebhookResponse), nextCursor: z.null() }) },
       },
     },
     async (request) => {
-      const { team } = await teamAccess(ctx, request, request.params.team, 'admin');
-      return { items: (await listWebhooks(ctx.db, team.id)).map(toResponse), nextCursor: null };
+      const { team, role } = await teamAccess(ctx, request, request.params.team, 'viewer');
+      return { items: (await listWebhooks(ctx.db, team.id)).map((webhook) => forRole(role, toResponse(webhook))), nextCursor: null };
     },
   );
 
   app.get(
     '/api/v1/teams/:team/webhooks/:id',
-    { schema: { tags: ['webhooks'], summary: 'One webhook (admins)', params: WebhookParams, response: { 200: WebhookResponse } } },
+    {
+      schema: {
+        tags: ['webhooks'],
+        summary: 'One webhook (URL and secret names for team admins only)',
+        params: WebhookParams,
+        response: { 200: WebhookResponse },
+      },
+    },
     async (request) => {
-      const { team } = await teamAccess(ctx, request, request.params.team, 'admin');
-      return toResponse(await getWebhook(ctx.db, team.id, request.params.id));
+      const { team, role } = await teamAccess(ctx, request, request.params.team, 'viewer');
+      return forRole(role, toResponse(await getWebhook(ctx.db, team.id, request.params.id)));
     },
   );
 

@@ -2677,7 +2677,8 @@ export interface paths {
                             webhookName: string | null;
                             queueName: string | null;
                             jobId: string | null;
-                            url: string | null;
+                            /** @description The webhook's URL when the run was created (team admins only) */
+                            url?: string | null;
                             /** @description The rendered payload; ${SECRET} placeholders are shown, never their values */
                             body: string;
                             attempts: {
@@ -2686,7 +2687,8 @@ export interface paths {
                                 trigger: "automatic" | "manual";
                                 startedAt: string;
                                 durationMs: number;
-                                url: string;
+                                /** @description Where the attempt was sent (team admins only: webhook URLs are credentials) */
+                                url?: string;
                                 /** @description Headers sent, with Authorization and signatures redacted */
                                 requestHeaders: {
                                     [key: string]: string;
@@ -2746,7 +2748,8 @@ export interface paths {
                             trigger: "automatic" | "manual";
                             startedAt: string;
                             durationMs: number;
-                            url: string;
+                            /** @description Where the attempt was sent (team admins only: webhook URLs are credentials) */
+                            url?: string;
                             /** @description Headers sent, with Authorization and signatures redacted */
                             requestHeaders: {
                                 [key: string]: string;
@@ -2991,7 +2994,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The team's webhooks (admins) */
+        /** The team's webhooks (URLs and secret names for team admins only) */
         get: {
             parameters: {
                 query?: {
@@ -3015,11 +3018,12 @@ export interface paths {
                             items: {
                                 id: string;
                                 name: string;
-                                url: string;
-                                /** @description Name of the team secret that signs deliveries */
-                                secret: string | null;
-                                /** @description Name of the team secret sent as Authorization: Bearer */
-                                accessToken: string | null;
+                                /** @description Team admins only: a webhook URL is a credential */
+                                url?: string;
+                                /** @description Name of the team secret that signs deliveries (team admins only) */
+                                secret?: string | null;
+                                /** @description Name of the team secret sent as Authorization: Bearer (team admins only) */
+                                accessToken?: string | null;
                                 enabled: boolean;
                                 /** @description Set when the endpoint answered 410 Gone or an admin disabled it; PATCH {"enabled": true} re-enables */
                                 disabled: {
@@ -3068,11 +3072,12 @@ export interface paths {
                         "application/json": {
                             id: string;
                             name: string;
-                            url: string;
-                            /** @description Name of the team secret that signs deliveries */
-                            secret: string | null;
-                            /** @description Name of the team secret sent as Authorization: Bearer */
-                            accessToken: string | null;
+                            /** @description Team admins only: a webhook URL is a credential */
+                            url?: string;
+                            /** @description Name of the team secret that signs deliveries (team admins only) */
+                            secret?: string | null;
+                            /** @description Name of the team secret sent as Authorization: Bearer (team admins only) */
+                            accessToken?: string | null;
                             enabled: boolean;
                             /** @description Set when the endpoint answered 410 Gone or an admin disabled it; PATCH {"enabled": true} re-enables */
                             disabled: {
@@ -3099,7 +3104,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One webhook (admins) */
+        /** One webhook (URL and secret names for team admins only) */
         get: {
             parameters: {
                 query?: never;
@@ -3121,11 +3126,12 @@ export interface paths {
                         "application/json": {
                             id: string;
                             name: string;
-                            url: string;
-                            /** @description Name of the team secret that signs deliveries */
-                            secret: string | null;
-                            /** @description Name of the team secret sent as Authorization: Bearer */
-                            accessToken: string | null;
+                            /** @description Team admins only: a webhook URL is a credential */
+                            url?: string;
+                            /** @description Name of the team secret that signs deliveries (team admins only) */
+                            secret?: string | null;
+                            /** @description Name of the team secret sent as Authorization: Bearer (team admins only) */
+                            accessToken?: string | null;
                             enabled: boolean;
                             /** @description Set when the endpoint answered 410 Gone or an admin disabled it; PATCH {"enabled": true} re-enables */
                             disabled: {
@@ -3197,11 +3203,12 @@ export interface paths {
                         "application/json": {
                             id: string;
                             name: string;
-                            url: string;
-                            /** @description Name of the team secret that signs deliveries */
-                            secret: string | null;
-                            /** @description Name of the team secret sent as Authorization: Bearer */
-                            accessToken: string | null;
+                            /** @description Team admins only: a webhook URL is a credential */
+                            url?: string;
+                            /** @description Name of the team secret that signs deliveries (team admins only) */
+                            secret?: string | null;
+                            /** @description Name of the team secret sent as Authorization: Bearer (team admins only) */
+                            accessToken?: string | null;
                             enabled: boolean;
                             /** @description Set when the endpoint answered 410 Gone or an admin disabled it; PATCH {"enabled": true} re-enables */
                             disabled: {
