@@ -199,7 +199,7 @@ export function AutomationWizard() {
                     <option value="">Select a webhook</option>
                     {webhooks.data?.items.map((w) => (
                       <option key={w.id} value={w.id}>
-                        {w.name} — {w.url}
+                        {w.url ? `${w.name} — ${w.url}` : w.name}
                       </option>
                     ))}
                   </select>
