@@ -1,8 +1,9 @@
 // Prometheus metrics at GET /metrics: request counts and latencies by route, plus process defaults. Delivery and
 // queue gauges are registered by their modules on the same registry.
 import type { FastifyInstance } from 'fastify';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AppContext } from '../context.js';
+import { eventsCounter } from '../automations/event-metrics.js';
 
 export const metricsRegistry = new Registry();
 collectDefaultMetrics({ register: metricsRegistry, prefix: 'modelyard_' });
@@ -15,12 +16,7 @@ const requestDuration = new Histogram({
   registers: [metricsRegistry],
 });
 
-export const eventsCounter = new Counter({
-  name: 'modelyard_events_total',
-  help: 'Registry events recorded, by type',
-  labelNames: ['type'] as const,
-  registers: [metricsRegistry],
-});
+metricsRegistry.registerMetric(eventsCounter);
 
 export function registerMetrics(app: FastifyInstance, _ctx: AppContext): void {
   app.addHook('onResponse', async (request, reply) => {
