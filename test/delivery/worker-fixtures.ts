@@ -8,7 +8,7 @@ import { migrateToLatest } from '../../src/db/migrate.js';
 import type { ActionRun, Event, EventType, NewActionRun } from '../../src/db/schema.js';
 import type { AppContext } from '../../src/context.js';
 import { inTransaction } from '../../src/db/transaction.js';
-import { recordEvent } from '../../src/registry/events.js';
+import { recordEvent } from '../../src/automations/events.js';
 import { afterAll, beforeAll } from 'vitest';
 import { CLI_ARGS, dropTestData, testConfig, type Client } from '../helpers.js';
 import { newId } from '../../src/core/ids.js';
