@@ -1,7 +1,45 @@
-// Lint: ESLint's recommended rules plus typescript-eslint's, for the server, tests, benchmarks and the web UI.
+// Lint: ESLint's recommended rules plus typescript-eslint's, for the server, tests, benchmarks and the web UI, and the
+// dialect rule (STYLE.md, habit 1): outside src/db/ and the delivery run store's implementations nothing branches on
+// the database — no driver or Kysely dialect imports, no comparisons with 'postgres'/'sqlite', no adapter checks.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+
+/** The files allowed to know which database they talk to. */
+export const DIALECT_AWARE_FILES = ['src/db/**', 'src/delivery/store/sqlite.ts', 'src/delivery/store/postgres.ts'];
+
+const DIALECT_NAMES = '/^(postgres|postgresql|sqlite)$/i';
+const ADAPTER_NAMES = '/^(Postgres|Sqlite)(Adapter|Dialect|Driver|Introspector|QueryCompiler)$/';
+const dialectMessage = 'Only src/db/ and the delivery run store implementations know the database dialect: use a function of src/db/dialect.ts or the run store.';
+
+export const dialectRule = {
+  files: ['src/**/*.ts', 'src/**/*.tsx'],
+  ignores: DIALECT_AWARE_FILES,
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        paths: [
+          { name: 'pg', message: dialectMessage },
+          { name: 'better-sqlite3', message: dialectMessage },
+          {
+            name: 'kysely',
+            importNames: ['PostgresAdapter', 'SqliteAdapter', 'PostgresDialect', 'SqliteDialect', 'PostgresDriver', 'SqliteDriver', 'PostgresQueryCompiler', 'SqliteQueryCompiler'],
+            message: dialectMessage,
+          },
+        ],
+      },
+    ],
+    'no-restricted-syntax': [
+      'error',
+      { selector: `BinaryExpression[operator=/^[!=]==?$/] > Literal[value=${DIALECT_NAMES}]`, message: dialectMessage },
+      { selector: `BinaryExpression[operator=/^[!=]==?$/] > TemplateLiteral > TemplateElement[value.cooked=${DIALECT_NAMES}]`, message: dialectMessage },
+      { selector: `SwitchCase > Literal.test[value=${DIALECT_NAMES}]`, message: dialectMessage },
+      { selector: `BinaryExpression[operator='instanceof'] > Identifier.right[name=${ADAPTER_NAMES}]`, message: dialectMessage },
+      { selector: `BinaryExpression[operator='instanceof'] > MemberExpression.right > Identifier.property[name=${ADAPTER_NAMES}]`, message: dialectMessage },
+    ],
+  },
+};
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'data/**', 'bench/results/**', 'docs/**'] },
@@ -15,4 +53,5 @@ export default tseslint.config(
       'no-constant-condition': ['error', { checkLoops: false }],
     },
   },
+  dialectRule,
 );

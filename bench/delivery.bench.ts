@@ -31,7 +31,7 @@ import { loadConfig, type Config } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { bootstrapFirstAdmin, startServer, type RunningServer } from '../src/server.js';
 import { inTransaction } from '../src/db/transaction.js';
-import { recordEvent } from '../src/registry/events.js';
+import { recordEvent } from '../src/automations/events.js';
 import { newId } from '../src/core/ids.js';
 import { DeliveryWorker } from '../src/delivery/worker.js';
 import { connectionKind, defaultPostgresUrl } from './postgres-url.js';

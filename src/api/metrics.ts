@@ -2,9 +2,10 @@
 // queue gauges are registered by their modules on the same registry. Readable with MODELYARD_METRICS_TOKEN or an
 // instance admin's API key (authorizeMetrics).
 import type { FastifyInstance } from 'fastify';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AppContext } from '../context.js';
 import { authorizeMetrics, METRICS_ROUTE } from './auth.js';
+import { eventsCounter } from '../automations/event-metrics.js';
 
 export const metricsRegistry = new Registry();
 collectDefaultMetrics({ register: metricsRegistry, prefix: 'modelyard_' });
@@ -17,12 +18,7 @@ const requestDuration = new Histogram({
   registers: [metricsRegistry],
 });
 
-export const eventsCounter = new Counter({
-  name: 'modelyard_events_total',
-  help: 'Registry events recorded, by type',
-  labelNames: ['type'] as const,
-  registers: [metricsRegistry],
-});
+metricsRegistry.registerMetric(eventsCounter);
 
 export function registerMetrics(app: FastifyInstance, ctx: AppContext): void {
   app.addHook('onResponse', async (request, reply) => {

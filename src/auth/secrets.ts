@@ -231,19 +231,24 @@ export function decryptSecret(keyring: Keyring, teamId: string, name: string, ci
   return keyring.decrypt(ciphertext, aad(teamId, name));
 }
 
-export async function resolveSecretValues(db: Db | Tx, keyring: Keyring, teamId: string, names: string[]): Promise<Record<string, string>> {
+/** The values of those of `names` that exist in the team, and the names that do not. */
+export async function findSecretValues(db: Db | Tx, keyring: Keyring, teamId: string, names: string[]): Promise<{ values: Record<string, string>; missing: string[] }> {
   const wanted = [...new Set(names)];
-  if (wanted.length === 0) return {};
+  const values = Object.create(null) as Record<string, string>;
+  if (wanted.length === 0) return { values, missing: [] };
   const rows = await db
     .selectFrom('secrets')
     .select(['name', 'ciphertext'])
     .where('team_id', '=', teamId)
     .where('name', 'in', wanted)
     .execute();
-  const values: Record<string, string> = {};
   for (const row of rows) values[row.name] = decryptSecret(keyring, teamId, row.name, row.ciphertext);
-  const missing = wanted.find((name) => !Object.prototype.hasOwnProperty.call(values, name));
-  if (missing !== undefined) throw new AppError('invalid_request', `secret ${missing} does not exist in the team`, { secret: missing });
+  return { values, missing: wanted.filter((name) => !Object.prototype.hasOwnProperty.call(values, name)) };
+}
+
+export async function resolveSecretValues(db: Db | Tx, keyring: Keyring, teamId: string, names: string[]): Promise<Record<string, string>> {
+  const { values, missing } = await findSecretValues(db, keyring, teamId, names);
+  if (missing.length > 0) throw new AppError('invalid_request', `secret ${missing[0]} does not exist in the team`, { secret: missing[0] });
   return values;
 }
 

@@ -3,9 +3,10 @@
 //
 // Cost follows the matches, not the number of automations: the lookup is an index range on automations_match
 // (team_id, event_type, model_id) for the event's model and the whole-registry automations, made by the statement
-// that inserts the event (src/registry/events.ts) — and the runs are inserted together (src/db/bulk.ts: one statement
-// on PostgreSQL, multi-row chunks on SQLite). Every run is frozen at creation (target, rendered body, secret names),
-// so deleting or changing an automation or webhook later never changes or stops a run already created.
+// that inserts the event (src/automations/events.ts) — and the runs are inserted together (src/db/bulk.ts: one statement
+// on PostgreSQL, multi-row chunks on SQLite). A run keeps its rendered body from creation, so
+// changing or deleting its automation never changes a run already created; its webhook is read when each attempt is
+// made (URL, signing secret, access token), and deleting the webhook cancels its pending runs.
 //
 // Per action:
 //   webhook    run `pending`, due now; the delivery worker fills secrets, signs and sends it.
@@ -28,7 +29,7 @@ import { eventMetadata, eventVariables, withAutomationName } from './variables.j
 
 /**
  * The team's enabled automations for an event type, with what a run needs from their webhook, queue and team. Built
- * on any query creator, so src/registry/events.ts can put the event's own insert in front of it (one statement).
+ * on any query creator, so src/automations/events.ts can put the event's own insert in front of it (one statement).
  */
 export function matchQuery<DB extends Database>(qc: QueryCreator<DB>, p: MatchParams, scope: MatchScope) {
   const query = (qc as unknown as QueryCreator<Database>)

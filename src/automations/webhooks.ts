@@ -8,12 +8,12 @@ import type { Webhook } from '../db/schema.js';
 import { conflict, invalid, notFound } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { checkWebhookUrl } from '../core/urls.js';
-import { fillSecrets, renderTemplate, validateTemplate } from '../core/templates.js';
-import { accessTokenValueProblem, existingSecretNames, resolveSecretValues } from '../auth/secrets.js';
+import { validateTemplate } from '../core/templates.js';
+import { accessTokenValueProblem, existingSecretNames } from '../auth/secrets.js';
 import type { Keyring } from '../auth/keyring.js';
-import { buildDeliveryHeaders, redactHeaders } from '../delivery/headers.js';
-import { DEFAULT_MAX_RESPONSE_BYTES, WebhookClient } from '../delivery/http-client.js';
-import { sampleVariables } from './variables.js';
+import { inTransaction } from '../db/transaction.js';
+import { failedColumns } from './run-states.js';
+import { recordAutomationFailed } from './events.js';
 
 /** The reference system's integration name rule: words of letters, digits, `_` and `-` separated by spaces. */
 export const WEBHOOK_NAME_PATTERN = /^[-\w]+([ ]+[-\w]+)*$/;
@@ -177,9 +177,17 @@ async function checkTemplatesStillValid(tx: Tx, webhook: Webhook): Promise<void>
   }
 }
 
-/** Refused (409) while automations send to it, naming them. */
-export async function deleteWebhook(db: Db, teamId: string, id: string): Promise<void> {
-  await db.transaction().execute(async (tx) => {
+/** Why the pending runs of a deleted webhook failed. */
+export const WEBHOOK_DELETED = 'webhook deleted';
+
+/**
+ * Refused (409) while automations send to it, naming them. Its pending runs (of automations deleted meanwhile) are
+ * cancelled in the same transaction: they fail with "webhook deleted" and are never attempted again. A run a worker is
+ * sending right now loses its lease here, so the worker records its attempt but not a second outcome. AUTOMATION_FAILED
+ * is raised once per automation whose runs were cancelled, not once per run.
+ */
+export async function deleteWebhook(ctx: Pick<AppContext, 'db' | 'notifier'>, teamId: string, id: string): Promise<void> {
+  await inTransaction(ctx, async (tx, after) => {
     await getWebhook(tx, teamId, id);
     const users = await tx
       .selectFrom('automations')
@@ -194,58 +202,23 @@ export async function deleteWebhook(db: Db, teamId: string, id: string): Promise
         automations: names,
       });
     }
+    const cancelled = await tx
+      .updateTable('action_runs')
+      .set(failedColumns(WEBHOOK_DELETED, Date.now()))
+      .where('team_id', '=', teamId)
+      .where('webhook_id', '=', id)
+      .where('state', '=', 'pending')
+      .returning(['id', 'team_id', 'event_id', 'automation_id', 'automation_name', 'suppress_failure_event', 'last_status'])
+      .execute();
+    const byAutomation = new Map<string, typeof cancelled>();
+    for (const run of cancelled) {
+      if (run.suppress_failure_event === 1) continue;
+      byAutomation.set(run.automation_id, [...(byAutomation.get(run.automation_id) ?? []), run]);
+    }
+    for (const runs of byAutomation.values()) {
+      const first = runs.sort((a, b) => (a.id < b.id ? -1 : 1))[0]!;
+      await recordAutomationFailed(tx, after, first, { error: WEBHOOK_DELETED, status: first.last_status }, { cancelledRuns: runs.length });
+    }
     await tx.deleteFrom('webhooks').where('id', '=', id).execute();
   });
-}
-
-export interface WebhookTestResult {
-  status: number | null;
-  headers: Record<string, string>;
-  body: string;
-  durationMs: number;
-  error: string | null;
-  /** The request as sent, the access token redacted. */
-  request: { url: string; headers: Record<string, string>; body: string };
-}
-
-function scrub(text: string, secrets: string[]): string {
-  let out = text;
-  for (const value of secrets) if (value.length > 0) out = out.split(value).join('[redacted]');
-  return out;
-}
-
-/**
- * Sends `payload` to the webhook exactly as a delivery would be sent (same headers, same signatures, same SSRF
- * guard) and returns the endpoint's answer; nothing is stored. Event variables are filled with a sample event,
- * `${SECRET}` placeholders only with the webhook's own secrets. Secret values are scrubbed from what is returned,
- * in case the endpoint echoes them.
- */
-export async function testWebhook(ctx: Ctx, client: WebhookClient, teamName: string, teamId: string, id: string, payload: string): Promise<WebhookTestResult> {
-  const webhook = await getWebhook(ctx.db, teamId, id);
-  const attached = attachedSecrets(webhook);
-  const problems = validateTemplate(payload, { secrets: attached });
-  if (problems.length > 0) {
-    const first = problems[0]!;
-    throw invalid('payload', first.message, { position: first.position, line: first.line, column: first.column, problems });
-  }
-  const values = await resolveSecretValues(ctx.db, ctx.keyring, teamId, attached);
-  const rendered = renderTemplate(payload, { ...sampleVariables(teamName), automation_name: 'webhook test' }, {});
-  const body = fillSecrets(rendered, values);
-  const headers = buildDeliveryHeaders({
-    deliveryId: `test_${newId()}`,
-    body,
-    secret: webhook.secret_name ? values[webhook.secret_name]! : null,
-    accessToken: webhook.access_token_name ? values[webhook.access_token_name]! : null,
-    timestamp: new Date(),
-  });
-  const response = await client.send({ url: webhook.url, headers, body, timeoutMs: ctx.config.webhookTimeoutMs });
-  const secretValues = Object.values(values);
-  return {
-    status: response.status,
-    headers: Object.fromEntries(Object.entries(response.headers).map(([k, v]) => [k, scrub(String(v), secretValues)])),
-    body: scrub(response.body.slice(0, DEFAULT_MAX_RESPONSE_BYTES), secretValues),
-    durationMs: Math.round(response.durationMs),
-    error: response.error === null ? null : scrub(response.error, secretValues),
-    request: { url: webhook.url, headers: redactHeaders(headers), body: scrub(body, secretValues) },
-  };
 }

@@ -1,5 +1,6 @@
 // createDatabase(config) picks the dialect — SQLite (better-sqlite3, WAL) by default, PostgreSQL when DATABASE_URL
-// is set — and is the only place besides the queue-claim queries that knows which one it is talking to.
+// is set. What differs between the two lives in src/db/ (dialect.ts, bulk.ts, transaction.ts) and in the delivery run
+// store's two implementations (src/delivery/store/); nothing else branches on the database (eslint.config.js).
 import fs from 'node:fs';
 import path from 'node:path';
 import { EventEmitter } from 'node:events';

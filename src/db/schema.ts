@@ -216,7 +216,7 @@ export interface ActionRunsTable {
   event_type: EventType;
   action_type: ActionType;
   state: RunState;
-  /** Everything delivery needs, frozen at creation so deleting the automation or webhook never stops a run. */
+  /** The webhook at creation, for history; each attempt reads the webhook's URL and secrets as they are then. */
   webhook_id: string | null;
   webhook_name: string | null;
   url: string | null;

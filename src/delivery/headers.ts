@@ -31,14 +31,20 @@ export function buildDeliveryHeaders(input: DeliveryHeaderInput): Record<string,
   return headers;
 }
 
+/** Request headers whose value never leaves the request: the access token, and the signatures — beside the stored body
+ * a signature allows guessing the signing secret offline. */
+const WITHHELD_HEADERS = new Set(['x-wandb-signature', 'webhook-signature']);
+export const REDACTED_SIGNATURE = '[redacted]';
+
 /**
- * The copy of request headers that may be stored or shown. Only the access token is a secret; signatures are
- * HMACs that reveal nothing about the key and help a receiver's owner debug verification, so they are kept.
+ * The copy of request headers that may be stored or shown: the access token and the signatures redacted (their
+ * presence is kept, so a receiver's owner still sees that the request was signed and authorized).
  */
 export function redactHeaders(headers: Record<string, string>): Record<string, string> {
   const redacted: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
-    redacted[name] = name.toLowerCase() === 'authorization' ? REDACTED_BEARER : value;
+    const lower = name.toLowerCase();
+    redacted[name] = lower === 'authorization' ? REDACTED_BEARER : WITHHELD_HEADERS.has(lower) ? REDACTED_SIGNATURE : value;
   }
   return redacted;
 }

@@ -9,33 +9,34 @@
 //                        └──────▶ CLAIMING
 //   any ──stop()──▶ STOPPING (no more claims; in-flight sends finish, bounded; unsent leases released) ──▶ STOPPED
 //
-// One run, one attempt (DeliveryStep):
-//   PREPARING  webhook still enabled? secrets resolved, body filled (exact bytes), headers signed
-//      │         └─ webhook disabled / secret missing ─▶ RECORDING with that error, no request
-//   SENDING    guarded HTTP client, timeout, response excerpt
-//   RECORDING  one transaction per batch of finished attempts (group commit on SQLite; on PostgreSQL an all-success
-//              batch is a single statement): the attempt row, then the run
-//              pending ──attempt──▶ succeeded
-//                               ├─▶ pending, next_attempt_at = now + retry delay   (retryable, schedule left)
-//                               └─▶ failed (+ AUTOMATION_FAILED unless suppressed; 410 also disables the webhook)
-//              Each finishing update requires `lease_owner = me`: a run taken over after its lease expired is never
-//              finished twice. Delivery is at-least-once; the run id is the stable delivery id receivers dedupe on.
+// One run, one attempt — each state a type:
+//   ClaimedRun         leased to this worker, with its webhook as it is now (URL, secrets, disabled?) read by the claim
+//      │ prepare
+//   PreparedDelivery   kind 'prepared': exact body bytes (only the webhook's attached secrets filled in), signed headers
+//      │               kind 'refused':  webhook deleted or disabled, secret missing or not attached ─▶ no request
+//      │ send (guarded HTTP client, timeout, response excerpt)
+//   FinishedAttempt    the attempt as it will be stored (request headers and response redacted) + AttemptResponse
+//      │ decideDelivery (core/delivery-decision.ts, pure)
+//   DeliveryDecision   succeeded | retry at T | failed (+ AUTOMATION_FAILED unless suppressed; 410 disables the webhook)
+//      │ record (RunStore.record: one transaction per batch of finished attempts)
+//   the run            pending ──▶ succeeded | pending, next_attempt_at = T | failed   (automations/run-states.ts)
+// Each run's outcome is written only while `lease_owner = me`: a run taken over after its lease expired, or cancelled
+// by its webhook's deletion, is never finished twice. Delivery is at-least-once; the run id is the stable delivery id
+// receivers dedupe on.
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { AppContext } from '../context.js';
 import { CHANNEL_RUNS } from '../context.js';
-import type { Tx } from '../db/index.js';
-import { inTransaction } from '../db/transaction.js';
 import { newId } from '../core/ids.js';
-import { AppError } from '../core/errors.js';
-import { classifyResponse, nextRetryDelayMs } from '../core/retry.js';
-import { fillSecrets, secretPlaceholders } from '../core/templates.js';
-import { decryptSecret, resolveSecretValues } from '../auth/secrets.js';
-import { recordEvent } from '../registry/events.js';
-import { buildDeliveryHeaders, redactHeaders } from './headers.js';
+import { conflict } from '../core/errors.js';
+import { decideDelivery, type AttemptResponse, type DeliveryDecision } from '../core/delivery-decision.js';
+import { redactSecrets, redactSecretsInHeaders } from '../core/redact.js';
+import { decryptSecret } from '../auth/secrets.js';
+import type { RunOutcome } from '../automations/run-states.js';
+import { redactHeaders } from './headers.js';
 import { WebhookClient } from './http-client.js';
-import { insertMany } from '../db/bulk.js';
-import { createRunQueue, finishClaimedRun, finishRun, loadForSending, recordSucceeded, type ClaimedRun, type NewDeliveryAttempt, type RunOutcome, type RunQueue } from './run-queue.js';
+import { prepareDelivery, type PreparedDelivery, type SecretValues } from './prepare.js';
+import { createRunStore, type ClaimedRun, type RecordedAttempt, type RunStore } from './store/index.js';
 
 export type WorkerState = 'IDLE' | 'CLAIMING' | 'WAITING' | 'STOPPING' | 'STOPPED';
 export type AttemptTrigger = 'automatic' | 'manual';
@@ -59,22 +60,25 @@ export interface DeliveryWorkerOptions {
   stopTimeoutMs?: number;
 }
 
-/** What one attempt produced, before it is written. */
-export interface AttemptResult {
+/** A run with its delivery prepared (or refused), and who asked for the attempt. */
+export interface DeliveryStep {
+  run: ClaimedRun;
+  trigger: AttemptTrigger;
+  delivery: PreparedDelivery;
+}
+
+/** What one attempt produced, before it is written: what it means (response) and what is stored (redacted). */
+export interface FinishedAttempt {
   run: ClaimedRun;
   trigger: AttemptTrigger;
   startedAt: number;
   durationMs: number;
+  /** Where the request went (or would have gone): the webhook's URL when the attempt was made. */
+  url: string;
   requestHeaders: Record<string, string>;
-  status: number | null;
-  error: string | null;
+  response: AttemptResponse;
   responseHeaders: Record<string, string>;
   responseBody: string;
-  retryAfter: string | null;
-  /** The request never left (blocked target, disabled webhook, missing secret): fail at once. */
-  permanent: boolean;
-  /** Set when the webhook is already disabled (no request was made). */
-  webhookDisabled: boolean;
 }
 
 export function defaultWorkerOwner(): string {
@@ -84,7 +88,7 @@ export function defaultWorkerOwner(): string {
 export class DeliveryWorker {
   state: WorkerState = 'IDLE';
   readonly owner: string;
-  private readonly queue: RunQueue;
+  private readonly store: RunStore;
   private readonly client: WebhookClient;
   private readonly leaseMs: number;
   private readonly pollIntervalMs: number;
@@ -95,7 +99,7 @@ export class DeliveryWorker {
   private readonly inFlight = new Map<string, ClaimedRun>();
   /** Claimed runs whose request has not started yet; released on stop. */
   private readonly unsent = new Set<string>();
-  private readonly finished: AttemptResult[] = [];
+  private readonly finished: FinishedAttempt[] = [];
   /** Attempts in the recording transaction now (taken out of `finished`). */
   private recordingCount = 0;
   private recording: Promise<void> | undefined;
@@ -114,7 +118,7 @@ export class DeliveryWorker {
     // Every query of the worker — claims, preparation, recording — goes through its own connections.
     this.ctx = { ...ctx, db: ctx.workerDb };
     this.owner = options.owner ?? defaultWorkerOwner();
-    this.queue = createRunQueue(this.ctx.db, ctx.dialect);
+    this.store = createRunStore(this.ctx);
     this.client = new WebhookClient({ allow: ctx.config.webhookAllow });
     this.leaseMs = options.leaseMs ?? ctx.config.webhookTimeoutMs + ctx.config.deliveryLeaseMs;
     this.pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
@@ -143,7 +147,7 @@ export class DeliveryWorker {
     const drained = this.waitUntil(() => this.inFlight.size === 0 || this.unsent.size === this.inFlight.size);
     await Promise.race([drained, sleep(this.stopTimeoutMs)]);
     await this.recording;
-    await this.queue.release(this.owner, [...this.unsent]).catch((error: unknown) => {
+    await this.store.release(this.owner, [...this.unsent]).catch((error: unknown) => {
       this.ctx.logger.warn({ err: error }, 'could not release unsent runs; they are taken up again when their lease expires');
     });
     await this.client.close();
@@ -179,7 +183,7 @@ export class DeliveryWorker {
         if ((this.state as WorkerState) === 'STOPPING') break;
         this.lastClaimAt = Date.now();
         try {
-          const runs = await this.queue.claimDueRuns(this.owner, worthClaiming, this.leaseMs);
+          const runs = await this.store.claimDue(this.owner, worthClaiming, this.leaseMs);
           // The state may have changed to STOPPING while the claim was in the database.
           if (runs.length > 0) void this.deliverBatch(runs);
           claimedAll = runs.length === worthClaiming;
@@ -199,7 +203,7 @@ export class DeliveryWorker {
   private async sleepUntilWoken(lookForDueTime: boolean): Promise<void> {
     let delay = this.pollIntervalMs;
     if (lookForDueTime) {
-      const dueAt = Math.min(this.nextKnownDueAt, (await this.queue.nextDueAt().catch(() => null)) ?? Number.POSITIVE_INFINITY);
+      const dueAt = Math.min(this.nextKnownDueAt, (await this.store.nextDueAt().catch(() => null)) ?? Number.POSITIVE_INFINITY);
       if (Number.isFinite(dueAt)) delay = Math.max(0, Math.min(delay, dueAt - Date.now()));
     }
     if (this.wakeRequested) return;
@@ -224,11 +228,12 @@ export class DeliveryWorker {
       this.inFlight.set(run.id, run);
       this.unsent.add(run.id);
     }
-    let prepared: Map<string, PreparedDelivery | AttemptResult>;
+    let steps: DeliveryStep[];
     try {
-      prepared = await prepareDeliveries(this.ctx, runs, (run) => (run.manual_redelivery === 1 ? 'manual' : 'automatic'));
+      steps = prepareDeliveries(this.ctx, runs, (run) => (run.manual_redelivery === 1 ? 'manual' : 'automatic'));
     } catch (error) {
-      // Without secrets or webhook state nothing can be sent; the leases expire and the runs are retried then.
+      // A secret that cannot be decrypted (a master key problem): nothing can be sent; the leases expire and the
+      // runs are retried then.
       this.ctx.logger.error({ err: error }, 'preparing deliveries failed');
       for (const run of runs) {
         this.inFlight.delete(run.id);
@@ -237,10 +242,10 @@ export class DeliveryWorker {
       return;
     }
     await Promise.all(
-      runs.map(async (run) => {
-        const step = prepared.get(run.id)!;
+      steps.map(async (step) => {
+        const { run } = step;
         this.unsent.delete(run.id);
-        const result = 'sendTo' in step ? await sendPrepared(this.ctx, this.client, step) : step;
+        const result = await attempt(this.ctx, this.client, step);
         // The run stays leased to this worker until its attempt is recorded, so no claim can take it again meanwhile.
         this.inFlight.delete(run.id);
         this.finished.push(result);
@@ -259,7 +264,8 @@ export class DeliveryWorker {
         const batch = this.finished.splice(0);
         this.recordingCount = batch.length;
         try {
-          const retries = await recordAttempts(this.ctx, batch, this.owner);
+          const retries = await recordAttempts(this.ctx, this.store, batch, this.owner);
+          // A retry of a run no longer ours only makes this worker look once more at an empty queue.
           for (const at of retries) this.nextKnownDueAt = Math.min(this.nextKnownDueAt, at);
         } catch (error) {
           this.ctx.logger.error({ err: error, runs: batch.length }, 'recording attempts failed; the runs are retried when their lease expires');
@@ -272,159 +278,82 @@ export class DeliveryWorker {
   }
 }
 
-/** A run ready to send: exact body bytes and signed headers (the redacted copy is what gets stored). */
-export interface PreparedDelivery {
-  run: ClaimedRun;
-  trigger: AttemptTrigger;
-  sendTo: string;
-  body: string;
-  headers: Record<string, string>;
-  /** The secret values this request carries: scrubbed from whatever the receiver answers (it may echo them). */
-  secretValues: string[];
-}
-
 /**
- * PREPARING for a batch, from what the claim brought with each run (webhook state, the signing secret's and access
- * token's ciphertexts — each decrypted once per batch); only secrets named inside payloads take a query, one per team.
- * Runs that cannot be sent come back as finished attempts carrying the reason.
+ * PREPARING for a batch, from what the claim brought with each run: its webhook as it is now and the ciphertexts of
+ * the webhook's signing secret and access token (each decrypted once per batch). No other secret is read: a payload
+ * can only use the secrets attached to its webhook. Throws only when a secret cannot be decrypted.
  */
-export async function prepareDeliveries(
-  ctx: AppContext,
-  runs: ClaimedRun[],
-  triggerOf: (run: ClaimedRun) => AttemptTrigger,
-): Promise<Map<string, PreparedDelivery | AttemptResult>> {
-  const prepared = new Map<string, PreparedDelivery | AttemptResult>();
-  // Per team: secret name → value (a record without a prototype, so no name can hit an inherited property).
-  const secretsByTeam = new Map<string, Record<string, string>>();
-  const secretsOf = (teamId: string) => {
-    let secrets = secretsByTeam.get(teamId);
-    if (!secrets) secretsByTeam.set(teamId, (secrets = Object.create(null) as Record<string, string>));
-    return secrets;
+export function prepareDeliveries(ctx: Pick<AppContext, 'keyring'>, runs: ClaimedRun[], triggerOf: (run: ClaimedRun) => AttemptTrigger): DeliveryStep[] {
+  const decrypted = new Map<string, string>();
+  const decrypt = (teamId: string, name: string, ciphertext: string) => {
+    const key = `${teamId}\u0000${name}\u0000${ciphertext}`;
+    let value = decrypted.get(key);
+    if (value === undefined) decrypted.set(key, (value = decryptSecret(ctx.keyring, teamId, name, ciphertext)));
+    return value;
   };
-  const namesByRun = new Map<string, string[]>();
-  const payloadNamesByTeam = new Map<string, Set<string>>();
-  for (const run of runs) {
-    if (run.action_type !== 'webhook') continue;
-    const secrets = secretsOf(run.team_id);
-    const attached: Array<[string | null, string | null]> = [
-      [run.secret_name, run.signing_ciphertext],
-      [run.access_token_name, run.token_ciphertext],
-    ];
-    for (const [name, ciphertext] of attached) {
-      if (name && ciphertext !== null && !(name in secrets)) secrets[name] = decryptSecret(ctx.keyring, run.team_id, name, ciphertext);
-    }
-    const inPayload = secretPlaceholders(run.body);
-    namesByRun.set(run.id, [run.secret_name, run.access_token_name, ...inPayload].filter((n): n is string => !!n));
-    for (const name of inPayload) {
-      if (name in secrets) continue;
-      const names = payloadNamesByTeam.get(run.team_id) ?? new Set<string>();
-      payloadNamesByTeam.set(run.team_id, names.add(name));
-    }
-  }
-  for (const [teamId, names] of payloadNamesByTeam) Object.assign(secretsOf(teamId), await resolveAvailableSecrets(ctx, teamId, names));
-
   const now = Date.now();
-  for (const run of runs) {
+  return runs.map((run) => {
     const trigger = triggerOf(run);
-    const refuse = (error: string, webhookDisabled = false): AttemptResult => ({
-      run,
-      trigger,
-      startedAt: now,
-      durationMs: 0,
-      requestHeaders: {},
-      status: null,
-      error,
-      responseHeaders: {},
-      responseBody: '',
-      retryAfter: null,
-      permanent: true,
-      webhookDisabled,
-    });
-    if (run.action_type === 'no_op') {
-      prepared.set(run.id, { ...refuse(''), error: null, permanent: false, status: null });
-      continue;
+    const refused = (error: string): DeliveryStep => ({ run, trigger, delivery: { kind: 'refused', error } });
+    if (run.webhook_url === null) return refused('webhook deleted: the run cannot be delivered');
+    if (run.webhook_disabled_at !== null) return refused(`webhook disabled: ${run.webhook_disabled_reason ?? 'the webhook is disabled'}`);
+    const secrets: SecretValues = { values: Object.create(null) as Record<string, string>, missing: [] };
+    for (const [name, ciphertext] of [
+      [run.webhook_secret_name, run.signing_ciphertext],
+      [run.webhook_token_name, run.token_ciphertext],
+    ] as const) {
+      if (name === null) continue;
+      if (ciphertext === null) secrets.missing.push(name);
+      else secrets.values[name] = decrypt(run.team_id, name, ciphertext);
     }
-    if (run.webhook_disabled_at !== null) {
-      prepared.set(run.id, refuse(`webhook disabled: ${run.webhook_disabled_reason ?? 'the webhook is disabled'}`, true));
-      continue;
-    }
-    if (!run.url) {
-      prepared.set(run.id, refuse('the run has no target URL'));
-      continue;
-    }
-    const secrets = secretsOf(run.team_id);
-    const missing = (namesByRun.get(run.id) ?? []).filter((name) => !(name in secrets));
-    if (missing.length > 0) {
-      prepared.set(run.id, refuse(`secret ${missing.join(', ')} no longer exists in the team; the delivery was not sent`));
-      continue;
-    }
-    let body: string;
-    try {
-      body = fillSecrets(run.body, secrets);
-    } catch (error) {
-      prepared.set(run.id, refuse((error as Error).message));
-      continue;
-    }
-    const headers = buildDeliveryHeaders({
+    const delivery = prepareDelivery({
       deliveryId: run.id,
-      body,
-      secret: run.secret_name ? secrets[run.secret_name]! : null,
-      accessToken: run.access_token_name ? secrets[run.access_token_name]! : null,
+      rendered: run.body,
+      webhook: { url: run.webhook_url, secretName: run.webhook_secret_name, tokenName: run.webhook_token_name },
+      secrets,
       timestamp: Math.floor(now / 1000),
     });
-    const secretValues = (namesByRun.get(run.id) ?? []).map((name) => secrets[name]!).filter((value) => value.length > 0);
-    prepared.set(run.id, { run, trigger, sendTo: run.url, body, headers, secretValues });
-  }
-  return prepared;
+    return { run, trigger, delivery };
+  });
 }
 
 /**
- * The values of those of `names` that exist. resolveSecretValues refuses a set with a missing secret (naming it);
- * the missing one is set aside so the batch's other runs still get theirs, and the runs needing it fail by name.
+ * SENDING: one request through the guarded client (none for a refused delivery). What is kept is redacted: request
+ * headers without token or signatures, response headers and body without any secret value the request carried.
  */
-async function resolveAvailableSecrets(ctx: AppContext, teamId: string, names: Set<string>): Promise<Record<string, string>> {
-  const wanted = new Set(names);
-  while (wanted.size > 0) {
-    try {
-      return await resolveSecretValues(ctx.db, ctx.keyring, teamId, [...wanted]);
-    } catch (error) {
-      const missing = error instanceof AppError ? error.details?.secret : undefined;
-      if (typeof missing !== 'string' || !wanted.delete(missing)) throw error;
-    }
+export async function attempt(ctx: Pick<AppContext, 'config'>, client: WebhookClient, step: DeliveryStep): Promise<FinishedAttempt> {
+  const { run, trigger, delivery } = step;
+  if (delivery.kind === 'refused') {
+    return {
+      run,
+      trigger,
+      startedAt: Date.now(),
+      durationMs: 0,
+      url: run.webhook_url ?? '',
+      requestHeaders: {},
+      response: { kind: 'refused', error: delivery.error },
+      responseHeaders: {},
+      responseBody: '',
+    };
   }
-  return {};
-}
-
-/** SENDING: one request through the guarded client; the result keeps only redacted request headers. */
-export async function sendPrepared(ctx: AppContext, client: WebhookClient, delivery: PreparedDelivery): Promise<AttemptResult> {
   const startedAt = Date.now();
-  const response = await client.send({
-    url: delivery.sendTo,
-    headers: delivery.headers,
-    body: delivery.body,
-    timeoutMs: ctx.config.webhookTimeoutMs,
-  });
+  const response = await client.send({ url: delivery.url, headers: delivery.headers, body: delivery.body, timeoutMs: ctx.config.webhookTimeoutMs });
+  const redact = (text: string) => redactSecrets(text, delivery.secretValues);
   return {
-    run: delivery.run,
-    trigger: delivery.trigger,
+    run,
+    trigger,
     startedAt,
     durationMs: Math.round(response.durationMs),
+    url: delivery.url,
     requestHeaders: redactHeaders(delivery.headers),
-    status: response.status,
-    error: response.error,
-    responseHeaders: Object.fromEntries(Object.entries(response.headers).map(([k, v]) => [k, scrub(String(v), delivery.secretValues)])),
-    responseBody: scrub(excerpt(response.body), delivery.secretValues),
-    retryAfter: response.retryAfter,
-    permanent: response.blocked,
-    webhookDisabled: false,
+    // A blocked target (SSRF guard) is refused at send time: no request left.
+    response: response.blocked
+      ? { kind: 'refused', error: redact(response.error ?? 'the target is not allowed') }
+      : { kind: 'answered', status: response.status, error: response.error === null ? null : redact(response.error), retryAfter: response.retryAfter },
+    responseHeaders: redactSecretsInHeaders(Object.fromEntries(Object.entries(response.headers).map(([name, value]) => [name, String(value)])), delivery.secretValues),
+    // An excerpt may end inside a secret the receiver echoed: its beginning is redacted too.
+    responseBody: redactSecrets(excerpt(response.body), delivery.secretValues, { cutAtEnd: true }),
   };
-}
-
-/** Receivers that echo the request back must not make a secret part of the stored attempt. */
-function scrub(text: string, secretValues: string[]): string {
-  let out = text;
-  for (const value of secretValues) if (out.includes(value)) out = out.split(value).join('[redacted]');
-  return out;
 }
 
 function excerpt(body: string | Buffer): string {
@@ -433,117 +362,70 @@ function excerpt(body: string | Buffer): string {
   return Buffer.from(text, 'utf8').subarray(0, RESPONSE_EXCERPT_BYTES).toString('utf8');
 }
 
-/** What happens to a run after an attempt, before the lease check. */
-interface Decision {
-  outcome: RunOutcome;
-  disableWebhook: boolean;
-  emitFailure: boolean;
+function decide(ctx: Pick<AppContext, 'config'>, finished: FinishedAttempt, now: number): DeliveryDecision {
+  return decideDelivery(
+    { number: finished.run.attempts + 1, trigger: finished.trigger, mayRaiseFailure: finished.run.suppress_failure_event === 0 },
+    finished.response,
+    { delaysSeconds: ctx.config.retrySchedule, now },
+  );
 }
 
-function decide(ctx: AppContext, result: AttemptResult, now: number): Decision {
-  const attempts = result.run.attempts + 1;
-  const { status, error } = result;
-  if (result.run.action_type === 'no_op') return { outcome: { state: 'succeeded', status: null, attempts: result.run.attempts }, disableWebhook: false, emitFailure: false };
-  const manual = result.trigger === 'manual';
-  const failed = (message: string | null, disableWebhook = false): Decision => ({
-    outcome: { state: 'failed', status, error: message, attempts },
-    disableWebhook,
-    // A manual redelivery is the operator's own action and its result is shown to them; only automatic delivery
-    // running out of options raises AUTOMATION_FAILED.
-    emitFailure: !manual && result.run.suppress_failure_event === 0,
-  });
-  if (result.permanent) return failed(error);
-  const verdict = classifyResponse(status, error ?? undefined);
-  switch (verdict.kind) {
-    case 'success':
-      return { outcome: { state: 'succeeded', status, attempts }, disableWebhook: false, emitFailure: false };
-    case 'gone':
-      return failed(`the endpoint answered 410 Gone at ${new Date(now).toISOString()}`, true);
-    case 'fail':
-      return failed(error ?? verdict.reason ?? `the endpoint answered ${status}`);
-    case 'retry': {
-      const reason = error ?? verdict.reason ?? `the endpoint answered ${status}`;
-      if (manual) return failed(reason);
-      const delay = nextRetryDelayMs(attempts, ctx.config.retrySchedule, { retryAfter: result.retryAfter ?? undefined, now });
-      if (delay === null) return failed(`${reason} (no retries left after ${attempts} attempts)`);
-      return { outcome: { state: 'pending', nextAttemptAt: now + delay, status, error: reason, attempts }, disableWebhook: false, emitFailure: false };
-    }
+function statusOf(finished: FinishedAttempt): number | null {
+  return finished.response.kind === 'answered' ? finished.response.status : null;
+}
+
+/** The run's outcome for a decision; `keepSchedule` (a manual attempt on a run waiting for retries) keeps it waiting. */
+function outcomeOf(finished: FinishedAttempt, decision: DeliveryDecision, keepSchedule: { dueAt: number } | null): RunOutcome {
+  const attempts = finished.run.attempts + 1;
+  const status = statusOf(finished);
+  switch (decision.state) {
+    case 'succeeded':
+      return { state: 'succeeded', status, attempts };
+    case 'retry':
+      return { state: 'pending', nextAttemptAt: decision.at, status, error: decision.reason, attempts };
+    case 'failed':
+      return keepSchedule
+        ? { state: 'pending', nextAttemptAt: keepSchedule.dueAt, status, error: decision.reason, attempts }
+        : { state: 'failed', status, error: decision.reason, attempts };
   }
 }
 
-/**
- * RECORDING for a batch of finished attempts, in one transaction: attempt rows, run outcomes (only while the lease is
- * ours), webhooks disabled by 410, and AUTOMATION_FAILED events. A batch in which every attempt succeeded is written
- * by recordSucceeded (one statement on PostgreSQL). Returns the retry times it scheduled.
- */
-export async function recordAttempts(ctx: AppContext, results: AttemptResult[], owner: string): Promise<number[]> {
-  const now = Date.now();
-  const decided = results.map((result) => ({ result, decision: decide(ctx, result, now) }));
-  const attemptRows = results.filter((r) => r.run.action_type !== 'no_op').map((r) => attemptRow(r, r.run.attempts + 1));
-  if (decided.every(({ decision }) => decision.outcome.state === 'succeeded')) {
-    const runs = results.map((r) => ({ id: r.run.id, status: r.status, counted: r.run.action_type !== 'no_op' }));
-    await recordSucceeded(ctx.db, ctx.dialect, owner, attemptRows, runs, now);
-    return [];
-  }
-  const retries: number[] = [];
-  await inTransaction(ctx, async (tx, after) => {
-    if (attemptRows.length > 0) await insertMany(tx, 'delivery_attempts', attemptRows);
-    for (const { result, decision } of decided) {
-      const ours = await finishRun(tx, result.run.id, owner, decision.outcome, now);
-      if (!ours) continue;
-      if (decision.outcome.state === 'pending') retries.push(decision.outcome.nextAttemptAt);
-      if (decision.disableWebhook && result.run.webhook_id) await disableWebhook(tx, result.run.webhook_id, decision.outcome);
-      if (decision.emitFailure && decision.outcome.state === 'failed') await emitAutomationFailed(tx, after, result.run, decision.outcome);
-    }
-  });
-  return retries;
-}
-
-function attemptRow(result: AttemptResult, number: number): NewDeliveryAttempt {
+function toRecorded(finished: FinishedAttempt, decision: DeliveryDecision, outcome: RunOutcome): RecordedAttempt {
+  const { response } = finished;
   return {
-    id: newId(),
-    run_id: result.run.id,
-    team_id: result.run.team_id,
-    number,
-    trigger: result.trigger,
-    started_at: result.startedAt,
-    duration_ms: result.durationMs,
-    url: result.run.url ?? '',
-    request_headers: JSON.stringify(result.requestHeaders),
-    status: result.status,
-    error: result.error,
-    response_headers: JSON.stringify(result.responseHeaders),
-    response_body: result.responseBody,
+    run: finished.run,
+    attempt: {
+      id: newId(),
+      run_id: finished.run.id,
+      team_id: finished.run.team_id,
+      number: finished.run.attempts + 1,
+      trigger: finished.trigger,
+      started_at: finished.startedAt,
+      duration_ms: finished.durationMs,
+      url: finished.url,
+      request_headers: JSON.stringify(finished.requestHeaders),
+      status: statusOf(finished),
+      error: response.error,
+      response_headers: JSON.stringify(finished.responseHeaders),
+      response_body: finished.responseBody,
+    },
+    outcome,
+    disableWebhook: decision.state === 'failed' && decision.disableWebhook ? decision.reason : null,
+    raiseFailure: decision.state === 'failed' && decision.raiseFailure && outcome.state === 'failed',
   };
 }
 
-async function disableWebhook(tx: Tx, webhookId: string, outcome: RunOutcome): Promise<void> {
-  const reason = outcome.state === 'failed' && outcome.error ? outcome.error : 'the endpoint answered 410 Gone';
-  await tx
-    .updateTable('webhooks')
-    .set({ disabled_at: Date.now(), disabled_reason: reason })
-    .where('id', '=', webhookId)
-    .where('disabled_at', 'is', null)
-    .execute();
-}
-
-async function emitAutomationFailed(
-  tx: Tx,
-  after: Parameters<typeof recordEvent>[1],
-  run: ClaimedRun,
-  outcome: Extract<RunOutcome, { state: 'failed' }>,
-): Promise<void> {
-  const event = await tx.selectFrom('events').select(['collection', 'model_id']).where('id', '=', run.event_id).executeTakeFirst();
-  await recordEvent(tx, after, {
-    teamId: run.team_id,
-    type: 'AUTOMATION_FAILED',
-    project: 'model-registry',
-    collection: event?.collection ?? '',
-    modelId: event?.model_id ?? null,
-    author: 'modelyard',
-    details: { runId: run.id, automationId: run.automation_id, automationName: run.automation_name, error: outcome.error, status: outcome.status },
-    suppressFailureEvents: true,
+/** DECIDING and RECORDING a batch of finished attempts (one store transaction). Returns the retry times it scheduled. */
+export async function recordAttempts(ctx: Pick<AppContext, 'config'>, store: RunStore, batch: FinishedAttempt[], owner: string): Promise<number[]> {
+  const now = Date.now();
+  const retries: number[] = [];
+  const recorded = batch.map((finished) => {
+    const decision = decide(ctx, finished, now);
+    if (decision.state === 'retry') retries.push(decision.at);
+    return toRecorded(finished, decision, outcomeOf(finished, decision, null));
   });
+  await store.record(owner, recorded, now);
+  return retries;
 }
 
 export interface ManualAttempt {
@@ -562,46 +444,36 @@ export interface ManualAttempt {
 /**
  * Redelivers one run now, in the caller's request, and returns the attempt (recorded as manual). A manual attempt is
  * never retried: on success the run is succeeded; on failure a run still waiting for automatic retries keeps its
- * schedule, any other run is (again) failed. Returns 'busy' when a worker is sending the run at this moment.
+ * schedule, any other run is (again) failed. Returns 'busy' when a worker is sending the run at this moment, and
+ * refuses (409) a run whose webhook has been deleted.
  */
 export async function redeliverNow(ctx: AppContext, runId: string, teamId: string): Promise<ManualAttempt | 'busy' | undefined> {
-  const exists = await ctx.db.selectFrom('action_runs').select(['id', 'next_attempt_at']).where('id', '=', runId).where('team_id', '=', teamId).executeTakeFirst();
-  if (!exists) return undefined;
   const owner = `manual:${defaultWorkerOwner()}`;
-  const queue = createRunQueue(ctx.db, ctx.dialect);
-  const run = await queue.claimRun(runId, teamId, owner, ctx.config.webhookTimeoutMs + ctx.config.deliveryLeaseMs);
-  if (!run) return 'busy';
-  const wasPending = run.state === 'pending';
+  const store = createRunStore(ctx);
+  const claim = await store.claimOne(runId, teamId, owner, ctx.config.webhookTimeoutMs + ctx.config.deliveryLeaseMs);
+  if (claim.kind === 'missing') return undefined;
+  if (claim.kind === 'busy') return 'busy';
+  if (claim.kind === 'webhook_deleted') throw conflict('the webhook of this run has been deleted; the run cannot be redelivered', { runId });
+  const { run, dueAt } = claim;
   const client = new WebhookClient({ allow: ctx.config.webhookAllow });
   try {
-    const prepared = (await prepareDeliveries(ctx, await loadForSending(ctx.db, [run.id]), () => 'manual')).get(run.id)!;
-    const result = 'sendTo' in prepared ? await sendPrepared(ctx, client, prepared) : prepared;
-    const decision = decide(ctx, result, Date.now());
-    const number = run.attempts + 1;
-    await inTransaction(ctx, async (tx) => {
-      await tx.insertInto('delivery_attempts').values(attemptRow(result, number)).execute();
-      const outcome = decision.outcome;
-      const base = { attempts: number, last_status: result.status, last_error: outcome.state === 'succeeded' ? null : result.error ?? (outcome.state === 'failed' ? outcome.error : null) };
-      if (outcome.state === 'succeeded') {
-        await finishClaimedRun(tx, run.id, owner, { ...base, state: 'succeeded', next_attempt_at: null, finished_at: Date.now() });
-      } else if (wasPending) {
-        await finishClaimedRun(tx, run.id, owner, { ...base, next_attempt_at: exists.next_attempt_at ?? Date.now() });
-      } else {
-        await finishClaimedRun(tx, run.id, owner, { ...base, state: 'failed', finished_at: Date.now() });
-      }
-      if (decision.disableWebhook && run.webhook_id) await disableWebhook(tx, run.webhook_id, outcome);
-    });
+    const [step] = prepareDeliveries(ctx, [run], () => 'manual');
+    const finished = await attempt(ctx, client, step!);
+    const now = Date.now();
+    const decision = decide(ctx, finished, now);
+    const recorded = toRecorded(finished, decision, outcomeOf(finished, decision, dueAt === null ? null : { dueAt }));
+    await store.record(owner, [recorded], now);
     return {
-      number,
+      number: recorded.attempt.number,
       trigger: 'manual',
-      startedAt: result.startedAt,
-      durationMs: result.durationMs,
-      url: run.url ?? '',
-      requestHeaders: result.requestHeaders,
-      status: result.status,
-      error: result.error,
-      responseHeaders: result.responseHeaders,
-      responseBody: result.responseBody,
+      startedAt: finished.startedAt,
+      durationMs: finished.durationMs,
+      url: finished.url,
+      requestHeaders: finished.requestHeaders,
+      status: recorded.attempt.status ?? null,
+      error: recorded.attempt.error ?? null,
+      responseHeaders: finished.responseHeaders,
+      responseBody: finished.responseBody,
     };
   } finally {
     await client.close();

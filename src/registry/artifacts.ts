@@ -10,7 +10,7 @@ import { invalid, notFound } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { checkName } from '../core/names.js';
 import type { BlobStore, StagedBlob } from './blobs.js';
-import { recordEvent } from './events.js';
+import { recordEvent } from '../automations/events.js';
 import type { Actor } from './models.js';
 import { findProject } from './projects.js';
 import { REGISTRY_PROJECT } from '../core/names.js';

@@ -16,7 +16,7 @@ import { conflict, invalid, notFound } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { checkName } from '../core/names.js';
 import type { NewModelVersion } from '../db/schema.js';
-import { recordEvent } from './events.js';
+import { recordEvent } from '../automations/events.js';
 import { REGISTRY_PROJECT } from '../core/names.js';
 import { checkExplicitAlias, checkExplicitAliases, LATEST, parseSource, parseVersionRef, versionLabel } from './refs.js';
 import { parseMetadata, resolveArtifactVersion } from './sources.js';

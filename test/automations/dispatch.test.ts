@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTeamWithRoles, eventually, Receiver, startTestServer, type Client, type TestServer } from '../helpers.js';
 import { logVersion, seedRegistry } from '../registry/fixtures.js';
 import { inTransaction } from '../../src/db/transaction.js';
-import { recordEvent } from '../../src/registry/events.js';
+import { recordEvent } from '../../src/automations/events.js';
 import type { ActionRun, Event } from '../../src/db/schema.js';
 import { newId } from '../../src/core/ids.js';
 import { createAutomation, createWebhook } from './fixtures.js';

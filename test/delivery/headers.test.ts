@@ -44,13 +44,15 @@ describe('buildDeliveryHeaders', () => {
 });
 
 describe('redactHeaders', () => {
-  it('hides the access token in any letter case and keeps signatures', () => {
+  it('hides the access token and both signatures in any letter case', () => {
     const headers = buildDeliveryHeaders({ deliveryId: 'd', body, secret: 's', accessToken: 'tok', timestamp });
     const redacted = redactHeaders({ ...headers, authorization: 'Bearer other' });
     expect(redacted.Authorization).toBe('Bearer [redacted]');
     expect(redacted.authorization).toBe('Bearer [redacted]');
-    expect(redacted['X-Wandb-Signature']).toBe(headers['X-Wandb-Signature']);
-    expect(redacted['webhook-signature']).toBe(headers['webhook-signature']);
+    expect(redacted['X-Wandb-Signature']).toBe('[redacted]');
+    expect(redacted['webhook-signature']).toBe('[redacted]');
+    expect(redactHeaders({ 'x-wandb-signature': 'abc', 'Webhook-Signature': 'v1,abc' })).toEqual({ 'x-wandb-signature': '[redacted]', 'Webhook-Signature': '[redacted]' });
+    expect(redacted['webhook-id']).toBe('d');
     expect(JSON.stringify(redacted)).not.toContain('tok"');
   });
 });

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHANNEL_RUNS } from '../../src/context.js';
 import { eventually, startTestServer, type TestServer } from '../helpers.js';
-import { insertRuns, pendingRun, spawnWorker, type WorkerProcess } from './worker-fixtures.js';
+import { insertRuns, insertWebhookRow, pendingRun, spawnWorker, type WorkerProcess } from './worker-fixtures.js';
 
 const WORKER_ENV = { MODELYARD_WEBHOOK_TIMEOUT_MS: '2000', MODELYARD_DELIVERY_LEASE_MS: '500', MODELYARD_WORKER_CONCURRENCY: '16' };
 const RUNS = 300;
@@ -64,7 +64,8 @@ describe('three worker processes on PostgreSQL', () => {
   }
 
   async function enqueue(count: number): Promise<string[]> {
-    const runs = Array.from({ length: count }, () => pendingRun({ url: receiver.url() }));
+    const webhookId = await insertWebhookRow(server.ctx, { team_id: 'team-1', url: receiver.url() });
+    const runs = Array.from({ length: count }, () => pendingRun({ webhook_id: webhookId, url: receiver.url() }));
     await insertRuns(server.ctx, runs);
     server.ctx.notifier.notify(CHANNEL_RUNS);
     return runs.map((r) => String(r.id));

@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CHANNEL_RUNS } from '../../src/context.js';
 import { eventually, Receiver, startTestServer, type TestServer } from '../helpers.js';
-import { insertRuns, pendingRun, readRun } from './worker-fixtures.js';
+import { insertRuns, insertWebhookRow, pendingRun, readRun } from './worker-fixtures.js';
 
 let server: TestServer;
 let hook: Receiver;
@@ -39,7 +39,8 @@ it('delivers while every connection of the API pool is held by a transaction', a
   }
   try {
     await eventually(() => Promise.resolve(open === 10));
-    const run = pendingRun({ url: hook.url() });
+    const webhookId = await insertWebhookRow({ db: server.ctx.workerDb }, { team_id: 'team-1', url: hook.url() });
+    const run = pendingRun({ webhook_id: webhookId, url: hook.url() });
     await insertRuns({ db: server.ctx.workerDb }, [run]);
     server.ctx.notifier.notify(CHANNEL_RUNS);
     const done = await eventually(async () => {
@@ -63,7 +64,7 @@ it('claims by walking the due index, never by sorting every pending run, before 
   await insertRuns({ db: server.ctx.workerDb }, Array.from({ length: 20_000 }, () => pendingRun({ url: hook.url(), next_attempt_at: Date.now() + 3_600_000 })));
   const claimPlan = (db: typeof server.ctx.db) =>
     sql<{ 'QUERY PLAN': string }>`explain select id from action_runs
-      where state = 'pending' and next_attempt_at <= ${Date.now() + 7_200_000} and action_type in ('webhook', 'no_op')
+      where state = 'pending' and next_attempt_at <= ${Date.now() + 7_200_000} and action_type = 'webhook'
       order by next_attempt_at limit 48 for update skip locked`
       .execute(db)
       .then((result) => result.rows.map((row) => row['QUERY PLAN']).join('\n'));

@@ -8,7 +8,7 @@ import { migrateToLatest } from '../../src/db/migrate.js';
 import type { ActionRun, Event, EventType, NewActionRun } from '../../src/db/schema.js';
 import type { AppContext } from '../../src/context.js';
 import { inTransaction } from '../../src/db/transaction.js';
-import { recordEvent } from '../../src/registry/events.js';
+import { recordEvent } from '../../src/automations/events.js';
 import { afterAll, beforeAll } from 'vitest';
 import { CLI_ARGS, dropTestData, testConfig, type Client } from '../helpers.js';
 import { newId } from '../../src/core/ids.js';
@@ -77,6 +77,35 @@ export function pendingRun(overrides: Partial<NewActionRun> = {}): NewActionRun 
 
 export async function insertRuns(handle: Pick<DatabaseHandle, 'db'>, runs: NewActionRun[]): Promise<void> {
   for (let i = 0; i < runs.length; i += 500) await handle.db.insertInto('action_runs').values(runs.slice(i, i + 500)).execute();
+}
+
+/**
+ * A webhook row inserted directly (the API would refuse secret names that do not exist): runs are sent wherever their
+ * webhook points when they are attempted, so a run inserted with pendingRun() needs one to be delivered.
+ */
+export async function insertWebhookRow(
+  handle: Pick<DatabaseHandle, 'db'>,
+  fields: { team_id: string; url: string; secret_name?: string | null; access_token_name?: string | null },
+): Promise<string> {
+  const id = newId();
+  const now = Date.now();
+  await handle.db
+    .insertInto('webhooks')
+    .values({
+      id,
+      team_id: fields.team_id,
+      name: `hook-${id.slice(-12)}`,
+      url: fields.url,
+      secret_name: fields.secret_name ?? null,
+      access_token_name: fields.access_token_name ?? null,
+      disabled_at: null,
+      disabled_reason: null,
+      created_by: 'test',
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
+  return id;
 }
 
 export async function readRun(handle: Pick<DatabaseHandle, 'db'>, id: string): Promise<ActionRun> {

@@ -6,7 +6,8 @@ import { createLogger } from '../../src/logger.js';
 import { bootstrapFirstAdmin, startServer, type RunningServer } from '../../src/server.js';
 import { CHANNEL_RUNS } from '../../src/context.js';
 import { Client, dropTestData, eventually, Receiver, testConfig } from '../helpers.js';
-import { createAutomation, createSecret, createWebhook, fireEvent, insertRuns, pendingRun, runsOfEvent, teamId } from './worker-fixtures.js';
+import { createAutomation, createSecret, createWebhook, fireEvent, insertRuns, insertWebhookRow,
+  pendingRun, runsOfEvent, teamId } from './worker-fixtures.js';
 
 const SIGNING_SECRET = 'sign-0b9f7e3c-very-secret';
 const ACCESS_TOKEN = 'token-51d2aa90-very-secret';
@@ -71,7 +72,8 @@ describe('secret values', () => {
     expect(redelivered.status).toBe(200);
 
     // A run whose secret is missing at send time fails with an error naming it.
-    const orphan = pendingRun({ team_id: id, url: echo.url(), secret_name: 'SIGNING_KEY', access_token_name: 'DELETED_TOKEN' });
+    const orphanHook = await insertWebhookRow(server.ctx, { team_id: id, url: echo.url(), secret_name: 'SIGNING_KEY', access_token_name: 'DELETED_TOKEN' });
+    const orphan = pendingRun({ team_id: id, webhook_id: orphanHook, url: echo.url(), secret_name: 'SIGNING_KEY', access_token_name: 'DELETED_TOKEN' });
     await insertRuns(server.ctx, [orphan]);
     server.ctx.notifier.notify(CHANNEL_RUNS);
     await eventually(async () => (await call('get', `/api/v1/teams/vault/runs/${orphan.id}`)).body.state === 'failed');

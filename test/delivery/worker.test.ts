@@ -11,6 +11,7 @@ import {
   createWebhook,
   fireEvent,
   insertRuns,
+  insertWebhookRow,
   pendingRun,
   readRun,
   runsOfEvent,
@@ -107,7 +108,10 @@ describe('a delivery', () => {
     const [attempt] = await attemptsOf(run!.id);
     expect(attempt).toMatchObject({ number: 1, trigger: 'automatic', status: 200, url: hook.url(), error: null });
     expect(attempt!.request_headers).not.toContain(ACCESS_TOKEN);
-    expect(JSON.parse(attempt!.request_headers)).toMatchObject({ Authorization: 'Bearer [redacted]', 'X-Wandb-Signature': recomputed });
+    // Signatures are not stored: beside the stored body they would allow guessing the signing secret offline.
+    expect(JSON.parse(attempt!.request_headers)).toMatchObject({ Authorization: 'Bearer [redacted]', 'X-Wandb-Signature': '[redacted]', 'webhook-signature': '[redacted]', 'webhook-id': run!.id });
+    expect(attempt!.request_headers).not.toContain(recomputed);
+    expect(attempt!.request_headers).not.toContain(String(request.headers['webhook-signature']).slice(3));
     expect(JSON.parse(attempt!.response_body)).toEqual({ ok: true });
   });
 
@@ -253,7 +257,8 @@ describe('a delivery', () => {
   ])('fails a run whose secret $missing no longer exists, naming it and sending nothing', async ({ missing, present, run: fields }) => {
     const { id } = await newTeam();
     const hook = await receiver();
-    const run = pendingRun({ team_id: id, url: hook.url(), ...fields });
+    const webhookId = await insertWebhookRow(server.ctx, { team_id: id, url: hook.url(), ...fields });
+    const run = pendingRun({ team_id: id, webhook_id: webhookId, url: hook.url(), ...fields });
     await insertRuns(server.ctx, [run]);
     server.ctx.notifier.notify(CHANNEL_RUNS);
     const done = await finished(run.id);
@@ -261,5 +266,96 @@ describe('a delivery', () => {
     expect(done.last_error).toMatch(new RegExp(missing));
     if (present) expect(done.last_error).not.toMatch(new RegExp(present));
     expect(hook.requests).toHaveLength(0);
+  });
+});
+
+describe("a webhook's lifecycle governs its deliveries", () => {
+  it('sends a retry wherever the webhook points now, signed with its secret now; each attempt keeps its URL', async () => {
+    const { team, id } = await newTeam();
+    await createSecret(server.admin, team, 'NEW_KEY', 'new-signing-key');
+    // The first attempt hangs until the send timeout: the webhook is changed while it is under way, before its retry.
+    const before = await receiver(() => ({ hang: true }));
+    const after = await receiver();
+    const webhookId = await createWebhook(server.admin, team, { name: 'moving', url: before.url('/old'), secret: 'SIGNING_KEY' });
+    const run = pendingRun({ team_id: id, webhook_id: webhookId, url: before.url('/old'), secret_name: 'SIGNING_KEY', body: '{"n": 1}' });
+    await insertRuns(server.ctx, [run]);
+    server.ctx.notifier.notify(CHANNEL_RUNS);
+    await before.waitFor(1);
+    const changed = await server.admin.patch(`/api/v1/teams/${team}/webhooks/${webhookId}`, { url: after.url('/new'), secret: 'NEW_KEY' });
+    expect(changed.status, JSON.stringify(changed.body)).toBe(200);
+
+    expect((await finished(run.id)).state).toBe('succeeded');
+    expect(after.requests).toHaveLength(1);
+    const retry = after.requests[0]!;
+    expect(retry.url).toBe('/new');
+    expect(retry.headers['x-wandb-signature']).toBe(createHmac('sha256', 'new-signing-key').update(retry.body).digest('base64'));
+    expect((await attemptsOf(run.id)).map((a) => [a.number, a.url, a.status])).toEqual([
+      [1, before.url('/old'), null],
+      [2, after.url('/new'), 200],
+    ]);
+  });
+
+  it("fills a payload's secrets only from the webhook's own: a placeholder naming another team secret refuses the delivery, naming it", async () => {
+    const { id } = await newTeam();
+    const hook = await receiver();
+    // API_TOKEN is a secret of the team but not attached to this webhook (it signs with SIGNING_KEY only).
+    const webhookId = await insertWebhookRow(server.ctx, { team_id: id, url: hook.url(), secret_name: 'SIGNING_KEY' });
+    const run = pendingRun({ team_id: id, webhook_id: webhookId, url: hook.url(), body: '{"own": "${SIGNING_KEY}", "other": "${API_TOKEN}"}' });
+    await insertRuns(server.ctx, [run]);
+    server.ctx.notifier.notify(CHANNEL_RUNS);
+    const done = await finished(run.id);
+    expect(done.state).toBe('failed');
+    expect(done.last_error).toMatch(/secret API_TOKEN, which is not attached to the webhook/);
+    expect(done.last_error).not.toContain(ACCESS_TOKEN);
+    expect(hook.requests).toHaveLength(0);
+  });
+
+  it('cancels the pending runs of a deleted webhook: failed "webhook deleted", no further attempt, one AUTOMATION_FAILED per automation, redelivery 409', async () => {
+    const { team, id } = await newTeam();
+    const hook = await receiver();
+    const webhookId = await createWebhook(server.admin, team, { name: 'doomed', url: hook.url() });
+    const later = Date.now() + 3_600_000;
+    const event = await fireEvent(server.ctx, { teamId: id });
+    const runs = [
+      pendingRun({ team_id: id, event_id: event.id, webhook_id: webhookId, automation_id: 'automation-a', automation_name: 'a', next_attempt_at: later }),
+      pendingRun({ team_id: id, event_id: event.id, webhook_id: webhookId, automation_id: 'automation-a', automation_name: 'a', next_attempt_at: later }),
+      pendingRun({ team_id: id, event_id: event.id, webhook_id: webhookId, automation_id: 'automation-b', automation_name: 'b', next_attempt_at: later }),
+    ];
+    await insertRuns(server.ctx, runs);
+
+    const deleted = await server.admin.delete(`/api/v1/teams/${team}/webhooks/${webhookId}`);
+    expect(deleted.status).toBe(204);
+    for (const run of runs) {
+      expect(await readRun(server.ctx, run.id)).toMatchObject({ state: 'failed', last_error: 'webhook deleted', next_attempt_at: null, lease_owner: null });
+    }
+    const failures = (await server.ctx.db.selectFrom('events').select('details').where('team_id', '=', id).where('type', '=', 'AUTOMATION_FAILED').execute()).map(
+      (e) => JSON.parse(e.details) as { automationId: string; cancelledRuns: number; error: string },
+    );
+    expect(failures.map((f) => [f.automationId, f.cancelledRuns, f.error]).sort()).toEqual([
+      ['automation-a', 2, 'webhook deleted'],
+      ['automation-b', 1, 'webhook deleted'],
+    ]);
+
+    const redelivered = await server.admin.post(`/api/v1/teams/${team}/runs/${runs[0]!.id}/redeliver`);
+    expect(redelivered.status).toBe(409);
+    expect(redelivered.body.error.message).toMatch(/webhook of this run has been deleted/);
+    expect(hook.requests).toHaveLength(0);
+    expect(await attemptsOf(runs[0]!.id)).toEqual([]);
+  });
+
+  it('leaves a run a worker is sending when its webhook is deleted failed, never succeeded afterwards', async () => {
+    const { team, id } = await newTeam();
+    const hook = await receiver(() => ({ hang: true }));
+    const webhookId = await createWebhook(server.admin, team, { name: 'in-flight', url: hook.url() });
+    const run = pendingRun({ team_id: id, webhook_id: webhookId, url: hook.url() });
+    await insertRuns(server.ctx, [run]);
+    server.ctx.notifier.notify(CHANNEL_RUNS);
+    await hook.waitFor(1);
+    expect((await readRun(server.ctx, run.id)).lease_owner).not.toBeNull();
+    expect((await server.admin.delete(`/api/v1/teams/${team}/webhooks/${webhookId}`)).status).toBe(204);
+    // The send times out (300 ms here); the attempt is recorded, the run's outcome is not (its lease was taken away).
+    await eventually(async () => ((await attemptsOf(run.id)).length === 1 ? true : undefined));
+    expect(await readRun(server.ctx, run.id)).toMatchObject({ state: 'failed', last_error: 'webhook deleted', attempts: 0, lease_owner: null });
+    expect(hook.requests).toHaveLength(1);
   });
 });

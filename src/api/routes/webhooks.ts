@@ -12,7 +12,6 @@ import {
   getWebhook,
   listWebhooks,
   MAX_WEBHOOK_NAME_LENGTH,
-  testWebhook,
   updateWebhook,
   WEBHOOK_NAME_PATTERN,
   WEBHOOK_NAME_RULE,
@@ -20,6 +19,7 @@ import {
 import { MAX_SECRET_NAME_LENGTH } from '../../auth/secrets.js';
 import { MAX_WEBHOOK_URL_LENGTH } from '../../core/urls.js';
 import { WebhookClient } from '../../delivery/http-client.js';
+import { testWebhook } from '../../delivery/webhook-test.js';
 import { teamAccess } from '../auth.js';
 import { iso, TeamParams, UnpagedQuery } from '../schemas.js';
 
@@ -170,7 +170,7 @@ export default async function webhookRoutes(app: Api, ctx: AppContext): Promise<
     },
     async (request, reply) => {
       const { team } = await teamAccess(ctx, request, request.params.team, 'admin');
-      await deleteWebhook(ctx.db, team.id, request.params.id);
+      await deleteWebhook(ctx, team.id, request.params.id);
       return reply.status(204).send(null);
     },
   );

@@ -1,0 +1,70 @@
+// PREPARING one delivery — the worker's and the webhook Test's alike: the payload's `${NAME}` placeholders filled from
+// the secrets attached to the webhook (its signing secret and access token) and from nothing else, the exact body
+// bytes signed. A delivery that cannot be sent comes out `refused`, with a reason that names secrets, never values.
+import { fillSecrets, secretPlaceholders } from '../core/templates.js';
+import { buildDeliveryHeaders } from './headers.js';
+
+/** The webhook as it is when the attempt is made. */
+export interface WebhookTarget {
+  url: string;
+  /** Names of the team secrets attached as signing secret and access token. */
+  secretName: string | null;
+  tokenName: string | null;
+}
+
+/** The attached secrets' values by name, and the names of attached secrets that no longer exist. */
+export interface SecretValues {
+  values: Record<string, string>;
+  missing: string[];
+}
+
+export type PreparedDelivery =
+  | {
+      kind: 'prepared';
+      url: string;
+      body: string;
+      headers: Record<string, string>;
+      /** The secret values this request carries: redacted from whatever the receiver answers (it may echo them). */
+      secretValues: string[];
+    }
+  | { kind: 'refused'; error: string };
+
+export function prepareDelivery(input: {
+  deliveryId: string;
+  /** The rendered payload, secret placeholders still unfilled. */
+  rendered: string;
+  webhook: WebhookTarget;
+  secrets: SecretValues;
+  timestamp: Date | number;
+}): PreparedDelivery {
+  const { webhook, secrets } = input;
+  if (secrets.missing.length > 0) {
+    return { kind: 'refused', error: `secret ${secrets.missing.join(', ')} no longer exists in the team; the delivery was not sent` };
+  }
+  const attached = [webhook.secretName, webhook.tokenName].filter((name): name is string => name !== null);
+  const unattached = secretPlaceholders(input.rendered).filter((name) => !attached.includes(name));
+  if (unattached.length > 0) {
+    const names = unattached.join(', ');
+    return {
+      kind: 'refused',
+      error: `the payload uses secret ${names}, which ${unattached.length > 1 ? 'are' : 'is'} not attached to the webhook (only its signing secret and access token can be used); the delivery was not sent`,
+    };
+  }
+  // Only the attached secrets are offered (a record without a prototype: no name can hit an inherited property).
+  const offered = Object.create(null) as Record<string, string>;
+  for (const name of attached) offered[name] = secrets.values[name]!;
+  let body: string;
+  try {
+    body = fillSecrets(input.rendered, offered);
+  } catch (error) {
+    return { kind: 'refused', error: (error as Error).message };
+  }
+  const headers = buildDeliveryHeaders({
+    deliveryId: input.deliveryId,
+    body,
+    secret: webhook.secretName === null ? null : offered[webhook.secretName]!,
+    accessToken: webhook.tokenName === null ? null : offered[webhook.tokenName]!,
+    timestamp: input.timestamp,
+  });
+  return { kind: 'prepared', url: webhook.url, body, headers, secretValues: attached.map((name) => offered[name]!).filter((value) => value.length > 0) };
+}

@@ -1,0 +1,89 @@
+// The delivery run store: the worker's and manual redelivery's one port onto `action_runs` and `delivery_attempts`
+// (pg-boss style). Claim due runs under a lease, record finished attempts — each run's outcome written only while
+// the lease is still ours — give back unsent runs, and say when the next run is due. One implementation per database
+// (./sqlite.ts, ./postgres.ts, sharing ./base.ts); createRunStore is the one place that picks one. Nothing outside
+// those files and src/db/ knows which database it is talking to.
+//
+// A claimed run's next_attempt_at is moved to its lease expiry. The claim query is then just "pending and due" on
+// the (state, next_attempt_at) index: runs in flight are not due, and a crashed worker's runs become due exactly when
+// their lease runs out — nothing scans past leased rows, even under a backlog of a million runs.
+import type { Insertable } from 'kysely';
+import type { Db, DialectName, Notifier } from '../../db/index.js';
+import { forDialect } from '../../db/dialect.js';
+import type { ActionRun, DeliveryAttemptsTable } from '../../db/schema.js';
+import type { RunOutcome } from '../../automations/run-states.js';
+import { PostgresRunStore } from './postgres.js';
+import { SqliteRunStore } from './sqlite.js';
+import type { RUN_COLUMNS } from './base.js';
+
+export type { RunOutcome } from '../../automations/run-states.js';
+
+/**
+ * A claimed run with its webhook as it is at the moment of the claim — an attempt goes wherever the webhook points
+ * now, signed with the secrets it has now — read by the claim itself (one statement): the webhook's URL (null when
+ * the webhook has been deleted), whether it has been disabled, the names of its signing secret and access token, and
+ * their encrypted values (null when the secret is gone).
+ */
+export type ClaimedRun = Pick<ActionRun, (typeof RUN_COLUMNS)[number]> & {
+  webhook_url: string | null;
+  webhook_secret_name: string | null;
+  webhook_token_name: string | null;
+  webhook_disabled_at: number | null;
+  webhook_disabled_reason: string | null;
+  signing_ciphertext: string | null;
+  token_ciphertext: string | null;
+};
+
+export type NewDeliveryAttempt = Insertable<DeliveryAttemptsTable>;
+
+/** One finished attempt to record: the attempt row, what it means for the run, and what else it causes. */
+export interface RecordedAttempt {
+  run: Pick<ClaimedRun, 'id' | 'team_id' | 'event_id' | 'automation_id' | 'automation_name' | 'webhook_id'>;
+  attempt: NewDeliveryAttempt;
+  outcome: RunOutcome;
+  /** The webhook is disabled with this reason (a 410 answer), or null. */
+  disableWebhook: string | null;
+  /** AUTOMATION_FAILED is raised for the run (only with a `failed` outcome). */
+  raiseFailure: boolean;
+}
+
+/** A claim of one run by id (manual redelivery). */
+export type OneClaim =
+  | { kind: 'claimed'; run: ClaimedRun; /** The run's due time before the claim moved it (null when it was not pending). */ dueAt: number | null }
+  | { kind: 'missing' }
+  /** The run's webhook no longer exists: there is nowhere to send it. */
+  | { kind: 'webhook_deleted' }
+  /** Another worker holds a live lease on the run (it is being sent right now). */
+  | { kind: 'busy' };
+
+export interface RunStore {
+  /** Claims up to `limit` due webhook runs for `owner` until `now + leaseMs`, oldest due first. */
+  claimDue(owner: string, limit: number, leaseMs: number, now?: number): Promise<ClaimedRun[]>;
+  /** Claims one run of the team whatever its state (manual redelivery), unless another worker holds a live lease on it. */
+  claimOne(runId: string, teamId: string, owner: string, leaseMs: number, now?: number): Promise<OneClaim>;
+  /**
+   * Records finished attempts in one transaction: every attempt row; then each run's outcome, its webhook disabled and
+   * its AUTOMATION_FAILED raised — only for runs `owner` still holds. A run whose lease expired and was taken over by
+   * another worker (or was cancelled meanwhile) is never finished twice.
+   */
+  record(owner: string, attempts: RecordedAttempt[], now?: number): Promise<void>;
+  /** Gives back claimed runs that were never sent (graceful stop): due again at once for any worker. */
+  release(owner: string, runIds: string[]): Promise<void>;
+  /** The earliest next_attempt_at of a pending webhook run (the worker sleeps until then when nothing is due). */
+  nextDueAt(): Promise<number | null>;
+}
+
+/** What a store needs: the connections it writes through, and the notifier that wakes workers after commits. */
+export interface RunStoreContext {
+  db: Db;
+  dialect: DialectName;
+  notifier: Notifier;
+}
+
+export function createRunStore(ctx: RunStoreContext): RunStore {
+  const create = forDialect<(ctx: RunStoreContext) => RunStore>(ctx.dialect, {
+    postgres: (c) => new PostgresRunStore(c),
+    sqlite: (c) => new SqliteRunStore(c),
+  });
+  return create(ctx);
+}
