@@ -9,6 +9,7 @@ import { inTransaction, type AfterCommit } from '../db/transaction.js';
 import { conflict, invalid, notFound } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { truncate } from '../core/names.js';
+import { FINISHED_STATES } from './job-states.js';
 
 /**
  * Attempts a job gets when the caller does not say. Automation dispatch runs inside `recordEvent(tx, after, …)`,
@@ -73,9 +74,6 @@ export interface JobRecord extends Job {
   queue_name: string | null;
   created_by_name: string | null;
 }
-
-export const JOB_STATES: JobState[] = ['queued', 'claimed', 'running', 'succeeded', 'failed', 'cancelled'];
-export const FINISHED_STATES: JobState[] = ['succeeded', 'failed', 'cancelled'];
 
 /** Largest job payload accepted by hand (automation payloads are bounded by their templates). */
 export const MAX_PAYLOAD_BYTES = 256 * 1024;

@@ -9,8 +9,8 @@ import { conflict, invalid, notFound } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { checkName } from '../core/names.js';
 import { inTransaction } from '../db/transaction.js';
+import { UNFINISHED_STATES } from './job-states.js';
 
-export const UNFINISHED_STATES: JobState[] = ['queued', 'claimed', 'running'];
 export const MAX_DESCRIPTION_LENGTH = 2000;
 
 export interface QueueCounts {

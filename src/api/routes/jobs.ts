@@ -7,12 +7,13 @@ import type { JobState } from '../../db/schema.js';
 import { teamAccess } from '../auth.js';
 import { decodeCursor, iso, isoOrNull, PageQuery, pageOf, TeamParams, toPage } from '../schemas.js';
 import { findQueue } from '../../queues/queues.js';
-import { cancelJob, configureJobDefaults, enqueueByHand, getJob, JOB_STATES, listJobs, requeueJob, type JobRecord } from '../../queues/jobs.js';
+import { JOB_STATES } from '../../queues/job-states.js';
+import { cancelJob, configureJobDefaults, enqueueByHand, getJob, listJobs, requeueJob, type JobRecord } from '../../queues/jobs.js';
 import { invalid } from '../../core/errors.js';
 
 const QueueParams = TeamParams.extend({ queue: z.string() });
 export const JobParams = TeamParams.extend({ jobId: z.string().max(64) });
-export const State = z.enum(JOB_STATES as [JobState, ...JobState[]]);
+export const State = z.enum(JOB_STATES);
 
 const JobView = z.object({
   id: z.string(),
@@ -83,7 +84,7 @@ function parseStates(raw: string | undefined): JobState[] | undefined {
   if (!raw) return undefined;
   const states = raw.split(',').map((s) => s.trim());
   for (const state of states) {
-    if (!(JOB_STATES as string[]).includes(state)) throw invalid('state', `"${state}" is not a job state (${JOB_STATES.join(', ')})`);
+    if (!(JOB_STATES as readonly string[]).includes(state)) throw invalid('state', `"${state}" is not a job state (${JOB_STATES.join(', ')})`);
   }
   return states as JobState[];
 }
