@@ -5,8 +5,11 @@
 // CREATE_ARTIFACT happens in projects, outside the registry, so its automations have no model scope: a model is
 // refused for it rather than silently ignored. AUTOMATION_FAILED events carry the model of the run that failed, so
 // they can be scoped like registry events.
+import type { Actor } from '../auth/actor.js';
+import type { AppContext } from '../context.js';
 import type { Db, Tx } from '../db/index.js';
 import { isUniqueViolation } from '../db/index.js';
+import { inTransaction } from '../db/transaction.js';
 import type { ActionType, Automation, EventType } from '../db/schema.js';
 import { conflict, invalid, notFound } from '../core/errors.js';
 import { newId } from '../core/ids.js';
@@ -14,6 +17,8 @@ import { renderTemplate, validateTemplate, type TemplateProblem } from '../core/
 import { checkAliasPattern } from './alias-pattern.js';
 import { attachedSecrets } from './webhooks.js';
 import { sampleVariables } from './variables.js';
+
+type Ctx = Pick<AppContext, 'db' | 'notifier'>;
 
 export const AUTOMATION_EVENT_TYPES = [
   'LINK_ARTIFACT',
@@ -162,23 +167,23 @@ function rethrowUnique(error: unknown, name: string): never {
   throw error;
 }
 
-export async function createAutomation(db: Db, team: { id: string; name: string }, userId: string, input: AutomationInput): Promise<AutomationView> {
+export async function createAutomation(ctx: Ctx, actor: Actor, input: AutomationInput): Promise<AutomationView> {
   checkAutomationName(input.name);
   const now = Date.now();
   const id = newId();
   try {
-    await db.transaction().execute(async (tx) => {
-      const resolved = await resolveInput(tx, team.id, team.name, input.event, input.action);
+    await inTransaction(ctx, async (tx) => {
+      const resolved = await resolveInput(tx, actor.team.id, actor.team.name, input.event, input.action);
       await tx
         .insertInto('automations')
         .values({
           id,
-          team_id: team.id,
+          team_id: actor.team.id,
           name: input.name,
           description: input.description,
           enabled: input.enabled ? 1 : 0,
           ...resolved,
-          created_by: userId,
+          created_by: actor.user.id,
           created_at: now,
           updated_at: now,
         })
@@ -187,7 +192,7 @@ export async function createAutomation(db: Db, team: { id: string; name: string 
   } catch (error) {
     rethrowUnique(error, input.name);
   }
-  return getAutomation(db, team.id, id);
+  return getAutomation(ctx.db, actor.team.id, id);
 }
 
 function viewQuery(db: Db | Tx, teamId: string) {
@@ -240,14 +245,14 @@ export async function getAutomation(db: Db | Tx, teamId: string, id: string): Pr
 }
 
 /** `event` and `action` are replaced as a whole when given; everything is checked again as on create. */
-export async function updateAutomation(db: Db, team: { id: string; name: string }, id: string, patch: AutomationPatch): Promise<AutomationView> {
+export async function updateAutomation(ctx: Ctx, actor: Actor, id: string, patch: AutomationPatch): Promise<AutomationView> {
   if (patch.name !== undefined) checkAutomationName(patch.name);
   try {
-    await db.transaction().execute(async (tx) => {
-      const current = await getAutomation(tx, team.id, id);
+    await inTransaction(ctx, async (tx) => {
+      const current = await getAutomation(tx, actor.team.id, id);
       const event = patch.event ?? current.event;
       const action: ActionSpec = patch.action ?? stripView(current.action);
-      const resolved = await resolveInput(tx, team.id, team.name, event, action);
+      const resolved = await resolveInput(tx, actor.team.id, actor.team.name, event, action);
       await tx
         .updateTable('automations')
         .set({
@@ -257,14 +262,14 @@ export async function updateAutomation(db: Db, team: { id: string; name: string 
           ...resolved,
           updated_at: Date.now(),
         })
-        .where('team_id', '=', team.id)
+        .where('team_id', '=', actor.team.id)
         .where('id', '=', id)
         .execute();
     });
   } catch (error) {
     rethrowUnique(error, patch.name ?? '');
   }
-  return getAutomation(db, team.id, id);
+  return getAutomation(ctx.db, actor.team.id, id);
 }
 
 function stripView(action: AutomationView['action']): ActionSpec {
@@ -273,9 +278,11 @@ function stripView(action: AutomationView['action']): ActionSpec {
 }
 
 /** Stops new runs at once; runs already created finish as they would have (they carry what they need). */
-export async function deleteAutomation(db: Db, teamId: string, id: string): Promise<void> {
-  const result = await db.deleteFrom('automations').where('team_id', '=', teamId).where('id', '=', id).executeTakeFirst();
-  if (result.numDeletedRows === 0n) throw notFound(`automation ${id}`);
+export async function deleteAutomation(ctx: Ctx, actor: Actor, id: string): Promise<void> {
+  await inTransaction(ctx, async (tx) => {
+    const result = await tx.deleteFrom('automations').where('team_id', '=', actor.team.id).where('id', '=', id).executeTakeFirst();
+    if (result.numDeletedRows === 0n) throw notFound(`automation ${id}`);
+  });
 }
 
 export interface ModelAutomationSummary {

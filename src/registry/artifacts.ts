@@ -3,6 +3,7 @@
 // Logging content identical to the latest version (same digest over files, type and metadata) returns that version.
 import { createHash } from 'node:crypto';
 import stringify from 'safe-stable-stringify';
+import type { Actor } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import type { Db, Tx } from '../db/index.js';
 import { inTransaction } from '../db/transaction.js';
@@ -11,7 +12,6 @@ import { newId } from '../core/ids.js';
 import { checkName } from '../core/names.js';
 import type { BlobStore, StagedBlob } from './blobs.js';
 import { recordEvent } from './events.js';
-import type { Actor } from './models.js';
 import { findProject } from './projects.js';
 import { REGISTRY_PROJECT } from '../core/names.js';
 import { LATEST, parseVersionRef, versionLabel } from './refs.js';
@@ -109,7 +109,7 @@ export async function logArtifactVersion(
   const files = input.files.map(({ path, size, sha256 }) => ({ path, size, sha256 }));
   const digest = contentDigest(input.type, input.metadata, files);
   // Checked before the blobs are committed so a refused upload leaves no stray blobs; checked again in the transaction.
-  const project = await findProject(ctx.db, actor.teamId, projectName);
+  const project = await findProject(ctx.db, actor.team.id, projectName);
   const existing = await ctx.db
     .selectFrom('artifacts')
     .select('type')
@@ -124,7 +124,7 @@ export async function logArtifactVersion(
     // Creating the artifact or reserving its next index is one statement, and it locks the artifact's row.
     const artifact = await tx
       .insertInto('artifacts')
-      .values({ id: newId(), team_id: actor.teamId, project_id: project.id, name: artifactName, type: input.type, next_index: 1, created_at: now })
+      .values({ id: newId(), team_id: actor.team.id, project_id: project.id, name: artifactName, type: input.type, next_index: 1, created_at: now })
       .onConflict((oc) => oc.columns(['project_id', 'name']).doUpdateSet((eb) => ({ next_index: eb('artifacts.next_index', '+', 1) })))
       .returning(['id', 'type', 'next_index'])
       .executeTakeFirstOrThrow();
@@ -150,7 +150,7 @@ export async function logArtifactVersion(
       .insertInto('artifact_versions')
       .values({
         id: versionId,
-        team_id: actor.teamId,
+        team_id: actor.team.id,
         artifact_id: artifact.id,
         index,
         type: input.type,
@@ -169,7 +169,7 @@ export async function logArtifactVersion(
     }
     for (const alias of [LATEST, ...input.aliases]) await placeArtifactAlias(tx, artifact.id, alias, versionId, now);
     await recordEvent(tx, after, {
-      teamId: actor.teamId,
+      teamId: actor.team.id,
       type: 'CREATE_ARTIFACT',
       project: project.name,
       collection: artifactName,

@@ -135,16 +135,14 @@ export default async function jobRoutes(app: Api, ctx: AppContext): Promise<void
       },
     },
     async (request, reply) => {
-      const { team, user } = await teamAccess(ctx, request, request.params.team, 'member');
-      const queue = await findQueue(ctx.db, team.id, request.params.queue);
-      const { id } = await enqueueByHand(ctx, {
-        teamId: team.id,
+      const access = await teamAccess(ctx, request, request.params.team, 'member');
+      const queue = await findQueue(ctx.db, access.team.id, request.params.queue);
+      const { id } = await enqueueByHand(ctx, access, {
         queueId: queue.id,
         payload: request.body.payload,
-        createdBy: user.id,
-        ...(request.body.maxAttempts !== undefined ? { maxAttempts: request.body.maxAttempts } : {}),
+        maxAttempts: request.body.maxAttempts ?? ctx.config.jobMaxAttempts,
       });
-      return reply.status(201).send(jobDetail(await getJob(ctx.db, team.id, id)));
+      return reply.status(201).send(jobDetail(await getJob(ctx.db, access.team.id, id)));
     },
   );
 
@@ -168,9 +166,9 @@ export default async function jobRoutes(app: Api, ctx: AppContext): Promise<void
       },
     },
     async (request) => {
-      const { team } = await teamAccess(ctx, request, request.params.team, 'member');
-      await cancelJob(ctx, team.id, request.params.jobId);
-      return jobDetail(await getJob(ctx.db, team.id, request.params.jobId));
+      const access = await teamAccess(ctx, request, request.params.team, 'member');
+      await cancelJob(ctx, access, request.params.jobId);
+      return jobDetail(await getJob(ctx.db, access.team.id, request.params.jobId));
     },
   );
 
@@ -185,9 +183,9 @@ export default async function jobRoutes(app: Api, ctx: AppContext): Promise<void
       },
     },
     async (request, reply) => {
-      const { team, user } = await teamAccess(ctx, request, request.params.team, 'member');
-      const { id } = await requeueJob(ctx, team.id, request.params.jobId, user.id);
-      return reply.status(201).send(jobDetail(await getJob(ctx.db, team.id, id)));
+      const access = await teamAccess(ctx, request, request.params.team, 'member');
+      const { id } = await requeueJob(ctx, access, request.params.jobId);
+      return reply.status(201).send(jobDetail(await getJob(ctx.db, access.team.id, id)));
     },
   );
 }

@@ -18,9 +18,7 @@ import {
   setAlias,
   unlinkVersion,
   updateModel,
-  type Actor,
 } from '../../registry/models.js';
-import type { TeamAccess } from '../../auth/teams.js';
 
 const TAGS = ['registry'];
 
@@ -52,10 +50,6 @@ const VersionParams = ModelParams.extend({ version: z.string() });
 const AliasParams = ModelParams.extend({ alias: z.string() });
 const Description = z.string().max(10_000);
 
-function actorOf(access: TeamAccess): Actor {
-  return { teamId: access.team.id, user: { id: access.user.id, name: access.user.name } };
-}
-
 function indexCursor(cursor: string | undefined): number | undefined {
   const decoded = decodeCursor(cursor);
   if (decoded === undefined) return undefined;
@@ -77,7 +71,7 @@ export default async function registryRoutes(app: Api, ctx: AppContext): Promise
     },
     async (request, reply) => {
       const access = await teamAccess(ctx, request, request.params.team, 'member');
-      const model = await createModel(ctx, actorOf(access), request.body);
+      const model = await createModel(ctx, access, request.body);
       return reply.status(201).send(model);
     },
   );
@@ -123,7 +117,7 @@ export default async function registryRoutes(app: Api, ctx: AppContext): Promise
     },
     async (request) => {
       const access = await teamAccess(ctx, request, request.params.team, 'member');
-      return updateModel(ctx, actorOf(access), request.params.model, request.body);
+      return updateModel(ctx, access, request.params.model, request.body);
     },
   );
 
@@ -139,7 +133,7 @@ export default async function registryRoutes(app: Api, ctx: AppContext): Promise
     },
     async (request, reply) => {
       const access = await teamAccess(ctx, request, request.params.team, 'member');
-      await deleteModel(ctx, actorOf(access), request.params.model);
+      await deleteModel(ctx, access, request.params.model);
       return reply.status(204).send(null);
     },
   );
@@ -162,7 +156,7 @@ export default async function registryRoutes(app: Api, ctx: AppContext): Promise
     },
     async (request, reply) => {
       const access = await teamAccess(ctx, request, request.params.team, 'member');
-      const { created, version } = await linkVersion(ctx, actorOf(access), request.params.model, request.body);
+      const { created, version } = await linkVersion(ctx, access, request.params.model, request.body);
       return reply.status(created ? 201 : 200).send(version);
     },
   );
@@ -214,7 +208,7 @@ export default async function registryRoutes(app: Api, ctx: AppContext): Promise
     },
     async (request, reply) => {
       const access = await teamAccess(ctx, request, request.params.team, 'member');
-      await unlinkVersion(ctx, actorOf(access), request.params.model, request.params.version);
+      await unlinkVersion(ctx, access, request.params.model, request.params.version);
       return reply.status(204).send(null);
     },
   );
@@ -232,7 +226,7 @@ export default async function registryRoutes(app: Api, ctx: AppContext): Promise
     },
     async (request) => {
       const access = await teamAccess(ctx, request, request.params.team, 'member');
-      const { version } = await setAlias(ctx, actorOf(access), request.params.model, request.params.alias, request.body.version);
+      const { version } = await setAlias(ctx, access, request.params.model, request.params.alias, request.body.version);
       return version;
     },
   );
@@ -249,7 +243,7 @@ export default async function registryRoutes(app: Api, ctx: AppContext): Promise
     },
     async (request, reply) => {
       const access = await teamAccess(ctx, request, request.params.team, 'member');
-      await removeAlias(ctx, actorOf(access), request.params.model, request.params.alias);
+      await removeAlias(ctx, access, request.params.model, request.params.alias);
       return reply.status(204).send(null);
     },
   );
