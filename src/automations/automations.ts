@@ -97,7 +97,7 @@ export function templateError(field: string, problems: TemplateProblem[]): Error
   });
 }
 
-async function resolveModelId(db: Db | Tx, teamId: string, name: string, field: string): Promise<string> {
+export async function resolveModelId(db: Db | Tx, teamId: string, name: string, field: string): Promise<string> {
   const model = await db.selectFrom('registered_models').select('id').where('team_id', '=', teamId).where('name', '=', name).executeTakeFirst();
   if (!model) throw invalid(field, `no registered model named "${name}" in this team`);
   return model.id;
@@ -133,7 +133,35 @@ export function checkJobTemplate(template: string, teamName: string): TemplatePr
   return [];
 }
 
-async function resolveInput(db: Db | Tx, teamId: string, teamName: string, event: EventSpec, action: ActionSpec): Promise<ResolvedAutomation> {
+/** What an action's columns hold, and the problems of its template (the field they belong to names the template). */
+export interface CheckedAction extends Pick<ResolvedAutomation, 'action_type' | 'webhook_id' | 'queue_id' | 'template'> {
+  problems: TemplateProblem[];
+  field: 'action.payload' | 'action.template';
+}
+
+/**
+ * Finds the webhook or queue an action names in the team (an unknown one is a 400) and checks its template, without
+ * refusing a template with problems: saving refuses it, a preview shows them.
+ */
+export async function checkAction(db: Db | Tx, team: { id: string; name: string }, action: ActionSpec): Promise<CheckedAction> {
+  switch (action.type) {
+    case 'webhook': {
+      const webhook = await findTeamWebhook(db, team.id, action.webhookId);
+      const problems = validateTemplate(action.payload, { secrets: attachedSecrets(webhook) });
+      return { action_type: 'webhook', webhook_id: webhook.id, queue_id: null, template: action.payload, problems, field: 'action.payload' };
+    }
+    case 'queue_job': {
+      const queue = await findTeamQueue(db, team.id, action.queue);
+      // Jobs are stored and handed to agents as they are, so secrets cannot go into them.
+      const problems = checkJobTemplate(action.template, team.name);
+      return { action_type: 'queue_job', webhook_id: null, queue_id: queue.id, template: action.template, problems, field: 'action.template' };
+    }
+    case 'no_op':
+      return { action_type: 'no_op', webhook_id: null, queue_id: null, template: '', problems: [], field: 'action.template' };
+  }
+}
+
+async function resolveInput(db: Db | Tx, team: { id: string; name: string }, event: EventSpec, action: ActionSpec): Promise<ResolvedAutomation> {
   if (event.model !== null && event.type === 'CREATE_ARTIFACT') {
     throw invalid('event.model', 'CREATE_ARTIFACT happens in projects, not on a registered model: leave model null');
   }
@@ -141,25 +169,10 @@ async function resolveInput(db: Db | Tx, teamId: string, teamName: string, event
     throw invalid('event.aliasPattern', 'an alias filter applies only to ADD_ARTIFACT_ALIAS');
   }
   const alias_pattern = event.aliasPattern === null ? null : checkAliasPattern(event.aliasPattern);
-  const model_id = event.model === null ? null : await resolveModelId(db, teamId, event.model, 'event.model');
-  const base = { event_type: event.type, model_id, alias_pattern };
-  switch (action.type) {
-    case 'webhook': {
-      const webhook = await findTeamWebhook(db, teamId, action.webhookId);
-      const problems = validateTemplate(action.payload, { secrets: attachedSecrets(webhook) });
-      if (problems.length > 0) throw templateError('action.payload', problems);
-      return { ...base, action_type: 'webhook', webhook_id: webhook.id, queue_id: null, template: action.payload };
-    }
-    case 'queue_job': {
-      const queue = await findTeamQueue(db, teamId, action.queue);
-      // Jobs are stored and handed to agents as they are, so secrets cannot go into them.
-      const problems = checkJobTemplate(action.template, teamName);
-      if (problems.length > 0) throw templateError('action.template', problems);
-      return { ...base, action_type: 'queue_job', webhook_id: null, queue_id: queue.id, template: action.template };
-    }
-    case 'no_op':
-      return { ...base, action_type: 'no_op', webhook_id: null, queue_id: null, template: '' };
-  }
+  const model_id = event.model === null ? null : await resolveModelId(db, team.id, event.model, 'event.model');
+  const { problems, field, ...checked } = await checkAction(db, team, action);
+  if (problems.length > 0) throw templateError(field, problems);
+  return { event_type: event.type, model_id, alias_pattern, ...checked };
 }
 
 function rethrowUnique(error: unknown, name: string): never {
@@ -173,7 +186,7 @@ export async function createAutomation(ctx: Ctx, actor: Actor, input: Automation
   const id = newId();
   try {
     await inTransaction(ctx, async (tx) => {
-      const resolved = await resolveInput(tx, actor.team.id, actor.team.name, input.event, input.action);
+      const resolved = await resolveInput(tx, actor.team, input.event, input.action);
       await tx
         .insertInto('automations')
         .values({
@@ -252,7 +265,7 @@ export async function updateAutomation(ctx: Ctx, actor: Actor, id: string, patch
       const current = await getAutomation(tx, actor.team.id, id);
       const event = patch.event ?? current.event;
       const action: ActionSpec = patch.action ?? stripView(current.action);
-      const resolved = await resolveInput(tx, actor.team.id, actor.team.name, event, action);
+      const resolved = await resolveInput(tx, actor.team, event, action);
       await tx
         .updateTable('automations')
         .set({

@@ -16,6 +16,7 @@ import { findProject } from './projects.js';
 import { REGISTRY_PROJECT } from '../core/names.js';
 import { LATEST, parseVersionRef, versionLabel } from './refs.js';
 import { parseMetadata } from './sources.js';
+import { aliasesByVersion, iso, latestVersionLabel } from './collections.js';
 
 type Ctx = Pick<AppContext, 'db' | 'notifier'>;
 
@@ -68,7 +69,6 @@ export interface NewArtifactVersion {
   files: UploadedFile[];
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
 const MAX_PATH_LENGTH = 1024;
 // SQLite allows 32,766 bound variables per statement; four columns per file row keeps a chunk well below it.
 const FILE_ROWS_PER_INSERT = 500;
@@ -226,7 +226,7 @@ function summaryOf(row: VersionRow, aliases: string[]): ArtifactVersionSummary {
     id: row.id,
     version: versionLabel(row.index),
     index: row.index,
-    aliases: [...aliases].sort(),
+    aliases,
     type: row.type,
     description: row.description,
     digest: row.digest,
@@ -238,11 +238,9 @@ function summaryOf(row: VersionRow, aliases: string[]): ArtifactVersionSummary {
 }
 
 async function aliasesOf(db: Db, versionIds: string[]): Promise<Map<string, string[]>> {
-  const byVersion = new Map<string, string[]>();
-  if (versionIds.length === 0) return byVersion;
+  if (versionIds.length === 0) return new Map();
   const rows = await db.selectFrom('artifact_aliases').select(['version_id', 'alias']).where('version_id', 'in', versionIds).execute();
-  for (const row of rows) byVersion.set(row.version_id, [...(byVersion.get(row.version_id) ?? []), row.alias]);
-  return byVersion;
+  return aliasesByVersion(rows);
 }
 
 async function fullView(db: Db, row: VersionRow): Promise<ArtifactVersionView> {
@@ -356,7 +354,7 @@ function artifactView(row: ArtifactRow): ArtifactView {
     type: row.type,
     project: row.project,
     versionCount: Number(row.version_count ?? 0),
-    latestVersion: row.latest_index === null || row.latest_index === undefined ? null : versionLabel(row.latest_index),
+    latestVersion: latestVersionLabel(row.latest_index),
     createdAt: iso(row.created_at),
   };
 }

@@ -21,6 +21,7 @@ import { recordEvent } from './events.js';
 import { REGISTRY_PROJECT } from '../core/names.js';
 import { checkExplicitAlias, checkExplicitAliases, LATEST, parseSource, parseVersionRef, versionLabel } from './refs.js';
 import { parseMetadata, resolveArtifactVersion } from './sources.js';
+import { aliasesByVersion, iso, latestVersionLabel } from './collections.js';
 
 type Ctx = Pick<AppContext, 'db' | 'notifier'>;
 
@@ -46,8 +47,6 @@ export interface ModelVersionView {
   createdBy: string;
   createdAt: string;
 }
-
-const iso = (ms: number) => new Date(ms).toISOString();
 
 // ---------------------------------------------------------------------------------------------------------------
 // Registered models
@@ -120,7 +119,7 @@ function modelView(row: ModelRow): ModelView {
     name: row.name,
     description: row.description,
     versionCount: Number(row.version_count ?? 0),
-    latestVersion: row.latest_index === null || row.latest_index === undefined ? null : versionLabel(row.latest_index),
+    latestVersion: latestVersionLabel(row.latest_index),
     createdBy: row.creator ?? '',
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
@@ -221,7 +220,7 @@ function versionView(row: VersionRow, aliases: string[]): ModelVersionView {
     id: row.id,
     version: versionLabel(row.index),
     index: row.index,
-    aliases: [...aliases].sort(),
+    aliases,
     source: { project: row.project, artifact: row.artifact, version: versionLabel(row.source_index), index: row.source_index },
     artifactVersionId: row.artifact_version_id,
     metadata: parseMetadata(row.metadata),
@@ -231,19 +230,9 @@ function versionView(row: VersionRow, aliases: string[]): ModelVersionView {
 }
 
 async function aliasesOf(db: Db, versionIds: string[]): Promise<Map<string, string[]>> {
-  const byVersion = new Map<string, string[]>();
-  if (versionIds.length === 0) return byVersion;
-  const rows = await db
-    .selectFrom('model_aliases')
-    .select(['model_version_id', 'alias'])
-    .where('model_version_id', 'in', versionIds)
-    .execute();
-  for (const row of rows) {
-    const list = byVersion.get(row.model_version_id) ?? [];
-    list.push(row.alias);
-    byVersion.set(row.model_version_id, list);
-  }
-  return byVersion;
+  if (versionIds.length === 0) return new Map();
+  const rows = await db.selectFrom('model_aliases').select(['model_version_id as version_id', 'alias']).where('model_version_id', 'in', versionIds).execute();
+  return aliasesByVersion(rows);
 }
 
 async function findModelId(db: Db, teamId: string, name: string): Promise<string> {
