@@ -1,12 +1,17 @@
 // Teams, membership and the role check every team route goes through. Outsiders get 404 for everything of a team
 // (its existence is not revealed); members whose role is too low get 403.
-import type { Db } from '../db/index.js';
+import type { Db, Notifier, Tx } from '../db/index.js';
 import { isUniqueViolation } from '../db/index.js';
 import { prepared } from '../db/prepared.js';
+import { inTransaction } from '../db/transaction.js';
 import type { Team, TeamRole, User } from '../db/schema.js';
 import { AppError, conflict, forbidden, invalid, notFound } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { checkName, REGISTRY_PROJECT } from '../core/names.js';
+import type { Actor } from './actor.js';
+
+/** What a change needs of the application's context (structurally a part of AppContext). */
+type Ctx = { db: Db; notifier: Notifier };
 
 const RANK: Record<TeamRole, number> = { viewer: 0, member: 1, admin: 2 };
 export const TEAM_ROLES: TeamRole[] = ['admin', 'member', 'viewer'];
@@ -37,12 +42,12 @@ export async function requireTeam(db: Db, user: User, teamName: string, minimum:
   return { team, role, user };
 }
 
-export async function createTeam(db: Db, user: User, name: string): Promise<Team> {
+export async function createTeam(ctx: Ctx, user: Actor['user'], name: string): Promise<Team> {
   checkName('name', name);
   const now = Date.now();
   const team: Team = { id: newId(), name, created_at: now, created_by: user.id };
   try {
-    await db.transaction().execute(async (tx) => {
+    await inTransaction(ctx, async (tx) => {
       await tx.insertInto('teams').values(team).execute();
       await tx.insertInto('team_members').values({ team_id: team.id, user_id: user.id, role: 'admin', created_at: now }).execute();
       await tx
@@ -86,8 +91,9 @@ export async function listMembers(db: Db, teamId: string) {
 }
 
 /** Adds a user to the team or changes their role; a team always keeps at least one admin. */
-export async function setMember(db: Db, teamId: string, userName: string, role: TeamRole): Promise<{ created: boolean }> {
-  return db.transaction().execute(async (tx) => {
+export async function setMember(ctx: Ctx, actor: Actor, userName: string, role: TeamRole): Promise<{ created: boolean }> {
+  const teamId = actor.team.id;
+  return inTransaction(ctx, async (tx) => {
     const user = await tx.selectFrom('users').select('id').where('name', '=', userName).executeTakeFirst();
     if (!user) throw invalid('user', `no user named "${userName}"`);
     const existing = await tx
@@ -106,8 +112,9 @@ export async function setMember(db: Db, teamId: string, userName: string, role: 
   });
 }
 
-export async function removeMember(db: Db, teamId: string, userName: string): Promise<void> {
-  await db.transaction().execute(async (tx) => {
+export async function removeMember(ctx: Ctx, actor: Actor, userName: string): Promise<void> {
+  const teamId = actor.team.id;
+  await inTransaction(ctx, async (tx) => {
     const member = await tx
       .selectFrom('team_members')
       .innerJoin('users', 'users.id', 'team_members.user_id')
@@ -121,7 +128,7 @@ export async function removeMember(db: Db, teamId: string, userName: string): Pr
   });
 }
 
-async function ensureAnotherAdmin(db: Db, teamId: string, exceptUserId: string): Promise<void> {
+async function ensureAnotherAdmin(db: Tx, teamId: string, exceptUserId: string): Promise<void> {
   const other = await db
     .selectFrom('team_members')
     .select('user_id')

@@ -5,8 +5,11 @@
 // CREATE_ARTIFACT happens in projects, outside the registry, so its automations have no model scope: a model is
 // refused for it rather than silently ignored. AUTOMATION_FAILED events carry the model of the run that failed, so
 // they can be scoped like registry events.
+import type { Actor } from '../auth/actor.js';
+import type { AppContext } from '../context.js';
 import type { Db, Tx } from '../db/index.js';
 import { isUniqueViolation } from '../db/index.js';
+import { inTransaction } from '../db/transaction.js';
 import type { ActionType, Automation, EventType } from '../db/schema.js';
 import { conflict, invalid, notFound } from '../core/errors.js';
 import { newId } from '../core/ids.js';
@@ -14,6 +17,8 @@ import { renderTemplate, validateTemplate, type TemplateProblem } from '../core/
 import { checkAliasPattern } from './alias-pattern.js';
 import { attachedSecrets } from './webhooks.js';
 import { sampleVariables } from './variables.js';
+
+type Ctx = Pick<AppContext, 'db' | 'notifier'>;
 
 export const AUTOMATION_EVENT_TYPES = [
   'LINK_ARTIFACT',
@@ -92,7 +97,7 @@ export function templateError(field: string, problems: TemplateProblem[]): Error
   });
 }
 
-async function resolveModelId(db: Db | Tx, teamId: string, name: string, field: string): Promise<string> {
+export async function resolveModelId(db: Db | Tx, teamId: string, name: string, field: string): Promise<string> {
   const model = await db.selectFrom('registered_models').select('id').where('team_id', '=', teamId).where('name', '=', name).executeTakeFirst();
   if (!model) throw invalid(field, `no registered model named "${name}" in this team`);
   return model.id;
@@ -128,7 +133,35 @@ export function checkJobTemplate(template: string, teamName: string): TemplatePr
   return [];
 }
 
-async function resolveInput(db: Db | Tx, teamId: string, teamName: string, event: EventSpec, action: ActionSpec): Promise<ResolvedAutomation> {
+/** What an action's columns hold, and the problems of its template (the field they belong to names the template). */
+export interface CheckedAction extends Pick<ResolvedAutomation, 'action_type' | 'webhook_id' | 'queue_id' | 'template'> {
+  problems: TemplateProblem[];
+  field: 'action.payload' | 'action.template';
+}
+
+/**
+ * Finds the webhook or queue an action names in the team (an unknown one is a 400) and checks its template, without
+ * refusing a template with problems: saving refuses it, a preview shows them.
+ */
+export async function checkAction(db: Db | Tx, team: { id: string; name: string }, action: ActionSpec): Promise<CheckedAction> {
+  switch (action.type) {
+    case 'webhook': {
+      const webhook = await findTeamWebhook(db, team.id, action.webhookId);
+      const problems = validateTemplate(action.payload, { secrets: attachedSecrets(webhook) });
+      return { action_type: 'webhook', webhook_id: webhook.id, queue_id: null, template: action.payload, problems, field: 'action.payload' };
+    }
+    case 'queue_job': {
+      const queue = await findTeamQueue(db, team.id, action.queue);
+      // Jobs are stored and handed to agents as they are, so secrets cannot go into them.
+      const problems = checkJobTemplate(action.template, team.name);
+      return { action_type: 'queue_job', webhook_id: null, queue_id: queue.id, template: action.template, problems, field: 'action.template' };
+    }
+    case 'no_op':
+      return { action_type: 'no_op', webhook_id: null, queue_id: null, template: '', problems: [], field: 'action.template' };
+  }
+}
+
+async function resolveInput(db: Db | Tx, team: { id: string; name: string }, event: EventSpec, action: ActionSpec): Promise<ResolvedAutomation> {
   if (event.model !== null && event.type === 'CREATE_ARTIFACT') {
     throw invalid('event.model', 'CREATE_ARTIFACT happens in projects, not on a registered model: leave model null');
   }
@@ -136,25 +169,10 @@ async function resolveInput(db: Db | Tx, teamId: string, teamName: string, event
     throw invalid('event.aliasPattern', 'an alias filter applies only to ADD_ARTIFACT_ALIAS');
   }
   const alias_pattern = event.aliasPattern === null ? null : checkAliasPattern(event.aliasPattern);
-  const model_id = event.model === null ? null : await resolveModelId(db, teamId, event.model, 'event.model');
-  const base = { event_type: event.type, model_id, alias_pattern };
-  switch (action.type) {
-    case 'webhook': {
-      const webhook = await findTeamWebhook(db, teamId, action.webhookId);
-      const problems = validateTemplate(action.payload, { secrets: attachedSecrets(webhook) });
-      if (problems.length > 0) throw templateError('action.payload', problems);
-      return { ...base, action_type: 'webhook', webhook_id: webhook.id, queue_id: null, template: action.payload };
-    }
-    case 'queue_job': {
-      const queue = await findTeamQueue(db, teamId, action.queue);
-      // Jobs are stored and handed to agents as they are, so secrets cannot go into them.
-      const problems = checkJobTemplate(action.template, teamName);
-      if (problems.length > 0) throw templateError('action.template', problems);
-      return { ...base, action_type: 'queue_job', webhook_id: null, queue_id: queue.id, template: action.template };
-    }
-    case 'no_op':
-      return { ...base, action_type: 'no_op', webhook_id: null, queue_id: null, template: '' };
-  }
+  const model_id = event.model === null ? null : await resolveModelId(db, team.id, event.model, 'event.model');
+  const { problems, field, ...checked } = await checkAction(db, team, action);
+  if (problems.length > 0) throw templateError(field, problems);
+  return { event_type: event.type, model_id, alias_pattern, ...checked };
 }
 
 function rethrowUnique(error: unknown, name: string): never {
@@ -162,23 +180,23 @@ function rethrowUnique(error: unknown, name: string): never {
   throw error;
 }
 
-export async function createAutomation(db: Db, team: { id: string; name: string }, userId: string, input: AutomationInput): Promise<AutomationView> {
+export async function createAutomation(ctx: Ctx, actor: Actor, input: AutomationInput): Promise<AutomationView> {
   checkAutomationName(input.name);
   const now = Date.now();
   const id = newId();
   try {
-    await db.transaction().execute(async (tx) => {
-      const resolved = await resolveInput(tx, team.id, team.name, input.event, input.action);
+    await inTransaction(ctx, async (tx) => {
+      const resolved = await resolveInput(tx, actor.team, input.event, input.action);
       await tx
         .insertInto('automations')
         .values({
           id,
-          team_id: team.id,
+          team_id: actor.team.id,
           name: input.name,
           description: input.description,
           enabled: input.enabled ? 1 : 0,
           ...resolved,
-          created_by: userId,
+          created_by: actor.user.id,
           created_at: now,
           updated_at: now,
         })
@@ -187,7 +205,7 @@ export async function createAutomation(db: Db, team: { id: string; name: string 
   } catch (error) {
     rethrowUnique(error, input.name);
   }
-  return getAutomation(db, team.id, id);
+  return getAutomation(ctx.db, actor.team.id, id);
 }
 
 function viewQuery(db: Db | Tx, teamId: string) {
@@ -240,14 +258,14 @@ export async function getAutomation(db: Db | Tx, teamId: string, id: string): Pr
 }
 
 /** `event` and `action` are replaced as a whole when given; everything is checked again as on create. */
-export async function updateAutomation(db: Db, team: { id: string; name: string }, id: string, patch: AutomationPatch): Promise<AutomationView> {
+export async function updateAutomation(ctx: Ctx, actor: Actor, id: string, patch: AutomationPatch): Promise<AutomationView> {
   if (patch.name !== undefined) checkAutomationName(patch.name);
   try {
-    await db.transaction().execute(async (tx) => {
-      const current = await getAutomation(tx, team.id, id);
+    await inTransaction(ctx, async (tx) => {
+      const current = await getAutomation(tx, actor.team.id, id);
       const event = patch.event ?? current.event;
       const action: ActionSpec = patch.action ?? stripView(current.action);
-      const resolved = await resolveInput(tx, team.id, team.name, event, action);
+      const resolved = await resolveInput(tx, actor.team, event, action);
       await tx
         .updateTable('automations')
         .set({
@@ -257,14 +275,14 @@ export async function updateAutomation(db: Db, team: { id: string; name: string 
           ...resolved,
           updated_at: Date.now(),
         })
-        .where('team_id', '=', team.id)
+        .where('team_id', '=', actor.team.id)
         .where('id', '=', id)
         .execute();
     });
   } catch (error) {
     rethrowUnique(error, patch.name ?? '');
   }
-  return getAutomation(db, team.id, id);
+  return getAutomation(ctx.db, actor.team.id, id);
 }
 
 function stripView(action: AutomationView['action']): ActionSpec {
@@ -273,9 +291,11 @@ function stripView(action: AutomationView['action']): ActionSpec {
 }
 
 /** Stops new runs at once; runs already created finish as they would have (they carry what they need). */
-export async function deleteAutomation(db: Db, teamId: string, id: string): Promise<void> {
-  const result = await db.deleteFrom('automations').where('team_id', '=', teamId).where('id', '=', id).executeTakeFirst();
-  if (result.numDeletedRows === 0n) throw notFound(`automation ${id}`);
+export async function deleteAutomation(ctx: Ctx, actor: Actor, id: string): Promise<void> {
+  await inTransaction(ctx, async (tx) => {
+    const result = await tx.deleteFrom('automations').where('team_id', '=', actor.team.id).where('id', '=', id).executeTakeFirst();
+    if (result.numDeletedRows === 0n) throw notFound(`automation ${id}`);
+  });
 }
 
 export interface ModelAutomationSummary {

@@ -1,10 +1,9 @@
 // Preview: what an automation would send, rendered exactly as dispatch renders it (phase 1), without saving or
 // sending anything. Secrets stay as their `${NAME}` placeholders: a preview never contains a secret value.
 import type { Db } from '../db/index.js';
-import { invalid, notFound } from '../core/errors.js';
-import { renderTemplate, TemplateError, validateTemplate, type TemplateProblem } from '../core/templates.js';
-import { checkJobTemplate, type ActionSpec, type EventSpec } from './automations.js';
-import { attachedSecrets } from './webhooks.js';
+import { notFound } from '../core/errors.js';
+import { renderTemplate, TemplateError, type TemplateProblem } from '../core/templates.js';
+import { checkAction, resolveModelId, type ActionSpec, type EventSpec } from './automations.js';
 import { eventMetadata, eventVariables, sampleEvent, withAutomationName, type VariableSource } from './variables.js';
 
 export interface PreviewInput {
@@ -30,13 +29,12 @@ interface Source {
 }
 
 async function latestVersionSample(db: Db, teamId: string, modelName: string, spec: EventSpec): Promise<Source | undefined> {
-  const model = await db.selectFrom('registered_models').select('id').where('team_id', '=', teamId).where('name', '=', modelName).executeTakeFirst();
-  if (!model) throw invalid('event.model', `no registered model named "${modelName}" in this team`);
+  const modelId = await resolveModelId(db, teamId, modelName, 'event.model');
   const version = await db
     .selectFrom('model_versions as mv')
     .innerJoin('artifact_versions as av', 'av.id', 'mv.artifact_version_id')
     .select(['mv.id', 'mv.index', 'mv.artifact_version_id', 'mv.created_by', 'av.metadata'])
-    .where('mv.model_id', '=', model.id)
+    .where('mv.model_id', '=', modelId)
     .orderBy('mv.index', 'desc')
     .limit(1)
     .executeTakeFirst();
@@ -76,38 +74,16 @@ async function previewSource(db: Db, teamId: string, input: PreviewInput): Promi
   return { variables: sampleEvent(input.event.type), metadata: {}, kind: 'generic', description: `a made-up ${input.event.type} event` };
 }
 
-/** Template text and the problems it has for this action (an unknown webhook or queue is a 400, as on save). */
-async function actionTemplate(db: Db, team: { id: string; name: string }, action: ActionSpec): Promise<{ template: string; problems: TemplateProblem[] } | null> {
-  switch (action.type) {
-    case 'webhook': {
-      const webhook = await db
-        .selectFrom('webhooks')
-        .select(['secret_name', 'access_token_name'])
-        .where('team_id', '=', team.id)
-        .where('id', '=', action.webhookId)
-        .executeTakeFirst();
-      if (!webhook) throw invalid('action.webhookId', `no webhook with id "${action.webhookId}" in this team`);
-      return { template: action.payload, problems: validateTemplate(action.payload, { secrets: attachedSecrets(webhook) }) };
-    }
-    case 'queue_job': {
-      const queue = await db.selectFrom('queues').select('id').where('team_id', '=', team.id).where('name', '=', action.queue).executeTakeFirst();
-      if (!queue) throw invalid('action.queue', `no queue named "${action.queue}" in this team`);
-      return { template: action.template, problems: checkJobTemplate(action.template, team.name) };
-    }
-    case 'no_op':
-      return null;
-  }
-}
-
 export async function previewAutomation(db: Db, team: { id: string; name: string }, input: PreviewInput): Promise<PreviewResult> {
-  const checked = await actionTemplate(db, team, input.action);
+  // An unknown webhook or queue is a 400, as on save; template problems are shown, not refused.
+  const checked = await checkAction(db, team, input.action);
   const source = await previewSource(db, team.id, input);
   const sourceView = {
     kind: source.kind,
     eventId: source.kind === 'event' ? source.variables.id : null,
     description: source.description,
   };
-  if (checked === null) return { body: '', problems: [], source: sourceView };
+  if (checked.action_type === 'no_op') return { body: '', problems: [], source: sourceView };
   const variables = withAutomationName(eventVariables(team.name, source.variables), input.name ?? 'preview');
   let body: string | null;
   try {

@@ -14,9 +14,9 @@ import { CHANNEL_JOBS } from '../context.js';
 import { conflict, notFound } from '../core/errors.js';
 import { truncate } from '../core/names.js';
 import { inTransaction } from '../db/transaction.js';
+import { LEASED_STATES } from './job-states.js';
 import { keepTail } from './log-tail.js';
 
-export const LEASED_STATES: JobState[] = ['claimed', 'running'];
 export const MAX_ERROR_LENGTH = 4000;
 
 export interface Lease {

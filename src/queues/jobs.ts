@@ -1,20 +1,24 @@
 // Jobs: the rows agents claim and run. This file holds enqueueing (called by automation dispatch inside the event's
 // transaction, and by the API for hand-made jobs), reading, cancelling and requeueing; the agents' side (claim,
 // heartbeat, log, result, release) lives in ./agent-protocol.ts.
+import type { Actor } from '../auth/actor.js';
 import type { Config } from '../config.js';
 import { CHANNEL_JOBS, type AppContext } from '../context.js';
+import { insertMany } from '../db/bulk.js';
 import type { Db, Tx } from '../db/index.js';
-import type { Job, JobState } from '../db/schema.js';
+import type { Insertable } from 'kysely';
+import type { Job, JobsTable, JobState } from '../db/schema.js';
 import { inTransaction, type AfterCommit } from '../db/transaction.js';
 import { conflict, invalid, notFound } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { truncate } from '../core/names.js';
+import { FINISHED_STATES } from './job-states.js';
 
 /**
- * Attempts a job gets when the caller does not say. Automation dispatch runs inside `recordEvent(tx, after, …)`,
+ * The attempts of the jobs automation dispatch creates (enqueueJob). Dispatch runs inside `recordEvent(tx, after, …)`,
  * which has no AppContext, so the configured MODELYARD_JOB_MAX_ATTEMPTS reaches it through this module-level value,
  * set once per process by configureJobDefaults (the queue routes and the lease reaper both call it at start-up).
- * 3 is the config default, so an unconfigured process behaves the same.
+ * 3 is the config default, so an unconfigured process behaves the same. Every other caller passes the value.
  */
 let defaultMaxAttempts = 3;
 
@@ -22,7 +26,7 @@ export function configureJobDefaults(config: Pick<Config, 'jobMaxAttempts'>): vo
   defaultMaxAttempts = config.jobMaxAttempts;
 }
 
-export interface EnqueueJobInput {
+export interface NewJob {
   teamId: string;
   queueId: string;
   /** The rendered job template: JSON object text (validated by the caller; stored as is). */
@@ -30,52 +34,63 @@ export interface EnqueueJobInput {
   runId: string | null;
   automationId: string | null;
   eventId: string | null;
+  /** The id of the user the job is created for. */
   createdBy: string;
-  /** Leases a job may lose before it is failed; defaults to MODELYARD_JOB_MAX_ATTEMPTS. */
-  maxAttempts?: number;
+  /** Leases a job may lose before it is failed (MODELYARD_JOB_MAX_ATTEMPTS unless the caller chose). */
+  maxAttempts: number;
 }
 
-/** Inserts a queued job and wakes long-polling agents once the transaction commits. */
-export async function enqueueJob(tx: Tx, after: AfterCommit, input: EnqueueJobInput): Promise<{ id: string }> {
-  const id = newId();
-  await tx
-    .insertInto('jobs')
-    .values({
-      id,
-      team_id: input.teamId,
-      queue_id: input.queueId,
-      run_id: input.runId,
-      automation_id: input.automationId,
-      event_id: input.eventId,
-      payload: input.payload,
-      state: 'queued',
-      attempts: 0,
-      max_attempts: input.maxAttempts ?? defaultMaxAttempts,
-      agent: null,
-      lease_until: null,
-      cancel_requested: 0,
-      exit_code: null,
-      error: null,
-      log_tail: '',
-      created_by: input.createdBy,
-      created_at: Date.now(),
-      claimed_at: null,
-      started_at: null,
-      finished_at: null,
-    })
-    .execute();
-  after.notify(CHANNEL_JOBS, input.queueId);
-  return { id };
+/**
+ * Inserts queued jobs together (src/db/bulk.ts: one statement on PostgreSQL, multi-row chunks on SQLite), as
+ * automation dispatch inserts its runs, and wakes the agents long-polling their queues once the transaction commits.
+ * Returns the new jobs' ids in the order of `jobs`.
+ */
+export async function insertJobs(tx: Tx, after: AfterCommit, jobs: NewJob[]): Promise<string[]> {
+  const now = Date.now();
+  const rows = jobs.map((job): Insertable<JobsTable> & { id: string } => ({
+    id: newId(),
+    team_id: job.teamId,
+    queue_id: job.queueId,
+    run_id: job.runId,
+    automation_id: job.automationId,
+    event_id: job.eventId,
+    payload: job.payload,
+    state: 'queued',
+    attempts: 0,
+    max_attempts: job.maxAttempts,
+    agent: null,
+    lease_until: null,
+    cancel_requested: 0,
+    exit_code: null,
+    error: null,
+    log_tail: '',
+    created_by: job.createdBy,
+    created_at: now,
+    claimed_at: null,
+    started_at: null,
+    finished_at: null,
+  }));
+  await insertMany(tx, 'jobs', rows);
+  for (const queueId of new Set(jobs.map((job) => job.queueId))) after.notify(CHANNEL_JOBS, queueId);
+  return rows.map((row) => row.id);
 }
+
+/**
+ * One job, for automation dispatch: the attempts default to the value configureJobDefaults set, because dispatch
+ * runs inside `recordEvent(tx, after, …)`, which has no configuration to pass on.
+ */
+export async function enqueueJob(tx: Tx, after: AfterCommit, input: Omit<NewJob, 'maxAttempts'> & { maxAttempts?: number }): Promise<{ id: string }> {
+  const [id] = await insertJobs(tx, after, [{ ...input, maxAttempts: input.maxAttempts ?? defaultMaxAttempts }]);
+  return { id: id! };
+}
+
+type Ctx = Pick<AppContext, 'db' | 'notifier'>;
 
 /** A job row with the names a reader wants next to the ids (the queue is null once the queue was deleted). */
 export interface JobRecord extends Job {
   queue_name: string | null;
   created_by_name: string | null;
 }
-
-export const JOB_STATES: JobState[] = ['queued', 'claimed', 'running', 'succeeded', 'failed', 'cancelled'];
-export const FINISHED_STATES: JobState[] = ['succeeded', 'failed', 'cancelled'];
 
 /** Largest job payload accepted by hand (automation payloads are bounded by their templates). */
 export const MAX_PAYLOAD_BYTES = 256 * 1024;
@@ -119,22 +134,26 @@ export function checkPayload(field: string, payload: unknown): string {
 }
 
 export async function enqueueByHand(
-  ctx: Pick<AppContext, 'db' | 'notifier'>,
-  input: { teamId: string; queueId: string; payload: unknown; createdBy: string; maxAttempts?: number },
+  ctx: Ctx,
+  actor: Actor,
+  input: { queueId: string; payload: unknown; maxAttempts: number },
 ): Promise<{ id: string }> {
   const payload = checkPayload('payload', input.payload);
-  return inTransaction(ctx, (tx, after) =>
-    enqueueJob(tx, after, {
-      teamId: input.teamId,
-      queueId: input.queueId,
-      payload,
-      runId: null,
-      automationId: null,
-      eventId: null,
-      createdBy: input.createdBy,
-      ...(input.maxAttempts !== undefined ? { maxAttempts: input.maxAttempts } : {}),
-    }),
+  const [id] = await inTransaction(ctx, (tx, after) =>
+    insertJobs(tx, after, [
+      {
+        teamId: actor.team.id,
+        queueId: input.queueId,
+        payload,
+        runId: null,
+        automationId: null,
+        eventId: null,
+        createdBy: actor.user.id,
+        maxAttempts: input.maxAttempts,
+      },
+    ]),
   );
+  return { id: id! };
 }
 
 /**
@@ -142,9 +161,9 @@ export async function enqueueByHand(
  * agent sees on its next heartbeat: it stops the process and reports, and the job ends `cancelled`. Cancelling a
  * finished job is a 409; cancelling twice is harmless.
  */
-export async function cancelJob(ctx: Pick<AppContext, 'db' | 'notifier'>, teamId: string, jobId: string): Promise<void> {
+export async function cancelJob(ctx: Ctx, actor: Actor, jobId: string): Promise<void> {
   await inTransaction(ctx, async (tx) => {
-    const job = await tx.selectFrom('jobs').select(['state']).where('team_id', '=', teamId).where('id', '=', jobId).executeTakeFirst();
+    const job = await tx.selectFrom('jobs').select(['state']).where('team_id', '=', actor.team.id).where('id', '=', jobId).executeTakeFirst();
     if (!job) throw notFound(`job "${truncate(jobId)}"`);
     if (FINISHED_STATES.includes(job.state)) throw conflict(`job is already ${job.state}`, { state: job.state });
     if (job.state === 'queued') {
@@ -165,32 +184,30 @@ export async function cancelJob(ctx: Pick<AppContext, 'db' | 'notifier'>, teamId
  * original keeps its result and log, so history shows both runs. Unfinished jobs cannot be requeued (409), nor jobs
  * whose queue was deleted.
  */
-export async function requeueJob(
-  ctx: Pick<AppContext, 'db' | 'notifier'>,
-  teamId: string,
-  jobId: string,
-  requestedBy: string,
-): Promise<{ id: string }> {
-  return inTransaction(ctx, async (tx, after) => {
+export async function requeueJob(ctx: Ctx, actor: Actor, jobId: string): Promise<{ id: string }> {
+  const [id] = await inTransaction(ctx, async (tx, after) => {
     const job = await tx
       .selectFrom('jobs')
       .leftJoin('queues', 'queues.id', 'jobs.queue_id')
       .select(['jobs.state', 'jobs.queue_id', 'jobs.payload', 'jobs.run_id', 'jobs.automation_id', 'jobs.event_id', 'jobs.max_attempts', 'queues.id as existing_queue'])
-      .where('jobs.team_id', '=', teamId)
+      .where('jobs.team_id', '=', actor.team.id)
       .where('jobs.id', '=', jobId)
       .executeTakeFirst();
     if (!job) throw notFound(`job "${truncate(jobId)}"`);
     if (!FINISHED_STATES.includes(job.state)) throw conflict(`job is ${job.state}; only finished jobs can be requeued`, { state: job.state });
     if (!job.existing_queue) throw conflict('the queue of this job was deleted');
-    return enqueueJob(tx, after, {
-      teamId,
-      queueId: job.queue_id,
-      payload: job.payload,
-      runId: job.run_id,
-      automationId: job.automation_id,
-      eventId: job.event_id,
-      createdBy: requestedBy,
-      maxAttempts: job.max_attempts,
-    });
+    return insertJobs(tx, after, [
+      {
+        teamId: actor.team.id,
+        queueId: job.queue_id,
+        payload: job.payload,
+        runId: job.run_id,
+        automationId: job.automation_id,
+        eventId: job.event_id,
+        createdBy: actor.user.id,
+        maxAttempts: job.max_attempts,
+      },
+    ]);
   });
+  return { id: id! };
 }

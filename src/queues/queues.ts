@@ -4,14 +4,17 @@
 import type { Db } from '../db/index.js';
 import { isUniqueViolation } from '../db/index.js';
 import type { JobState } from '../db/schema.js';
+import type { Actor } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import { conflict, invalid, notFound } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { checkName } from '../core/names.js';
 import { inTransaction } from '../db/transaction.js';
+import { UNFINISHED_STATES } from './job-states.js';
 
-export const UNFINISHED_STATES: JobState[] = ['queued', 'claimed', 'running'];
 export const MAX_DESCRIPTION_LENGTH = 2000;
+
+type Ctx = Pick<AppContext, 'db' | 'notifier'>;
 
 export interface QueueCounts {
   queued: number;
@@ -67,10 +70,7 @@ function summarize(queue: QueueRow, counts: QueueCounts | undefined): QueueSumma
   return { id: queue.id, name: queue.name, description: queue.description, createdAt: queue.created_at, counts: counts ?? emptyCounts() };
 }
 
-export async function createQueue(
-  db: Db,
-  input: { teamId: string; name: string; description?: string; createdBy: string },
-): Promise<QueueSummary> {
+export async function createQueue(ctx: Ctx, actor: Actor, input: { name: string; description?: string }): Promise<QueueSummary> {
   checkName('name', input.name);
   const description = input.description ?? '';
   if (description.length > MAX_DESCRIPTION_LENGTH) {
@@ -78,14 +78,16 @@ export async function createQueue(
   }
   const row = {
     id: newId(),
-    team_id: input.teamId,
+    team_id: actor.team.id,
     name: input.name,
     description,
-    created_by: input.createdBy,
+    created_by: actor.user.id,
     created_at: Date.now(),
   };
   try {
-    await db.insertInto('queues').values(row).execute();
+    await inTransaction(ctx, async (tx) => {
+      await tx.insertInto('queues').values(row).execute();
+    });
   } catch (error) {
     if (isUniqueViolation(error)) throw conflict(`a queue named "${input.name}" already exists in this team`);
     throw error;
@@ -126,17 +128,12 @@ export async function getQueue(db: Db, teamId: string, name: string): Promise<Qu
  * it they are cancelled in the same transaction — an agent holding one learns on its next heartbeat (409: no longer
  * leased) and stops the process.
  */
-export async function deleteQueue(
-  ctx: Pick<AppContext, 'db' | 'notifier'>,
-  teamId: string,
-  name: string,
-  force: boolean,
-): Promise<{ cancelledJobs: number }> {
+export async function deleteQueue(ctx: Ctx, actor: Actor, name: string, force: boolean): Promise<{ cancelledJobs: number }> {
   return inTransaction(ctx, async (tx) => {
     const queue = await tx
       .selectFrom('queues')
       .select('id')
-      .where('team_id', '=', teamId)
+      .where('team_id', '=', actor.team.id)
       .where('name', '=', name)
       .executeTakeFirst();
     if (!queue) throw notFound(`queue "${name}"`);

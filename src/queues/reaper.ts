@@ -6,7 +6,8 @@ import type { AppContext } from '../context.js';
 import { CHANNEL_JOBS } from '../context.js';
 import { sql } from 'kysely';
 import { inTransaction } from '../db/transaction.js';
-import { LEASED_STATES, serverLogLine } from './agent-protocol.js';
+import { serverLogLine } from './agent-protocol.js';
+import { LEASED_STATES } from './job-states.js';
 import { configureJobDefaults } from './jobs.js';
 
 /** Expired leases handled per pass; more wait for the next pass (a pass stays one short transaction). */

@@ -3,6 +3,7 @@
 // Logging content identical to the latest version (same digest over files, type and metadata) returns that version.
 import { createHash } from 'node:crypto';
 import stringify from 'safe-stable-stringify';
+import type { Actor } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import type { Db, Tx } from '../db/index.js';
 import { inTransaction } from '../db/transaction.js';
@@ -11,11 +12,11 @@ import { newId } from '../core/ids.js';
 import { checkName } from '../core/names.js';
 import type { BlobStore, StagedBlob } from './blobs.js';
 import { recordEvent } from '../automations/events.js';
-import type { Actor } from './models.js';
 import { findProject } from './projects.js';
 import { REGISTRY_PROJECT } from '../core/names.js';
 import { LATEST, parseVersionRef, versionLabel } from './refs.js';
 import { parseMetadata } from './sources.js';
+import { aliasesByVersion, iso, latestVersionLabel } from './collections.js';
 
 type Ctx = Pick<AppContext, 'db' | 'notifier'>;
 
@@ -68,7 +69,6 @@ export interface NewArtifactVersion {
   files: UploadedFile[];
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
 const MAX_PATH_LENGTH = 1024;
 // SQLite allows 32,766 bound variables per statement; four columns per file row keeps a chunk well below it.
 const FILE_ROWS_PER_INSERT = 500;
@@ -109,7 +109,7 @@ export async function logArtifactVersion(
   const files = input.files.map(({ path, size, sha256 }) => ({ path, size, sha256 }));
   const digest = contentDigest(input.type, input.metadata, files);
   // Checked before the blobs are committed so a refused upload leaves no stray blobs; checked again in the transaction.
-  const project = await findProject(ctx.db, actor.teamId, projectName);
+  const project = await findProject(ctx.db, actor.team.id, projectName);
   const existing = await ctx.db
     .selectFrom('artifacts')
     .select('type')
@@ -124,7 +124,7 @@ export async function logArtifactVersion(
     // Creating the artifact or reserving its next index is one statement, and it locks the artifact's row.
     const artifact = await tx
       .insertInto('artifacts')
-      .values({ id: newId(), team_id: actor.teamId, project_id: project.id, name: artifactName, type: input.type, next_index: 1, created_at: now })
+      .values({ id: newId(), team_id: actor.team.id, project_id: project.id, name: artifactName, type: input.type, next_index: 1, created_at: now })
       .onConflict((oc) => oc.columns(['project_id', 'name']).doUpdateSet((eb) => ({ next_index: eb('artifacts.next_index', '+', 1) })))
       .returning(['id', 'type', 'next_index'])
       .executeTakeFirstOrThrow();
@@ -150,7 +150,7 @@ export async function logArtifactVersion(
       .insertInto('artifact_versions')
       .values({
         id: versionId,
-        team_id: actor.teamId,
+        team_id: actor.team.id,
         artifact_id: artifact.id,
         index,
         type: input.type,
@@ -169,7 +169,7 @@ export async function logArtifactVersion(
     }
     for (const alias of [LATEST, ...input.aliases]) await placeArtifactAlias(tx, artifact.id, alias, versionId, now);
     await recordEvent(tx, after, {
-      teamId: actor.teamId,
+      teamId: actor.team.id,
       type: 'CREATE_ARTIFACT',
       project: project.name,
       collection: artifactName,
@@ -226,7 +226,7 @@ function summaryOf(row: VersionRow, aliases: string[]): ArtifactVersionSummary {
     id: row.id,
     version: versionLabel(row.index),
     index: row.index,
-    aliases: [...aliases].sort(),
+    aliases,
     type: row.type,
     description: row.description,
     digest: row.digest,
@@ -238,11 +238,9 @@ function summaryOf(row: VersionRow, aliases: string[]): ArtifactVersionSummary {
 }
 
 async function aliasesOf(db: Db, versionIds: string[]): Promise<Map<string, string[]>> {
-  const byVersion = new Map<string, string[]>();
-  if (versionIds.length === 0) return byVersion;
+  if (versionIds.length === 0) return new Map();
   const rows = await db.selectFrom('artifact_aliases').select(['version_id', 'alias']).where('version_id', 'in', versionIds).execute();
-  for (const row of rows) byVersion.set(row.version_id, [...(byVersion.get(row.version_id) ?? []), row.alias]);
-  return byVersion;
+  return aliasesByVersion(rows);
 }
 
 async function fullView(db: Db, row: VersionRow): Promise<ArtifactVersionView> {
@@ -356,7 +354,7 @@ function artifactView(row: ArtifactRow): ArtifactView {
     type: row.type,
     project: row.project,
     versionCount: Number(row.version_count ?? 0),
-    latestVersion: row.latest_index === null || row.latest_index === undefined ? null : versionLabel(row.latest_index),
+    latestVersion: latestVersionLabel(row.latest_index),
     createdAt: iso(row.created_at),
   };
 }

@@ -6,6 +6,7 @@
 // on SQLite, BEGIN IMMEDIATE already serializes writers. The unique constraints (model_id, index),
 // (model_id, artifact_version_id) and the alias primary key (model_id, alias) back this up in the database itself.
 import { sql } from 'kysely';
+import type { Actor } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import type { Db, Tx } from '../db/index.js';
 import { isUniqueViolation } from '../db/index.js';
@@ -20,13 +21,9 @@ import { recordEvent } from '../automations/events.js';
 import { REGISTRY_PROJECT } from '../core/names.js';
 import { checkExplicitAlias, checkExplicitAliases, LATEST, parseSource, parseVersionRef, versionLabel } from './refs.js';
 import { parseMetadata, resolveArtifactVersion } from './sources.js';
+import { aliasesByVersion, iso, latestVersionLabel } from './collections.js';
 
 type Ctx = Pick<AppContext, 'db' | 'notifier'>;
-
-export interface Actor {
-  teamId: string;
-  user: { id: string; name: string };
-}
 
 export interface ModelView {
   id: string;
@@ -51,8 +48,6 @@ export interface ModelVersionView {
   createdAt: string;
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
-
 // ---------------------------------------------------------------------------------------------------------------
 // Registered models
 
@@ -61,7 +56,7 @@ export async function createModel(ctx: Ctx, actor: Actor, input: { name: string;
   const now = Date.now();
   const row = {
     id: newId(),
-    team_id: actor.teamId,
+    team_id: actor.team.id,
     name: input.name,
     description: input.description ?? '',
     next_index: 0,
@@ -124,7 +119,7 @@ function modelView(row: ModelRow): ModelView {
     name: row.name,
     description: row.description,
     versionCount: Number(row.version_count ?? 0),
-    latestVersion: row.latest_index === null || row.latest_index === undefined ? null : versionLabel(row.latest_index),
+    latestVersion: latestVersionLabel(row.latest_index),
     createdBy: row.creator ?? '',
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
@@ -159,12 +154,12 @@ export async function updateModel(ctx: Ctx, actor: Actor, name: string, input: {
     const result = await tx
       .updateTable('registered_models')
       .set(changes)
-      .where('team_id', '=', actor.teamId)
+      .where('team_id', '=', actor.team.id)
       .where('name', '=', name)
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) === 0) throw notFound(`registered model "${name}"`);
   });
-  return getModel(ctx.db, actor.teamId, name);
+  return getModel(ctx.db, actor.team.id, name);
 }
 
 /**
@@ -173,7 +168,7 @@ export async function updateModel(ctx: Ctx, actor: Actor, name: string, input: {
  */
 export async function deleteModel(ctx: Ctx, actor: Actor, name: string): Promise<void> {
   await inTransaction(ctx, async (tx) => {
-    const model = await lockModel(tx, actor.teamId, name);
+    const model = await lockModel(tx, actor.team.id, name);
     await tx.deleteFrom('model_aliases').where('model_id', '=', model.id).execute();
     await tx.deleteFrom('model_versions').where('model_id', '=', model.id).execute();
     await tx.deleteFrom('automations').where('model_id', '=', model.id).execute();
@@ -225,7 +220,7 @@ function versionView(row: VersionRow, aliases: string[]): ModelVersionView {
     id: row.id,
     version: versionLabel(row.index),
     index: row.index,
-    aliases: [...aliases].sort(),
+    aliases,
     source: { project: row.project, artifact: row.artifact, version: versionLabel(row.source_index), index: row.source_index },
     artifactVersionId: row.artifact_version_id,
     metadata: parseMetadata(row.metadata),
@@ -235,19 +230,9 @@ function versionView(row: VersionRow, aliases: string[]): ModelVersionView {
 }
 
 async function aliasesOf(db: Db, versionIds: string[]): Promise<Map<string, string[]>> {
-  const byVersion = new Map<string, string[]>();
-  if (versionIds.length === 0) return byVersion;
-  const rows = await db
-    .selectFrom('model_aliases')
-    .select(['model_version_id', 'alias'])
-    .where('model_version_id', 'in', versionIds)
-    .execute();
-  for (const row of rows) {
-    const list = byVersion.get(row.model_version_id) ?? [];
-    list.push(row.alias);
-    byVersion.set(row.model_version_id, list);
-  }
-  return byVersion;
+  if (versionIds.length === 0) return new Map();
+  const rows = await db.selectFrom('model_aliases').select(['model_version_id as version_id', 'alias']).where('model_version_id', 'in', versionIds).execute();
+  return aliasesByVersion(rows);
 }
 
 async function findModelId(db: Db, teamId: string, name: string): Promise<string> {
@@ -343,7 +328,7 @@ function registryEvent(
   alias: string | null = null,
 ) {
   return recordEvent(tx, after, {
-    teamId: actor.teamId,
+    teamId: actor.team.id,
     type,
     project: REGISTRY_PROJECT,
     collection: subject.model.name,
@@ -395,16 +380,16 @@ export async function linkVersion(
   const source = parseSource('source', input.source);
   const aliases = checkExplicitAliases('aliases', input.aliases ?? []);
   return inTransaction(ctx, async (tx, after) => {
-    const artifactVersion = await resolveArtifactVersion(tx, actor.teamId, source);
+    const artifactVersion = await resolveArtifactVersion(tx, actor.team.id, source);
     const now = Date.now();
     // Finding the model, locking it and reserving the next index is one statement on the hot path.
-    const model = await reserveIndex.first(tx, { teamId: actor.teamId, name: modelName, now });
+    const model = await reserveIndex.first(tx, { teamId: actor.team.id, name: modelName, now });
     if (!model) throw notFound(`registered model "${modelName}"`);
     const index = model.next_index - 1;
     const metadata = parseMetadata(artifactVersion.metadata);
     const row = {
       id: newId(),
-      team_id: actor.teamId,
+      team_id: actor.team.id,
       model_id: model.id,
       index,
       artifact_version_id: artifactVersion.id,
@@ -464,7 +449,7 @@ export async function linkVersion(
 /** Unlinks a version: its aliases go with it, and `latest` falls back to the newest remaining version. */
 export async function unlinkVersion(ctx: Ctx, actor: Actor, modelName: string, ref: string): Promise<void> {
   await inTransaction(ctx, async (tx, after) => {
-    const model = await lockModel(tx, actor.teamId, modelName);
+    const model = await lockModel(tx, actor.team.id, modelName);
     const version = await findVersionRow(tx, model.id, modelName, ref);
     const held = await aliasesOf(tx, [version.id]);
     await tx.deleteFrom('model_aliases').where('model_version_id', '=', version.id).execute();
@@ -502,7 +487,7 @@ export async function setAlias(
   checkExplicitAlias('alias', alias);
   if (!versionRef) throw invalid('version', 'is required (e.g. "v2")');
   return inTransaction(ctx, async (tx, after) => {
-    const model = await lockModel(tx, actor.teamId, modelName);
+    const model = await lockModel(tx, actor.team.id, modelName);
     const version = await findVersionRow(tx, model.id, modelName, versionRef);
     const change = await placeAlias(tx, model.id, alias, version.id, actor.user.id);
     if (change !== 'unchanged') {
@@ -523,7 +508,7 @@ export async function setAlias(
 export async function removeAlias(ctx: Ctx, actor: Actor, modelName: string, alias: string): Promise<void> {
   checkExplicitAlias('alias', alias);
   await inTransaction(ctx, async (tx, after) => {
-    const model = await lockModel(tx, actor.teamId, modelName);
+    const model = await lockModel(tx, actor.team.id, modelName);
     const version = await versionQuery(tx, model.id)
       .innerJoin('model_aliases as ma', 'ma.model_version_id', 'mv.id')
       .where('ma.model_id', '=', model.id)

@@ -2,6 +2,7 @@
 // auth/teams.ts); it holds the registered models rather than logged artifacts.
 import type { Db } from '../db/index.js';
 import { isUniqueViolation } from '../db/index.js';
+import type { Actor } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import { inTransaction } from '../db/transaction.js';
 import { conflict, notFound } from '../core/errors.js';
@@ -18,17 +19,16 @@ export interface ProjectView {
 
 export async function createProject(
   ctx: Pick<AppContext, 'db' | 'notifier'>,
-  teamId: string,
-  user: { id: string; name: string },
+  actor: Actor,
   input: { name: string; description?: string },
 ): Promise<ProjectView> {
   checkName('name', input.name);
   const row = {
     id: newId(),
-    team_id: teamId,
+    team_id: actor.team.id,
     name: input.name,
     description: input.description ?? '',
-    created_by: user.id,
+    created_by: actor.user.id,
     created_at: Date.now(),
   };
   try {
@@ -39,7 +39,7 @@ export async function createProject(
     if (isUniqueViolation(error)) throw conflict(`a project named "${input.name}" already exists in this team`);
     throw error;
   }
-  return { id: row.id, name: row.name, description: row.description, createdBy: user.name, createdAt: new Date(row.created_at).toISOString() };
+  return { id: row.id, name: row.name, description: row.description, createdBy: actor.user.name, createdAt: new Date(row.created_at).toISOString() };
 }
 
 /** Projects by name, `limit + 1` rows from after `afterName` (the caller pages). */

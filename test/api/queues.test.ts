@@ -72,6 +72,26 @@ describe('queues', () => {
     expect(beat.status).toBe(409);
   });
 
+  it('shows an empty queue as empty: all counts zero, no jobs, and a claim that gets nothing (204, no body)', async () => {
+    await makeQueue('vacant');
+    const zero = { queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
+    const one = await roles.viewer.get(`${base}/queues/vacant`);
+    expect(one.status).toBe(200);
+    expect(one.body).toMatchObject({ name: 'vacant', description: 'queue vacant', counts: zero });
+    const listed = (await roles.viewer.get(`${base}/queues`)).body.items.find((q: { name: string }) => q.name === 'vacant');
+    expect(listed.counts).toEqual(zero);
+    const jobs = await roles.viewer.get(`${base}/queues/vacant/jobs`);
+    expect(jobs.status).toBe(200);
+    expect(jobs.body).toEqual({ items: [], nextCursor: null });
+    expect((await roles.viewer.get(`${base}/queues/vacant/jobs?state=queued,running`)).body).toEqual({ items: [], nextCursor: null });
+
+    const claimed = await claim('vacant', 'idle', roles.member, 0);
+    expect(claimed.status).toBe(204);
+    expect(claimed.body).toBe('');
+    // Asking changed nothing.
+    expect((await roles.viewer.get(`${base}/queues/vacant`)).body.counts).toEqual(zero);
+  });
+
   it('deletes an empty queue, or one whose jobs are all finished, without force', async () => {
     await makeQueue('tidy');
     const id = await enqueue('tidy');

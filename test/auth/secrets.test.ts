@@ -29,8 +29,8 @@ afterAll(async () => {
 describe('secrets at rest', () => {
   it('binds each ciphertext to its team and name: a value copied to another row does not decrypt', async () => {
     const { db, keyring } = server.ctx;
-    const a = await createTeam(db, user, 'bind-a');
-    const b = await createTeam(db, user, 'bind-b');
+    const a = await createTeam(server.ctx, user, 'bind-a');
+    const b = await createTeam(server.ctx, user, 'bind-b');
     await createSecret(db, keyring, a.id, user.id, { name: 'ORIGINAL', value: 'v' });
     await createSecret(db, keyring, b.id, user.id, { name: 'ORIGINAL', value: 'other' });
     await createSecret(db, keyring, a.id, user.id, { name: 'TARGET', value: 'x' });
@@ -47,7 +47,7 @@ describe('secrets at rest', () => {
 
   it('resolves several values at once and names a missing secret without revealing any value', async () => {
     const { db, keyring } = server.ctx;
-    const team = await createTeam(db, user, 'resolve');
+    const team = await createTeam(server.ctx, user, 'resolve');
     await createSecret(db, keyring, team.id, user.id, { name: 'ONE', value: 'first-secret-value' });
     await createSecret(db, keyring, team.id, user.id, { name: 'TWO', value: 'second' });
     expect(await resolveSecretValues(db, keyring, team.id, ['ONE', 'TWO', 'ONE'])).toEqual({ ONE: 'first-secret-value', TWO: 'second' });
@@ -65,7 +65,7 @@ describe('secrets at rest', () => {
   it('rotates the master key for every team in one transaction, or not at all', async () => {
     const { db } = server.ctx;
     const current = server.ctx.keyring;
-    const team = await createTeam(db, user, 'rotate');
+    const team = await createTeam(server.ctx, user, 'rotate');
     await createSecret(db, current, team.id, user.id, { name: 'KEEP', value: 'kept-value' });
 
     // A row that cannot be decrypted stops the rotation before anything is committed.
@@ -91,7 +91,7 @@ describe('secrets at rest', () => {
 
   it('limits a value to 64 KiB counted in UTF-8 bytes, refuses NUL, and stores nothing it refuses', async () => {
     const { db, keyring } = server.ctx;
-    const team = await createTeam(db, user, 'value-rules');
+    const team = await createTeam(server.ctx, user, 'value-rules');
     const refusal = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error as AppError);
 
     await createSecret(db, keyring, team.id, user.id, { name: 'ASCII_MAX', value: 'x'.repeat(MAX_SECRET_VALUE_BYTES) });

@@ -45,8 +45,8 @@ async function seed(config: Config): Promise<{ teams: string[] }> {
   const ctx = await openContext(config, createLogger('silent'));
   try {
     const user = await createUser(ctx.db, { name: 'owner', password: 'correct horse battery', isAdmin: false });
-    const a = await createTeam(ctx.db, user, 'team-a');
-    const b = await createTeam(ctx.db, user, 'team-b');
+    const a = await createTeam(ctx, user, 'team-a');
+    const b = await createTeam(ctx, user, 'team-b');
     await createSecret(ctx.db, ctx.keyring, a.id, user.id, { name: 'TOKEN', value: 'value-a' });
     await createSecret(ctx.db, ctx.keyring, a.id, user.id, { name: 'SIGNING', value: 'signing-a' });
     await createSecret(ctx.db, ctx.keyring, b.id, user.id, { name: 'TOKEN', value: 'value-b' });

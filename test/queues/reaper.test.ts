@@ -2,6 +2,7 @@
 // after max attempts, or cancelled when a cancel was pending. Agents here are plain HTTP calls that go silent.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTeamWithRoles, eventually, startTestServer, type TestServer } from '../helpers.js';
+import { seedRegistry } from '../registry/fixtures.js';
 
 let shortLease: TestServer;
 beforeAll(async () => {
@@ -33,6 +34,23 @@ describe('leases', () => {
     });
     expect(failed.error).toMatch(/lease lost 2 times/);
     expect(failed.logTail).toMatch(/agent "doomed-1" stopped heart-beating/);
+  });
+
+  it('gives jobs that automations create the configured max attempts too', async () => {
+    const team = await createTeamWithRoles(shortLease);
+    const path = `/api/v1/teams/${team.team}`;
+    await seedRegistry(team.member, team.team, 1);
+    expect((await team.member.post(`${path}/queues`, { name: 'evals' })).status).toBe(201);
+    const automation = await team.member.post(`${path}/automations`, {
+      name: 'evaluate new versions',
+      event: { type: 'LINK_ARTIFACT', model: 'classifier' },
+      action: { type: 'queue_job', queue: 'evals', template: '{"model":"${artifact_collection_name}"}' },
+    });
+    expect(automation.status).toBe(201);
+    expect((await team.member.post(`${path}/registry/models/classifier/versions`, { source: 'training/resnet:v0' })).status).toBe(201);
+    const jobs = await team.viewer.get(`${path}/queues/evals/jobs`);
+    expect(jobs.body.items).toHaveLength(1);
+    expect(jobs.body.items[0]).toMatchObject({ state: 'queued', maxAttempts: 2, payload: { model: 'classifier' } });
   });
 
   it('cancels, not requeues, a job whose cancel was asked and whose agent vanished', async () => {

@@ -218,9 +218,8 @@ export default async function artifactRoutes(app: Api, ctx: AppContext): Promise
       checkName('name', request.params.name);
       await findLoggableProject(ctx.db, access.team.id, request.params.project);
       const upload = await readUpload(request, blobs, ctx.config.maxUploadBytes);
-      const actor = { teamId: access.team.id, user: { id: access.user.id, name: access.user.name } };
       try {
-        const { created, version } = await logArtifactVersion(ctx, blobs, actor, request.params.project, request.params.name, upload);
+        const { created, version } = await logArtifactVersion(ctx, blobs, access, request.params.project, request.params.name, upload);
         return reply.status(created ? 201 : 200).send(version);
       } finally {
         // Committed files were moved away; this only removes what a failure left staged.

@@ -113,8 +113,8 @@ export default async function automationRoutes(app: Api, ctx: AppContext): Promi
       },
     },
     async (request, reply) => {
-      const { team, user } = await teamAccess(ctx, request, request.params.team, 'member');
-      return reply.status(201).send(toResponse(await createAutomation(ctx.db, team, user.id, request.body)));
+      const access = await teamAccess(ctx, request, request.params.team, 'member');
+      return reply.status(201).send(toResponse(await createAutomation(ctx, access, request.body)));
     },
   );
 
@@ -186,8 +186,8 @@ export default async function automationRoutes(app: Api, ctx: AppContext): Promi
       },
     },
     async (request) => {
-      const { team } = await teamAccess(ctx, request, request.params.team, 'member');
-      return toResponse(await updateAutomation(ctx.db, team, request.params.id, request.body));
+      const access = await teamAccess(ctx, request, request.params.team, 'member');
+      return toResponse(await updateAutomation(ctx, access, request.params.id, request.body));
     },
   );
 
@@ -202,8 +202,8 @@ export default async function automationRoutes(app: Api, ctx: AppContext): Promi
       },
     },
     async (request, reply) => {
-      const { team } = await teamAccess(ctx, request, request.params.team, 'member');
-      await deleteAutomation(ctx.db, team.id, request.params.id);
+      const access = await teamAccess(ctx, request, request.params.team, 'member');
+      await deleteAutomation(ctx, access, request.params.id);
       return reply.status(204).send(null);
     },
   );

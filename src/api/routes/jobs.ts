@@ -7,12 +7,13 @@ import type { JobState } from '../../db/schema.js';
 import { teamAccess } from '../auth.js';
 import { decodeCursor, iso, isoOrNull, PageQuery, pageOf, TeamParams, toPage } from '../schemas.js';
 import { findQueue } from '../../queues/queues.js';
-import { cancelJob, configureJobDefaults, enqueueByHand, getJob, JOB_STATES, listJobs, requeueJob, type JobRecord } from '../../queues/jobs.js';
+import { JOB_STATES } from '../../queues/job-states.js';
+import { cancelJob, configureJobDefaults, enqueueByHand, getJob, listJobs, requeueJob, type JobRecord } from '../../queues/jobs.js';
 import { invalid } from '../../core/errors.js';
 
 const QueueParams = TeamParams.extend({ queue: z.string() });
 export const JobParams = TeamParams.extend({ jobId: z.string().max(64) });
-export const State = z.enum(JOB_STATES as [JobState, ...JobState[]]);
+export const State = z.enum(JOB_STATES);
 
 const JobView = z.object({
   id: z.string(),
@@ -83,7 +84,7 @@ function parseStates(raw: string | undefined): JobState[] | undefined {
   if (!raw) return undefined;
   const states = raw.split(',').map((s) => s.trim());
   for (const state of states) {
-    if (!(JOB_STATES as string[]).includes(state)) throw invalid('state', `"${state}" is not a job state (${JOB_STATES.join(', ')})`);
+    if (!(JOB_STATES as readonly string[]).includes(state)) throw invalid('state', `"${state}" is not a job state (${JOB_STATES.join(', ')})`);
   }
   return states as JobState[];
 }
@@ -134,16 +135,14 @@ export default async function jobRoutes(app: Api, ctx: AppContext): Promise<void
       },
     },
     async (request, reply) => {
-      const { team, user } = await teamAccess(ctx, request, request.params.team, 'member');
-      const queue = await findQueue(ctx.db, team.id, request.params.queue);
-      const { id } = await enqueueByHand(ctx, {
-        teamId: team.id,
+      const access = await teamAccess(ctx, request, request.params.team, 'member');
+      const queue = await findQueue(ctx.db, access.team.id, request.params.queue);
+      const { id } = await enqueueByHand(ctx, access, {
         queueId: queue.id,
         payload: request.body.payload,
-        createdBy: user.id,
-        ...(request.body.maxAttempts !== undefined ? { maxAttempts: request.body.maxAttempts } : {}),
+        maxAttempts: request.body.maxAttempts ?? ctx.config.jobMaxAttempts,
       });
-      return reply.status(201).send(jobDetail(await getJob(ctx.db, team.id, id)));
+      return reply.status(201).send(jobDetail(await getJob(ctx.db, access.team.id, id)));
     },
   );
 
@@ -167,9 +166,9 @@ export default async function jobRoutes(app: Api, ctx: AppContext): Promise<void
       },
     },
     async (request) => {
-      const { team } = await teamAccess(ctx, request, request.params.team, 'member');
-      await cancelJob(ctx, team.id, request.params.jobId);
-      return jobDetail(await getJob(ctx.db, team.id, request.params.jobId));
+      const access = await teamAccess(ctx, request, request.params.team, 'member');
+      await cancelJob(ctx, access, request.params.jobId);
+      return jobDetail(await getJob(ctx.db, access.team.id, request.params.jobId));
     },
   );
 
@@ -184,9 +183,9 @@ export default async function jobRoutes(app: Api, ctx: AppContext): Promise<void
       },
     },
     async (request, reply) => {
-      const { team, user } = await teamAccess(ctx, request, request.params.team, 'member');
-      const { id } = await requeueJob(ctx, team.id, request.params.jobId, user.id);
-      return reply.status(201).send(jobDetail(await getJob(ctx.db, team.id, id)));
+      const access = await teamAccess(ctx, request, request.params.team, 'member');
+      const { id } = await requeueJob(ctx, access, request.params.jobId);
+      return reply.status(201).send(jobDetail(await getJob(ctx.db, access.team.id, id)));
     },
   );
 }

@@ -27,8 +27,8 @@ export default async function projectRoutes(app: Api, ctx: AppContext): Promise<
       },
     },
     async (request, reply) => {
-      const { team, user } = await teamAccess(ctx, request, request.params.team, 'member');
-      const project = await createProject(ctx, team.id, user, request.body);
+      const access = await teamAccess(ctx, request, request.params.team, 'member');
+      const project = await createProject(ctx, access, request.body);
       return reply.status(201).send(project);
     },
   );

@@ -34,8 +34,8 @@ export default async function queueRoutes(app: Api, ctx: AppContext): Promise<vo
       },
     },
     async (request, reply) => {
-      const { team, user } = await teamAccess(ctx, request, request.params.team, 'member');
-      const queue = await createQueue(ctx.db, { teamId: team.id, name: request.body.name, description: request.body.description ?? '', createdBy: user.id });
+      const access = await teamAccess(ctx, request, request.params.team, 'member');
+      const queue = await createQueue(ctx, access, { name: request.body.name, description: request.body.description ?? '' });
       return reply.status(201).send(queueView(queue));
     },
   );
@@ -78,8 +78,8 @@ export default async function queueRoutes(app: Api, ctx: AppContext): Promise<vo
       },
     },
     async (request, reply) => {
-      const { team } = await teamAccess(ctx, request, request.params.team, 'member');
-      await deleteQueue(ctx, team.id, request.params.queue, request.query.force === 'true');
+      const access = await teamAccess(ctx, request, request.params.team, 'member');
+      await deleteQueue(ctx, access, request.params.queue, request.query.force === 'true');
       return reply.status(204).send(null);
     },
   );

@@ -17,9 +17,7 @@ import {
   setAlias,
   unlinkVersion,
   updateModel,
-  type Actor,
 } from '../../registry/models.js';
-import type { TeamAccess } from '../../auth/teams.js';
 
 const TAGS = ['registry'];
 
@@ -51,9 +49,6 @@ const VersionParams = ModelParams.extend({ version: z.string() });
 const AliasParams = ModelParams.extend({ alias: z.string() });
 const Description = z.string().max(10_000);
 
-function actorOf(access: TeamAccess): Actor {
-  return { teamId: access.team.id, user: { id: access.user.id, name: access.user.name } };
-}
 
 export default async function registryRoutes(app: Api, ctx: AppContext): Promise<void> {
   app.post(
@@ -69,7 +64,7 @@ export default async function registryRoutes(app: Api, ctx: AppContext): Promise
     },
     async (request, reply) => {
       const access = await teamAccess(ctx, request, request.params.team, 'member');
-      const model = await createModel(ctx, actorOf(access), request.body);
+      const model = await createModel(ctx, access, request.body);
       return reply.status(201).send(model);
     },
   );
@@ -115,7 +110,7 @@ export default async function registryRoutes(app: Api, ctx: AppContext): Promise
     },
     async (request) => {
       const access = await teamAccess(ctx, request, request.params.team, 'member');
-      return updateModel(ctx, actorOf(access), request.params.model, request.body);
+      return updateModel(ctx, access, request.params.model, request.body);
     },
   );
 
@@ -131,7 +126,7 @@ export default async function registryRoutes(app: Api, ctx: AppContext): Promise
     },
     async (request, reply) => {
       const access = await teamAccess(ctx, request, request.params.team, 'member');
-      await deleteModel(ctx, actorOf(access), request.params.model);
+      await deleteModel(ctx, access, request.params.model);
       return reply.status(204).send(null);
     },
   );
@@ -154,7 +149,7 @@ export default async function registryRoutes(app: Api, ctx: AppContext): Promise
     },
     async (request, reply) => {
       const access = await teamAccess(ctx, request, request.params.team, 'member');
-      const { created, version } = await linkVersion(ctx, actorOf(access), request.params.model, request.body);
+      const { created, version } = await linkVersion(ctx, access, request.params.model, request.body);
       return reply.status(created ? 201 : 200).send(version);
     },
   );
@@ -206,7 +201,7 @@ export default async function registryRoutes(app: Api, ctx: AppContext): Promise
     },
     async (request, reply) => {
       const access = await teamAccess(ctx, request, request.params.team, 'member');
-      await unlinkVersion(ctx, actorOf(access), request.params.model, request.params.version);
+      await unlinkVersion(ctx, access, request.params.model, request.params.version);
       return reply.status(204).send(null);
     },
   );
@@ -224,7 +219,7 @@ export default async function registryRoutes(app: Api, ctx: AppContext): Promise
     },
     async (request) => {
       const access = await teamAccess(ctx, request, request.params.team, 'member');
-      const { version } = await setAlias(ctx, actorOf(access), request.params.model, request.params.alias, request.body.version);
+      const { version } = await setAlias(ctx, access, request.params.model, request.params.alias, request.body.version);
       return version;
     },
   );
@@ -241,7 +236,7 @@ export default async function registryRoutes(app: Api, ctx: AppContext): Promise
     },
     async (request, reply) => {
       const access = await teamAccess(ctx, request, request.params.team, 'member');
-      await removeAlias(ctx, actorOf(access), request.params.model, request.params.alias);
+      await removeAlias(ctx, access, request.params.model, request.params.alias);
       return reply.status(204).send(null);
     },
   );

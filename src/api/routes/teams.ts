@@ -22,7 +22,7 @@ export default async function teamRoutes(app: Api, ctx: AppContext): Promise<voi
       },
     },
     async (request, reply) => {
-      const team = await createTeam(ctx.db, requireUser(request), request.body.name);
+      const team = await createTeam(ctx, requireUser(request), request.body.name);
       return reply.status(201).send({ id: team.id, name: team.name, role: 'admin' as const, createdAt: iso(team.created_at) });
     },
   );
@@ -75,8 +75,8 @@ export default async function teamRoutes(app: Api, ctx: AppContext): Promise<voi
       },
     },
     async (request, reply) => {
-      const { team } = await teamAccess(ctx, request, request.params.team, 'admin');
-      const { created } = await setMember(ctx.db, team.id, request.params.user, request.body.role);
+      const access = await teamAccess(ctx, request, request.params.team, 'admin');
+      const { created } = await setMember(ctx, access, request.params.user, request.body.role);
       return reply.status(created ? 201 : 200).send({ name: request.params.user, role: request.body.role });
     },
   );
@@ -92,8 +92,8 @@ export default async function teamRoutes(app: Api, ctx: AppContext): Promise<voi
       },
     },
     async (request, reply) => {
-      const { team } = await teamAccess(ctx, request, request.params.team, 'admin');
-      await removeMember(ctx.db, team.id, request.params.user);
+      const access = await teamAccess(ctx, request, request.params.team, 'admin');
+      await removeMember(ctx, access, request.params.user);
       return reply.status(204).send(null);
     },
   );
