@@ -202,7 +202,7 @@ async function endToEnd(database: 'sqlite' | 'postgres', receiver: ReceiverProce
     const producedAt = performance.now();
     for (let i = 0; i < settings.events; i += 100) {
       await inTransaction(server.ctx, async (tx, after) => {
-        for (let j = i; j < Math.min(i + 100, settings.events); j++) await recordEvent(tx, after, linkEvent(teamId, j));
+        for (let j = i; j < Math.min(i + 100, settings.events); j++) await recordEvent(tx, after, linkEvent(teamId, j), server.ctx.config);
       });
     }
     const eventsPerSecond = Math.round((settings.events / (performance.now() - producedAt)) * 1000);
@@ -251,7 +251,7 @@ async function endToEnd(database: 'sqlite' | 'postgres', receiver: ReceiverProce
       for (let k = 0; k < perTick && fired < total; k++, fired++) {
         const index = STEADY_INDEX_BASE + fired;
         pending.push(
-          inTransaction(server.ctx, (tx, after) => recordEvent(tx, after, linkEvent(teamId, index))).then(() => {
+          inTransaction(server.ctx, (tx, after) => recordEvent(tx, after, linkEvent(teamId, index), server.ctx.config)).then(() => {
             committedAt.set(index, Date.now());
           }),
         );
@@ -282,7 +282,7 @@ async function endToEnd(database: 'sqlite' | 'postgres', receiver: ReceiverProce
     for (let s = 0; s < samples; s++) {
       const at = performance.now();
       await inTransaction(server.ctx, (tx, after) =>
-        recordEvent(tx, after, { ...linkEvent(teamId, s), type: 'ADD_ARTIFACT_ALIAS', alias: `stage-${s}` }),
+        recordEvent(tx, after, { ...linkEvent(teamId, s), type: 'ADD_ARTIFACT_ALIAS', alias: `stage-${s}` }, server.ctx.config),
       );
       commitTimes.push(performance.now() - at);
       await waitForReceived(receiver, beforeFanOut + (s + 1) * settings.fanOut, 120_000);

@@ -10,11 +10,13 @@
 //
 // Per action:
 //   webhook    run `pending`, due now; the delivery worker fills secrets, signs and sends it.
-//   queue_job  the job is enqueued here (same transaction); the run is `succeeded` ("job created") and carries the
-//              job id — the job's own lifecycle lives in the jobs table.
+//   queue_job  the job is enqueued here (same transaction, the jobs inserted together like the runs, with
+//              MODELYARD_JOB_MAX_ATTEMPTS); the run is `succeeded` ("job created") and carries the job id — the job's
+//              own lifecycle lives in the jobs table.
 //   no_op      run `succeeded` at once (the history still shows that the automation fired).
 // An automation whose target vanished (its queue deleted) or whose stored template no longer renders gets a `failed`
 // run with the reason, instead of failing the registry change that raised the event.
+import type { Config } from '../config.js';
 import type { Tx } from '../db/index.js';
 import type { AfterCommit } from '../db/transaction.js';
 import type { QueryCreator } from 'kysely';
@@ -23,7 +25,7 @@ import { insertMany } from '../db/bulk.js';
 import { CHANNEL_RUNS } from '../context.js';
 import { newId } from '../core/ids.js';
 import { renderTemplate } from '../core/templates.js';
-import { enqueueJob } from '../queues/jobs.js';
+import { insertJobs, type NewJob } from '../queues/jobs.js';
 import { aliasMatches } from './alias-pattern.js';
 import { eventMetadata, eventVariables, withAutomationName } from './variables.js';
 
@@ -74,7 +76,13 @@ export type MatchScope = 'model' | 'registry';
 export type AutomationMatch = Awaited<ReturnType<ReturnType<typeof matchQuery>['execute']>>[number];
 
 /** Creates the runs of `event` (already inserted) for the automations `matchQuery` found for it. */
-export async function createActionRuns(tx: Tx, after: AfterCommit, event: Event, automations: AutomationMatch[]): Promise<number> {
+export async function createActionRuns(
+  tx: Tx,
+  after: AfterCommit,
+  event: Event,
+  automations: AutomationMatch[],
+  config: Pick<Config, 'jobMaxAttempts'>,
+): Promise<number> {
   const matches = automations.filter(
     (a) => event.type !== 'ADD_ARTIFACT_ALIAS' || aliasMatches(a.alias_pattern, event.alias),
   );
@@ -85,6 +93,7 @@ export async function createActionRuns(tx: Tx, after: AfterCommit, event: Event,
   const now = Date.now();
   const suppress = event.type === 'AUTOMATION_FAILED' ? 1 : 0;
   const runs: NewActionRun[] = [];
+  const jobs: Array<{ run: NewActionRun; job: NewJob }> = [];
   let pending = 0;
 
   for (const automation of matches) {
@@ -153,19 +162,26 @@ export async function createActionRuns(tx: Tx, after: AfterCommit, event: Event,
       run.last_error = 'the queue no longer exists';
       continue;
     }
-    const job = await enqueueJob(tx, after, {
-      teamId: event.team_id,
-      queueId: automation.queue_id,
-      payload: run.body,
-      runId: run.id,
-      automationId: automation.id,
-      eventId: event.id,
-      createdBy: event.author,
-    });
-    run.job_id = job.id;
     run.queue_name = automation.queue_name;
+    jobs.push({
+      run,
+      job: {
+        teamId: event.team_id,
+        queueId: automation.queue_id,
+        payload: run.body,
+        runId: run.id,
+        automationId: automation.id,
+        eventId: event.id,
+        createdBy: event.author,
+        maxAttempts: config.jobMaxAttempts,
+      },
+    });
   }
 
+  if (jobs.length > 0) {
+    const jobIds = await insertJobs(tx, after, jobs.map(({ job }) => job));
+    jobs.forEach(({ run }, i) => (run.job_id = jobIds[i]!));
+  }
   await insertMany(tx, 'action_runs', runs);
   if (pending > 0) after.notify(CHANNEL_RUNS);
   return runs.length;

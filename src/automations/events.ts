@@ -2,6 +2,7 @@
 // raised it, and the automations matching it get their action runs in the same transaction — a committed change never
 // loses its event, and an event never loses its runs. Two producers record events: the registry (every change) and
 // the delivery worker (AUTOMATION_FAILED).
+import type { Config } from '../config.js';
 import type { Tx } from '../db/index.js';
 import type { AfterCommit } from '../db/transaction.js';
 import type { Database, Event, EventType } from '../db/schema.js';
@@ -61,7 +62,8 @@ async function insertEventAndMatch(tx: Tx, event: Event): Promise<AutomationMatc
   return query.rows(tx, event, { teamId: event.team_id, type: event.type, modelId: event.model_id ?? '' });
 }
 
-export async function recordEvent(tx: Tx, after: AfterCommit, input: EventInput): Promise<Event> {
+/** `config`: what the event's queue jobs need (their max attempts). */
+export async function recordEvent(tx: Tx, after: AfterCommit, input: EventInput, config: Pick<Config, 'jobMaxAttempts'>): Promise<Event> {
   const event: Event = {
     id: newId(),
     team_id: input.teamId,
@@ -77,7 +79,7 @@ export async function recordEvent(tx: Tx, after: AfterCommit, input: EventInput)
     details: JSON.stringify(input.details ?? {}),
     created_at: Date.now(),
   };
-  await createActionRuns(tx, after, event, await insertEventAndMatch(tx, event));
+  await createActionRuns(tx, after, event, await insertEventAndMatch(tx, event), config);
   eventsCounter.inc({ type: event.type });
   return event;
 }
@@ -99,6 +101,7 @@ export interface FailedRun {
 export async function recordAutomationFailed(
   tx: Tx,
   after: AfterCommit,
+  config: Pick<Config, 'jobMaxAttempts'>,
   run: FailedRun,
   failure: { error: string | null; status: number | null },
   extra: Record<string, unknown> = {},
@@ -113,5 +116,5 @@ export async function recordAutomationFailed(
     author: 'modelyard',
     details: { runId: run.id, automationId: run.automation_id, automationName: run.automation_name, error: failure.error, status: failure.status, ...extra },
     suppressFailureEvents: true,
-  });
+  }, config);
 }

@@ -186,7 +186,7 @@ export const WEBHOOK_DELETED = 'webhook deleted';
  * sending right now loses its lease here, so the worker records its attempt but not a second outcome. AUTOMATION_FAILED
  * is raised once per automation whose runs were cancelled, not once per run.
  */
-export async function deleteWebhook(ctx: Pick<AppContext, 'db' | 'notifier'>, teamId: string, id: string): Promise<void> {
+export async function deleteWebhook(ctx: Pick<AppContext, 'db' | 'notifier' | 'config'>, teamId: string, id: string): Promise<void> {
   await inTransaction(ctx, async (tx, after) => {
     await getWebhook(tx, teamId, id);
     const users = await tx
@@ -217,7 +217,7 @@ export async function deleteWebhook(ctx: Pick<AppContext, 'db' | 'notifier'>, te
     }
     for (const runs of byAutomation.values()) {
       const first = runs.sort((a, b) => (a.id < b.id ? -1 : 1))[0]!;
-      await recordAutomationFailed(tx, after, first, { error: WEBHOOK_DELETED, status: first.last_status }, { cancelledRuns: runs.length });
+      await recordAutomationFailed(tx, after, ctx.config, first, { error: WEBHOOK_DELETED, status: first.last_status }, { cancelledRuns: runs.length });
     }
     await tx.deleteFrom('webhooks').where('id', '=', id).execute();
   });

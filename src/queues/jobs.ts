@@ -2,7 +2,6 @@
 // transaction, and by the API for hand-made jobs), reading, cancelling and requeueing; the agents' side (claim,
 // heartbeat, log, result, release) lives in ./agent-protocol.ts.
 import type { Actor } from '../auth/actor.js';
-import type { Config } from '../config.js';
 import { CHANNEL_JOBS, type AppContext } from '../context.js';
 import { insertMany } from '../db/bulk.js';
 import type { Db, Tx } from '../db/index.js';
@@ -13,18 +12,6 @@ import { conflict, invalid, notFound } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { truncate } from '../core/names.js';
 import { FINISHED_STATES } from './job-states.js';
-
-/**
- * The attempts of the jobs automation dispatch creates (enqueueJob). Dispatch runs inside `recordEvent(tx, after, …)`,
- * which has no AppContext, so the configured MODELYARD_JOB_MAX_ATTEMPTS reaches it through this module-level value,
- * set once per process by configureJobDefaults (the queue routes and the lease reaper both call it at start-up).
- * 3 is the config default, so an unconfigured process behaves the same. Every other caller passes the value.
- */
-let defaultMaxAttempts = 3;
-
-export function configureJobDefaults(config: Pick<Config, 'jobMaxAttempts'>): void {
-  defaultMaxAttempts = config.jobMaxAttempts;
-}
 
 export interface NewJob {
   teamId: string;
@@ -75,14 +62,6 @@ export async function insertJobs(tx: Tx, after: AfterCommit, jobs: NewJob[]): Pr
   return rows.map((row) => row.id);
 }
 
-/**
- * One job, for automation dispatch: the attempts default to the value configureJobDefaults set, because dispatch
- * runs inside `recordEvent(tx, after, …)`, which has no configuration to pass on.
- */
-export async function enqueueJob(tx: Tx, after: AfterCommit, input: Omit<NewJob, 'maxAttempts'> & { maxAttempts?: number }): Promise<{ id: string }> {
-  const [id] = await insertJobs(tx, after, [{ ...input, maxAttempts: input.maxAttempts ?? defaultMaxAttempts }]);
-  return { id: id! };
-}
 
 type Ctx = Pick<AppContext, 'db' | 'notifier'>;
 

@@ -8,7 +8,6 @@ import { sql } from 'kysely';
 import { inTransaction } from '../db/transaction.js';
 import { serverLogLine } from './agent-protocol.js';
 import { LEASED_STATES } from './job-states.js';
-import { configureJobDefaults } from './jobs.js';
 
 /** Expired leases handled per pass; more wait for the next pass (a pass stays one short transaction). */
 const REAP_BATCH = 200;
@@ -82,7 +81,6 @@ export interface JobReaper {
 
 /** Checks for expired leases a few times per lease period, so a lost job is requeued soon after its lease ends. */
 export function startJobReaper(ctx: AppContext): JobReaper {
-  configureJobDefaults(ctx.config);
   const intervalMs = Math.min(5000, Math.max(250, Math.floor(ctx.config.jobLeaseMs / 4)));
   let running: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {

@@ -18,7 +18,7 @@ import { LATEST, parseVersionRef, versionLabel } from './refs.js';
 import { parseMetadata } from './sources.js';
 import { aliasesByVersion, iso, latestVersionLabel } from './collections.js';
 
-type Ctx = Pick<AppContext, 'db' | 'notifier'>;
+type Ctx = Pick<AppContext, 'db' | 'notifier' | 'config'>;
 
 export interface ArtifactFileView {
   path: string;
@@ -177,7 +177,7 @@ export async function logArtifactVersion(
       versionIndex: index,
       author: actor.user.name,
       metadata: input.metadata,
-    });
+    }, ctx.config);
     return { created: true, versionId };
   });
   return { created, version: await versionById(ctx.db, versionId) };

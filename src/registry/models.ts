@@ -23,7 +23,7 @@ import { checkExplicitAlias, checkExplicitAliases, LATEST, parseSource, parseVer
 import { parseMetadata, resolveArtifactVersion } from './sources.js';
 import { aliasesByVersion, iso, latestVersionLabel } from './collections.js';
 
-type Ctx = Pick<AppContext, 'db' | 'notifier'>;
+type Ctx = Pick<AppContext, 'db' | 'notifier' | 'config'>;
 
 export interface ModelView {
   id: string;
@@ -320,6 +320,7 @@ interface EventSubject {
 }
 
 function registryEvent(
+  ctx: Ctx,
   tx: Tx,
   after: AfterCommit,
   actor: Actor,
@@ -338,7 +339,7 @@ function registryEvent(
     alias,
     author: actor.user.name,
     metadata: subject.metadata,
-  });
+  }, ctx.config);
 }
 
 const reserveIndex = prepared((db, p: { teamId: string; name: string; now: number }) =>
@@ -410,7 +411,7 @@ export async function linkVersion(
       const subject = { model, versionIndex: existing.index, artifactVersionId: artifactVersion.id, metadata };
       for (const alias of aliases) {
         const change = await placeAlias(tx, model.id, alias, existing.id, actor.user.id);
-        if (change !== 'unchanged') await registryEvent(tx, after, actor, 'ADD_ARTIFACT_ALIAS', subject, alias);
+        if (change !== 'unchanged') await registryEvent(ctx, tx, after, actor, 'ADD_ARTIFACT_ALIAS', subject, alias);
       }
       const view = await findVersionRow(tx, model.id, model.name, versionLabel(existing.index));
       const held = await aliasesOf(tx, [existing.id]);
@@ -419,10 +420,10 @@ export async function linkVersion(
 
     await upsertAlias(tx, model.id, LATEST, row.id, actor.user.id);
     const subject = { model, versionIndex: index, artifactVersionId: artifactVersion.id, metadata };
-    await registryEvent(tx, after, actor, 'LINK_ARTIFACT', subject);
+    await registryEvent(ctx, tx, after, actor, 'LINK_ARTIFACT', subject);
     for (const alias of aliases) {
       await upsertAlias(tx, model.id, alias, row.id, actor.user.id);
-      await registryEvent(tx, after, actor, 'ADD_ARTIFACT_ALIAS', subject, alias);
+      await registryEvent(ctx, tx, after, actor, 'ADD_ARTIFACT_ALIAS', subject, alias);
     }
     return {
       created: true,
@@ -464,7 +465,7 @@ export async function unlinkVersion(ctx: Ctx, actor: Actor, modelName: string, r
         .executeTakeFirst();
       if (newest) await upsertAlias(tx, model.id, LATEST, newest.id, actor.user.id);
     }
-    await registryEvent(tx, after, actor, 'UNLINK_ARTIFACT', {
+    await registryEvent(ctx, tx, after, actor, 'UNLINK_ARTIFACT', {
       model,
       versionIndex: version.index,
       artifactVersionId: version.artifact_version_id,
@@ -492,6 +493,7 @@ export async function setAlias(
     const change = await placeAlias(tx, model.id, alias, version.id, actor.user.id);
     if (change !== 'unchanged') {
       await registryEvent(
+        ctx,
         tx,
         after,
         actor,
@@ -517,6 +519,7 @@ export async function removeAlias(ctx: Ctx, actor: Actor, modelName: string, ali
     if (!version) throw notFound(`alias "${alias}" of registered model "${modelName}"`);
     await tx.deleteFrom('model_aliases').where('model_id', '=', model.id).where('alias', '=', alias).execute();
     await registryEvent(
+      ctx,
       tx,
       after,
       actor,

@@ -225,7 +225,7 @@ describe('dispatch: registry events create the runs of matching automations', ()
         modelId: model.id,
         author: 'modelyard',
         suppressFailureEvents: true,
-      }),
+      }, server.ctx.config),
     );
     const runs = await runsOf(automation);
     expect(runs).toHaveLength(1);

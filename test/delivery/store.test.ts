@@ -18,8 +18,8 @@ beforeAll(async () => {
   // connections at once; on SQLite a second in-process handle would block the thread (better-sqlite3 is synchronous),
   // so claims from separate processes are covered by the worker process tests instead.
   second = first;
-  queueA = createRunStore(first);
-  queueB = createRunStore(second);
+  queueA = createRunStore({ ...first, config });
+  queueB = createRunStore({ ...second, config });
 });
 
 afterAll(async () => {

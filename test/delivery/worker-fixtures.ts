@@ -164,7 +164,7 @@ export async function fireEvent(
       alias: input.alias ?? null,
       author: 'alice',
       metadata: { accuracy: 0.93 },
-    }),
+    }, ctx.config),
   );
 }
 

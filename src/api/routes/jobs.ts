@@ -8,7 +8,7 @@ import { teamAccess } from '../auth.js';
 import { decodeCursor, iso, isoOrNull, PageQuery, pageOf, TeamParams, toPage } from '../schemas.js';
 import { findQueue } from '../../queues/queues.js';
 import { JOB_STATES } from '../../queues/job-states.js';
-import { cancelJob, configureJobDefaults, enqueueByHand, getJob, listJobs, requeueJob, type JobRecord } from '../../queues/jobs.js';
+import { cancelJob, enqueueByHand, getJob, listJobs, requeueJob, type JobRecord } from '../../queues/jobs.js';
 import { invalid } from '../../core/errors.js';
 
 const QueueParams = TeamParams.extend({ queue: z.string() });
@@ -90,8 +90,6 @@ function parseStates(raw: string | undefined): JobState[] | undefined {
 }
 
 export default async function jobRoutes(app: Api, ctx: AppContext): Promise<void> {
-  configureJobDefaults(ctx.config);
-
   app.get(
     '/api/v1/teams/:team/queues/:queue/jobs',
     {

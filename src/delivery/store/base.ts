@@ -150,7 +150,7 @@ export abstract class BaseRunStore implements RunStore {
             .where('disabled_at', 'is', null)
             .execute();
         }
-        if (raiseFailure && outcome.state === 'failed') await recordAutomationFailed(tx, after, run, outcome);
+        if (raiseFailure && outcome.state === 'failed') await recordAutomationFailed(tx, after, this.ctx.config, run, outcome);
       }
     });
   }

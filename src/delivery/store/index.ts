@@ -7,6 +7,7 @@
 // A claimed run's next_attempt_at is moved to its lease expiry. The claim query is then just "pending and due" on
 // the (state, next_attempt_at) index: runs in flight are not due, and a crashed worker's runs become due exactly when
 // their lease runs out — nothing scans past leased rows, even under a backlog of a million runs.
+import type { Config } from '../../config.js';
 import type { Insertable } from 'kysely';
 import type { Db, DialectName, Notifier } from '../../db/index.js';
 import { forDialect } from '../../db/dialect.js';
@@ -73,11 +74,15 @@ export interface RunStore {
   nextDueAt(): Promise<number | null>;
 }
 
-/** What a store needs: the connections it writes through, and the notifier that wakes workers after commits. */
+/**
+ * What a store needs: the connections it writes through, the notifier that wakes workers after commits, and the
+ * settings of the AUTOMATION_FAILED events it records (their queue jobs' max attempts).
+ */
 export interface RunStoreContext {
   db: Db;
   dialect: DialectName;
   notifier: Notifier;
+  config: Pick<Config, 'jobMaxAttempts'>;
 }
 
 export function createRunStore(ctx: RunStoreContext): RunStore {
