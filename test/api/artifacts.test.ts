@@ -4,8 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTeamWithRoles, startTestServer, type Client, type TestServer } from '../helpers.js';
-import { logVersion, sha256, uploadForm } from '../registry/fixtures.js';
+import { createTeamWithRoles, startTestServer, type Client, type TestServer } from '../helpers/index.js';
+import { logVersion, sha256, uploadForm } from '../helpers/registry.js';
 
 let server: TestServer;
 let team: string;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTeamWithRoles, startTestServer, type TestServer } from '../helpers.js';
-import { seedRegistry } from '../registry/fixtures.js';
-import { createAutomation, createSecret, createWebhook, roleStatuses } from '../automations/fixtures.js';
+import { createTeamWithRoles, startTestServer, type TestServer } from '../helpers/index.js';
+import { seedRegistry } from '../helpers/registry.js';
+import { createAutomation, createSecret, createWebhook, roleStatuses } from '../helpers/automations.js';
 
 let server: TestServer;
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 // The event log over HTTP: newest first, cursor paging, filters by type and model, and the event shape.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTeamWithRoles, startTestServer, type Client, type TestServer } from '../helpers.js';
-import { logVersion, seedRegistry } from '../registry/fixtures.js';
+import { createTeamWithRoles, startTestServer, type Client, type TestServer } from '../helpers/index.js';
+import { logVersion, seedRegistry } from '../helpers/registry.js';
 
 let server: TestServer;
 let team: string;

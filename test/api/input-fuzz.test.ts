@@ -5,8 +5,8 @@
 import http from 'node:http';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers.js';
-import { logVersion } from '../registry/fixtures.js';
+import { startTestServer, type TestServer } from '../helpers/index.js';
+import { logVersion } from '../helpers/registry.js';
 
 let server: TestServer;
 let agent: http.Agent;

@@ -1,6 +1,6 @@
 // GET /metrics is instance-admin data: the scrape token (MODELYARD_METRICS_TOKEN) or an instance admin's API key.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, createUserClient, startTestServer, type TestServer } from '../helpers.js';
+import { Client, createUserClient, startTestServer, type TestServer } from '../helpers/index.js';
 
 const METRICS_TOKEN = 'scrape-7f3a1c9e5b2d4f6a8c0e1b3d5f7a9c2e';
 

@@ -1,6 +1,6 @@
 // A server shutting down answers its waiting claims (204) instead of holding shutdown for their whole `wait`.
 import { expect, it } from 'vitest';
-import { createTeamWithRoles, startTestServer } from '../helpers.js';
+import { createTeamWithRoles, startTestServer } from '../helpers/index.js';
 
 it('ends long-polling claims with 204 when the server closes', async () => {
   const server = await startTestServer();

@@ -1,6 +1,6 @@
 // The queue and job routes and the agent protocol over HTTP, with the role matrix for every route.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTeamWithRoles, startTestServer, type Client, type TestServer } from '../helpers.js';
+import { createTeamWithRoles, startTestServer, type Client, type TestServer } from '../helpers/index.js';
 
 let server: TestServer;
 let roles: Awaited<ReturnType<typeof createTeamWithRoles>>;

@@ -2,8 +2,8 @@
 // gives one version, an alias raced onto several versions ends on exactly one, and concurrent uploads to one
 // artifact get distinct indexes (or one version, when their content is identical).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTeamWithRoles, startTestServer, type Client, type TestServer } from '../helpers.js';
-import { logVersion, seedRegistry } from '../registry/fixtures.js';
+import { createTeamWithRoles, startTestServer, type Client, type TestServer } from '../helpers/index.js';
+import { logVersion, seedRegistry } from '../helpers/registry.js';
 
 const SOURCES = 16;
 

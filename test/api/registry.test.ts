@@ -1,7 +1,7 @@
 // The model registry over HTTP: models, links, aliases, unlinking, deletion, and the events each change writes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTeamWithRoles, startTestServer, type Client, type TestServer } from '../helpers.js';
-import { logVersion, seedRegistry } from '../registry/fixtures.js';
+import { createTeamWithRoles, startTestServer, type Client, type TestServer } from '../helpers/index.js';
+import { logVersion, seedRegistry } from '../helpers/registry.js';
 
 let server: TestServer;
 let team: string;

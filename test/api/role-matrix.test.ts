@@ -4,8 +4,9 @@
 // The world: a team with a webhook whose URL carries a token, two automations, a delivered run and a failed one (with
 // its AUTOMATION_FAILED event), and a receiver that echoes the path it was called on.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTeamWithRoles, eventually, Receiver, startTestServer, type Client, type TestServer } from '../helpers.js';
-import { createAutomation, createWebhook, fireEvent, runsOfEvent, teamId } from '../delivery/worker-fixtures.js';
+import { createTeamWithRoles, eventually, Receiver, startTestServer, type Client, type TestServer } from '../helpers/index.js';
+import { fireEvent, runsOfEvent, teamId } from '../helpers/database.js';
+import { createAutomation, createWebhook, webhookAutomation } from '../helpers/automations.js';
 
 type Role = 'admin' | 'member' | 'viewer' | 'outsider';
 const ROLES: Role[] = ['admin', 'member', 'viewer', 'outsider'];
@@ -33,8 +34,8 @@ beforeAll(async () => {
   ids.webhook = await createWebhook(roles.admin, roles.team, { name: 'deploy-hook', url: hookUrl });
   expect((await roles.admin.post(`/api/v1/teams/${roles.team}/registry/models`, { name: 'classifier' })).status).toBe(201);
   const payload = '{"event": "${event_type}", "model": "${artifact_collection_name}"}';
-  ids.linkAutomation = await createAutomation(roles.admin, roles.team, { name: 'on-link', eventType: 'LINK_ARTIFACT', webhookId: ids.webhook, payload });
-  ids.aliasAutomation = await createAutomation(roles.admin, roles.team, { name: 'on-alias', eventType: 'ADD_ARTIFACT_ALIAS', webhookId: ids.webhook, payload });
+  ids.linkAutomation = await createAutomation(roles.admin, roles.team, webhookAutomation({ name: 'on-link', eventType: 'LINK_ARTIFACT', webhookId: ids.webhook, payload }));
+  ids.aliasAutomation = await createAutomation(roles.admin, roles.team, webhookAutomation({ name: 'on-alias', eventType: 'ADD_ARTIFACT_ALIAS', webhookId: ids.webhook, payload }));
 
   const team = await teamId(roles.admin, roles.team);
   const settled = async (eventId: string, state: 'succeeded' | 'failed') => {

@@ -1,8 +1,8 @@
 // The role matrix for every registry route (projects, artifacts, registered models, links, aliases, events):
 // viewers read, members and admins write, outsiders get 404 for everything, anonymous callers 401.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, createTeamWithRoles, startTestServer, type Reply, type TestServer } from '../helpers.js';
-import { seedRegistry, uploadForm } from '../registry/fixtures.js';
+import { Client, createTeamWithRoles, startTestServer, type Reply, type TestServer } from '../helpers/index.js';
+import { seedRegistry, uploadForm } from '../helpers/registry.js';
 
 type Role = 'admin' | 'member' | 'viewer' | 'outsider' | 'anonymous';
 const ROLES: Role[] = ['anonymous', 'outsider', 'viewer', 'member', 'admin'];

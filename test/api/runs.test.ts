@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTeamWithRoles, eventually, Receiver, startTestServer, type TestServer } from '../helpers.js';
-import { createAutomation, createSecret, createWebhook, fireEvent, runsOfEvent, teamId } from '../delivery/worker-fixtures.js';
+import { createTeamWithRoles, eventually, Receiver, startTestServer, type TestServer } from '../helpers/index.js';
+import { fireEvent, runsOfEvent, teamId } from '../helpers/database.js';
+import { createAutomation, createSecret, createWebhook, webhookAutomation } from '../helpers/automations.js';
 
 const TOKEN = 'history-token-5c0ffee';
 
@@ -19,13 +20,13 @@ beforeAll(async () => {
   receiver = await new Receiver(() => ({ status: answer, body: `answer ${answer}` })).start();
   await createSecret(roles.admin, roles.team, 'API_TOKEN', TOKEN);
   const webhookId = await createWebhook(roles.admin, roles.team, { name: 'ci', url: receiver.url(), accessToken: 'API_TOKEN' });
-  automationId = await createAutomation(roles.member, roles.team, {
+  automationId = await createAutomation(roles.member, roles.team, webhookAutomation({
     name: 'deploy',
     eventType: 'LINK_ARTIFACT',
     webhookId,
     payload: '{"event": "${event_type}", "token": "${API_TOKEN}"}',
-  });
-  otherAutomationId = await createAutomation(roles.member, roles.team, { name: 'evaluate', eventType: 'ADD_ARTIFACT_ALIAS', webhookId, payload: '{"a": "${alias}"}' });
+  }));
+  otherAutomationId = await createAutomation(roles.member, roles.team, webhookAutomation({ name: 'evaluate', eventType: 'ADD_ARTIFACT_ALIAS', webhookId, payload: '{"a": "${alias}"}' }));
 });
 
 afterAll(async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTeamWithRoles, startTestServer, type TestServer } from '../helpers.js';
+import { createTeamWithRoles, startTestServer, type TestServer } from '../helpers/index.js';
 import { resolveSecretValues } from '../../src/auth/secrets.js';
-import { createSecret, createWebhook, roleStatuses } from '../automations/fixtures.js';
+import { createSecret, createWebhook, roleStatuses } from '../helpers/automations.js';
 
 let server: TestServer;
 beforeAll(async () => {

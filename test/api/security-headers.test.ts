@@ -3,7 +3,7 @@
 // referrer policy; and the HTML the UI is served from holds no inline script for the policy to have to allow.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_CSP, contentSecurityPolicy, DOCS_CSP, UI_CSP } from '../../src/api/security-headers.js';
-import { startTestServer, type TestServer } from '../helpers.js';
+import { startTestServer, type TestServer } from '../helpers/index.js';
 
 /** The directives of a policy, by name, so a test reads `policy['script-src']`. */
 function directives(policy: string | null): Record<string, string> {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FREE_FAILURES } from '../../src/auth/login-limiter.js';
 import { createLogger } from '../../src/logger.js';
 import { startServer } from '../../src/server.js';
-import { Client, createUserClient, startTestServer, type TestServer } from '../helpers.js';
+import { Client, createUserClient, startTestServer, type TestServer } from '../helpers/index.js';
 
 let server: TestServer;
 beforeAll(async () => {

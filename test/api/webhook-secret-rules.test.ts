@@ -1,9 +1,9 @@
 // A webhook's access token goes into `Authorization: Bearer <value>`: a value with CR or LF can never be sent, so
 // it cannot be attached as an access token, and an attached token cannot be changed to one (issue 11.4).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTeamWithRoles, startTestServer, type TestServer } from '../helpers.js';
+import { createTeamWithRoles, startTestServer, type TestServer } from '../helpers/index.js';
 import { resolveSecretValues } from '../../src/auth/secrets.js';
-import { createSecret, createWebhook } from '../automations/fixtures.js';
+import { createSecret, createWebhook } from '../helpers/automations.js';
 
 let server: TestServer;
 beforeAll(async () => {

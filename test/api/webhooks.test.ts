@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
-import { createTeamWithRoles, Receiver, startTestServer, type TestServer } from '../helpers.js';
+import { createTeamWithRoles, Receiver, startTestServer, type TestServer } from '../helpers/index.js';
 import { wandbSignature } from '../../src/core/signatures.js';
-import { createAutomation, createSecret, createWebhook, roleStatuses } from '../automations/fixtures.js';
+import { createAutomation, createSecret, createWebhook, roleStatuses } from '../helpers/automations.js';
 
 let server: TestServer;
 const receiver = new Receiver();

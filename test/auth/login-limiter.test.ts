@@ -12,7 +12,7 @@ import {
   WINDOW_MS,
   type LoginAttempt,
 } from '../../src/auth/login-limiter.js';
-import { useTestDatabase } from '../delivery/worker-fixtures.js';
+import { useTestDatabase } from '../helpers/database.js';
 
 const database = useTestDatabase();
 const PASSWORD = 'correct horse battery';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers.js';
+import { startTestServer, type TestServer } from '../helpers/index.js';
 import {
   MAX_SECRET_VALUE_BYTES,
   accessTokenProblem,

@@ -1,13 +1,13 @@
 // End to end: registry changes through the API raise events; dispatch creates exactly the runs of the matching
 // automations with exactly the rendered bodies (and the delivery worker sends them to a real receiver).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTeamWithRoles, eventually, Receiver, startTestServer, type Client, type TestServer } from '../helpers.js';
-import { logVersion, seedRegistry } from '../registry/fixtures.js';
+import { createTeamWithRoles, eventually, Receiver, startTestServer, type Client, type TestServer } from '../helpers/index.js';
+import { logVersion, seedRegistry } from '../helpers/registry.js';
 import { inTransaction } from '../../src/db/transaction.js';
 import { recordEvent } from '../../src/automations/events.js';
 import type { ActionRun, Event } from '../../src/db/schema.js';
 import { newId } from '../../src/core/ids.js';
-import { createAutomation, createWebhook } from './fixtures.js';
+import { createAutomation, createWebhook } from '../helpers/automations.js';
 
 let server: TestServer;
 const receiver = new Receiver();

@@ -4,8 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTeamWithRoles, eventually, startTestServer, type TestServer } from '../helpers.js';
-import { fixture, killAllAgents, startAgentProcess } from '../fixtures/agent-process.js';
+import { createTeamWithRoles, eventually, startTestServer, type TestServer } from '../helpers/index.js';
+import { fixture, killAllAgents, startAgentProcess } from '../helpers/agent-process.js';
 
 const JOBS = 100;
 const AGENTS = 4;

@@ -5,9 +5,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createTeamWithRoles, eventually, startTestServer, type TestServer } from '../helpers.js';
-import { logVersion } from '../registry/fixtures.js';
-import { fixture, killAllAgents, startAgentProcess, type AgentProcess } from '../fixtures/agent-process.js';
+import { createTeamWithRoles, eventually, startTestServer, type TestServer } from '../helpers/index.js';
+import { logVersion } from '../helpers/registry.js';
+import { fixture, killAllAgents, startAgentProcess, type AgentProcess } from '../helpers/agent-process.js';
 
 let server: TestServer;
 let roles: Awaited<ReturnType<typeof createTeamWithRoles>>;

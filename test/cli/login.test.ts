@@ -4,8 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_ARGS, createTeamWithRoles, eventually, startTestServer, type TestServer } from '../helpers.js';
-import { fixture, REPO_ROOT } from '../fixtures/agent-process.js';
+import { CLI_ARGS, createTeamWithRoles, eventually, startTestServer, type TestServer } from '../helpers/index.js';
+import { fixture, REPO_ROOT } from '../helpers/agent-process.js';
 
 let server: TestServer;
 let home: string;

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLI_ARGS, dropTestData, testConfig } from '../helpers.js';
+import { CLI_ARGS, dropTestData, testConfig } from '../helpers/index.js';
 import type { Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { openContext } from '../../src/server.js';

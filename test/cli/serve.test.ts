@@ -1,8 +1,8 @@
 // `modelyard serve` as a real process on an empty database: the first instance admin is created (and its credentials
 // printed, once) by a process that serves the API — never by a worker-only process, whose output nobody is reading.
 import { afterEach, describe, expect, it } from 'vitest';
-import { dropTestData, testConfig } from '../helpers.js';
-import { spawnWorker, type WorkerProcess } from '../delivery/worker-fixtures.js';
+import { dropTestData, testConfig } from '../helpers/index.js';
+import { spawnWorker, type WorkerProcess } from '../helpers/database.js';
 
 const CREDENTIALS = 'Modelyard created the first instance admin';
 

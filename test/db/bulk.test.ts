@@ -5,7 +5,7 @@ import { expect, it } from 'vitest';
 import type { User } from '../../src/db/schema.js';
 import { insertMany } from '../../src/db/bulk.js';
 import { inTransaction } from '../../src/db/transaction.js';
-import { pendingRun, readRun, useTestDatabase } from '../delivery/worker-fixtures.js';
+import { pendingRun, readRun, useTestDatabase } from '../helpers/database.js';
 
 const database = useTestDatabase();
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { createDatabase, type DatabaseHandle } from '../../src/db/index.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
-import { dropTestData, eventually, testConfig } from '../helpers.js';
+import { dropTestData, eventually, testConfig } from '../helpers/index.js';
 
 const config = testConfig({ DATABASE_URL: '' });
 let handle: DatabaseHandle | undefined;

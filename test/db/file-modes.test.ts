@@ -8,7 +8,7 @@ import { DATA_DIR_MODE, DATABASE_FILE_MODE, SQLITE_FILE } from '../../src/db/ind
 import { createLogger } from '../../src/logger.js';
 import { openContext } from '../../src/server.js';
 import type { Config } from '../../src/config.js';
-import { dropTestData, TEST_DB, testConfig } from '../helpers.js';
+import { dropTestData, TEST_DB, testConfig } from '../helpers/index.js';
 
 const modeOf = (file: string) => fs.statSync(file).mode & 0o777;
 const sqliteFiles = (dir: string) => [SQLITE_FILE, `${SQLITE_FILE}-wal`, `${SQLITE_FILE}-shm`].map((f) => path.join(dir, f));

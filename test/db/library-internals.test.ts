@@ -6,8 +6,8 @@ import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { prepared, statementNameFor } from '../../src/db/prepared.js';
-import { TEST_DB } from '../helpers.js';
-import { useTestDatabase } from '../delivery/worker-fixtures.js';
+import { TEST_DB } from '../helpers/index.js';
+import { useTestDatabase } from '../helpers/database.js';
 
 const database = useTestDatabase();
 /** Dialect-specific canaries exist only in their project's run (neither skipped nor counted in the other's). */

@@ -2,7 +2,7 @@
 import { sql } from 'kysely';
 import { expect, it } from 'vitest';
 import { maintenanceWarnings } from '../../src/db/index.js';
-import { useTestDatabase } from '../delivery/worker-fixtures.js';
+import { useTestDatabase } from '../helpers/database.js';
 
 const database = useTestDatabase();
 

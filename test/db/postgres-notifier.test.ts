@@ -3,8 +3,8 @@
 // folded — at least one NOTIFY arrives after the last signal of the burst, never none.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createDatabase, type DatabaseHandle } from '../../src/db/index.js';
-import { dropTestData, eventually, testConfig } from '../helpers.js';
-import { openTestDatabase } from '../delivery/worker-fixtures.js';
+import { dropTestData, eventually, testConfig } from '../helpers/index.js';
+import { openTestDatabase } from '../helpers/database.js';
 
 const config = testConfig();
 let sender: DatabaseHandle;

@@ -1,7 +1,7 @@
 // Prepared queries: compiled once per dialect, each call binds its own values — on the suite's database.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { prepared } from '../../src/db/prepared.js';
-import { useTestDatabase } from '../delivery/worker-fixtures.js';
+import { useTestDatabase } from '../helpers/database.js';
 
 const database = useTestDatabase();
 

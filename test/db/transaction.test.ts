@@ -2,8 +2,8 @@
 // share one commit, a failing change must still fail alone and leave nothing behind.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { inTransaction } from '../../src/db/transaction.js';
-import { eventually } from '../helpers.js';
-import { useTestDatabase } from '../delivery/worker-fixtures.js';
+import { eventually } from '../helpers/index.js';
+import { useTestDatabase } from '../helpers/database.js';
 
 const database = useTestDatabase();
 const signalled: string[] = [];

@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseCidrList } from '../../src/core/ip.js';
 import { checkWebhookUrl } from '../../src/core/urls.js';
 import { WebhookClient, describeNetworkError, type Resolver } from '../../src/delivery/http-client.js';
-import { Receiver } from '../helpers.js';
+import { Receiver } from '../helpers/index.js';
 
 const loopbackAllowed = parseCidrList('127.0.0.0/8');
 

@@ -6,8 +6,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHANNEL_RUNS } from '../../src/context.js';
-import { eventually, startTestServer, type TestServer } from '../helpers.js';
-import { insertRuns, insertWebhookRow, pendingRun, spawnWorker, type WorkerProcess } from './worker-fixtures.js';
+import { eventually, startTestServer, type TestServer } from '../helpers/index.js';
+import { insertRuns, insertWebhookRow, pendingRun, spawnWorker, type WorkerProcess } from '../helpers/database.js';
 
 const WORKER_ENV = { MODELYARD_WEBHOOK_TIMEOUT_MS: '2000', MODELYARD_DELIVERY_LEASE_MS: '500', MODELYARD_WORKER_CONCURRENCY: '16' };
 const RUNS = 300;

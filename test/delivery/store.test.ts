@@ -2,8 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.js';
 import type { DatabaseHandle } from '../../src/db/index.js';
 import { createRunStore, type RecordedAttempt, type RunOutcome, type RunStore } from '../../src/delivery/store/index.js';
-import { dropTestData, testConfig } from '../helpers.js';
-import { insertRuns, openTestDatabase, pendingRun, readRun } from './worker-fixtures.js';
+import { dropTestData, testConfig } from '../helpers/index.js';
+import { insertRuns, openTestDatabase, pendingRun, readRun } from '../helpers/database.js';
 
 let config: Config;
 let first: DatabaseHandle;

@@ -5,8 +5,8 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CHANNEL_RUNS } from '../../src/context.js';
-import { eventually, Receiver, startTestServer, type TestServer } from '../helpers.js';
-import { insertRuns, insertWebhookRow, pendingRun, readRun } from './worker-fixtures.js';
+import { eventually, Receiver, startTestServer, type TestServer } from '../helpers/index.js';
+import { insertRuns, insertWebhookRow, pendingRun, readRun } from '../helpers/database.js';
 
 let server: TestServer;
 let hook: Receiver;

@@ -1,8 +1,9 @@
 // A worker process killed with SIGKILL in the middle of a delivery loses nothing: its lease runs out and another
 // worker process delivers the run (at-least-once, same delivery id).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, Receiver, startTestServer, type TestServer } from '../helpers.js';
-import { createAutomation, createWebhook, fireEvent, readRun, runsOfEvent, spawnWorker, teamId, type WorkerProcess } from './worker-fixtures.js';
+import { eventually, Receiver, startTestServer, type TestServer } from '../helpers/index.js';
+import { fireEvent, readRun, runsOfEvent, spawnWorker, teamId, type WorkerProcess } from '../helpers/database.js';
+import { createAutomation, createWebhook, webhookAutomation } from '../helpers/automations.js';
 
 const WORKER_ENV = { MODELYARD_WEBHOOK_TIMEOUT_MS: '2000', MODELYARD_DELIVERY_LEASE_MS: '500', MODELYARD_RETRY_SCHEDULE: '0.05' };
 
@@ -27,7 +28,7 @@ describe('a worker process killed mid-delivery', () => {
     await server.admin.post('/api/v1/teams', { name: 'crash' });
     const id = await teamId(server.admin, 'crash');
     const webhookId = await createWebhook(server.admin, 'crash', { name: 'ci', url: receiver.url() });
-    await createAutomation(server.admin, 'crash', { name: 'deploy', eventType: 'LINK_ARTIFACT', webhookId, payload: '{"v": "${artifact_version_index}"}' });
+    await createAutomation(server.admin, 'crash', webhookAutomation({ name: 'deploy', eventType: 'LINK_ARTIFACT', webhookId, payload: '{"v": "${artifact_version_index}"}' }));
 
     const doomed = spawnWorker(server.config, WORKER_ENV);
     workers.push(doomed);

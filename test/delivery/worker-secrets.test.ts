@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { bootstrapFirstAdmin, startServer, type RunningServer } from '../../src/server.js';
 import { CHANNEL_RUNS } from '../../src/context.js';
-import { Client, dropTestData, eventually, Receiver, testConfig } from '../helpers.js';
-import { createAutomation, createSecret, createWebhook, fireEvent, insertRuns, insertWebhookRow,
-  pendingRun, runsOfEvent, teamId } from './worker-fixtures.js';
+import { Client, dropTestData, eventually, Receiver, testConfig } from '../helpers/index.js';
+import { fireEvent, insertRuns, insertWebhookRow, pendingRun, runsOfEvent, teamId } from '../helpers/database.js';
+import { createAutomation, createSecret, createWebhook, webhookAutomation } from '../helpers/automations.js';
 
 const SIGNING_SECRET = 'sign-0b9f7e3c-very-secret';
 const ACCESS_TOKEN = 'token-51d2aa90-very-secret';
@@ -59,7 +59,7 @@ describe('secret values', () => {
     await createSecret(admin, 'vault', 'SIGNING_KEY', SIGNING_SECRET);
     await createSecret(admin, 'vault', 'API_TOKEN', ACCESS_TOKEN);
     const webhookId = await createWebhook(admin, 'vault', { name: 'echo', url: echo.url(), secret: 'SIGNING_KEY', accessToken: 'API_TOKEN' });
-    await createAutomation(admin, 'vault', { name: 'leaky', eventType: 'LINK_ARTIFACT', webhookId, payload: '{"key": "${SIGNING_KEY}", "t": "${API_TOKEN}"}' });
+    await createAutomation(admin, 'vault', webhookAutomation({ name: 'leaky', eventType: 'LINK_ARTIFACT', webhookId, payload: '{"key": "${SIGNING_KEY}", "t": "${API_TOKEN}"}' }));
 
     const event = await fireEvent(server.ctx, { teamId: id });
     const [run] = await runsOfEvent(server.ctx, event.id);

@@ -4,19 +4,9 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { CHANNEL_RUNS } from '../../src/context.js';
-import { eventually, Receiver, startTestServer, type TestServer } from '../helpers.js';
-import {
-  createAutomation,
-  createSecret,
-  createWebhook,
-  fireEvent,
-  insertRuns,
-  insertWebhookRow,
-  pendingRun,
-  readRun,
-  runsOfEvent,
-  teamId,
-} from './worker-fixtures.js';
+import { eventually, Receiver, startTestServer, type TestServer } from '../helpers/index.js';
+import { fireEvent, insertRuns, insertWebhookRow, pendingRun, readRun, runsOfEvent, teamId } from '../helpers/database.js';
+import { createAutomation, createSecret, createWebhook, webhookAutomation } from '../helpers/automations.js';
 
 const execFileAsync = promisify(execFile);
 const SIGNING_SECRET = 'whsk-9f\\"quoted" and spaced';
@@ -77,7 +67,7 @@ describe('a delivery', () => {
     const hook = await receiver();
     const webhookId = await createWebhook(server.admin, team, { name: 'ci', url: hook.url(), secret: 'SIGNING_KEY', accessToken: 'API_TOKEN' });
     const payload = '{"event": "${event_type}", "model": "${artifact_collection_name}", "token": "${API_TOKEN}"}';
-    await createAutomation(server.admin, team, { name: 'deploy', eventType: 'LINK_ARTIFACT', webhookId, payload });
+    await createAutomation(server.admin, team, webhookAutomation({ name: 'deploy', eventType: 'LINK_ARTIFACT', webhookId, payload }));
 
     const event = await fireEvent(server.ctx, { teamId: id, collection: 'classifier' });
     const [run] = await runsOfEvent(server.ctx, event.id);
@@ -119,7 +109,7 @@ describe('a delivery', () => {
     const { team, id } = await newTeam();
     const hook = await receiver((_request, index) => (index < 2 ? { status: 503, body: 'busy' } : { status: 204 }));
     const webhookId = await createWebhook(server.admin, team, { name: 'flaky', url: hook.url() });
-    await createAutomation(server.admin, team, { name: 'notify', eventType: 'LINK_ARTIFACT', webhookId, payload: '{"e": "${event_id}"}' });
+    await createAutomation(server.admin, team, webhookAutomation({ name: 'notify', eventType: 'LINK_ARTIFACT', webhookId, payload: '{"e": "${event_id}"}' }));
 
     const event = await fireEvent(server.ctx, { teamId: id });
     const [run] = await runsOfEvent(server.ctx, event.id);
@@ -141,8 +131,8 @@ describe('a delivery', () => {
     const alerts = await receiver(() => ({ status: 500 }));
     const hangingId = await createWebhook(server.admin, team, { name: 'slow', url: hanging.url() });
     const alertsId = await createWebhook(server.admin, team, { name: 'alerts', url: alerts.url() });
-    const automationId = await createAutomation(server.admin, team, { name: 'deploy', eventType: 'LINK_ARTIFACT', webhookId: hangingId, payload: '{"a": 1}' });
-    await createAutomation(server.admin, team, { name: 'on-failure', eventType: 'AUTOMATION_FAILED', webhookId: alertsId, payload: '{"failed": "${event_type}"}' });
+    const automationId = await createAutomation(server.admin, team, webhookAutomation({ name: 'deploy', eventType: 'LINK_ARTIFACT', webhookId: hangingId, payload: '{"a": 1}' }));
+    await createAutomation(server.admin, team, webhookAutomation({ name: 'on-failure', eventType: 'AUTOMATION_FAILED', webhookId: alertsId, payload: '{"failed": "${event_type}"}' }));
 
     const event = await fireEvent(server.ctx, { teamId: id, collection: 'classifier' });
     const [run] = await runsOfEvent(server.ctx, event.id);
@@ -179,7 +169,7 @@ describe('a delivery', () => {
     const target = await receiver();
     const redirecting = await receiver(() => ({ status: 302, headers: { location: target.url('/elsewhere') } }));
     const webhookId = await createWebhook(server.admin, team, { name: 'moved', url: redirecting.url() });
-    await createAutomation(server.admin, team, { name: 'deploy', eventType: 'LINK_ARTIFACT', webhookId, payload: '{"a": 1}' });
+    await createAutomation(server.admin, team, webhookAutomation({ name: 'deploy', eventType: 'LINK_ARTIFACT', webhookId, payload: '{"a": 1}' }));
 
     const event = await fireEvent(server.ctx, { teamId: id });
     const [run] = await runsOfEvent(server.ctx, event.id);
@@ -194,7 +184,7 @@ describe('a delivery', () => {
     const { team, id } = await newTeam();
     const gone = await receiver(() => ({ status: 410 }));
     const webhookId = await createWebhook(server.admin, team, { name: 'retired', url: gone.url() });
-    await createAutomation(server.admin, team, { name: 'deploy', eventType: 'LINK_ARTIFACT', webhookId, payload: '{"a": 1}' });
+    await createAutomation(server.admin, team, webhookAutomation({ name: 'deploy', eventType: 'LINK_ARTIFACT', webhookId, payload: '{"a": 1}' }));
 
     const first = await fireEvent(server.ctx, { teamId: id });
     const [firstRun] = await runsOfEvent(server.ctx, first.id);

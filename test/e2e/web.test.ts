@@ -6,7 +6,7 @@
 // and run in order; each leaves the state the next needs.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { createUserClient, eventually, Receiver, startTestServer, type TestServer } from '../helpers.js';
+import { createUserClient, eventually, Receiver, startTestServer, type TestServer } from '../helpers/index.js';
 import { launchBrowser, logIn, newPage, screenshot } from './browser.js';
 
 const TEAM = 'ml';

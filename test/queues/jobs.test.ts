@@ -4,8 +4,8 @@ import { expect, it } from 'vitest';
 import { CHANNEL_JOBS } from '../../src/context.js';
 import { inTransaction } from '../../src/db/transaction.js';
 import { insertJobs, type NewJob } from '../../src/queues/jobs.js';
-import { useTestDatabase } from '../delivery/worker-fixtures.js';
-import { eventually } from '../helpers.js';
+import { useTestDatabase } from '../helpers/database.js';
+import { eventually } from '../helpers/index.js';
 
 const database = useTestDatabase();
 

@@ -1,8 +1,8 @@
 // The lease reaper on a server with short leases: jobs whose agents stop heart-beating are queued again, failed
 // after max attempts, or cancelled when a cancel was pending. Agents here are plain HTTP calls that go silent.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTeamWithRoles, eventually, startTestServer, type TestServer } from '../helpers.js';
-import { seedRegistry } from '../registry/fixtures.js';
+import { createTeamWithRoles, eventually, startTestServer, type TestServer } from '../helpers/index.js';
+import { seedRegistry } from '../helpers/registry.js';
 
 let shortLease: TestServer;
 beforeAll(async () => {

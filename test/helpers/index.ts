@@ -6,9 +6,9 @@ import path from 'node:path';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
-import { loadConfig, type Config } from '../src/config.js';
-import { createLogger } from '../src/logger.js';
-import { bootstrapFirstAdmin, startServer, type RunningServer } from '../src/server.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { bootstrapFirstAdmin, startServer, type RunningServer } from '../../src/server.js';
 import type { ReplyBody } from './api-types.js';
 
 export const TEST_DB = process.env.MODELYARD_TEST_DB === 'postgres' ? 'postgres' : 'sqlite';
@@ -135,12 +135,21 @@ export class Client {
   }
 }
 
+/**
+ * The one way fixtures fail: a reply whose status is not the expected one throws, naming what was being done and
+ * what the server answered (its status and body).
+ */
+export function expectStatus<R extends Reply>(reply: R, status: number, action: string): R {
+  if (reply.status !== status) throw new Error(`${action}: expected ${status}, got ${reply.status} ${JSON.stringify(reply.body)}`);
+  return reply;
+}
+
 let userCounter = 0;
 
 /** Creates a user through the API (as the instance admin) and returns a client holding their API key. */
 export async function createUserClient(server: TestServer, name = `user${++userCounter}`): Promise<Client & { userName: string }> {
   const reply = await server.admin.post('/api/v1/users', { name, password: 'correct horse battery', apiKey: true });
-  if (reply.status !== 201) throw new Error(`creating user failed: ${reply.status} ${JSON.stringify(reply.body)}`);
+  expectStatus(reply, 201, `creating user ${name}`);
   return Object.assign(server.client(reply.body.apiKey), { userName: name });
 }
 
@@ -153,7 +162,7 @@ export async function createTeamWithRoles(server: TestServer, team = `team${++us
   const viewer = await createUserClient(server, `${team}-viewer`);
   const outsider = await createUserClient(server, `${team}-outsider`);
   const created = await admin.post('/api/v1/teams', { name: team });
-  if (created.status !== 201) throw new Error(`creating team failed: ${JSON.stringify(created.body)}`);
+  expectStatus(created, 201, `creating team ${team}`);
   await admin.put(`/api/v1/teams/${team}/members/${member.userName}`, { role: 'member' });
   await admin.put(`/api/v1/teams/${team}/members/${viewer.userName}`, { role: 'viewer' });
   return { team, admin, member, viewer, outsider };
@@ -261,7 +270,7 @@ export async function eventually<T>(check: () => Promise<T | undefined | false |
   }
 }
 
-const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 
 function newestMtime(dir: string): number {
   let newest = 0;

@@ -1,6 +1,6 @@
 // Helpers for registry tests: logging artifact versions over multipart, as a client would.
 import { createHash } from 'node:crypto';
-import type { Client, Reply } from '../helpers.js';
+import { expectStatus, type Client, type Reply } from './index.js';
 
 export interface LogOptions {
   files?: Record<string, string | Buffer>;
@@ -35,11 +35,11 @@ export const sha256 = (content: string | Buffer): string => createHash('sha256')
 /** A team with a project `training`, an artifact `resnet` with `count` versions, and a model `classifier`. */
 export async function seedRegistry(client: Client, team: string, count = 3): Promise<void> {
   const project = await client.post(`/api/v1/teams/${team}/projects`, { name: 'training' });
-  if (project.status !== 201) throw new Error(`project: ${project.status} ${JSON.stringify(project.body)}`);
+  expectStatus(project, 201, 'creating the project');
   for (let i = 0; i < count; i++) {
     const logged = await logVersion(client, team, 'training', 'resnet', { files: { 'model.bin': `weights ${i}` }, metadata: { epoch: i } });
-    if (logged.status !== 201) throw new Error(`log: ${logged.status} ${JSON.stringify(logged.body)}`);
+    expectStatus(logged, 201, 'logging an artifact version');
   }
   const model = await client.post(`/api/v1/teams/${team}/registry/models`, { name: 'classifier', description: 'image classifier' });
-  if (model.status !== 201) throw new Error(`model: ${model.status} ${JSON.stringify(model.body)}`);
+  expectStatus(model, 201, 'creating the model');
 }

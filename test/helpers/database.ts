@@ -10,7 +10,7 @@ import type { AppContext } from '../../src/context.js';
 import { inTransaction } from '../../src/db/transaction.js';
 import { recordEvent } from '../../src/automations/events.js';
 import { afterAll, beforeAll } from 'vitest';
-import { CLI_ARGS, dropTestData, testConfig, type Client } from '../helpers.js';
+import { CLI_ARGS, dropTestData, testConfig, type Client } from './index.js';
 import { newId } from '../../src/core/ids.js';
 
 export async function openTestDatabase(config: Config): Promise<DatabaseHandle> {
@@ -110,38 +110,6 @@ export async function insertWebhookRow(
 
 export async function readRun(handle: Pick<DatabaseHandle, 'db'>, id: string): Promise<ActionRun> {
   return handle.db.selectFrom('action_runs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-}
-
-/** A team secret, created through the API (admins only). */
-export async function createSecret(client: Client, team: string, name: string, value: string): Promise<void> {
-  const reply = await client.post(`/api/v1/teams/${team}/secrets`, { name, value });
-  if (reply.status !== 201) throw new Error(`creating secret ${name} failed: ${reply.status} ${JSON.stringify(reply.body)}`);
-}
-
-export async function createWebhook(
-  client: Client,
-  team: string,
-  input: { name: string; url: string; secret?: string | null; accessToken?: string | null },
-): Promise<string> {
-  const reply = await client.post(`/api/v1/teams/${team}/webhooks`, { secret: null, accessToken: null, ...input });
-  if (reply.status !== 201) throw new Error(`creating webhook ${input.name} failed: ${reply.status} ${JSON.stringify(reply.body)}`);
-  return reply.body.id as string;
-}
-
-export async function createAutomation(
-  client: Client,
-  team: string,
-  input: { name: string; eventType: EventType; webhookId: string; payload: string },
-): Promise<string> {
-  const reply = await client.post(`/api/v1/teams/${team}/automations`, {
-    name: input.name,
-    description: '',
-    enabled: true,
-    event: { type: input.eventType, model: null },
-    action: { type: 'webhook', webhookId: input.webhookId, payload: input.payload },
-  });
-  if (reply.status !== 201) throw new Error(`creating automation ${input.name} failed: ${reply.status} ${JSON.stringify(reply.body)}`);
-  return reply.body.id as string;
 }
 
 export async function teamId(client: Client, team: string): Promise<string> {

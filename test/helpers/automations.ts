@@ -1,10 +1,9 @@
 // Helpers for the secrets, webhooks and automations tests: creating them through the API as a client would.
-import { expect } from 'vitest';
-import type { Client } from '../helpers.js';
+import type { EventType } from '../../src/db/schema.js';
+import { expectStatus, type Client } from './index.js';
 
 export async function createSecret(client: Client, team: string, name: string, value: string): Promise<void> {
-  const reply = await client.post(`/api/v1/teams/${team}/secrets`, { name, value });
-  expect(reply.status, JSON.stringify(reply.body)).toBe(201);
+  expectStatus(await client.post(`/api/v1/teams/${team}/secrets`, { name, value }), 201, `creating secret ${name}`);
 }
 
 export async function createWebhook(
@@ -12,15 +11,24 @@ export async function createWebhook(
   team: string,
   body: { name: string; url: string; secret?: string | null; accessToken?: string | null },
 ): Promise<string> {
-  const reply = await client.post(`/api/v1/teams/${team}/webhooks`, body);
-  expect(reply.status, JSON.stringify(reply.body)).toBe(201);
+  const reply = expectStatus(await client.post(`/api/v1/teams/${team}/webhooks`, { secret: null, accessToken: null, ...body }), 201, `creating webhook ${body.name}`);
   return reply.body.id as string;
 }
 
 export async function createAutomation(client: Client, team: string, body: Record<string, unknown>): Promise<string> {
-  const reply = await client.post(`/api/v1/teams/${team}/automations`, body);
-  expect(reply.status, JSON.stringify(reply.body)).toBe(201);
+  const reply = expectStatus(await client.post(`/api/v1/teams/${team}/automations`, body), 201, `creating automation ${String(body.name)}`);
   return reply.body.id as string;
+}
+
+/** The body of an enabled automation that sends `payload` to a webhook on every event of `eventType`, in any model. */
+export function webhookAutomation(input: { name: string; eventType: EventType; webhookId: string; payload: string }): Record<string, unknown> {
+  return {
+    name: input.name,
+    description: '',
+    enabled: true,
+    event: { type: input.eventType, model: null },
+    action: { type: 'webhook', webhookId: input.webhookId, payload: input.payload },
+  };
 }
 
 /** The statuses `admin`, `member`, `viewer`, `outsider` get for the same request. */

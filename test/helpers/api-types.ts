@@ -2,7 +2,7 @@
 // by `npm run openapi`): a request to a concrete path such as `/api/v1/teams/vision/runs?limit=5` is matched, segment
 // by segment, to its route template (`/api/v1/teams/{team}/runs`), and the reply's body gets that route's success
 // type. When a route's response changes, the tests that read it stop type-checking.
-import type { paths } from '../web/src/api/schema.js';
+import type { paths } from '../../web/src/api/schema.js';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
