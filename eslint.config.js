@@ -1,6 +1,7 @@
 // Lint: ESLint's recommended rules plus typescript-eslint's, for the server, tests, benchmarks and the web UI, and the
 // dialect rule (STYLE.md, habit 1): outside src/db/ and the delivery run store's implementations nothing branches on
-// the database — no driver or Kysely dialect imports, no comparisons with 'postgres'/'sqlite', no adapter checks.
+// the database — no driver or Kysely dialect imports, no comparisons with 'postgres'/'sqlite', no adapter checks —
+// and every write goes through src/db/transaction.ts.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
@@ -37,6 +38,11 @@ export const dialectRule = {
       { selector: `SwitchCase > Literal.test[value=${DIALECT_NAMES}]`, message: dialectMessage },
       { selector: `BinaryExpression[operator='instanceof'] > Identifier.right[name=${ADAPTER_NAMES}]`, message: dialectMessage },
       { selector: `BinaryExpression[operator='instanceof'] > MemberExpression.right > Identifier.property[name=${ADAPTER_NAMES}]`, message: dialectMessage },
+      // One way to write (STYLE.md): Kysely's own transaction() skips SQLite's group commit and the after-commit signals.
+      {
+        selector: "CallExpression[arguments.length=0] > MemberExpression.callee > Identifier.property[name='transaction']",
+        message: 'Write through inTransaction (or writeTransaction) of src/db/transaction.ts, not db.transaction(): one way to write, with group commit on SQLite.',
+      },
     ],
   },
 };

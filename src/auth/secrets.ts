@@ -1,6 +1,7 @@
 // Team secrets: values encrypted at rest with the master key (AES-256-GCM, bound to `<team id>/<name>` so a
 // ciphertext copied to another row or team does not decrypt). Write-only: values are decrypted only by the delivery
 // worker and the webhook Test endpoint at send time (decryptSecret); nothing here returns a value.
+import { writeTransaction } from '../db/transaction.js';
 import type { Db, Tx } from '../db/index.js';
 import { isUniqueViolation } from '../db/index.js';
 import { AppError, conflict, invalid, notFound } from '../core/errors.js';
@@ -179,7 +180,7 @@ export function listSecrets(db: Db, teamId: string): Promise<SecretView[]> {
 export async function updateSecret(db: Db, keyring: Keyring, teamId: string, userId: string, name: string, value: string): Promise<SecretView> {
   checkValue(value);
   const tokenProblem = accessTokenProblem(value);
-  await db.transaction().execute(async (tx) => {
+  await writeTransaction(db, async (tx) => {
     const result = await tx
       .updateTable('secrets')
       .set({ ciphertext: keyring.encrypt(value, aad(teamId, name)), updated_by: userId, updated_at: Date.now() })
@@ -202,7 +203,7 @@ export async function updateSecret(db: Db, keyring: Keyring, teamId: string, use
 
 /** Refused (409) while a webhook uses the secret: its deliveries would fail at send time. */
 export async function deleteSecret(db: Db, teamId: string, name: string): Promise<void> {
-  await db.transaction().execute(async (tx) => {
+  await writeTransaction(db, async (tx) => {
     const existing = await tx.selectFrom('secrets').select('id').where('team_id', '=', teamId).where('name', '=', name).executeTakeFirst();
     if (!existing) throw notFound(`secret ${name}`);
     const users = (await webhooksUsing(tx, teamId, [name])).get(name) ?? [];
@@ -257,7 +258,7 @@ export async function resolveSecretValues(db: Db | Tx, keyring: Keyring, teamId:
  * transaction: either all values and the sentinel move to the new key, or none do. Returns how many were rewritten.
  */
 export async function rotateMasterKey(db: Db, oldKeyring: Keyring, newKeyring: Keyring): Promise<number> {
-  return db.transaction().execute(async (tx) => {
+  return writeTransaction(db, async (tx) => {
     const rows = await tx.selectFrom('secrets').select(['id', 'team_id', 'name', 'ciphertext']).execute();
     for (const row of rows) {
       const place = aad(row.team_id, row.name);

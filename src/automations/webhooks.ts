@@ -11,7 +11,7 @@ import { checkWebhookUrl } from '../core/urls.js';
 import { validateTemplate } from '../core/templates.js';
 import { accessTokenValueProblem, existingSecretNames } from '../auth/secrets.js';
 import type { Keyring } from '../auth/keyring.js';
-import { inTransaction } from '../db/transaction.js';
+import { inTransaction, writeTransaction } from '../db/transaction.js';
 import { failedColumns } from './run-states.js';
 import { recordAutomationFailed } from './events.js';
 
@@ -94,7 +94,7 @@ export async function createWebhook(ctx: Ctx, teamId: string, userId: string, in
     updated_at: now,
   };
   try {
-    await ctx.db.transaction().execute(async (tx) => {
+    await writeTransaction(ctx.db, async (tx) => {
       await checkSecretRefs(tx, ctx.keyring, teamId, input);
       await tx.insertInto('webhooks').values(row).execute();
     });
@@ -119,7 +119,7 @@ export async function updateWebhook(ctx: Ctx, teamId: string, id: string, userNa
   if (patch.name !== undefined) checkWebhookName(patch.name);
   const url = patch.url === undefined ? undefined : checkUrl(ctx, patch.url);
   try {
-    return await ctx.db.transaction().execute(async (tx) => {
+    return await writeTransaction(ctx.db, async (tx) => {
       const current = await getWebhook(tx, teamId, id);
       const next: Webhook = {
         ...current,

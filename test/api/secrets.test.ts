@@ -96,7 +96,9 @@ describe('team secrets API', () => {
     for (const value of ['\u0000', 'sk-\u0000-live']) {
       const nul = await admin.post(base, { name: 'WITH_NUL', value });
       expect(nul.status).toBe(400);
-      expect(nul.body.error).toMatchObject({ code: 'invalid_request', message: 'value: must not contain a NUL character (U+0000)', details: { field: 'value' } });
+      // Refused by the API's one NUL check, before the secrets service (which refuses it too, for other callers).
+      expect(nul.body.error).toMatchObject({ code: 'invalid_request', details: { field: 'value' } });
+      expect(nul.body.error.message).toMatch(/^value: .*NUL character \(U\+0000\)/);
     }
     const nulPut = await admin.put(`${base}/LARGEST`, { value: 'a\u0000' });
     expect(nulPut.status).toBe(400);

@@ -20,6 +20,7 @@ const violations: Array<[string, string]> = [
   ['a driver import', `import pg from 'pg';\nexport const Pool = pg.Pool;\n`],
   ['a driver import (SQLite)', `import SQLite from 'better-sqlite3';\nexport const open = (f: string) => new SQLite(f);\n`],
   ['a Kysely dialect import', `import { SqliteDialect } from 'kysely';\nexport const D = SqliteDialect;\n`],
+  ['a write outside src/db/transaction.ts', `declare const db: { transaction(): { execute(f: () => Promise<void>): Promise<void> } };\nexport const w = db.transaction().execute(async () => {});\n`],
 ];
 
 describe('the dialect rule', () => {
