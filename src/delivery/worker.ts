@@ -144,8 +144,11 @@ export class DeliveryWorker {
     this.unlisten?.();
     this.requestWake();
     await this.loop;
+    // The bound's timer is cleared once the sends have drained: left running it would hold a stopping process open.
+    let bound: NodeJS.Timeout | undefined;
     const drained = this.waitUntil(() => this.inFlight.size === 0 || this.unsent.size === this.inFlight.size);
-    await Promise.race([drained, sleep(this.stopTimeoutMs)]);
+    await Promise.race([drained, new Promise<void>((resolve) => (bound = setTimeout(resolve, this.stopTimeoutMs)))]);
+    clearTimeout(bound);
     await this.recording;
     await this.store.release(this.owner, [...this.unsent]).catch((error: unknown) => {
       this.ctx.logger.warn({ err: error }, 'could not release unsent runs; they are taken up again when their lease expires');
