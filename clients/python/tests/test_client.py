@@ -98,7 +98,7 @@ class LogArtifactTest(Workspace):
         big = write(os.path.join(self.dir, "big.bin"), b"\x07" * (limit + 1024 * 1024))
         with self.assertRaises(ApiError) as caught:
             self.my.log_artifact(unique("p") + "/big", type="model", paths=[big])
-        self.assertEqual(caught.exception.status, 413)
+        self.assertEqual((caught.exception.status, caught.exception.code), (413, "payload_too_large"))
 
     def test_logging_into_the_model_registry_project_is_refused(self):
         with self.assertRaises(ApiError) as caught:
