@@ -108,8 +108,10 @@ class Modelyard:
         self.create_project(project)
         shown = Progress(f"uploading {ref}", body.length, self.progress if progress is None else progress)
         path = f"{self._team_path}/projects/{_segment(project)}/artifacts/{_segment(artifact)}/versions"
-        status, answer = self._http.upload(path, body.content_type, body.length, body.chunks(), shown.advance)
-        shown.finish()
+        try:
+            status, answer = self._http.upload(path, body.content_type, body.length, body.chunks(), shown.advance)
+        finally:
+            shown.finish()  # ends the line, so an error starts on a line of its own
         return ArtifactVersion.from_api(answer, created=status == 201)
 
     def artifact_version(self, ref: str) -> ArtifactVersion:
@@ -178,13 +180,16 @@ class Modelyard:
         os.makedirs(target, exist_ok=True)
         root = os.path.realpath(target)
         shown = Progress(f"downloading {resolved.ref}", resolved.size, self.progress if progress is None else progress)
-        for item in resolved.files:
-            destination = self._local_path_for(root, item.path)
-            url = self._artifact_version_path(project, artifact, resolved.version) + "/files/" + "/".join(
-                _segment(part) for part in item.path.split("/")
-            )
-            self._download_file(url, destination, item.size, item.sha256, shown)
-        shown.finish()
+        # Every name is checked before the first byte is written: a bad one leaves nothing half-downloaded.
+        destinations = [self._local_path_for(root, item.path) for item in resolved.files]
+        try:
+            for item, destination in zip(resolved.files, destinations):
+                url = self._artifact_version_path(project, artifact, resolved.version) + "/files/" + "/".join(
+                    _segment(part) for part in item.path.split("/")
+                )
+                self._download_file(url, destination, item.size, item.sha256, shown)
+        finally:
+            shown.finish()
         return target
 
     @staticmethod
