@@ -36,6 +36,8 @@ afterAll(async () => {
 function pythonEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, PYTHONPATH: PYTHON_ROOT, PYTHONDONTWRITEBYTECODE: '1' };
   delete env.XDG_CONFIG_HOME;
+  // The SDK honours proxies from the environment; a developer's own must not route these loopback calls.
+  for (const name of Object.keys(env)) if (/^(https?|all|no)_proxy$/i.test(name)) delete env[name];
   return env;
 }
 

@@ -1,11 +1,16 @@
 """HTTP with http.client: JSON requests, streamed uploads (chunks of a body of known length) and streamed
-downloads. Every non-2xx answer becomes an ApiError carrying the server's code and message."""
+downloads. Every non-2xx answer becomes an ApiError carrying the server's code and message. Proxies come from the
+environment as urllib reads them (HTTPS_PROXY / HTTP_PROXY / NO_PROXY): https through a CONNECT tunnel, http by
+sending the absolute URL to the proxy. Certificates are checked against the system's CAs (SSL_CERT_FILE to add your
+own)."""
 
+import base64
 import http.client
 import json
 import ssl
+import urllib.request
 from typing import Any, Dict, Iterable, Mapping, Optional, Tuple
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import SplitResult, unquote, urlencode, urlsplit
 
 from .errors import ApiError
 
@@ -27,28 +32,58 @@ def error_from_response(status: int, body: bytes) -> ApiError:
         return ApiError(status, "http_error", text or http.client.responses.get(status, "HTTP error"))
 
 
+def proxy_for(scheme: str, host: str) -> Optional[SplitResult]:
+    """The proxy urllib would use for this server, or None (none set, or the host is in NO_PROXY)."""
+    proxy = urllib.request.getproxies().get(scheme)
+    if not proxy or urllib.request.proxy_bypass(host):
+        return None
+    return urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+
+
+def _proxy_authorization(proxy: SplitResult) -> Dict[str, str]:
+    if proxy.username is None:
+        return {}
+    credentials = f"{unquote(proxy.username)}:{unquote(proxy.password or '')}".encode("utf-8")
+    return {"Proxy-Authorization": "Basic " + base64.b64encode(credentials).decode("ascii")}
+
+
 class Transport:
     def __init__(self, url: str, api_key: str, timeout: float):
         parts = urlsplit(url)
         self.https = parts.scheme == "https"
         self.host = parts.hostname or ""
         self.port = parts.port
+        self.netloc = parts.netloc.rpartition("@")[2]
         self.base_path = parts.path.rstrip("/")
         self.api_key = api_key
         self.timeout = timeout
+        self.proxy = proxy_for(parts.scheme, self.host)
 
     def _connection(self) -> http.client.HTTPConnection:
+        proxy = self.proxy
         if self.https:
-            return http.client.HTTPSConnection(self.host, self.port, timeout=self.timeout, context=ssl.create_default_context())
-        return http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+            context = ssl.create_default_context()
+            if proxy is None:
+                return http.client.HTTPSConnection(self.host, self.port, timeout=self.timeout, context=context)
+            # The proxy sees only the CONNECT; the TLS session (and the API key) goes end to end through it.
+            connection = http.client.HTTPSConnection(proxy.hostname, proxy.port or 80, timeout=self.timeout, context=context)
+            connection.set_tunnel(self.host, self.port, headers=_proxy_authorization(proxy))
+            return connection
+        if proxy is None:
+            return http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+        return http.client.HTTPConnection(proxy.hostname, proxy.port or 80, timeout=self.timeout)
 
     def _headers(self, extra: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
         headers = {"Authorization": f"Bearer {self.api_key}", "User-Agent": USER_AGENT, "Accept": "application/json"}
+        if self.proxy is not None and not self.https:
+            headers.update(_proxy_authorization(self.proxy))
         headers.update(extra or {})
         return headers
 
     def url_for(self, path: str, query: Optional[Mapping[str, Any]] = None) -> str:
         target = self.base_path + path
+        if self.proxy is not None and not self.https:
+            target = f"http://{self.netloc}{target}"  # a plain-http proxy is sent the absolute URL
         if query:
             present = {k: v for k, v in query.items() if v is not None}
             if present:
