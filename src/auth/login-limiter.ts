@@ -18,8 +18,8 @@ export const FREE_FAILURES = 5;
 export const WINDOW_MS = 15 * 60 * 1000;
 /**
  * The lock after the FREE_FAILURES-th failure; each further failure doubles it, up to MAX_LOCK_MS. Long enough that a
- * burst of guesses sent at once is still arriving while it holds (on a loaded 2-core machine we saw a burst's requests
- * reach the handler 130 ms apart: a 1 s lock ran out mid-burst and let a sixth guess through); short enough that a
+ * burst of guesses sent at once is still arriving while it holds (a 1 s lock ran out mid-burst on a loaded machine:
+ * bench/results/design-measurements.md#login-burst); short enough that a
  * person who mistyped five times waits half a minute.
  */
 export const FIRST_LOCK_MS = 30 * 1000;

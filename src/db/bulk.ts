@@ -2,16 +2,16 @@
 //
 // PostgreSQL: one statement, the rows as JSON expanded into the table's own row type (so no column type is spelled
 // out here). A multi-row VALUES list binds every value as its own parameter, and parsing and planning a statement with
-// ten thousand of them took most of the time of a fan-out to 1,000 automations (~55 ms of ~65 ms, measured). Columns
+// ten thousand of them took most of the time of a fan-out to 1,000 automations (bench/results/design-measurements.md#bulk-values). Columns
 // with the same value in every row — most of a fan-out's: team, event, webhook, state, times — travel once, as a
 // single record (json_populate_record), and only the others per row (json_populate_recordset): parsing the JSON is
-// most of the statement's cost, ~10 ms for 1,000 rows of 26 keys against ~4 ms for 4 keys (measured). The statement
+// most of the statement's cost, and it grows with the keys per row. The statement
 // text depends on which columns vary; each text is built once and sent as a named statement (parsed and planned once
 // per connection).
 // SQLite: multi-row VALUES in chunks below its bound-parameter limit (SQLite binds values in-process, cheaply). The
 // statement text depends only on the table, the columns and the number of rows, so it is built once per shape and the
 // rows' values are bound as they are: going through Kysely's builder, parsing and compiling 48 attempt rows of 13
-// values took more CPU than SQLite spent inserting them (measured: Kysely ~10 % of the delivery worker's time).
+// values took more CPU than SQLite spent inserting them.
 import { CompiledQuery, PostgresAdapter, sql, type Insertable } from 'kysely';
 import { nameStatement } from './prepared.js';
 import type { Database } from './schema.js';

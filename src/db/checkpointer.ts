@@ -2,7 +2,7 @@
 //
 // By default SQLite checkpoints inside the COMMIT that pushes the write-ahead log past 1,000 pages: that commit copies
 // the pages back into the database file and fsyncs it, a few milliseconds during which the event loop — and every
-// request waiting on it — stands still (measured: 1 commit in 70 took ~4.5 ms, more than half of all commit time).
+// request waiting on it — stands still (a rare commit took more than half of all commit time: bench/results/design-measurements.md#checkpoint-in-commit).
 // Here the main connection never checkpoints (wal_autocheckpoint = 0); a worker thread with its own connection runs
 // PASSIVE checkpoints on a timer instead. PASSIVE never blocks writers or readers, and once a checkpoint has copied
 // the whole log the next writer starts it over from the beginning, so the file stays small. better-sqlite3's own

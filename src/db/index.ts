@@ -70,8 +70,8 @@ export interface DatabaseHandle {
   db: Db;
   /**
    * The delivery worker's connections. On PostgreSQL a small pool of its own: when a burst of API transactions holds
-   * every connection of the main pool, claims and records would otherwise wait behind them — measured at 1,000
-   * events/s, the main pool had a median of 2 and up to 40 queries waiting, and a claim took 24 ms at p99. On SQLite
+   * every connection of the main pool, claims and records would otherwise wait behind them (queries queued on the
+   * pool and claims slowed by an order of magnitude: bench/results/design-measurements.md#worker-pool). On SQLite
    * the same handle as `db` (one connection, one group commit).
    */
   workerDb: Db;
@@ -263,8 +263,8 @@ const WORKER_POOL_SIZE = 4;
 /**
  * The delivery claim ("due runs, oldest first, up to n") is fast only as an ordered walk of the due index that stops
  * after n rows. Where the planner's statistics undercount pending runs — a table never analyzed (autovacuum off, or a
- * burst before its first auto-analyze) — it chose to fetch every pending run and sort them instead: measured, 25–33 ms
- * per claim of 48 runs with a backlog of 40,000, against under 1 ms for the walk, and growing with the backlog. With
+ * burst before its first auto-analyze) — it chose to fetch every pending run and sort them instead, tens of times slower
+ * than the walk and growing with the backlog (bench/results/design-measurements.md#claim-sort). With
  * sorting disabled on the worker's own connections the walk is the only plan left for an ORDER BY the index provides;
  * none of the worker's other statements sort. (Sent before the connection's first query: pg queues it first.)
  */

@@ -57,8 +57,8 @@ export interface PreparedOptions {
   /**
    * Keep the statement unnamed on PostgreSQL, so it is planned for its values every time. For statements whose best
    * plan depends on them: after five executions PostgreSQL may switch a named statement to a generic plan, and for the
-   * delivery claim (`next_attempt_at <= $now … limit $n`) the generic plan is a sequential scan of every run — measured,
-   * claims of 48 runs took 25 ms instead of under 2. The SQL is still built and compiled only once.
+   * delivery claim (`next_attempt_at <= $now … limit $n`) the generic plan is a sequential scan of every run, an order of
+   * magnitude slower (bench/results/design-measurements.md#claim-generic-plan). The SQL is still built and compiled only once.
    */
   planEachTime?: boolean;
 }

@@ -4,7 +4,7 @@
 //
 // On SQLite, changes that arrive together are committed together (group commit). SQLite has one writer at a time,
 // and its COMMIT — writing every touched page to the log — costs more than the statements of a typical change
-// (a registry link: ~130 µs of commit against ~90 µs of statements, measured). Changes queued while the previous
+// (bench/results/design-measurements.md#group-commit). Changes queued while the previous
 // group was being written run in one BEGIN IMMEDIATE … COMMIT, each inside its own SAVEPOINT: a change that fails
 // rolls back to its savepoint and only its caller sees the error; the others commit, and every caller hears back
 // only after the COMMIT that made its change durable. PostgreSQL runs a transaction per change on its pool (it

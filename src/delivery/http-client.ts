@@ -8,8 +8,8 @@
 // DNS rebinding between the check and the connection is impossible, and the keep-alive pool is keyed by address:
 // a pooled socket is always one opened to an address vetted for that request.
 //
-// node:http with a keep-alive Agent, not undici or fetch: on this machine it sends about twice as many requests
-// per second as undici.request (see /work/shared/DESIGN.md and bench/http-baseline.ts).
+// node:http with a keep-alive Agent, not undici or fetch: it sends about twice as many requests per second as
+// undici.request (bench/results/design-measurements.md#http-client; bench/http-baseline.ts measures it).
 import dns from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';

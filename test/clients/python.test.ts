@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUserClient, eventually, startTestServer, type Client, type TestServer } from '../helpers.js';
+import { createUserClient, eventually, startTestServer, type Client, type TestServer } from '../helpers/index.js';
 import { killAllAgents, REPO_ROOT, startAgentProcess } from '../fixtures/agent-process.js';
 
 const PYTHON_ROOT = path.join(REPO_ROOT, 'clients/python');

@@ -11,7 +11,7 @@ import type { ClaimedRun, NewDeliveryAttempt, OneClaim, RecordedAttempt, RunStor
 
 /**
  * The columns of a run a delivery needs. Claims return only these: turning every column of every claimed row into a
- * JavaScript object cost SQLite more than the claim's own update did (measured: 22 full rows ~170 µs, the update ~95 µs).
+ * JavaScript object cost SQLite more than the claim's own update did (bench/results/design-measurements.md#claim-columns).
  */
 export const RUN_COLUMNS = [
   'id',

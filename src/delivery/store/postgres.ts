@@ -37,7 +37,7 @@ const attemptColumns = () => sql.join(ATTEMPT_COLUMNS.map((column) => sql.ref(co
  * The attempt rows are inserted by a data-modifying CTE of the update: one statement instead of BEGIN, insert, update
  * and COMMIT — four round trips holding a connection. The runs are found by `id = any(ids)`, which PostgreSQL answers
  * from the primary key whatever its statistics say; joined only on the JSON rows, the generic plan of this named
- * statement scanned the whole table (measured).
+ * statement scanned the whole table (bench/results/design-measurements.md#succeeded-by-id).
  */
 const succeeded = prepared((db, p: { attempts: string; now: number; runs: string; ids: string[]; owner: string }) =>
   rawQuery(
