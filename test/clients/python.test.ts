@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUserClient, eventually, startTestServer, type Client, type TestServer } from '../helpers/index.js';
-import { killAllAgents, REPO_ROOT, startAgentProcess } from '../fixtures/agent-process.js';
+import { killAllAgents, REPO_ROOT, startAgentProcess } from '../helpers/agent-process.js';
 
 const PYTHON_ROOT = path.join(REPO_ROOT, 'clients/python');
 // Small, so the SDK's test of a refused oversized upload sends only a few megabytes.
