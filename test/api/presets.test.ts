@@ -36,7 +36,7 @@ describe('GET /api/v1/presets', () => {
     expect(reply.status).toBe(200);
     expect(reply.body).toEqual({ items: listPresets(), nextCursor: null });
     expect(reply.body.items.map((p: PresetItem) => p.id)).toEqual(['github', 'slack', 'teams', 'teams-legacy']);
-    const teams = reply.body.items.find((p: PresetItem) => p.id === 'teams');
+    const teams: PresetItem = reply.body.items.find((p: PresetItem) => p.id === 'teams')!;
     // Without MODELYARD_PUBLIC_URL the card has no link, and the description says how to get one.
     expect(teams.template).not.toContain('Action.OpenUrl');
     expect(teams.description).toContain('MODELYARD_PUBLIC_URL');
@@ -55,10 +55,10 @@ describe('GET /api/v1/presets', () => {
 
   it('links the Teams card to the version in Modelyard with MODELYARD_PUBLIC_URL, per event type', async () => {
     const registry = await linked.admin.get('/api/v1/presets');
-    const teams = registry.body.items.find((p: PresetItem) => p.id === 'teams');
+    const teams: PresetItem = registry.body.items.find((p: PresetItem) => p.id === 'teams')!;
     expect(teams.template).toContain(`"url": "${PUBLIC_URL}/t/\${entity_name}/registry/\${artifact_collection_name}"`);
     const created = await linked.admin.get('/api/v1/presets?eventType=CREATE_ARTIFACT');
-    expect(created.body.items.find((p: PresetItem) => p.id === 'teams').template).toContain('/projects/${project_name}/artifacts/${artifact_collection_name}?version=v${artifact_version_index}');
+    expect(created.body.items.find((p: PresetItem) => p.id === 'teams')!.template).toContain('/projects/${project_name}/artifacts/${artifact_collection_name}?version=v${artifact_version_index}');
   });
 
   it("each preset's template, as the API serves it, makes an automation whose delivery is the documented message", async () => {
