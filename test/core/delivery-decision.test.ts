@@ -1,5 +1,6 @@
 // decideDelivery as a table (svix's calculate_retry_delay tests): attempt, response and schedule in, decision out.
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_RETRY_SCHEDULE } from '../../src/config.js';
 import { decideDelivery, type AttemptFacts, type AttemptResponse, type DeliveryDecision } from '../../src/core/delivery-decision.js';
 
 const NOW = Date.UTC(2030, 0, 1);
@@ -43,5 +44,17 @@ describe('decideDelivery', () => {
   it('spreads retries by the jitter (±20 %)', () => {
     const at = (random: number) => (decideDelivery(automatic(1), answered(503), { ...SCHEDULE, random: () => random }) as { at: number }).at - NOW;
     expect([at(0), at(1)]).toEqual([4_000, 6_000]);
+  });
+
+  // The default schedule's largest step is 10 h: a receiver asking for an hour, in either form, waits an hour.
+  const defaults = { delaysSeconds: DEFAULT_RETRY_SCHEDULE, now: NOW, random: () => 0.5 };
+  const retryAfter: Array<[string, number]> = [
+    ['3600', NOW + 3_600_000],
+    [new Date(NOW + 3_600_000).toUTCString(), NOW + 3_600_000],
+    ['86400', NOW + 36_000_000],
+    [new Date(NOW + 86_400_000).toUTCString(), NOW + 36_000_000],
+  ];
+  it.each(retryAfter)('with the default schedule, Retry-After %j retries at %s', (value, at) => {
+    expect(decideDelivery(automatic(1), answered(503, { retryAfter: value }), defaults)).toEqual({ state: 'retry', at, reason: 'HTTP 503' });
   });
 });
