@@ -56,7 +56,7 @@ const GITHUB_WORKFLOW = `# .github/workflows/modelyard.yml
 name: Modelyard
 on:
   repository_dispatch:
-    # Each entry must equal the event_type the webhook sends: the Modelyard event type.
+    # The event types to run for: each must equal an event_type the webhook sends.
     types: [LINK_ARTIFACT, ADD_ARTIFACT_ALIAS]
 jobs:
   deploy:

@@ -457,7 +457,7 @@ function PresetGuide({ preset }: { preset: Preset }) {
           <p className="muted small" style={{ marginBottom: 4 }}>
             {preset.example.title}:
           </p>
-          <pre aria-label={preset.example.title} className="small" style={{ maxHeight: 280 }}>
+          <pre aria-label={preset.example.title} className="small" style={{ maxHeight: 280, whiteSpace: 'pre', wordBreak: 'normal' }}>
             {preset.example.text}
           </pre>
         </>
