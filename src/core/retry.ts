@@ -28,8 +28,10 @@ export const RETRY_JITTER = 0.2;
  * Milliseconds until the next attempt after `attemptsSoFar` attempts (the first retry follows attempt 1 and waits
  * `schedule[0]` seconds), or null when the schedule is exhausted and the run fails.
  *
- * A `Retry-After` answer is honoured within [delay, 2 × delay] of the jittered delay (svix's rule): an endpoint
- * may slow us down, but neither make us retry sooner than the schedule nor park the run arbitrarily long.
+ * A `Retry-After` answer (seconds or an HTTP-date) is honoured up to the schedule's largest step: a receiver that is
+ * down for maintenance may ask for an hour and gets it, rather than being called again seconds later and burning
+ * through the retries. It never makes us retry sooner than the schedule, and never parks a run longer than the
+ * longest wait the operator configured (an absurd or hostile value cannot hold a run for a year).
  */
 export function nextRetryDelayMs(
   attemptsSoFar: number,
@@ -43,7 +45,12 @@ export function nextRetryDelayMs(
   const delay = Math.round(base * (1 - RETRY_JITTER + 2 * RETRY_JITTER * random()));
   const requested = parseRetryAfter(options.retryAfter, options.now ?? Date.now());
   if (requested === null) return delay;
-  return Math.min(Math.max(requested, delay), 2 * delay);
+  return Math.max(delay, Math.min(requested, retryAfterCeilingMs(schedule)));
+}
+
+/** The longest wait a `Retry-After` answer can ask for: the schedule's largest step (10 h by default). */
+export function retryAfterCeilingMs(schedule: number[]): number {
+  return Math.max(0, ...schedule) * 1000;
 }
 
 const DELTA_SECONDS = /^\d+$/;

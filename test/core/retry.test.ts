@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RETRY_SCHEDULE } from '../../src/config.js';
-import { classifyResponse, nextRetryDelayMs, parseRetryAfter, type AttemptOutcome } from '../../src/core/retry.js';
+import { classifyResponse, nextRetryDelayMs, parseRetryAfter, retryAfterCeilingMs, type AttemptOutcome } from '../../src/core/retry.js';
 
 describe('classifyResponse', () => {
   const table: Array<[number | null, AttemptOutcome['kind']]> = [
@@ -95,14 +95,39 @@ describe('nextRetryDelayMs', () => {
   });
 
   const now = Date.parse('2026-11-26T14:00:00Z');
-  const retryAfter: Array<[string, number]> = [
-    ['1', 5_000], // sooner than the schedule: the schedule wins
-    ['7', 7_000], // within [delay, 2 × delay]: honoured
-    ['3600', 10_000], // longer: capped at 2 × delay
-    ['Thu, 26 Nov 2026 14:00:08 GMT', 8_000],
-    ['garbage', 5_000],
+  // [Retry-After, schedule, attempts so far, expected ms] with the jitter at its middle (the delay is the step).
+  const retryAfter: Array<[string, number[], number, number]> = [
+    ['1', [5], 1, 5_000], // sooner than the schedule: the schedule wins
+    ['0', [5], 1, 5_000],
+    ['7', [5, 300], 1, 7_000], // longer: honoured
+    ['7', [5], 1, 5_000], // with 5 s the largest step, 5 s is the most it may ask for
+    ['3600', DEFAULT_RETRY_SCHEDULE, 1, 3_600_000], // an hour, with a 10 h largest step: an hour, not 9 s
+    ['36000', DEFAULT_RETRY_SCHEDULE, 1, 36_000_000], // exactly the largest step
+    ['86400', DEFAULT_RETRY_SCHEDULE, 1, 36_000_000], // a day: capped at the largest step
+    ['99999999', DEFAULT_RETRY_SCHEDULE, 3, 36_000_000],
+    ['3600', [5, 300], 1, 300_000], // the ceiling is the largest step of this schedule, wherever it is
+    ['60', [300, 5], 2, 60_000], // the largest step may come first
+    ['Thu, 26 Nov 2026 14:00:08 GMT', [5, 300], 1, 8_000], // HTTP-date
+    ['Thu, 26 Nov 2026 15:00:00 GMT', DEFAULT_RETRY_SCHEDULE, 1, 3_600_000], // an hour as an HTTP-date
+    ['Fri, 27 Nov 2026 14:00:00 GMT', DEFAULT_RETRY_SCHEDULE, 1, 36_000_000], // a day as an HTTP-date: capped
+    ['Thu, 26 Nov 2026 13:00:00 GMT', [5], 1, 5_000], // in the past: the schedule
+    ['garbage', [5], 1, 5_000],
+    ['', DEFAULT_RETRY_SCHEDULE, 1, 5_000],
   ];
-  it.each(retryAfter)('honours Retry-After %j within [delay, 2 × delay] → %s ms', (value, expected) => {
-    expect(nextRetryDelayMs(1, [5], { retryAfter: value, random: middle, now })).toBe(expected);
+  it.each(retryAfter)('honours Retry-After %j up to the largest step of %j (after %s attempts) → %s ms', (value, schedule, attempts, expected) => {
+    expect(nextRetryDelayMs(attempts, schedule, { retryAfter: value, random: middle, now })).toBe(expected);
+  });
+
+  it('never waits less than the jittered delay, even when it exceeds the ceiling', () => {
+    // The largest step jittered up by 20 %: Retry-After cannot shorten it.
+    expect(nextRetryDelayMs(1, [10], { retryAfter: '11', random: () => 0.999999, now })).toBe(12_000);
+    expect(nextRetryDelayMs(1, [10], { retryAfter: '3600', random: () => 0.999999, now })).toBe(12_000);
+    expect(nextRetryDelayMs(1, [10], { retryAfter: '3600', random: () => 0, now })).toBe(10_000);
+  });
+
+  it('the ceiling is the largest step', () => {
+    expect(retryAfterCeilingMs(DEFAULT_RETRY_SCHEDULE)).toBe(36_000_000);
+    expect(retryAfterCeilingMs([300, 5])).toBe(300_000);
+    expect(retryAfterCeilingMs([])).toBe(0);
   });
 });

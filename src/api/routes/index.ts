@@ -16,7 +16,8 @@ import runs from './runs.js';
 import secrets from './secrets.js';
 import webhooks from './webhooks.js';
 import automations from './automations.js';
+import presets from './presets.js';
 
 export type RouteModule = (app: Api, ctx: AppContext) => Promise<void>;
 
-export const routes: RouteModule[] = [health, session, users, teams, projects, artifacts, registry, events, queues, jobs, agent, runs, secrets, webhooks, automations];
+export const routes: RouteModule[] = [health, session, users, teams, projects, artifacts, registry, events, queues, jobs, agent, runs, secrets, webhooks, automations, presets];

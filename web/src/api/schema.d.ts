@@ -3790,6 +3790,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/presets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Payload presets for webhooks (GitHub Actions, Slack, Microsoft Teams)
+         * @description Links into Modelyard (the Teams card's button) are included when the server has MODELYARD_PUBLIC_URL; they point at the registered model for registry events and at the artifact for CREATE_ARTIFACT, so pass the automation's eventType (default LINK_ARTIFACT).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    eventType?: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                name: string;
+                                /** @description What the preset is for and what the receiving side needs */
+                                description: string;
+                                /** @description The event types the preset is written for */
+                                eventTypes: ("LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED")[];
+                                /** @description A payload template, as an automation's `action.payload` takes it */
+                                template: string;
+                                /** @description What goes with the preset on the receiving side (GitHub: the workflow file) */
+                                example: {
+                                    title: string;
+                                    language: string;
+                                    text: string;
+                                } | null;
+                            }[];
+                            nextCursor: null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {

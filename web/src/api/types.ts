@@ -51,6 +51,7 @@ export type ActionType = Automation['action']['type'];
 export type ModelAutomation = Item<Json<'/api/v1/teams/{team}/registry/models/{model}/automations', 'get'>>;
 export type PreviewRequest = Body<'/api/v1/teams/{team}/automations/preview', 'post'>;
 export type PreviewResult = Json<'/api/v1/teams/{team}/automations/preview', 'post'>;
+export type Preset = Item<Json<'/api/v1/presets', 'get'>>;
 
 export type Run = Item<Json<'/api/v1/teams/{team}/runs', 'get'>>;
 export type RunState = Run['state'];

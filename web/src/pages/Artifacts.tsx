@@ -45,7 +45,10 @@ export function ProjectList() {
           empty={
             <Empty title="No projects yet.">
               <p>
-                Log an artifact version with the CLI (<code>modelyard log my-project/my-model ./model-dir</code>) or the API; its project appears here.
+                Create a project ({canEdit ? '“New project”, or ' : ''}<code>POST {teamPath(team, 'projects')}</code>), then upload artifact versions into it with the
+                API: <code>POST {teamPath(team, 'projects', 'PROJECT', 'artifacts', 'NAME', 'versions')}</code>, a multipart form with <code>type</code>,{' '}
+                <code>metadata</code> and one <code>file</code> part per file. The README’s “A first automation” shows both with <code>curl</code>; every
+                operation is in the <a href="/api/docs">API reference</a>.
               </p>
             </Empty>
           }
@@ -107,7 +110,8 @@ export function ProjectPage() {
           empty={
             <Empty title="No artifacts in this project yet.">
               <p>
-                Log a version with <code>modelyard log {project}/NAME ./files</code>.
+                Upload a version with the API: <code>POST {teamPath(team, 'projects', project, 'artifacts', 'NAME', 'versions')}</code>, a multipart form with{' '}
+                <code>type</code>, <code>metadata</code> and <code>file</code> parts (see the <a href="/api/docs">API reference</a>).
               </p>
             </Empty>
           }

@@ -5,10 +5,9 @@
 import { useEffect, useLayoutEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { api, asApiError, teamPath, withQuery, type ApiError } from '../api/client';
-import type { ActionType, Automation, AutomationInput, EventType, Model, Page, PreviewRequest, PreviewResult, Queue, Webhook } from '../api/types';
-// The presets and the variable list are pure data shared with the server (src/core), so the editor offers exactly
-// what the server renders; the server exposes no route for them.
-import { PRESETS, type Preset } from '../../../src/core/presets';
+import type { ActionType, Automation, AutomationInput, EventType, Model, Page, Preset, PreviewRequest, PreviewResult, Queue, Webhook } from '../api/types';
+// The variable list is pure data shared with the server (src/core), so the editor offers exactly what the server
+// renders. The presets come from GET /api/v1/presets: their links depend on the server's MODELYARD_PUBLIC_URL.
 import { TEMPLATE_VARIABLES } from '../../../src/core/templates';
 import { teamUrl, useTeam } from '../session';
 import { Field, fieldError, FormError } from '../components/Field';
@@ -63,6 +62,7 @@ export function AutomationWizard() {
   const [description, setDescription] = useState('');
   const [stepError, setStepError] = useState<string>();
 
+  const presets = useLoad(() => api.get<Page<Preset>>(withQuery('/api/v1/presets', { eventType })), `presets|${eventType}`);
   const registryEvent = EVENT_LABELS[eventType].registry;
   const webhook = webhooks.data?.items.find((w) => w.id === webhookId);
   const hasQueues = (queues.data?.items.length ?? 0) > 0;
@@ -211,7 +211,7 @@ export function AutomationWizard() {
                 value={payload}
                 onChange={setPayload}
                 serverError={fieldError(create.error, 'action.payload')}
-                presets={PRESETS}
+                presets={presets.data?.items.filter((preset) => preset.eventTypes.includes(eventType)) ?? []}
                 secrets={[webhook?.secret, webhook?.accessToken].filter((s): s is string => Boolean(s))}
                 preview={webhookId ? { name: name || undefined, event: eventSpec, action: { type: 'webhook', webhookId, payload } } : null}
                 previewHint="Select a webhook to check and preview the payload."
@@ -335,6 +335,9 @@ function TemplateEditor({
   const pendingSelection = useRef<number | null>(null);
   const [result, setResult] = useState<PreviewResult>();
   const [previewError, setPreviewError] = useState<ApiError>();
+  const [chosenPresetId, setChosenPresetId] = useState<string>();
+  // The preset last applied, while the presets offered still include it (they follow the event type).
+  const chosenPreset = presets.find((preset) => preset.id === chosenPresetId);
 
   // Restores the caret after an insertion re-rendered the controlled textarea.
   useLayoutEffect(() => {
@@ -387,14 +390,27 @@ function TemplateEditor({
     <div className="editor-grid">
       <div>
         {presets.length > 0 && (
-          <div className="row" style={{ marginBottom: 8 }} role="group" aria-label="Presets">
-            <span className="muted">Presets:</span>
-            {presets.map((preset) => (
-              <button key={preset.id} type="button" className="small" title={preset.description} onClick={() => onChange(preset.template)}>
-                {preset.name}
-              </button>
-            ))}
-          </div>
+          <>
+            <div className="row" style={{ marginBottom: 8 }} role="group" aria-label="Presets">
+              <span className="muted">Presets:</span>
+              {presets.map((preset) => (
+                <button
+                  key={preset.id}
+                  type="button"
+                  className="small"
+                  title={preset.description}
+                  aria-pressed={preset.id === chosenPreset?.id}
+                  onClick={() => {
+                    setChosenPresetId(preset.id);
+                    onChange(preset.template);
+                  }}
+                >
+                  {preset.name}
+                </button>
+              ))}
+            </div>
+            {chosenPreset && <PresetGuide preset={chosenPreset} />}
+          </>
         )}
         <Field label={label} error={serverError} hint={<span aria-live="polite">{verdict}</span>}>
           {(p) => <textarea {...p} ref={textarea} className="code" spellCheck={false} value={value} onChange={(e) => onChange(e.target.value)} />}
@@ -426,5 +442,26 @@ function TemplateEditor({
         </pre>
       </div>
     </div>
+  );
+}
+
+/** What the receiving side needs for the preset just applied: its description and, for GitHub, the workflow file. */
+function PresetGuide({ preset }: { preset: Preset }) {
+  return (
+    <section aria-label={`About ${preset.name}`} style={{ marginBottom: 8 }}>
+      <p className="muted small" style={{ marginTop: 0 }}>
+        {preset.description}
+      </p>
+      {preset.example && (
+        <>
+          <p className="muted small" style={{ marginBottom: 4 }}>
+            {preset.example.title}:
+          </p>
+          <pre aria-label={preset.example.title} className="small" style={{ maxHeight: 280, whiteSpace: 'pre', wordBreak: 'normal' }}>
+            {preset.example.text}
+          </pre>
+        </>
+      )}
+    </section>
   );
 }

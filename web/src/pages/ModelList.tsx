@@ -64,8 +64,9 @@ export function ModelList() {
               <Empty title="No registered models yet.">
                 <p>
                   {canEdit ? 'Create one with “New registered model”, then link an artifact version to it' : 'A member of the team can create one and link an artifact version to it'} (for
-                  example <code>modelyard link my-project/my-model:v0 --model classifier</code> or from the{' '}
-                  <Link to={teamUrl(team, 'projects')}>artifact browser</Link>).
+                  example <code>my-project/my-model:v0</code>) with “Link version” on the model’s page, from the{' '}
+                  <Link to={teamUrl(team, 'projects')}>artifact browser</Link>, or with the API:{' '}
+                  <code>POST {teamPath(team, 'registry', 'models', 'MODEL', 'versions')}</code> <code>{'{"source": "my-project/my-model:v0"}'}</code>).
                 </p>
               </Empty>
             )
