@@ -80,8 +80,7 @@ describe('a queue_job run follows its job', () => {
     expect(claimed).toMatchObject({ id: run.jobId, event, payload: { command: 'evaluate', target: 'follow-ok/model-registry/classifier:v0' } });
     expect((await t.member.post(`${t.base}/jobs/${claimed.id}/heartbeat`, { agent: claimed.agent, attempt: claimed.attempts })).status).toBe(200);
 
-    // Time for the delivery worker to have claimed it, were it claimable: it is not, and nothing was sent.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // No delivery attempt: the worker's claim takes webhook runs only (test/delivery/store.test.ts).
     const running = (await t.viewer.get(`${t.base}/runs/${run.id}`)).body;
     expect(running).toMatchObject({ state: 'pending', attempts: [], job: { state: 'running' } });
 
