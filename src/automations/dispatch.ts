@@ -11,8 +11,9 @@
 // Per action:
 //   webhook    run `pending`, due now; the delivery worker fills secrets, signs and sends it.
 //   queue_job  the job is enqueued here (same transaction, the jobs inserted together like the runs, with
-//              MODELYARD_JOB_MAX_ATTEMPTS); the run is `succeeded` ("job created") and carries the job id — the job's
-//              own lifecycle lives in the jobs table.
+//              MODELYARD_JOB_MAX_ATTEMPTS, each carrying its event: queues/job-event.ts); the run carries the job id and
+//              stays `pending` — with no due time, and the delivery worker claims only webhook runs — until the job
+//              finishes, then follows it (job-runs.ts).
 //   no_op      run `succeeded` at once (the history still shows that the automation fired).
 // An automation whose target vanished (its queue deleted) or whose stored template no longer renders gets a `failed`
 // run with the reason, instead of failing the registry change that raised the event.
@@ -24,8 +25,9 @@ import type { Database, Event, EventType, NewActionRun } from '../db/schema.js';
 import { insertMany } from '../db/bulk.js';
 import { CHANNEL_RUNS } from '../context.js';
 import { newId } from '../core/ids.js';
-import { renderTemplate } from '../core/templates.js';
+import { renderTemplate, type TemplateValues } from '../core/templates.js';
 import { insertJobs, type NewJob } from '../queues/jobs.js';
+import type { JobEvent } from '../queues/job-event.js';
 import { aliasMatches } from './alias-pattern.js';
 import { eventMetadata, eventVariables, withAutomationName } from './variables.js';
 
@@ -94,6 +96,7 @@ export async function createActionRuns(
   const suppress = event.type === 'AUTOMATION_FAILED' ? 1 : 0;
   const runs: NewActionRun[] = [];
   const jobs: Array<{ run: NewActionRun; job: NewJob }> = [];
+  let jobEvent: JobEvent | undefined;
   let pending = 0;
 
   for (const automation of matches) {
@@ -163,6 +166,8 @@ export async function createActionRuns(
       continue;
     }
     run.queue_name = automation.queue_name;
+    run.state = 'pending';
+    run.finished_at = null;
     jobs.push({
       run,
       job: {
@@ -172,6 +177,7 @@ export async function createActionRuns(
         runId: run.id,
         automationId: automation.id,
         eventId: event.id,
+        event: (jobEvent ??= jobEventOf(event, variables)),
         createdBy: event.author,
         maxAttempts: config.jobMaxAttempts,
       },
@@ -185,4 +191,17 @@ export async function createActionRuns(
   await insertMany(tx, 'action_runs', runs);
   if (pending > 0) after.notify(CHANNEL_RUNS);
   return runs.length;
+}
+
+/** What a job carries of the event it was created for (the same for every job of the event). */
+export function jobEventOf(event: Event, variables: TemplateValues): JobEvent {
+  return {
+    type: event.type,
+    model: event.collection,
+    version: event.version_index === null ? null : `v${event.version_index}`,
+    alias: event.alias,
+    artifactVersionString: variables.artifact_version_string ?? '',
+    author: event.author,
+    eventId: event.id,
+  };
 }

@@ -12,6 +12,7 @@ import { REGISTRY_PROJECT } from '../core/names.js';
 import { insertThenSelect } from '../db/dialect.js';
 import { createActionRuns, matchQuery, type AutomationMatch, type MatchParams, type MatchScope } from './dispatch.js';
 import { eventsCounter } from './event-metrics.js';
+import { eventMetadata } from './variables.js';
 
 export interface EventInput {
   teamId: string;
@@ -94,9 +95,11 @@ export interface FailedRun {
 }
 
 /**
- * Raises AUTOMATION_FAILED for a run that failed for good (in the transaction that failed it), on the collection and
- * model of the event that triggered the run, so automations can notify someone. `extra` adds details (e.g. how many
- * runs of the automation failed with it).
+ * Raises AUTOMATION_FAILED for a run that failed for good (in the transaction that failed it), on the project,
+ * collection, model, version and alias of the event that triggered the run — so automations can notify someone, and
+ * ${artifact_version_string} names what the failed run was for (`…/classifier:v3`, `…/classifier:production`) as it
+ * did for that event; the triggering event's metadata comes along for ${artifact_metadata.KEY}. `extra` adds details
+ * (e.g. how many runs of the automation failed with it).
  */
 export async function recordAutomationFailed(
   tx: Tx,
@@ -106,15 +109,32 @@ export async function recordAutomationFailed(
   failure: { error: string | null; status: number | null },
   extra: Record<string, unknown> = {},
 ): Promise<void> {
-  const event = await tx.selectFrom('events').select(['collection', 'model_id']).where('id', '=', run.event_id).executeTakeFirst();
+  const event = await tx
+    .selectFrom('events')
+    .select(['type', 'project', 'collection', 'model_id', 'artifact_version_id', 'version_index', 'alias', 'metadata'])
+    .where('id', '=', run.event_id)
+    .executeTakeFirst();
   await recordEvent(tx, after, {
     teamId: run.team_id,
     type: 'AUTOMATION_FAILED',
-    project: REGISTRY_PROJECT,
+    project: event?.project ?? REGISTRY_PROJECT,
     collection: event?.collection ?? '',
     modelId: event?.model_id ?? null,
+    artifactVersionId: event?.artifact_version_id ?? null,
+    versionIndex: event?.version_index ?? null,
+    alias: event?.alias ?? null,
     author: 'modelyard',
-    details: { runId: run.id, automationId: run.automation_id, automationName: run.automation_name, error: failure.error, status: failure.status, ...extra },
+    metadata: event ? eventMetadata(event) : {},
+    details: {
+      runId: run.id,
+      automationId: run.automation_id,
+      automationName: run.automation_name,
+      eventId: run.event_id,
+      eventType: event?.type ?? null,
+      error: failure.error,
+      status: failure.status,
+      ...extra,
+    },
     suppressFailureEvents: true,
   }, config);
 }

@@ -13,7 +13,9 @@ export type VariableSource = Pick<
 
 /**
  * `<team>/<project>/<collection>:<v<index> or alias>`. Alias events name the alias (what moved); every other event
- * names the version. Events without a version (AUTOMATION_FAILED) give the collection path alone, or "" without one.
+ * names the version. AUTOMATION_FAILED carries the version and alias of the event whose run failed (events.ts), so it
+ * names what that event named: the alias when it has one (only alias events do), else the version. Events without a
+ * version give the collection path alone, or "" without a collection.
  */
 export function artifactVersionString(teamName: string, event: VariableSource): string {
   if (event.collection === '') return '';
@@ -21,6 +23,7 @@ export function artifactVersionString(teamName: string, event: VariableSource): 
   if (event.type === 'ADD_ARTIFACT_ALIAS' || event.type === 'REMOVE_ARTIFACT_ALIAS') {
     return event.alias ? `${base}:${event.alias}` : base;
   }
+  if (event.type === 'AUTOMATION_FAILED' && event.alias) return `${base}:${event.alias}`;
   return event.version_index === null ? base : `${base}:v${event.version_index}`;
 }
 

@@ -278,6 +278,11 @@ export interface JobsTable {
   event_id: string | null;
   /** The rendered job template (JSON object). */
   payload: string;
+  /**
+   * JSON object: the event an automation's job was created for (queues/job-event.ts, JobEvent); null for jobs
+   * enqueued by hand. Stored with the job (migration 003 says why).
+   */
+  event: string | null;
   state: JobState;
   attempts: number;
   max_attempts: number;

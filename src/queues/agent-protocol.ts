@@ -16,6 +16,7 @@ import { truncate } from '../core/names.js';
 import { inTransaction } from '../db/transaction.js';
 import { LEASED_STATES } from './job-states.js';
 import { keepTail } from './log-tail.js';
+import { finishedJobsOf, type JobOutcomes } from './job-outcomes.js';
 
 export const MAX_ERROR_LENGTH = 4000;
 
@@ -102,8 +103,9 @@ export async function reportResult(
   ctx: Ctx,
   lease: Lease,
   result: { exitCode: number | null; error?: string | undefined },
+  outcomes: JobOutcomes,
 ): Promise<{ state: JobState }> {
-  return inTransaction(ctx, async (tx) => {
+  return inTransaction(ctx, async (tx, after) => {
     const current = await tx
       .selectFrom('jobs')
       .select(['cancel_requested'])
@@ -123,9 +125,11 @@ export async function reportResult(
     const row = await leased(tx, lease)
       .where('cancel_requested', '=', current.cancel_requested)
       .set({ state, exit_code: result.exitCode, error, finished_at: Date.now(), lease_until: null })
-      .returning(['id'])
+      .returning(['id', 'run_id', 'state', 'exit_code', 'error'])
       .executeTakeFirst();
     if (!row) return refuse(tx, lease);
+    const finished = finishedJobsOf([row]);
+    if (finished.length > 0) await outcomes.finished(tx, after, finished);
     return { state };
   });
 }
@@ -134,7 +138,7 @@ export async function reportResult(
  * Hands a job back (an agent shutting down): queued again for another agent, and the attempt is not counted,
  * since the job did not fail. A job whose cancel was requested ends cancelled instead.
  */
-export async function releaseJob(ctx: Ctx, lease: Lease, reason: string): Promise<{ state: JobState }> {
+export async function releaseJob(ctx: Ctx, lease: Lease, reason: string, outcomes: JobOutcomes): Promise<{ state: JobState }> {
   return inTransaction(ctx, async (tx, after) => {
     const current = await tx
       .selectFrom('jobs')
@@ -158,10 +162,12 @@ export async function releaseJob(ctx: Ctx, lease: Lease, reason: string): Promis
     const row = await leased(tx, lease)
       .where('cancel_requested', '=', current.cancel_requested)
       .set({ ...changes, log_tail: sql<string>`log_tail || ${line}` })
-      .returning(['state'])
+      .returning(['id', 'run_id', 'state', 'exit_code', 'error'])
       .executeTakeFirst();
     if (!row) return refuse(tx, lease);
     if (row.state === 'queued') after.notify(CHANNEL_JOBS, current.queue_id);
+    const finished = finishedJobsOf([row]);
+    if (finished.length > 0) await outcomes.finished(tx, after, finished);
     return { state: row.state };
   });
 }

@@ -12,6 +12,8 @@ import { conflict, invalid, notFound } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { truncate } from '../core/names.js';
 import { FINISHED_STATES } from './job-states.js';
+import { parseJobEvent, type JobEvent } from './job-event.js';
+import { finishedJobsOf, type JobOutcomes } from './job-outcomes.js';
 
 export interface NewJob {
   teamId: string;
@@ -21,6 +23,8 @@ export interface NewJob {
   runId: string | null;
   automationId: string | null;
   eventId: string | null;
+  /** The event an automation's job was created for (null for jobs enqueued by hand). */
+  event: JobEvent | null;
   /** The id of the user the job is created for. */
   createdBy: string;
   /** Leases a job may lose before it is failed (MODELYARD_JOB_MAX_ATTEMPTS unless the caller chose). */
@@ -42,6 +46,7 @@ export async function insertJobs(tx: Tx, after: AfterCommit, jobs: NewJob[]): Pr
     automation_id: job.automationId,
     event_id: job.eventId,
     payload: job.payload,
+    event: job.event === null ? null : JSON.stringify(job.event),
     state: 'queued',
     attempts: 0,
     max_attempts: job.maxAttempts,
@@ -127,6 +132,7 @@ export async function enqueueByHand(
         runId: null,
         automationId: null,
         eventId: null,
+        event: null,
         createdBy: actor.user.id,
         maxAttempts: input.maxAttempts,
       },
@@ -140,18 +146,21 @@ export async function enqueueByHand(
  * agent sees on its next heartbeat: it stops the process and reports, and the job ends `cancelled`. Cancelling a
  * finished job is a 409; cancelling twice is harmless.
  */
-export async function cancelJob(ctx: Ctx, actor: Actor, jobId: string): Promise<void> {
-  await inTransaction(ctx, async (tx) => {
+export async function cancelJob(ctx: Ctx, actor: Actor, jobId: string, outcomes: JobOutcomes): Promise<void> {
+  await inTransaction(ctx, async (tx, after) => {
     const job = await tx.selectFrom('jobs').select(['state']).where('team_id', '=', actor.team.id).where('id', '=', jobId).executeTakeFirst();
     if (!job) throw notFound(`job "${truncate(jobId)}"`);
     if (FINISHED_STATES.includes(job.state)) throw conflict(`job is already ${job.state}`, { state: job.state });
     if (job.state === 'queued') {
-      await tx
+      const cancelled = await tx
         .updateTable('jobs')
         .set({ state: 'cancelled', cancel_requested: 1, finished_at: Date.now(), error: 'cancelled before an agent claimed it' })
         .where('id', '=', jobId)
         .where('state', '=', 'queued')
+        .returning(['id', 'run_id', 'state', 'exit_code', 'error'])
         .execute();
+      const finished = finishedJobsOf(cancelled);
+      if (finished.length > 0) await outcomes.finished(tx, after, finished);
     } else {
       await tx.updateTable('jobs').set({ cancel_requested: 1 }).where('id', '=', jobId).execute();
     }
@@ -160,22 +169,32 @@ export async function cancelJob(ctx: Ctx, actor: Actor, jobId: string): Promise<
 
 /**
  * Runs a finished job again as a NEW queued job with the same payload and the same automation/event links; the
- * original keeps its result and log, so history shows both runs. Unfinished jobs cannot be requeued (409), nor jobs
- * whose queue was deleted.
+ * original keeps its result and log, so history shows both runs. The automation's run, if any, goes back to pending
+ * and follows the new job. Unfinished jobs cannot be requeued (409), nor jobs whose queue was deleted.
  */
-export async function requeueJob(ctx: Ctx, actor: Actor, jobId: string): Promise<{ id: string }> {
+export async function requeueJob(ctx: Ctx, actor: Actor, jobId: string, outcomes: JobOutcomes): Promise<{ id: string }> {
   const [id] = await inTransaction(ctx, async (tx, after) => {
     const job = await tx
       .selectFrom('jobs')
       .leftJoin('queues', 'queues.id', 'jobs.queue_id')
-      .select(['jobs.state', 'jobs.queue_id', 'jobs.payload', 'jobs.run_id', 'jobs.automation_id', 'jobs.event_id', 'jobs.max_attempts', 'queues.id as existing_queue'])
+      .select([
+        'jobs.state',
+        'jobs.queue_id',
+        'jobs.payload',
+        'jobs.event',
+        'jobs.run_id',
+        'jobs.automation_id',
+        'jobs.event_id',
+        'jobs.max_attempts',
+        'queues.id as existing_queue',
+      ])
       .where('jobs.team_id', '=', actor.team.id)
       .where('jobs.id', '=', jobId)
       .executeTakeFirst();
     if (!job) throw notFound(`job "${truncate(jobId)}"`);
     if (!FINISHED_STATES.includes(job.state)) throw conflict(`job is ${job.state}; only finished jobs can be requeued`, { state: job.state });
     if (!job.existing_queue) throw conflict('the queue of this job was deleted');
-    return insertJobs(tx, after, [
+    const ids = await insertJobs(tx, after, [
       {
         teamId: actor.team.id,
         queueId: job.queue_id,
@@ -183,10 +202,36 @@ export async function requeueJob(ctx: Ctx, actor: Actor, jobId: string): Promise
         runId: job.run_id,
         automationId: job.automation_id,
         eventId: job.event_id,
+        event: parseJobEvent(job.event),
         createdBy: actor.user.id,
         maxAttempts: job.max_attempts,
       },
     ]);
+    if (job.run_id !== null) await outcomes.requeued(tx, { jobId: ids[0]!, runId: job.run_id, previousJobId: jobId });
+    return ids;
   });
   return { id: id! };
+}
+
+/** What a run's history shows of its job: the job's state and outcome, and where to find it. */
+export interface JobSummary {
+  id: string;
+  state: JobState;
+  exitCode: number | null;
+  error: string | null;
+  /** The queue's name; null once the queue was deleted. */
+  queue: string | null;
+}
+
+/** The team's jobs among `ids`, by id (one query for a page of runs). */
+export async function jobSummaries(db: Db, teamId: string, ids: string[]): Promise<Map<string, JobSummary>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('jobs')
+    .leftJoin('queues', 'queues.id', 'jobs.queue_id')
+    .select(['jobs.id', 'jobs.state', 'jobs.exit_code', 'jobs.error', 'queues.name as queue_name'])
+    .where('jobs.team_id', '=', teamId)
+    .where('jobs.id', 'in', ids)
+    .execute();
+  return new Map(rows.map((row) => [row.id, { id: row.id, state: row.state, exitCode: row.exit_code, error: row.error, queue: row.queue_name }]));
 }

@@ -11,6 +11,7 @@ import { newId } from '../core/ids.js';
 import { checkName } from '../core/names.js';
 import { inTransaction } from '../db/transaction.js';
 import { UNFINISHED_STATES } from './job-states.js';
+import { finishedJobsOf, type JobOutcomes } from './job-outcomes.js';
 
 export const MAX_DESCRIPTION_LENGTH = 2000;
 
@@ -126,10 +127,10 @@ export async function getQueue(db: Db, teamId: string, name: string): Promise<Qu
 /**
  * Deletes a queue. Without `force`, unfinished jobs (queued, claimed, running) make it a 409 naming their count; with
  * it they are cancelled in the same transaction — an agent holding one learns on its next heartbeat (409: no longer
- * leased) and stops the process.
+ * leased) and stops the process — and so are the automation runs waiting on them (`outcomes`).
  */
-export async function deleteQueue(ctx: Ctx, actor: Actor, name: string, force: boolean): Promise<{ cancelledJobs: number }> {
-  return inTransaction(ctx, async (tx) => {
+export async function deleteQueue(ctx: Ctx, actor: Actor, name: string, force: boolean, outcomes: JobOutcomes): Promise<{ cancelledJobs: number }> {
+  return inTransaction(ctx, async (tx, after) => {
     const queue = await tx
       .selectFrom('queues')
       .select('id')
@@ -152,12 +153,15 @@ export async function deleteQueue(ctx: Ctx, actor: Actor, name: string, force: b
     }
     if (count > 0) {
       const now = Date.now();
-      await tx
+      const cancelled = await tx
         .updateTable('jobs')
         .set({ state: 'cancelled', cancel_requested: 1, finished_at: now, lease_until: null, error: `cancelled: queue "${name}" was deleted` })
         .where('queue_id', '=', queue.id)
         .where('state', 'in', UNFINISHED_STATES)
+        .returning(['id', 'run_id', 'state', 'exit_code', 'error'])
         .execute();
+      const finished = finishedJobsOf(cancelled);
+      if (finished.length > 0) await outcomes.finished(tx, after, finished);
     }
     await tx.deleteFrom('queues').where('id', '=', queue.id).execute();
     return { cancelledJobs: count };

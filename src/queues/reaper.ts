@@ -8,6 +8,7 @@ import { sql } from 'kysely';
 import { inTransaction } from '../db/transaction.js';
 import { serverLogLine } from './agent-protocol.js';
 import { LEASED_STATES } from './job-states.js';
+import { finishedJobsOf, type FinishedJob, type JobOutcomes } from './job-outcomes.js';
 
 /** Expired leases handled per pass; more wait for the next pass (a pass stays one short transaction). */
 const REAP_BATCH = 200;
@@ -18,9 +19,14 @@ export interface ReapResult {
   cancelled: number;
 }
 
-export async function reapExpiredLeases(ctx: Pick<AppContext, 'db' | 'notifier'>, now = Date.now()): Promise<ReapResult> {
+/**
+ * One pass. Jobs it fails or cancels are handed to `outcomes` in the same transaction (their automation runs fail
+ * and raise AUTOMATION_FAILED as for a job that failed on its agent).
+ */
+export async function reapExpiredLeases(ctx: Pick<AppContext, 'db' | 'notifier'>, outcomes: JobOutcomes, now = Date.now()): Promise<ReapResult> {
   return inTransaction(ctx, async (tx, after) => {
     const result: ReapResult = { requeued: 0, failed: 0, cancelled: 0 };
+    const finished: FinishedJob[] = [];
     const expired = await tx
       .selectFrom('jobs')
       .select(['id', 'queue_id', 'agent', 'attempts', 'max_attempts', 'cancel_requested'])
@@ -66,11 +72,13 @@ export async function reapExpiredLeases(ctx: Pick<AppContext, 'db' | 'notifier'>
           log_tail: sql<string>`log_tail || ${line}`,
         });
       }
-      const changed = await update.returning('id').executeTakeFirst();
+      const changed = await update.returning(['id', 'run_id', 'state', 'exit_code', 'error']).executeTakeFirst();
       if (!changed) continue;
       result[outcome]++;
       if (outcome === 'requeued') after.notify(CHANNEL_JOBS, job.queue_id);
+      finished.push(...finishedJobsOf([changed]));
     }
+    if (finished.length > 0) await outcomes.finished(tx, after, finished);
     return result;
   });
 }
@@ -80,12 +88,12 @@ export interface JobReaper {
 }
 
 /** Checks for expired leases a few times per lease period, so a lost job is requeued soon after its lease ends. */
-export function startJobReaper(ctx: AppContext): JobReaper {
+export function startJobReaper(ctx: AppContext, outcomes: JobOutcomes): JobReaper {
   const intervalMs = Math.min(5000, Math.max(250, Math.floor(ctx.config.jobLeaseMs / 4)));
   let running: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {
     running = running
-      .then(() => reapExpiredLeases(ctx))
+      .then(() => reapExpiredLeases(ctx, outcomes))
       .then((result) => {
         if (result.requeued + result.failed + result.cancelled > 0) ctx.logger.info({ ...result }, 'reaped expired job leases');
       })

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUserClient, Receiver, startTestServer, type TestServer } from '../helpers.js';
-import { createAutomation, createWebhook, fireEvent, teamId } from '../delivery/worker-fixtures.js';
+import { createUserClient, Receiver, startTestServer, type TestServer } from '../helpers/index.js';
+import { fireEvent, teamId } from '../helpers/database.js';
+import { createAutomation, createWebhook, webhookAutomation } from '../helpers/automations.js';
 import { listPresets } from '../../src/core/presets.js';
 
 const PUBLIC_URL = 'https://modelyard.example.com';
@@ -69,7 +70,7 @@ describe('GET /api/v1/presets', () => {
     const webhookId = await createWebhook(linked.admin, team, { name: 'chat', url: receiver.url('/chat') });
     const presets: PresetItem[] = (await linked.admin.get('/api/v1/presets')).body.items;
     for (const preset of presets) {
-      await createAutomation(linked.admin, team, { name: `<!channel> ${preset.id}`, eventType: 'LINK_ARTIFACT', webhookId, payload: preset.template });
+      await createAutomation(linked.admin, team, webhookAutomation({ name: `<!channel> ${preset.id}`, eventType: 'LINK_ARTIFACT', webhookId, payload: preset.template }));
     }
     await fireEvent(linked.ctx, { teamId: id, collection: 'classifier', versionIndex: 4 });
     await receiver.waitFor(presets.length);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTeamWithRoles, eventually, Receiver, startTestServer, type Client, type TestServer } from '../helpers/index.js';
 import { logVersion, seedRegistry } from '../helpers/registry.js';
 import { inTransaction } from '../../src/db/transaction.js';
-import { recordEvent } from '../../src/automations/events.js';
+import { recordAutomationFailed, recordEvent } from '../../src/automations/events.js';
 import type { ActionRun, Event } from '../../src/db/schema.js';
 import { newId } from '../../src/core/ids.js';
 import { createAutomation, createWebhook } from '../helpers/automations.js';
@@ -151,7 +151,7 @@ describe('dispatch: registry events create the runs of matching automations', ()
     await receiver.waitFor(before + 4);
   });
 
-  it('enqueues a job for queue actions and records the run as succeeded with the job id', async () => {
+  it('enqueues a job for queue actions, carrying its event, and leaves the run pending on the job', async () => {
     const { admin } = await createTeamWithRoles(server, 'dispatch-queue');
     await seedRegistry(admin, 'dispatch-queue', 1);
     expect((await admin.post('/api/v1/teams/dispatch-queue/queues', { name: 'eval' })).status).toBe(201);
@@ -164,7 +164,8 @@ describe('dispatch: registry events create the runs of matching automations', ()
     const runs = await runsOf(automation);
     expect(runs).toHaveLength(1);
     const run = runs[0]!;
-    expect(run).toMatchObject({ action_type: 'queue_job', state: 'succeeded', queue_name: 'eval', url: null });
+    // Pending with no due time: the delivery worker never claims it; the job's end decides the run (job-runs.test.ts).
+    expect(run).toMatchObject({ action_type: 'queue_job', state: 'pending', queue_name: 'eval', url: null, next_attempt_at: null, finished_at: null });
     expect(run.job_id).not.toBeNull();
     const job = await server.ctx.db.selectFrom('jobs').selectAll().where('id', '=', run.job_id!).executeTakeFirstOrThrow();
     expect(job).toMatchObject({
@@ -173,6 +174,15 @@ describe('dispatch: registry events create the runs of matching automations', ()
       automation_id: automation,
       event_id: run.event_id,
       payload: '{"model":"classifier","ref":"dispatch-queue/model-registry/classifier:staging","epoch":"0"}',
+    });
+    expect(JSON.parse(job.event!)).toEqual({
+      type: 'ADD_ARTIFACT_ALIAS',
+      model: 'classifier',
+      version: 'v0',
+      alias: 'staging',
+      artifactVersionString: 'dispatch-queue/model-registry/classifier:staging',
+      author: 'dispatch-queue-admin',
+      eventId: run.event_id,
     });
   });
 
@@ -232,6 +242,52 @@ describe('dispatch: registry events create the runs of matching automations', ()
     expect(runs[0]).toMatchObject({ suppress_failure_event: 1, body: '{"what":"AUTOMATION_FAILED","model":"classifier"}' });
   });
 
+  it("gives AUTOMATION_FAILED the failed run's version or alias, project and metadata, as its event had them", async () => {
+    const { admin } = await createTeamWithRoles(server, 'dispatch-failed-ref');
+    await seedRegistry(admin, 'dispatch-failed-ref', 2);
+    const hook = await createWebhook(admin, 'dispatch-failed-ref', { name: 'r', url: receiver.url('/failed-ref') });
+    const onLink = await createAutomation(admin, 'dispatch-failed-ref', {
+      name: 'on link',
+      event: { type: 'LINK_ARTIFACT', model: 'classifier' },
+      action: { type: 'no_op' },
+    });
+    const onAlias = await createAutomation(admin, 'dispatch-failed-ref', {
+      name: 'on alias',
+      event: { type: 'ADD_ARTIFACT_ALIAS', model: 'classifier' },
+      action: { type: 'no_op' },
+    });
+    const onLogged = await createAutomation(admin, 'dispatch-failed-ref', {
+      name: 'on logged',
+      event: { type: 'CREATE_ARTIFACT', model: null },
+      action: { type: 'no_op' },
+    });
+    const onFailure = await createAutomation(admin, 'dispatch-failed-ref', {
+      name: 'on failure',
+      event: { type: 'AUTOMATION_FAILED', model: null },
+      action: { type: 'webhook', webhookId: hook, payload: ALL_VARIABLES_TEMPLATE },
+    });
+    await link(admin, 'dispatch-failed-ref', 'classifier', 'training/resnet:v0');
+    await link(admin, 'dispatch-failed-ref', 'classifier', 'training/resnet:v1', ['production']);
+    const logged = await logVersion(admin, 'dispatch-failed-ref', 'training', 'resnet', { files: { 'model.bin': 'v2' }, metadata: { epoch: 7 } });
+    expect(logged.status).toBe(201);
+    const [, secondLink] = await runsOf(onLink);
+    const [aliasRun] = await runsOf(onAlias);
+    const [loggedRun] = await runsOf(onLogged);
+    // Each run failed for good, as the delivery worker records it (recordAutomationFailed in the same transaction).
+    for (const run of [secondLink!, aliasRun!, loggedRun!]) {
+      await inTransaction(server.ctx, (tx, after) => recordAutomationFailed(tx, after, server.ctx.config, run, { error: 'HTTP 500', status: 500 }));
+    }
+    const failures = await runsOf(onFailure);
+    expect(failures.map((r) => JSON.parse(r.body) as Record<string, string>).map((b) => [b.ref, b.alias, b.index, b.project, b.epoch])).toEqual([
+      ['dispatch-failed-ref/model-registry/classifier:v1', '', '1', 'model-registry', '1'],
+      ['dispatch-failed-ref/model-registry/classifier:production', 'production', '1', 'model-registry', '1'],
+      ['dispatch-failed-ref/training/resnet:v2', '', '2', 'training', '7'],
+    ]);
+    const event = await eventOf(failures[0]!);
+    expect(event).toMatchObject({ type: 'AUTOMATION_FAILED', author: 'modelyard', artifact_version_id: (await eventOf(secondLink!)).artifact_version_id });
+    expect(JSON.parse(event.details)).toMatchObject({ runId: secondLink!.id, eventId: secondLink!.event_id, eventType: 'LINK_ARTIFACT', error: 'HTTP 500', status: 500 });
+  });
+
   it('fans one event out to 1,000 automations, one run each', async () => {
     const { admin } = await createTeamWithRoles(server, 'dispatch-fanout');
     await seedRegistry(admin, 'dispatch-fanout', 1);
@@ -279,7 +335,8 @@ describe('dispatch: registry events create the runs of matching automations', ()
     for (const run of runs) expect(run.body).toBe(`{"n":"${run.automation_name}","ref":"dispatch-fanout/model-registry/classifier:v0"}`);
     await receiver.waitFor(receivedBefore + 1000, 60_000);
     await eventually(async () => {
-      const pending = await server.ctx.db.selectFrom('action_runs').select('id').where('state', '=', 'pending').execute();
+      // This team's runs only: another test's queue_job runs stay pending on their jobs.
+      const pending = await server.ctx.db.selectFrom('action_runs').select('id').where('team_id', '=', team.id).where('state', '=', 'pending').execute();
       return pending.length === 0;
     }, 60_000);
   }, 120_000);

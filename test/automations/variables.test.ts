@@ -19,6 +19,9 @@ describe('artifactVersionString', () => {
     ['UNLINK_ARTIFACT', { ...base, type: 'UNLINK_ARTIFACT' as const }, 'vision/model-registry/classifier:v3'],
     ['ADD_ARTIFACT_ALIAS', { ...base, type: 'ADD_ARTIFACT_ALIAS' as const, alias: 'production' }, 'vision/model-registry/classifier:production'],
     ['CREATE_ARTIFACT', { ...base, type: 'CREATE_ARTIFACT' as const, project: 'training', collection: 'resnet', version_index: 0 }, 'vision/training/resnet:v0'],
+    ["AUTOMATION_FAILED for a link's run names its version", { ...base, type: 'AUTOMATION_FAILED' as const }, 'vision/model-registry/classifier:v3'],
+    ["AUTOMATION_FAILED for an alias event's run names its alias", { ...base, type: 'AUTOMATION_FAILED' as const, alias: 'production' }, 'vision/model-registry/classifier:production'],
+    ["AUTOMATION_FAILED for a logged version's run names its project", { ...base, type: 'AUTOMATION_FAILED' as const, project: 'training', collection: 'resnet', version_index: 0 }, 'vision/training/resnet:v0'],
     ['AUTOMATION_FAILED without version', { ...base, type: 'AUTOMATION_FAILED' as const, version_index: null, artifact_version_id: null }, 'vision/model-registry/classifier'],
     ['no collection', { ...base, type: 'AUTOMATION_FAILED' as const, collection: '', version_index: null }, ''],
   ])('%s', (_name, event, expected) => {

@@ -94,6 +94,54 @@ describe('modelyard agent', { timeout: 120_000 }, () => {
     expect(job.startedAt).not.toBeNull();
   });
 
+  it("exports the job's event whatever the template calls its fields, and the automation's run follows the job", async () => {
+    expect((await roles.member.post(`${base}/projects`, { name: 'event-env' })).status).toBe(201);
+    expect((await logVersion(roles.member, roles.team, 'event-env', 'detector-weights', { files: { 'w.bin': 'w' } })).status).toBe(201);
+    expect((await roles.member.post(`${base}/registry/models`, { name: 'detector' })).status).toBe(201);
+    await makeQueue('event-env');
+    const automation = await roles.admin.post(`${base}/automations`, {
+      name: 'deploy production',
+      event: { type: 'ADD_ARTIFACT_ALIAS', model: 'detector', aliasPattern: '^production$' },
+      // Field names of the template's own choosing; `model` even holds something else.
+      action: { type: 'queue_job', queue: 'event-env', template: '{"target":"${artifact_version_string}","model":"ignored","exit_code":"${artifact_version_index}"}' },
+    });
+    expect(automation.status, JSON.stringify(automation.body)).toBe(201);
+    const names = ['EVENT_TYPE', 'ARTIFACT_VERSION_STRING', 'MODEL', 'VERSION', 'ALIAS', 'EVENT_AUTHOR', 'EVENT_ID', 'TARGET'].map((n) => `MODELYARD_${n}`);
+    // Prints every variable, then exits with the version index (0 here): the run must follow the job's outcome.
+    const script = `for n in ${names.join(' ')}; do echo "$n=\${!n-<unset>}"; done; exit "$MODELYARD_EXIT_CODE"`;
+    const running = agent('event-env', ['bash', '-c', script]);
+    const linked = await roles.member.post(`${base}/registry/models/detector/versions`, { source: 'event-env/detector-weights:v0', aliases: ['production'] });
+    expect(linked.status).toBe(201);
+
+    const runs = async () => (await roles.viewer.get(`${base}/automations/${automation.body.id}/runs`)).body.items;
+    const [run] = await runs();
+    const job = await jobWhen(run.jobId, finished);
+    expect(job.state, running.output() + job.logTail).toBe('succeeded');
+    const ref = `${roles.team}/model-registry/detector:production`;
+    expect(job.event).toEqual({ type: 'ADD_ARTIFACT_ALIAS', model: 'detector', version: 'v0', alias: 'production', artifactVersionString: ref, author: roles.member.userName, eventId: run.eventId });
+    for (const line of [
+      'MODELYARD_EVENT_TYPE=ADD_ARTIFACT_ALIAS',
+      `MODELYARD_ARTIFACT_VERSION_STRING=${ref}`,
+      'MODELYARD_MODEL=detector',
+      'MODELYARD_VERSION=v0',
+      'MODELYARD_ALIAS=production',
+      `MODELYARD_EVENT_AUTHOR=${roles.member.userName}`,
+      `MODELYARD_EVENT_ID=${run.eventId}`,
+      `MODELYARD_TARGET=${ref}`,
+    ]) {
+      expect(job.logTail).toContain(`${line}\n`);
+    }
+    const [done] = await runs();
+    expect(done).toMatchObject({ state: 'succeeded', job: { id: job.id, state: 'succeeded', exitCode: 0 } });
+
+    // A job enqueued by hand has no event: the variables are there, empty, unless its payload names them.
+    const hand = await jobWhen(await enqueue('event-env', { model: 'by-hand', exit_code: 4 }), finished);
+    expect(hand).toMatchObject({ state: 'failed', exitCode: 4, event: null });
+    expect(hand.logTail).toContain('MODELYARD_EVENT_TYPE=\n');
+    expect(hand.logTail).toContain('MODELYARD_VERSION=\n');
+    expect(hand.logTail).toContain('MODELYARD_MODEL=by-hand\n');
+  });
+
   it('runs a job enqueued by hand with the same script', async () => {
     const id = await enqueue('eval', { command: 'evaluate', artifact_version_string: `${roles.team}/model-registry/classifier:latest` });
     const running = agent('eval', [fixture('download-version.mjs')]);

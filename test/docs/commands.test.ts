@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI_ARGS } from '../helpers.js';
+import { CLI_ARGS } from '../helpers/index.js';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 

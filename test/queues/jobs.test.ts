@@ -4,10 +4,21 @@ import { expect, it } from 'vitest';
 import { CHANNEL_JOBS } from '../../src/context.js';
 import { inTransaction } from '../../src/db/transaction.js';
 import { insertJobs, type NewJob } from '../../src/queues/jobs.js';
+import { parseJobEvent, type JobEvent } from '../../src/queues/job-event.js';
 import { useTestDatabase } from '../helpers/database.js';
 import { eventually } from '../helpers/index.js';
 
 const database = useTestDatabase();
+
+const EVENT: JobEvent = {
+  type: 'ADD_ARTIFACT_ALIAS',
+  model: 'classifier',
+  version: 'v3',
+  alias: 'production',
+  artifactVersionString: 'vision/model-registry/classifier:production',
+  author: 'alice',
+  eventId: 'event-0',
+};
 
 function newJob(overrides: Partial<NewJob> = {}): NewJob {
   return {
@@ -17,6 +28,7 @@ function newJob(overrides: Partial<NewJob> = {}): NewJob {
     runId: null,
     automationId: null,
     eventId: null,
+    event: null,
     createdBy: 'user-1',
     maxAttempts: 3,
     ...overrides,
@@ -29,7 +41,7 @@ function jobsOf(ids: string[]) {
 
 it('writes every job with its own values, queued and untouched, and returns the ids in order', async () => {
   const jobs = [
-    newJob({ payload: '{"n":0}', runId: 'run-0', automationId: 'auto-0', eventId: 'event-0', maxAttempts: 1 }),
+    newJob({ payload: '{"n":0}', runId: 'run-0', automationId: 'auto-0', eventId: 'event-0', event: EVENT, maxAttempts: 1 }),
     newJob({ payload: '{"n":1}', queueId: 'queue-b', createdBy: 'user-2', maxAttempts: 7 }),
     newJob({ payload: '{"n":2}' }),
   ];
@@ -48,6 +60,7 @@ it('writes every job with its own values, queued and untouched, and returns the 
       run_id: job.runId,
       automation_id: job.automationId,
       event_id: job.eventId,
+      event: job.event === null ? null : JSON.stringify(job.event),
       created_by: job.createdBy,
       max_attempts: job.maxAttempts,
       state: 'queued',
@@ -63,6 +76,7 @@ it('writes every job with its own values, queued and untouched, and returns the 
       finished_at: null,
     });
     expect(Number(row.created_at)).toBeGreaterThan(0);
+    expect(parseJobEvent(row.event)).toEqual(job.event);
   });
 });
 

@@ -12,6 +12,7 @@ import { getJob } from '../../queues/jobs.js';
 import { appendLog, heartbeat, releaseJob, reportResult, type Lease } from '../../queues/agent-protocol.js';
 import { claimWithWait } from '../../queues/long-poll.js';
 import { JobDetail, jobDetail, JobParams, State } from './jobs.js';
+import { runsFollowJobs } from '../../automations/job-runs.js';
 
 const QueueParams = TeamParams.extend({ queue: z.string() });
 const ClaimedJob = JobDetail.extend({ leaseMs: z.number().describe('heartbeat well within this (the agent uses a third)') });
@@ -25,6 +26,7 @@ export default async function agentRoutes(app: Api, ctx: AppContext): Promise<vo
   // Long-polling claims in flight; ended (answered 204) when the server shuts down, so shutdown does not wait
   // out their `wait`.
   const waitingClaims = new Set<AbortController>();
+  const outcomes = runsFollowJobs(ctx.config);
   app.addHook('preClose', async () => {
     for (const controller of waitingClaims) controller.abort();
   });
@@ -66,7 +68,7 @@ export default async function agentRoutes(app: Api, ctx: AppContext): Promise<vo
         if (!job) return reply.status(204).send(null);
         if (reply.raw.destroyed) {
           // The agent hung up while the claim committed: hand the job straight back rather than strand it on a lease.
-          await releaseJob(ctx, { teamId: team.id, jobId: job.id, agent: job.agent!, attempt: job.attempts }, 'the agent disconnected during its claim');
+          await releaseJob(ctx, { teamId: team.id, jobId: job.id, agent: job.agent!, attempt: job.attempts }, 'the agent disconnected during its claim', outcomes);
           return reply;
         }
         return { ...jobDetail(await getJob(ctx.db, team.id, job.id)), leaseMs: ctx.config.jobLeaseMs };
@@ -129,7 +131,7 @@ export default async function agentRoutes(app: Api, ctx: AppContext): Promise<vo
     },
     async (request) => {
       const lease = await leaseOf(request, request.params.team, request.params.jobId, request.body);
-      return reportResult(ctx, lease, { exitCode: request.body.exitCode, error: request.body.error });
+      return reportResult(ctx, lease, { exitCode: request.body.exitCode, error: request.body.error }, outcomes);
     },
   );
 
@@ -146,7 +148,7 @@ export default async function agentRoutes(app: Api, ctx: AppContext): Promise<vo
     },
     async (request) => {
       const lease = await leaseOf(request, request.params.team, request.params.jobId, request.body);
-      return releaseJob(ctx, lease, request.body.reason);
+      return releaseJob(ctx, lease, request.body.reason, outcomes);
     },
   );
 }

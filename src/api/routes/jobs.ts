@@ -10,10 +10,22 @@ import { findQueue } from '../../queues/queues.js';
 import { JOB_STATES } from '../../queues/job-states.js';
 import { cancelJob, enqueueByHand, getJob, listJobs, requeueJob, type JobRecord } from '../../queues/jobs.js';
 import { invalid } from '../../core/errors.js';
+import { parseJobEvent } from '../../queues/job-event.js';
+import { runsFollowJobs } from '../../automations/job-runs.js';
 
 const QueueParams = TeamParams.extend({ queue: z.string() });
 export const JobParams = TeamParams.extend({ jobId: z.string().max(64) });
 export const State = z.enum(JOB_STATES);
+
+export const JobEventView = z.object({
+  type: z.string(),
+  model: z.string().describe("the registered model's name (the artifact's, for CREATE_ARTIFACT)"),
+  version: z.string().nullable().describe('v<index>; null for an event without a version'),
+  alias: z.string().nullable(),
+  artifactVersionString: z.string().describe('<team>/<project>/<model>:<version or alias>, as ${artifact_version_string}'),
+  author: z.string(),
+  eventId: z.string(),
+});
 
 const JobView = z.object({
   id: z.string(),
@@ -29,6 +41,7 @@ const JobView = z.object({
   error: z.string().nullable(),
   automationId: z.string().nullable(),
   eventId: z.string().nullable(),
+  event: JobEventView.nullable().describe('the event an automation created the job for; null for jobs enqueued by hand'),
   runId: z.string().nullable(),
   createdBy: z.string().describe('user name (id when the user no longer exists)'),
   createdAt: z.string(),
@@ -64,6 +77,7 @@ function jobView(job: JobRecord): z.infer<typeof JobView> {
     error: job.error,
     automationId: job.automation_id,
     eventId: job.event_id,
+    event: parseJobEvent(job.event),
     runId: job.run_id,
     createdBy: job.created_by_name ?? job.created_by,
     createdAt: iso(job.created_at),
@@ -90,6 +104,7 @@ function parseStates(raw: string | undefined): JobState[] | undefined {
 }
 
 export default async function jobRoutes(app: Api, ctx: AppContext): Promise<void> {
+  const outcomes = runsFollowJobs(ctx.config);
   app.get(
     '/api/v1/teams/:team/queues/:queue/jobs',
     {
@@ -165,7 +180,7 @@ export default async function jobRoutes(app: Api, ctx: AppContext): Promise<void
     },
     async (request) => {
       const access = await teamAccess(ctx, request, request.params.team, 'member');
-      await cancelJob(ctx, access, request.params.jobId);
+      await cancelJob(ctx, access, request.params.jobId, outcomes);
       return jobDetail(await getJob(ctx.db, access.team.id, request.params.jobId));
     },
   );
@@ -182,7 +197,7 @@ export default async function jobRoutes(app: Api, ctx: AppContext): Promise<void
     },
     async (request, reply) => {
       const access = await teamAccess(ctx, request, request.params.team, 'member');
-      const { id } = await requeueJob(ctx, access, request.params.jobId);
+      const { id } = await requeueJob(ctx, access, request.params.jobId, outcomes);
       return reply.status(201).send(jobDetail(await getJob(ctx.db, access.team.id, id)));
     },
   );

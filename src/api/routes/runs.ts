@@ -10,6 +10,8 @@ import type { ActionRun, TeamRole } from '../../db/schema.js';
 import { AppError, conflict, invalid, notFound } from '../../core/errors.js';
 import { automationExists, getRun, listRuns, MAX_RECOVERY_WINDOW_MS, redeliverFailedRuns } from '../../delivery/history.js';
 import { redeliverNow } from '../../delivery/worker.js';
+import { JOB_STATES } from '../../queues/job-states.js';
+import { jobSummaries, type JobSummary } from '../../queues/jobs.js';
 import { teamAccess } from '../auth.js';
 import { decodeCursor, iso, isoOrNull, PageQuery, pageOf, TeamParams, toPage } from '../schemas.js';
 
@@ -32,6 +34,16 @@ const RunView = z.object({
   webhookName: z.string().nullable(),
   queueName: z.string().nullable(),
   jobId: z.string().nullable(),
+  job: z
+    .object({
+      id: z.string(),
+      state: z.enum(JOB_STATES),
+      exitCode: z.number().nullable(),
+      error: z.string().nullable(),
+      queue: z.string().nullable().describe('null once the queue was deleted'),
+    })
+    .nullable()
+    .describe("queue_job runs: the job the run follows (pending until it finishes), with its state and exit code"),
 });
 
 const Headers = z.record(z.string(), z.string());
@@ -58,7 +70,12 @@ const RunDetailView = RunView.omit({ attempts: true }).extend({
 const ListQuery = PageQuery.extend({ state: RunStateSchema.optional() });
 const RunParams = TeamParams.extend({ runId: z.string().max(64) });
 
-function runView(run: ActionRun) {
+/** The jobs of the queue_job runs among `runs` (one query). */
+function jobsOf(ctx: AppContext, teamId: string, runs: ActionRun[]): Promise<Map<string, JobSummary>> {
+  return jobSummaries(ctx.db, teamId, runs.flatMap((run) => (run.job_id === null ? [] : [run.job_id])));
+}
+
+function runView(run: ActionRun, jobs: Map<string, JobSummary>) {
   return {
     id: run.id,
     automationId: run.automation_id,
@@ -77,6 +94,7 @@ function runView(run: ActionRun) {
     webhookName: run.webhook_name,
     queueName: run.queue_name,
     jobId: run.job_id,
+    job: run.job_id === null ? null : (jobs.get(run.job_id) ?? null),
   };
 }
 
@@ -154,7 +172,8 @@ export default async function runRoutes(app: Api, ctx: AppContext): Promise<void
       const { limit, cursor, state } = request.query;
       const rows = await listRuns(ctx, team.id, { automationId: request.params.id, state, limit, before: decodeCursor(cursor, 'id') });
       const page = toPage(rows, limit, (r) => r.id);
-      return { items: page.items.map(runView), nextCursor: page.nextCursor };
+      const jobs = await jobsOf(ctx, team.id, page.items);
+      return { items: page.items.map((run) => runView(run, jobs)), nextCursor: page.nextCursor };
     },
   );
 
@@ -174,7 +193,8 @@ export default async function runRoutes(app: Api, ctx: AppContext): Promise<void
       const { limit, cursor, state } = request.query;
       const rows = await listRuns(ctx, team.id, { state, limit, before: decodeCursor(cursor, 'id') });
       const page = toPage(rows, limit, (r) => r.id);
-      return { items: page.items.map(runView), nextCursor: page.nextCursor };
+      const jobs = await jobsOf(ctx, team.id, page.items);
+      return { items: page.items.map((run) => runView(run, jobs)), nextCursor: page.nextCursor };
     },
   );
 
@@ -194,7 +214,7 @@ export default async function runRoutes(app: Api, ctx: AppContext): Promise<void
       if (!detail) throw notFound(`run ${request.params.runId}`);
       const urls = [detail.run.url, ...detail.attempts.map((a) => a.url)];
       return {
-        ...runView(detail.run),
+        ...runView(detail.run, await jobsOf(ctx, team.id, [detail.run])),
         ...(role === 'admin' ? { url: detail.run.url } : {}),
         body: detail.run.body,
         attempts: detail.attempts.map((a) =>

@@ -7,10 +7,22 @@ const CLAIM_TIMEOUT_MARGIN_MS = 15_000;
 /** Every other call is small and quick. */
 const CALL_TIMEOUT_MS = 30_000;
 
+/** The event an automation created the job for (null for jobs enqueued by hand; absent from older servers). */
+export interface JobEvent {
+  type: string;
+  model: string;
+  version: string | null;
+  alias: string | null;
+  artifactVersionString: string;
+  author: string;
+  eventId: string;
+}
+
 export interface ClaimedJob {
   id: string;
   queue: string;
   payload: unknown;
+  event?: JobEvent | null;
   attempts: number;
   agent: string;
   leaseMs: number;

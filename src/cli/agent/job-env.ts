@@ -1,6 +1,7 @@
 // What a job's process sees, decided without I/O: which command runs (the agent's own COMMAND, or an entry of the
 // allow-list the job names — never a command sent by the server) and its environment.
 import { z } from 'zod';
+import type { JobEvent } from './api-client.js';
 
 export const AgentConfigFile = z.object({
   commands: z
@@ -44,20 +45,42 @@ export interface JobEnvInput {
   apiKey: string;
   team: string;
   queue: string;
+  event: JobEvent | null;
+}
+
+/** The variables that say which event (and version) the job was started for, whatever its template's fields are. */
+export function eventEnv(event: JobEvent | null): Record<string, string | undefined> {
+  return {
+    MODELYARD_EVENT_TYPE: event?.type,
+    MODELYARD_ARTIFACT_VERSION_STRING: event?.artifactVersionString,
+    MODELYARD_MODEL: event?.model,
+    MODELYARD_VERSION: event?.version ?? (event ? '' : undefined),
+    MODELYARD_ALIAS: event?.alias ?? (event ? '' : undefined),
+    MODELYARD_EVENT_AUTHOR: event?.author,
+    MODELYARD_EVENT_ID: event?.eventId,
+  };
 }
 
 /**
  * The job's environment: the agent's own, then one MODELYARD_<KEY> per top-level string or number field of the
- * payload, then the fixed variables — set last, so a payload field named `url` or `job_id` cannot redirect the
- * script's API calls or disguise the job.
+ * payload, then the event variables (eventEnv), then the fixed variables — set last, so a payload field named `url`
+ * or `job_id` cannot redirect the script's API calls or disguise the job.
+ *
+ * The event variables are always set. For a job an automation created they hold its event and win over payload fields
+ * of the same name (a template field `model` cannot make MODELYARD_MODEL name another model); a job enqueued by hand
+ * has no event, so each is what the payload gave it, else empty (never a value inherited from the agent's own
+ * environment).
  */
 export function jobEnv(input: JobEnvInput): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...input.base };
+  const fromPayload: Record<string, string> = {};
   for (const [key, value] of Object.entries(input.payload)) {
     if (typeof value !== 'string' && typeof value !== 'number') continue;
     const name = envNameFor(key);
-    if (name) env[name] = String(value);
+    if (name) fromPayload[name] = String(value);
   }
+  Object.assign(env, fromPayload);
+  for (const [name, value] of Object.entries(eventEnv(input.event))) env[name] = value ?? fromPayload[name] ?? '';
   Object.assign(env, {
     MODELYARD_JOB_ID: input.jobId,
     MODELYARD_JOB_ATTEMPT: String(input.attempt),

@@ -80,6 +80,7 @@ export function runJob(options: RunOptions): JobRun {
       apiKey: api.apiKey,
       team: api.team,
       queue: options.queue,
+      event: job.event ?? null,
     });
     const spawned = spawn(argv[0]!, argv.slice(1), { env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     child = spawned;

@@ -67,6 +67,7 @@ describe('jobEnv', () => {
     apiKey: 'my_key',
     team: 'vision',
     queue: 'eval',
+    event: null,
   });
 
   it('maps top-level strings and numbers, and only those', () => {
@@ -87,5 +88,86 @@ describe('jobEnv', () => {
       MODELYARD_QUEUE: 'eval',
       PATH: '/usr/bin',
     });
+  });
+
+  const event = {
+    type: 'ADD_ARTIFACT_ALIAS',
+    model: 'classifier',
+    version: 'v3',
+    alias: 'production',
+    artifactVersionString: 'vision/model-registry/classifier:production',
+    author: 'alice',
+    eventId: 'event-1',
+  };
+  const withEvent = (payload: Record<string, unknown>, inherited: Record<string, string> = {}) =>
+    jobEnv({
+      base: { ...base, ...inherited },
+      jobId: 'job-2',
+      attempt: 1,
+      payloadText: JSON.stringify(payload),
+      payload,
+      url: 'http://server',
+      apiKey: 'my_key',
+      team: 'vision',
+      queue: 'eval',
+      event,
+    });
+
+  it("exports an automation job's event whatever the template's fields are called, over payload fields of the same name", () => {
+    const env = withEvent({ ref: 'x', model: 'some-other-model', version: 'v99', alias: 'forged' });
+    expect(env).toMatchObject({
+      MODELYARD_EVENT_TYPE: 'ADD_ARTIFACT_ALIAS',
+      MODELYARD_ARTIFACT_VERSION_STRING: 'vision/model-registry/classifier:production',
+      MODELYARD_MODEL: 'classifier',
+      MODELYARD_VERSION: 'v3',
+      MODELYARD_ALIAS: 'production',
+      MODELYARD_EVENT_AUTHOR: 'alice',
+      MODELYARD_EVENT_ID: 'event-1',
+      MODELYARD_REF: 'x',
+    });
+  });
+
+  it('gives an event without a version or alias empty variables', () => {
+    const env = jobEnv({
+      base,
+      jobId: 'job-3',
+      attempt: 1,
+      payloadText: '{}',
+      payload: {},
+      url: 'http://server',
+      apiKey: 'my_key',
+      team: 'vision',
+      queue: 'eval',
+      event: { ...event, type: 'AUTOMATION_FAILED', version: null, alias: null, artifactVersionString: 'vision/model-registry/classifier' },
+    });
+    expect(env).toMatchObject({ MODELYARD_EVENT_TYPE: 'AUTOMATION_FAILED', MODELYARD_VERSION: '', MODELYARD_ALIAS: '' });
+  });
+
+  it('sets the event variables of a hand-made job from its payload, else empty, never from the agent\'s environment', () => {
+    const hand = jobEnv({
+      base: { ...base, MODELYARD_ALIAS: 'inherited', MODELYARD_EVENT_TYPE: 'inherited' },
+      jobId: 'job-4',
+      attempt: 1,
+      payloadText: '{"model":"m:v1"}',
+      payload: { model: 'm:v1' },
+      url: 'http://server',
+      apiKey: 'my_key',
+      team: 'vision',
+      queue: 'eval',
+      event: null,
+    });
+    expect(hand).toMatchObject({
+      MODELYARD_MODEL: 'm:v1',
+      MODELYARD_EVENT_TYPE: '',
+      MODELYARD_ARTIFACT_VERSION_STRING: '',
+      MODELYARD_VERSION: '',
+      MODELYARD_ALIAS: '',
+      MODELYARD_EVENT_AUTHOR: '',
+      MODELYARD_EVENT_ID: '',
+    });
+  });
+
+  it('never lets an inherited variable stand in for the event', () => {
+    expect(withEvent({}, { MODELYARD_MODEL: 'inherited' }).MODELYARD_MODEL).toBe('classifier');
   });
 });

@@ -1911,6 +1911,19 @@ export interface paths {
                                 error: string | null;
                                 automationId: string | null;
                                 eventId: string | null;
+                                /** @description the event an automation created the job for; null for jobs enqueued by hand */
+                                event: {
+                                    type: string;
+                                    /** @description the registered model's name (the artifact's, for CREATE_ARTIFACT) */
+                                    model: string;
+                                    /** @description v<index>; null for an event without a version */
+                                    version: string | null;
+                                    alias: string | null;
+                                    /** @description <team>/<project>/<model>:<version or alias>, as ${artifact_version_string} */
+                                    artifactVersionString: string;
+                                    author: string;
+                                    eventId: string;
+                                } | null;
                                 runId: string | null;
                                 /** @description user name (id when the user no longer exists) */
                                 createdBy: string;
@@ -1976,6 +1989,19 @@ export interface paths {
                             error: string | null;
                             automationId: string | null;
                             eventId: string | null;
+                            /** @description the event an automation created the job for; null for jobs enqueued by hand */
+                            event: {
+                                type: string;
+                                /** @description the registered model's name (the artifact's, for CREATE_ARTIFACT) */
+                                model: string;
+                                /** @description v<index>; null for an event without a version */
+                                version: string | null;
+                                alias: string | null;
+                                /** @description <team>/<project>/<model>:<version or alias>, as ${artifact_version_string} */
+                                artifactVersionString: string;
+                                author: string;
+                                eventId: string;
+                            } | null;
                             runId: string | null;
                             /** @description user name (id when the user no longer exists) */
                             createdBy: string;
@@ -2043,6 +2069,19 @@ export interface paths {
                             error: string | null;
                             automationId: string | null;
                             eventId: string | null;
+                            /** @description the event an automation created the job for; null for jobs enqueued by hand */
+                            event: {
+                                type: string;
+                                /** @description the registered model's name (the artifact's, for CREATE_ARTIFACT) */
+                                model: string;
+                                /** @description v<index>; null for an event without a version */
+                                version: string | null;
+                                alias: string | null;
+                                /** @description <team>/<project>/<model>:<version or alias>, as ${artifact_version_string} */
+                                artifactVersionString: string;
+                                author: string;
+                                eventId: string;
+                            } | null;
                             runId: string | null;
                             /** @description user name (id when the user no longer exists) */
                             createdBy: string;
@@ -2114,6 +2153,19 @@ export interface paths {
                             error: string | null;
                             automationId: string | null;
                             eventId: string | null;
+                            /** @description the event an automation created the job for; null for jobs enqueued by hand */
+                            event: {
+                                type: string;
+                                /** @description the registered model's name (the artifact's, for CREATE_ARTIFACT) */
+                                model: string;
+                                /** @description v<index>; null for an event without a version */
+                                version: string | null;
+                                alias: string | null;
+                                /** @description <team>/<project>/<model>:<version or alias>, as ${artifact_version_string} */
+                                artifactVersionString: string;
+                                author: string;
+                                eventId: string;
+                            } | null;
                             runId: string | null;
                             /** @description user name (id when the user no longer exists) */
                             createdBy: string;
@@ -2183,6 +2235,19 @@ export interface paths {
                             error: string | null;
                             automationId: string | null;
                             eventId: string | null;
+                            /** @description the event an automation created the job for; null for jobs enqueued by hand */
+                            event: {
+                                type: string;
+                                /** @description the registered model's name (the artifact's, for CREATE_ARTIFACT) */
+                                model: string;
+                                /** @description v<index>; null for an event without a version */
+                                version: string | null;
+                                alias: string | null;
+                                /** @description <team>/<project>/<model>:<version or alias>, as ${artifact_version_string} */
+                                artifactVersionString: string;
+                                author: string;
+                                eventId: string;
+                            } | null;
                             runId: string | null;
                             /** @description user name (id when the user no longer exists) */
                             createdBy: string;
@@ -2261,6 +2326,19 @@ export interface paths {
                             error: string | null;
                             automationId: string | null;
                             eventId: string | null;
+                            /** @description the event an automation created the job for; null for jobs enqueued by hand */
+                            event: {
+                                type: string;
+                                /** @description the registered model's name (the artifact's, for CREATE_ARTIFACT) */
+                                model: string;
+                                /** @description v<index>; null for an event without a version */
+                                version: string | null;
+                                alias: string | null;
+                                /** @description <team>/<project>/<model>:<version or alias>, as ${artifact_version_string} */
+                                artifactVersionString: string;
+                                author: string;
+                                eventId: string;
+                            } | null;
                             runId: string | null;
                             /** @description user name (id when the user no longer exists) */
                             createdBy: string;
@@ -2551,6 +2629,16 @@ export interface paths {
                                 webhookName: string | null;
                                 queueName: string | null;
                                 jobId: string | null;
+                                /** @description queue_job runs: the job the run follows (pending until it finishes), with its state and exit code */
+                                job: {
+                                    id: string;
+                                    /** @enum {string} */
+                                    state: "queued" | "claimed" | "running" | "succeeded" | "failed" | "cancelled";
+                                    exitCode: number | null;
+                                    error: string | null;
+                                    /** @description null once the queue was deleted */
+                                    queue: string | null;
+                                } | null;
                             }[];
                             nextCursor: string | null;
                         };
@@ -2617,6 +2705,16 @@ export interface paths {
                                 webhookName: string | null;
                                 queueName: string | null;
                                 jobId: string | null;
+                                /** @description queue_job runs: the job the run follows (pending until it finishes), with its state and exit code */
+                                job: {
+                                    id: string;
+                                    /** @enum {string} */
+                                    state: "queued" | "claimed" | "running" | "succeeded" | "failed" | "cancelled";
+                                    exitCode: number | null;
+                                    error: string | null;
+                                    /** @description null once the queue was deleted */
+                                    queue: string | null;
+                                } | null;
                             }[];
                             nextCursor: string | null;
                         };
@@ -2677,6 +2775,16 @@ export interface paths {
                             webhookName: string | null;
                             queueName: string | null;
                             jobId: string | null;
+                            /** @description queue_job runs: the job the run follows (pending until it finishes), with its state and exit code */
+                            job: {
+                                id: string;
+                                /** @enum {string} */
+                                state: "queued" | "claimed" | "running" | "succeeded" | "failed" | "cancelled";
+                                exitCode: number | null;
+                                error: string | null;
+                                /** @description null once the queue was deleted */
+                                queue: string | null;
+                            } | null;
                             /** @description The webhook's URL when the run was created (team admins only) */
                             url?: string | null;
                             /** @description The rendered payload; ${SECRET} placeholders are shown, never their values */

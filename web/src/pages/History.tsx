@@ -44,11 +44,26 @@ export function History() {
 }
 
 function runResult(run: Run): string {
-  if (run.actionType === 'queue_job') return 'Job not created';
+  if (run.actionType === 'queue_job') return run.error ?? 'Job not created';
   if (run.actionType === 'no_op') return '—';
   if (run.status !== null) return `HTTP ${run.status}${run.error ? ` · ${run.error}` : ''}`;
   if (run.error) return run.error;
   return run.state === 'pending' ? (run.nextAttemptAt ? 'Waiting to send' : 'Sending') : '—';
+}
+
+/** Where a queue_job run's job is shown: the Queues page's job dialog. */
+function jobUrl(team: string, run: Pick<Run, 'queueName' | 'jobId' | 'job'>): string {
+  return `${teamUrl(team, 'queues')}?${new URLSearchParams({ queue: run.job?.queue ?? run.queueName ?? '', job: run.jobId ?? '' }).toString()}`;
+}
+
+/** A queue_job run's job as History shows it: its state, and its exit code once it has one. */
+function JobState({ job }: { job: NonNullable<Run['job']> }) {
+  return (
+    <>
+      Job <StateBadge state={job.state} />
+      {job.exitCode !== null && <span className="muted"> exit code {job.exitCode}</span>}
+    </>
+  );
 }
 
 export function RunList({ team, automationId }: { team: string; automationId?: string }) {
@@ -119,7 +134,9 @@ export function RunList({ team, automationId }: { team: string; automationId?: s
                 </td>
                 <td className="small">
                   {run.jobId ? (
-                    <Link to={`${teamUrl(team, 'queues')}?${new URLSearchParams({ queue: run.queueName ?? '', job: run.jobId }).toString()}`}>Job created</Link>
+                    <Link to={jobUrl(team, run)} aria-label={`Job of run ${run.id}`}>
+                      {run.job ? <JobState job={run.job} /> : 'Job created'}
+                    </Link>
                   ) : (
                     runResult(run)
                   )}
@@ -270,10 +287,18 @@ export function RunPage() {
             <>
               <dt>Job</dt>
               <dd>
-                <Link to={`${teamUrl(team, 'queues')}?${new URLSearchParams({ queue: r.queueName ?? '', job: r.jobId }).toString()}`} className="mono small">
+                <Link to={jobUrl(team, r)} className="mono small">
                   {r.jobId}
-                </Link>
+                </Link>{' '}
+                {r.job && <JobState job={r.job} />}
+                {r.state === 'pending' && <span className="muted"> · the run finishes when its job does</span>}
               </dd>
+            </>
+          )}
+          {r.actionType !== 'webhook' && r.error && (
+            <>
+              <dt>Error</dt>
+              <dd className="field-error">{r.error}</dd>
             </>
           )}
           <dt>Finished</dt>

@@ -206,6 +206,14 @@ function JobPanel({ team, jobId, canEdit, onClose }: { team: string; jobId: stri
             <dd>
               <Time value={job.data.finishedAt} />
             </dd>
+            {job.data.event && (
+              <>
+                <dt>Event</dt>
+                <dd>
+                  {job.data.event.type} of <span className="mono small">{job.data.event.artifactVersionString}</span> by {job.data.event.author}
+                </dd>
+              </>
+            )}
             {job.data.runId && (
               <>
                 <dt>Automation run</dt>
