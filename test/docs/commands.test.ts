@@ -11,8 +11,11 @@ import { CLI_ARGS } from '../helpers/index.js';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 
-/** `modelyard` and up to two following words that can name a command (not flags, paths, placeholders or values). */
-const MENTION = /(?<![\w./-])modelyard((?:[ \t]+[a-z][a-z0-9-]*(?![\w./:=@-])){1,2})/g;
+/**
+ * `modelyard` and up to two following words that can name a command (not flags, paths, placeholders or values), and
+ * not the Python package (`from modelyard import …`, `import modelyard`).
+ */
+const MENTION = /(?<![\w./-])(?<!from )(?<!import )modelyard(?![ \t]+import\b)((?:[ \t]+[a-z][a-z0-9-]*(?![\w./:=@-])){1,2})/g;
 
 function filesUnder(dir: string, extensions: string[]): string[] {
   const found: string[] = [];
