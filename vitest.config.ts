@@ -3,7 +3,8 @@
 // worker processes (test/delivery/scale-out.test.ts), NOTIFY between processes (test/db/postgres-notifier.test.ts)
 // and the worker's own connections (test/delivery/worker-connections.test.ts) are PostgreSQL matters and run in that
 // project only; SQLite's WAL checkpointer (test/db/checkpointer.test.ts) only
-// in the SQLite one.
+// in the SQLite one. Tests that use no database (pure code, lint rules, the docs' commands, the Python SDK over HTTP)
+// run once, in the SQLite project.
 // Three test files at a time on two cores: most of a file's time is spent waiting on child processes and receivers.
 import { defineConfig } from 'vitest/config';
 
@@ -35,7 +36,18 @@ export default defineConfig({
           ...shared,
           name: 'postgres',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/e2e/**', 'test/core/**', 'test/scripts/**', 'test/config.test.ts', 'test/db/checkpointer.test.ts'],
+          exclude: [
+            'test/e2e/**',
+            'test/core/**',
+            'test/scripts/**',
+            'test/lint/**',
+            'test/docs/**',
+            'test/clients/**',
+            'test/cli/agent/job-env.test.ts',
+            'test/config.test.ts',
+            'test/logger.test.ts',
+            'test/db/checkpointer.test.ts',
+          ],
           env: { MODELYARD_TEST_DB: 'postgres' },
         },
       },
