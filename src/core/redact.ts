@@ -201,8 +201,26 @@ function base64Core(bytes: Buffer, alignment: number): string {
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
-/** What to search for in every decoding: the value, and its base64 and hex texts that are long enough. */
+/**
+ * Needles by secret value. A worker redacts every response it records (body and each header) with the same few
+ * secrets, and deriving their base64 and hex forms cost more than searching for them; the cache is bounded (oldest
+ * out first) so a process that sees many secrets keeps only the recent ones.
+ */
+const NEEDLE_CACHE_SIZE = 512;
+const needleCache = new Map<string, string[]>();
+
 function needlesFor(value: string): string[] {
+  let needles = needleCache.get(value);
+  if (needles === undefined) {
+    needles = deriveNeedles(value);
+    if (needleCache.size >= NEEDLE_CACHE_SIZE) needleCache.delete(needleCache.keys().next().value!);
+    needleCache.set(value, needles);
+  }
+  return needles;
+}
+
+/** What to search for in every decoding: the value, and its base64 and hex texts that are long enough. */
+function deriveNeedles(value: string): string[] {
   // A UTF-8 encoder writes a lone surrogate as U+FFFD: that is what comes back URL-encoded or in base64.
   const wellFormed = value.replace(LONE_SURROGATE, '\ufffd');
   const needles = new Set([value, wellFormed]);
@@ -251,6 +269,9 @@ export interface RedactOptions {
 export function redactSecrets(text: string, secretValues: readonly string[], options: RedactOptions = {}): string {
   const values = [...new Set(secretValues)].filter((value) => value.length > 0);
   if (values.length === 0 || text.length === 0) return text;
+  // The usual answer holds no escape of either kind and no secret: it is its only decoding, and nothing is found in
+  // it (checked without building the decodings' position maps).
+  if (!options.cutAtEnd && !/[\\%+]/.test(text) && values.every((value) => needlesFor(value).every((needle) => !text.includes(needle)))) return text;
   const spans: Array<[number, number]> = [];
   const views = decodings(text);
   for (const value of values) {

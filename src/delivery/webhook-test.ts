@@ -53,7 +53,8 @@ export async function testWebhook(
   return {
     status: response.status,
     headers: redactSecretsInHeaders(Object.fromEntries(Object.entries(response.headers).map(([name, value]) => [name, String(value)])), delivery.secretValues),
-    body: redactSecrets(response.body.slice(0, DEFAULT_MAX_RESPONSE_BYTES), delivery.secretValues, { cutAtEnd: true }),
+    // A body that reaches the client's read limit may end inside an echoed secret (see the worker's redactedExcerpt).
+    body: redactSecrets(response.body.slice(0, DEFAULT_MAX_RESPONSE_BYTES), delivery.secretValues, { cutAtEnd: Buffer.byteLength(response.body, 'utf8') > DEFAULT_MAX_RESPONSE_BYTES - 4 }),
     durationMs: Math.round(response.durationMs),
     error: response.error === null ? null : redact(response.error),
     request: { url: delivery.url, headers: redactHeaders(delivery.headers), body: redact(delivery.body) },

@@ -34,7 +34,7 @@ import { redactSecrets, redactSecretsInHeaders } from '../core/redact.js';
 import { decryptSecret } from '../auth/secrets.js';
 import type { RunOutcome } from '../automations/run-states.js';
 import { redactHeaders } from './headers.js';
-import { WebhookClient } from './http-client.js';
+import { DEFAULT_MAX_RESPONSE_BYTES, WebhookClient } from './http-client.js';
 import { prepareDelivery, type PreparedDelivery, type SecretValues } from './prepare.js';
 import { createRunStore, type ClaimedRun, type RecordedAttempt, type RunStore } from './store/index.js';
 
@@ -354,15 +354,20 @@ export async function attempt(ctx: Pick<AppContext, 'config'>, client: WebhookCl
       ? { kind: 'refused', error: redact(response.error ?? 'the target is not allowed') }
       : { kind: 'answered', status: response.status, error: response.error === null ? null : redact(response.error), retryAfter: response.retryAfter },
     responseHeaders: redactSecretsInHeaders(Object.fromEntries(Object.entries(response.headers).map(([name, value]) => [name, String(value)])), delivery.secretValues),
-    // An excerpt may end inside a secret the receiver echoed: its beginning is redacted too.
-    responseBody: redactSecrets(excerpt(response.body), delivery.secretValues, { cutAtEnd: true }),
+    responseBody: redactedExcerpt(response.body, delivery.secretValues),
   };
 }
 
-function excerpt(body: string | Buffer): string {
-  const text = typeof body === 'string' ? body : body.toString('utf8');
-  if (Buffer.byteLength(text, 'utf8') <= RESPONSE_EXCERPT_BYTES) return text;
-  return Buffer.from(text, 'utf8').subarray(0, RESPONSE_EXCERPT_BYTES).toString('utf8');
+/**
+ * The stored excerpt of a response body, redacted. A body that reaches the excerpt's size (here, or where the client
+ * stopped reading) may end inside a secret the receiver echoed, so its end is redacted from where the secret begins.
+ */
+function redactedExcerpt(body: string | Buffer, secretValues: string[]): string {
+  let text = typeof body === 'string' ? body : body.toString('utf8');
+  // A UTF-8 character is at most 4 bytes: a shorter body was read whole.
+  const mayBeCut = Buffer.byteLength(text, 'utf8') > Math.min(RESPONSE_EXCERPT_BYTES, DEFAULT_MAX_RESPONSE_BYTES) - 4;
+  if (Buffer.byteLength(text, 'utf8') > RESPONSE_EXCERPT_BYTES) text = Buffer.from(text, 'utf8').subarray(0, RESPONSE_EXCERPT_BYTES).toString('utf8');
+  return redactSecrets(text, secretValues, { cutAtEnd: mayBeCut });
 }
 
 function decide(ctx: Pick<AppContext, 'config'>, finished: FinishedAttempt, now: number): DeliveryDecision {
