@@ -267,11 +267,13 @@ export interface RedactOptions {
 
 /** `text` with every form of every secret value (see the file header) replaced by REDACTED. */
 export function redactSecrets(text: string, secretValues: readonly string[], options: RedactOptions = {}): string {
-  const values = [...new Set(secretValues)].filter((value) => value.length > 0);
-  if (values.length === 0 || text.length === 0) return text;
+  if (text.length === 0 || secretValues.every((value) => value.length === 0)) return text;
   // The usual answer holds no escape of either kind and no secret: it is its only decoding, and nothing is found in
-  // it (checked without building the decodings' position maps).
-  if (!options.cutAtEnd && !/[\\%+]/.test(text) && values.every((value) => needlesFor(value).every((needle) => !text.includes(needle)))) return text;
+  // it (checked without building the decodings' position maps; this runs for every header of every delivery).
+  if (!options.cutAtEnd && !/[\\%+]/.test(text) && secretValues.every((value) => value.length === 0 || needlesFor(value).every((needle) => !text.includes(needle)))) {
+    return text;
+  }
+  const values = [...new Set(secretValues)].filter((value) => value.length > 0);
   const spans: Array<[number, number]> = [];
   const views = decodings(text);
   for (const value of values) {
