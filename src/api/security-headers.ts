@@ -8,17 +8,25 @@
 import type { FastifyInstance } from 'fastify';
 
 /** Vite emits the UI as module scripts and stylesheets in /assets; nothing in it is inline (checked in test/e2e). */
-export const UI_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self'",
-  "connect-src 'self'",
-  "frame-ancestors 'none'",
-  "object-src 'none'",
-  "base-uri 'self'",
-  "form-action 'self'",
-].join('; ');
+const UI_DIRECTIVES: Record<string, string> = {
+  'default-src': "'self'",
+  'script-src': "'self'",
+  'style-src': "'self'",
+  'img-src': "'self'",
+  'connect-src': "'self'",
+  'frame-ancestors': "'none'",
+  'object-src': "'none'",
+  'base-uri': "'self'",
+  'form-action': "'self'",
+};
+
+function policy(directives: Record<string, string>): string {
+  return Object.entries(directives)
+    .map(([name, value]) => `${name} ${value}`)
+    .join('; ');
+}
+
+export const UI_CSP = policy(UI_DIRECTIVES);
 
 /**
  * @fastify/swagger-ui loads its bundle and initializer as files (no inline script); swagger-ui.css draws its icons
@@ -26,17 +34,7 @@ export const UI_CSP = [
  * `style-src 'self'`; a hash would break with each swagger-ui release). Inline styles on this one page are the only
  * loosening: scripts stay file-only.
  */
-export const DOCS_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "frame-ancestors 'none'",
-  "object-src 'none'",
-  "base-uri 'self'",
-  "form-action 'self'",
-].join('; ');
+export const DOCS_CSP = policy({ ...UI_DIRECTIVES, 'style-src': "'self' 'unsafe-inline'", 'img-src': "'self' data:" });
 
 export const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
