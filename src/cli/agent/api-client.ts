@@ -1,4 +1,4 @@
-// The agent's side of the HTTP protocol (see src/api/routes/queues.ts). undici with one keep-alive Agent: the
+// The agent's side of the HTTP protocol (see src/api/routes/agent.ts). undici with one keep-alive Agent: the
 // claim long-poll needs a response timeout longer than its `wait`, which the global fetch does not let us set.
 import { Agent, request } from 'undici';
 
@@ -7,7 +7,11 @@ const CLAIM_TIMEOUT_MARGIN_MS = 15_000;
 /** Every other call is small and quick. */
 const CALL_TIMEOUT_MS = 30_000;
 
-/** The event an automation created the job for (null for jobs enqueued by hand; absent from older servers). */
+/**
+ * The event an automation created the job for (null for jobs enqueued by hand; absent from older servers). The wire
+ * shape of src/queues/job-event.ts, kept loose on purpose: `type` is any string, so an agent keeps working when a newer
+ * server adds event types.
+ */
 export interface JobEvent {
   type: string;
   model: string;
