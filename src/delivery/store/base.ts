@@ -1,6 +1,6 @@
 // What both run stores share: every statement that is the same on SQLite and PostgreSQL. The subclasses add the two
 // that differ — the due-runs claim and the all-succeeded batch record.
-import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
+import { sql, type Kysely, type QueryCreator } from 'kysely';
 import type { Db, Tx } from '../../db/index.js';
 import type { Database } from '../../db/schema.js';
 import { insertMany } from '../../db/bulk.js';
@@ -31,33 +31,74 @@ export const RUN_COLUMNS = [
 /** Action types the delivery worker executes; queue jobs are handed to agents, no-op runs are finished by dispatch. */
 export const DELIVERED_ACTION = 'webhook';
 
+/** A run's webhook as it is at the moment of the claim (see ClaimedRun). */
+export type WebhookNow = Omit<ClaimedRun, (typeof RUN_COLUMNS)[number]>;
+
+/** No webhook row: it has been deleted since the run was created. */
+const NO_WEBHOOK: WebhookNow = {
+  webhook_url: null,
+  webhook_secret_name: null,
+  webhook_token_name: null,
+  webhook_disabled_at: null,
+  webhook_disabled_reason: null,
+  signing_ciphertext: null,
+  token_ciphertext: null,
+};
+
 /**
- * The run's webhook as it is now, as scalar subqueries on `action_runs` — usable in a claim's RETURNING (both
- * databases allow subqueries there), so claiming and reading them is one statement. Each is an index lookup (webhooks
- * by id, secrets by team and name).
+ * The webhook columns a delivery needs, selected from `webhooks as w` joined to its signing secret (`sig`) and its
+ * access token (`tok`) — index lookups by (team, name). Both stores select these: SQLite once per batch for the
+ * batch's distinct webhooks, PostgreSQL in the claim's own statement.
  */
-export function webhookNow(eb: ExpressionBuilder<Database, 'action_runs'>) {
-  const webhook = () => eb.selectFrom('webhooks as w').whereRef('w.id', '=', 'action_runs.webhook_id');
-  const secret = (name: 'w.secret_name' | 'w.access_token_name') =>
-    eb
-      .selectFrom('secrets as s')
-      .select('s.ciphertext')
-      .whereRef('s.team_id', '=', 'action_runs.team_id')
-      .where('s.name', '=', webhook().select(name));
-  return [
-    webhook().select('w.url').as('webhook_url'),
-    webhook().select('w.secret_name').as('webhook_secret_name'),
-    webhook().select('w.access_token_name').as('webhook_token_name'),
-    webhook().select('w.disabled_at').as('webhook_disabled_at'),
-    webhook().select('w.disabled_reason').as('webhook_disabled_reason'),
-    secret('w.secret_name').as('signing_ciphertext'),
-    secret('w.access_token_name').as('token_ciphertext'),
-  ];
+export const WEBHOOK_NOW_COLUMNS = [
+  'w.url as webhook_url',
+  'w.secret_name as webhook_secret_name',
+  'w.access_token_name as webhook_token_name',
+  'w.disabled_at as webhook_disabled_at',
+  'w.disabled_reason as webhook_disabled_reason',
+  'sig.ciphertext as signing_ciphertext',
+  'tok.ciphertext as token_ciphertext',
+] as const;
+
+/** The names WEBHOOK_NOW_COLUMNS select as. */
+export const WEBHOOK_NOW_NAMES = [
+  'webhook_url',
+  'webhook_secret_name',
+  'webhook_token_name',
+  'webhook_disabled_at',
+  'webhook_disabled_reason',
+  'signing_ciphertext',
+  'token_ciphertext',
+] as const satisfies ReadonlyArray<keyof WebhookNow>;
+
+/** `webhooks as w` with its two secrets joined, ready for WEBHOOK_NOW_COLUMNS. */
+export function webhooksWithSecrets(db: Kysely<Database>) {
+  return db
+    .selectFrom('webhooks as w')
+    .leftJoin('secrets as sig', (join) => join.onRef('sig.team_id', '=', 'w.team_id').onRef('sig.name', '=', 'w.secret_name'))
+    .leftJoin('secrets as tok', (join) => join.onRef('tok.team_id', '=', 'w.team_id').onRef('tok.name', '=', 'w.access_token_name'));
+}
+
+/**
+ * Completes claimed runs with their webhooks (`webhooks`: the rows of the runs' distinct webhook ids, with `id`), in
+ * place — a batch has few distinct webhooks, so each is read once, not once per run.
+ */
+export function withWebhooks<R extends { webhook_id: string | null }>(runs: R[], webhooks: Array<WebhookNow & { id: string }>): Array<R & WebhookNow> {
+  const byId = new Map<string, WebhookNow>();
+  for (const { id, ...webhook } of webhooks) byId.set(id, webhook);
+  return runs.map((run) => Object.assign(run, (run.webhook_id !== null && byId.get(run.webhook_id)) || NO_WEBHOOK));
+}
+
+/** The distinct webhook ids of claimed runs. */
+export function webhookIdsOf(runs: Array<{ webhook_id: string | null }>): string[] {
+  const ids = new Set<string>();
+  for (const run of runs) if (run.webhook_id !== null) ids.add(run.webhook_id);
+  return [...ids];
 }
 
 /** The claim of due runs, built on either database; `lockDue` adds the row locking the database needs. */
 export function dueRunsClaim(
-  db: Kysely<Database>,
+  db: QueryCreator<Database>,
   p: { owner: string; until: number; now: number; limit: number },
   lockDue: <Q extends { forUpdate(): { skipLocked(): Q } }>(query: Q) => Q,
 ) {
@@ -76,8 +117,7 @@ export function dueRunsClaim(
           .limit(p.limit),
       ),
     )
-    .returning(RUN_COLUMNS)
-    .returning(webhookNow);
+    .returning(RUN_COLUMNS);
 }
 
 /** The columns of a succeeded run as `column = value` assignments, for the raw all-succeeded statements. */
@@ -126,10 +166,10 @@ export abstract class BaseRunStore implements RunStore {
       .where('team_id', '=', teamId)
       .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
       .returning(RUN_COLUMNS)
-      .returning(webhookNow)
       .executeTakeFirst();
     if (!run) return { kind: 'busy' };
-    return { kind: 'claimed', run, dueAt: before.state === 'pending' ? (before.next_attempt_at ?? now) : null };
+    const webhooks = await webhooksWithSecrets(this.db).select('w.id').select(WEBHOOK_NOW_COLUMNS).where('w.id', '=', before.webhook).execute();
+    return { kind: 'claimed', run: withWebhooks([run], webhooks)[0]!, dueAt: before.state === 'pending' ? (before.next_attempt_at ?? now) : null };
   }
 
   async record(owner: string, recorded: RecordedAttempt[], now = Date.now()): Promise<void> {

@@ -1,9 +1,10 @@
 // The run store on PostgreSQL: many workers on many machines share one database. A claim locks its due rows with
-// FOR UPDATE SKIP LOCKED (concurrent workers each take different rows instead of queueing behind one another's locks),
-// and a batch whose attempts all succeeded is recorded by a single statement.
+// FOR UPDATE SKIP LOCKED (concurrent workers each take different rows instead of queueing behind one another's locks)
+// and joins the claimed rows to their webhooks in the same statement (a data-modifying CTE); a batch whose attempts
+// all succeeded is recorded by a single statement. A worker's batch is two round trips: claim, record.
 import { sql } from 'kysely';
 import { prepared, rawQuery } from '../../db/prepared.js';
-import { BaseRunStore, dueRunsClaim, oldestDueFirst, succeededAssignments } from './base.js';
+import { BaseRunStore, dueRunsClaim, oldestDueFirst, succeededAssignments, WEBHOOK_NOW_COLUMNS, WEBHOOK_NOW_NAMES, webhooksWithSecrets } from './base.js';
 import type { ClaimedRun, NewDeliveryAttempt } from './index.js';
 
 /**
@@ -11,7 +12,14 @@ import type { ClaimedRun, NewDeliveryAttempt } from './index.js';
  * PreparedOptions.planEachTime).
  */
 const claimDue = prepared(
-  (db, p: { owner: string; until: number; now: number; limit: number }) => dueRunsClaim(db, p, (query) => query.forUpdate().skipLocked()),
+  (db, p: { owner: string; until: number; now: number; limit: number }) =>
+    db
+      .with('claimed', (cte) => dueRunsClaim(cte, p, (query) => query.forUpdate().skipLocked()))
+      .selectFrom('claimed')
+      // PostgreSQL flattens the derived table into plain joins: one primary-key lookup per claimed run.
+      .leftJoin(webhooksWithSecrets(db).select('w.id').select(WEBHOOK_NOW_COLUMNS).as('wh'), 'wh.id', 'claimed.webhook_id')
+      .selectAll('claimed')
+      .select(WEBHOOK_NOW_NAMES.map((name) => `wh.${name}` as const)),
   { planEachTime: true },
 );
 

@@ -1,14 +1,23 @@
-// The run store on SQLite: one writer at a time by design. A claim is a single `UPDATE … RETURNING` inside the
-// dialect's BEGIN IMMEDIATE, which takes the write lock before the due rows are read, so two worker processes on one
-// file never claim the same run.
+// The run store on SQLite: one writer at a time by design. A claim is an `UPDATE … RETURNING` inside the dialect's
+// BEGIN IMMEDIATE, which takes the write lock before the due rows are read, so two worker processes on one file never
+// claim the same run; the same transaction then reads the batch's distinct webhooks once each (SQLite has no
+// data-modifying CTE to join them in the claim, and a statement here is a function call, not a round trip).
 import { sql } from 'kysely';
 import { insertMany } from '../../db/bulk.js';
 import { prepared, rawQuery } from '../../db/prepared.js';
 import { writeTransaction } from '../../db/transaction.js';
-import { BaseRunStore, dueRunsClaim, oldestDueFirst, succeededAssignments } from './base.js';
+import { BaseRunStore, dueRunsClaim, oldestDueFirst, succeededAssignments, WEBHOOK_NOW_COLUMNS, webhookIdsOf, webhooksWithSecrets, withWebhooks } from './base.js';
 import type { ClaimedRun, NewDeliveryAttempt } from './index.js';
 
 const claimDue = prepared((db, p: { owner: string; until: number; now: number; limit: number }) => dueRunsClaim(db, p, (query) => query));
+
+/** Webhooks by id (a JSON array, so the statement text is the same for any number of them). */
+const webhooksNow = prepared((db, p: { ids: string }) =>
+  webhooksWithSecrets(db)
+    .select('w.id')
+    .select(WEBHOOK_NOW_COLUMNS)
+    .where('w.id', 'in', sql<string>`(select value from json_each(${p.ids}))`),
+);
 
 /**
  * The succeeded runs of one status as a JSON array, so the statement text (prepared once) is the same for any number
@@ -24,7 +33,12 @@ const succeeded = prepared((db, p: { status: number | null; now: number; owner: 
 
 export class SqliteRunStore extends BaseRunStore {
   async claimDue(owner: string, limit: number, leaseMs: number, now = Date.now()): Promise<ClaimedRun[]> {
-    return writeTransaction(this.db, async (tx) => oldestDueFirst(await claimDue.rows(tx, { owner, until: now + leaseMs, now, limit })));
+    return writeTransaction(this.db, async (tx) => {
+      const runs = await claimDue.rows(tx, { owner, until: now + leaseMs, now, limit });
+      if (runs.length === 0) return [];
+      const webhooks = await webhooksNow.rows(tx, { ids: JSON.stringify(webhookIdsOf(runs)) });
+      return oldestDueFirst(withWebhooks(runs, webhooks));
+    });
   }
 
   /** The attempt rows and one update per distinct status (nearly always one), in one group-committed transaction. */
