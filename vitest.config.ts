@@ -1,7 +1,8 @@
 // The suite runs twice: on SQLite and on PostgreSQL (MODELYARD_TEST_DB). The browser tests (test/e2e) run once,
 // on SQLite: they exercise the UI, and the API beneath them is already covered on both databases. Scale-out across
 // worker processes (test/delivery/scale-out.test.ts), NOTIFY between processes (test/db/postgres-notifier.test.ts)
-// and the worker's own connections (test/delivery/worker-connections.test.ts) are PostgreSQL matters and run in that
+// the worker's own connections (test/delivery/worker-connections.test.ts) and round trips to the database
+// (test/db/round-trips.test.ts) are PostgreSQL matters and run in that
 // project only; SQLite's WAL checkpointer (test/db/checkpointer.test.ts) only
 // in the SQLite one. Tests that use no database (pure code, lint rules, the docs' commands, the Python SDK over HTTP)
 // run once, in the SQLite project.
@@ -27,7 +28,7 @@ export default defineConfig({
           ...shared,
           name: 'sqlite',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/delivery/scale-out.test.ts', 'test/delivery/worker-connections.test.ts', 'test/db/postgres-notifier.test.ts'],
+          exclude: ['test/delivery/scale-out.test.ts', 'test/delivery/worker-connections.test.ts', 'test/db/postgres-notifier.test.ts', 'test/db/round-trips.test.ts'],
           env: { MODELYARD_TEST_DB: 'sqlite' },
         },
       },

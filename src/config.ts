@@ -44,6 +44,11 @@ export interface Config {
    * key. Unset: only admin keys can.
    */
   metricsToken: string | undefined;
+  /**
+   * How long a process trusts a remembered API key owner or team role without hearing of a change (the safety net
+   * when a NOTIFY from another process is lost; see src/auth/access-cache.ts). 0 turns the cache off.
+   */
+  accessCacheMs: number;
 }
 
 export class ConfigError extends Error {
@@ -154,5 +159,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: flag(env, 'MODELYARD_TRUST_PROXY'),
     publicUrl,
     metricsToken,
+    accessCacheMs: integer(env, 'MODELYARD_ACCESS_CACHE_SECONDS', 5, 0, 3600) * 1000,
   };
 }

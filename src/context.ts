@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Db, DialectName, Notifier } from './db/index.js';
 import type { Keyring } from './auth/keyring.js';
+import type { AccessCache } from './auth/access-cache.js';
 
 export interface AppContext {
   config: Config;
@@ -13,6 +14,8 @@ export interface AppContext {
   notifier: Notifier;
   logger: Logger;
   keyring: Keyring;
+  /** Key owners and team memberships, remembered briefly and invalidated on change (src/auth/access-cache.ts). */
+  access: AccessCache;
 }
 
 /** Wake-up channels (see Notifier): new action runs for delivery workers, new jobs for long-polling agents. */

@@ -6,6 +6,7 @@ import type { AppContext } from './context.js';
 import { createDatabase, ensureSchema, maintenanceWarnings, secureDataDir } from './db/index.js';
 import { migrateToLatest } from './db/migrate.js';
 import { Keyring, loadMasterKey, verifyKeyring } from './auth/keyring.js';
+import { AccessCache } from './auth/access-cache.js';
 import { createApiKey, createUser } from './auth/users.js';
 import { generatePassword } from './auth/passwords.js';
 import { buildApp, type Api } from './api/app.js';
@@ -24,7 +25,21 @@ export async function openContext(config: Config, logger: Logger): Promise<OpenC
     await migrateToLatest(handle.db);
     const keyring = new Keyring(loadMasterKey({ masterKey: config.masterKey, dataDir: config.dataDir, create: true }));
     await verifyKeyring(handle.db, keyring);
-    return { config, logger, db: handle.db, workerDb: handle.workerDb, dialect: handle.dialect, notifier: handle.notifier, keyring, close: handle.close };
+    const access = new AccessCache(handle.notifier, config.accessCacheMs);
+    return {
+      config,
+      logger,
+      db: handle.db,
+      workerDb: handle.workerDb,
+      dialect: handle.dialect,
+      notifier: handle.notifier,
+      keyring,
+      access,
+      close: async () => {
+        access.close();
+        await handle.close();
+      },
+    };
   } catch (error) {
     await handle.close();
     throw error;

@@ -35,7 +35,7 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
     if (header) {
       const match = BEARER.exec(header);
       if (!match?.[1]) throw new AppError('unauthenticated', 'Authorization header must be "Bearer <api key>"');
-      const user = await userForApiKey(ctx.db, match[1]);
+      const user = await userForApiKey(ctx, match[1]);
       if (!user) throw new AppError('unauthenticated', 'the API key is not valid (revoked or mistyped)');
       request.principal = { user, via: 'api_key' };
       return;
@@ -65,7 +65,7 @@ export function requireInstanceAdmin(request: FastifyRequest): User {
 }
 
 export function teamAccess(ctx: AppContext, request: FastifyRequest, team: string, minimum: TeamRole): Promise<TeamAccess> {
-  return requireTeam(ctx.db, requireUser(request), team, minimum);
+  return requireTeam(ctx, requireUser(request), team, minimum);
 }
 
 /**
@@ -83,7 +83,7 @@ export async function authorizeMetrics(ctx: AppContext, request: FastifyRequest,
   const token = BEARER.exec(header)?.[1];
   if (!token) throw unauthenticated('Authorization header must be "Bearer <token>"');
   if (ctx.config.metricsToken !== undefined && tokensEqual(token, ctx.config.metricsToken)) return;
-  const user = await userForApiKey(ctx.db, token);
+  const user = await userForApiKey(ctx, token);
   if (!user) throw unauthenticated('neither the metrics token nor a valid API key');
   if (user.is_admin !== 1) throw new AppError('forbidden', 'only instance admins (or the metrics token) can read metrics');
 }

@@ -9,6 +9,7 @@ import { AppError, conflict, forbidden, invalid, notFound } from '../core/errors
 import { newId } from '../core/ids.js';
 import { checkName, REGISTRY_PROJECT } from '../core/names.js';
 import type { Actor } from './actor.js';
+import { CHANNEL_ACCESS, type AccessCache } from './access-cache.js';
 
 /** What a change needs of the application's context (structurally a part of AppContext). */
 type Ctx = { db: Db; notifier: Notifier };
@@ -32,10 +33,15 @@ const membership = prepared((db, p: { teamName: string; userId: string }) =>
     .where('team_members.user_id', '=', p.userId),
 );
 
-export async function requireTeam(db: Db, user: User, teamName: string, minimum: TeamRole): Promise<TeamAccess> {
-  const row = await membership.first(db, { teamName, userId: user.id });
-  if (!row) throw notFound(`team "${teamName}"`);
-  const { role, ...team } = row;
+export async function requireTeam(ctx: { db: Db; access: AccessCache }, user: User, teamName: string, minimum: TeamRole): Promise<TeamAccess> {
+  const found = await ctx.access.membership(user.id, teamName, async () => {
+    const row = await membership.first(ctx.db, { teamName, userId: user.id });
+    if (!row) return undefined;
+    const { role, ...team } = row;
+    return { team, role };
+  });
+  if (!found) throw notFound(`team "${teamName}"`);
+  const { role, team } = found;
   if (RANK[role] < RANK[minimum]) {
     throw forbidden(`this needs the ${minimum} role in team "${teamName}"; you are ${role === 'admin' ? 'an' : 'a'} ${role}`);
   }
@@ -93,7 +99,8 @@ export async function listMembers(db: Db, teamId: string) {
 /** Adds a user to the team or changes their role; a team always keeps at least one admin. */
 export async function setMember(ctx: Ctx, actor: Actor, userName: string, role: TeamRole): Promise<{ created: boolean }> {
   const teamId = actor.team.id;
-  return inTransaction(ctx, async (tx) => {
+  return inTransaction(ctx, async (tx, after) => {
+    after.notify(CHANNEL_ACCESS);
     const user = await tx.selectFrom('users').select('id').where('name', '=', userName).executeTakeFirst();
     if (!user) throw invalid('user', `no user named "${userName}"`);
     const existing = await tx
@@ -114,7 +121,8 @@ export async function setMember(ctx: Ctx, actor: Actor, userName: string, role: 
 
 export async function removeMember(ctx: Ctx, actor: Actor, userName: string): Promise<void> {
   const teamId = actor.team.id;
-  await inTransaction(ctx, async (tx) => {
+  await inTransaction(ctx, async (tx, after) => {
+    after.notify(CHANNEL_ACCESS);
     const member = await tx
       .selectFrom('team_members')
       .innerJoin('users', 'users.id', 'team_members.user_id')

@@ -1,5 +1,6 @@
 // Users, sessions and API keys.
-import type { Db } from '../db/index.js';
+import type { Db, Notifier } from '../db/index.js';
+import { CHANNEL_ACCESS, type AccessCache } from './access-cache.js';
 import { isUniqueViolation } from '../db/index.js';
 import { prepared } from '../db/prepared.js';
 import type { User } from '../db/schema.js';
@@ -82,16 +83,25 @@ const apiKeyUser = prepared((db, p: { keyHash: string }) =>
     .where('api_keys.key_hash', '=', p.keyHash),
 );
 
-/** Keys are looked up by hash; `last_used_at` is refreshed at most once a minute to keep reads cheap. */
-export async function userForApiKey(db: Db, key: string): Promise<User | undefined> {
-  const row = await apiKeyUser.first(db, { keyHash: hashToken(key) });
-  if (!row) return undefined;
-  const { key_id, last_used_at, ...user } = row;
+/**
+ * Keys are looked up by hash, through the access cache; `last_used_at` is refreshed at most once a minute to keep
+ * reads cheap.
+ */
+export async function userForApiKey(ctx: { db: Db; access: AccessCache }, key: string): Promise<User | undefined> {
+  const keyHash = hashToken(key);
+  const owner = await ctx.access.keyOwner(keyHash, async () => {
+    const row = await apiKeyUser.first(ctx.db, { keyHash });
+    if (!row) return undefined;
+    const { key_id, last_used_at, ...user } = row;
+    return { user, keyId: key_id, lastUsedAt: last_used_at };
+  });
+  if (!owner) return undefined;
   const now = Date.now();
-  if (last_used_at === null || now - last_used_at > 60_000) {
-    await db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', key_id).execute();
+  if (owner.lastUsedAt === null || now - owner.lastUsedAt > 60_000) {
+    await ctx.db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', owner.keyId).execute();
+    ctx.access.touchKey(keyHash, owner, now);
   }
-  return user;
+  return owner.user;
 }
 
 export interface ApiKeyView {
@@ -114,9 +124,11 @@ export async function listApiKeys(db: Db, userId: string): Promise<ApiKeyView[]>
   return rows.map(apiKeyView);
 }
 
-export async function revokeApiKey(db: Db, userId: string, id: string): Promise<void> {
-  const result = await db.deleteFrom('api_keys').where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
+/** Revokes the key in every process at once (CHANNEL_ACCESS): the next request with it is refused. */
+export async function revokeApiKey(ctx: { db: Db; notifier: Notifier }, userId: string, id: string): Promise<void> {
+  const result = await ctx.db.deleteFrom('api_keys').where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
   if (Number(result.numDeletedRows) === 0) throw notFound(`API key "${id}"`);
+  ctx.notifier.notify(CHANNEL_ACCESS);
 }
 
 function apiKeyView(row: { id: string; name: string; prefix: string; created_at: number; last_used_at: number | null }): ApiKeyView {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FREE_FAILURES } from '../../src/auth/login-limiter.js';
 import { createLogger } from '../../src/logger.js';
 import { startServer } from '../../src/server.js';
-import { Client, createUserClient, startTestServer, type TestServer } from '../helpers/index.js';
+import { Client, createTeamWithRoles, createUserClient, startTestServer, type TestServer } from '../helpers/index.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -141,6 +141,20 @@ describe('API keys', () => {
     expect((await withNewKey.get('/api/v1/me')).status).toBe(200);
     expect((await user.delete(`/api/v1/api-keys/${created.body.id}`)).status).toBe(204);
     expect((await withNewKey.get('/api/v1/me')).status).toBe(401);
+  });
+});
+
+describe('access remembered between requests (src/auth/access-cache.ts)', () => {
+  it('follows a role change and a removal at once, though the role was remembered', async () => {
+    const { team, admin, member } = await createTeamWithRoles(server);
+    const models = `/api/v1/teams/${team}/registry/models`;
+    expect((await member.post(models, { name: 'first' })).status).toBe(201);
+    expect((await member.post(models, { name: 'second' })).status).toBe(201);
+    expect((await admin.put(`/api/v1/teams/${team}/members/${member.userName}`, { role: 'viewer' })).status).toBe(200);
+    expect((await member.post(models, { name: 'third' })).status).toBe(403);
+    expect((await member.get(models)).status).toBe(200);
+    expect((await admin.delete(`/api/v1/teams/${team}/members/${member.userName}`)).status).toBe(204);
+    expect((await member.get(models)).status).toBe(404);
   });
 });
 

@@ -146,6 +146,8 @@ export interface WorkerProcess {
   /** Resolves once the process logged that it started. */
   ready: Promise<void>;
   output(): string;
+  /** The URL a process that serves the API logged at start (after `ready`). */
+  url(): string;
   /** Kills with `signal` and waits for the exit. */
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
@@ -184,6 +186,11 @@ export function spawnWorker(config: Config, env: Record<string, string> = {}, ro
     pid: child.pid!,
     ready,
     output: () => output,
+    url() {
+      const url = /"url":"(http:[^"]+)"/.exec(output)?.[1];
+      if (!url) throw new Error(`the process logged no URL: ${output}`);
+      return url;
+    },
     async kill(signal: NodeJS.Signals = 'SIGKILL') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       await exited;

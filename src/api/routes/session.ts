@@ -151,7 +151,7 @@ export default async function sessionRoutes(app: Api, ctx: AppContext): Promise<
       schema: { tags: ['session'], summary: 'Revoke an API key', params: z.object({ id: z.string() }), response: { 204: z.null() } },
     },
     async (request, reply) => {
-      await revokeApiKey(ctx.db, requireUser(request).id, request.params.id);
+      await revokeApiKey(ctx, requireUser(request).id, request.params.id);
       return reply.status(204).send(null);
     },
   );
