@@ -3,12 +3,27 @@
 // Protocol: prints `{"port":N}` on stdout once listening; `GET /stats` answers `{"received":N}`; a line `N` on stdin
 // asks to be told when N requests have been received: the answer is the line `{"reached":N}` on stdout (so the
 // sender's process need not poll while it is being measured); exits on SIGTERM or when stdin closes (the parent
-// died).
+// died). A JSON body with an `"at"` field (an ISO time, e.g. the template variable `${timestamp}`: when the event was
+// committed) has its age on arrival recorded; `GET /latency` answers their count, p50, p99 and max in ms and starts a
+// new series.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 let received = 0;
 let waits: number[] = [];
+let ages: number[] = [];
+
+function recordAge(body: string): void {
+  const at = /"at":"([^"]+)"/.exec(body)?.[1];
+  if (at !== undefined) ages.push(Date.now() - Date.parse(at));
+}
+
+function latencyReport(): { count: number; p50: number; p99: number; max: number } {
+  const sorted = ages.sort((a, b) => a - b);
+  ages = [];
+  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
+  return { count: sorted.length, p50: at(0.5), p99: at(0.99), max: sorted.at(-1) ?? 0 };
+}
 
 function answerWaits(): void {
   if (waits.length === 0 || waits[0]! > received) return;
@@ -22,9 +37,18 @@ const server = http.createServer((req, res) => {
     res.end(JSON.stringify({ received }));
     return;
   }
-  req.on('data', () => {});
+  if (req.method === 'GET' && req.url === '/latency') {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(latencyReport()));
+    return;
+  }
+  let body = '';
+  req.on('data', (chunk: Buffer) => {
+    if (body.length < 4096) body += chunk.toString('utf8');
+  });
   req.on('end', () => {
     received += 1;
+    recordAge(body);
     answerWaits();
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': '2' });
     res.end('{}');
