@@ -1,5 +1,6 @@
 // Every setting Modelyard reads, in one place: read once from the environment, validated, documented in the README.
 // An invalid value stops start-up with one line naming the variable (ConfigError).
+import os from 'node:os';
 import path from 'node:path';
 import { parseCidrList, type Cidr } from './core/ip.js';
 
@@ -49,6 +50,12 @@ export interface Config {
    * when a NOTIFY from another process is lost; see src/auth/access-cache.ts). 0 turns the cache off.
    */
   accessCacheMs: number;
+  /**
+   * `serve` (role all) runs the delivery worker in a thread of its own, so the process uses two cores
+   * (src/worker-thread.ts). MODELYARD_DELIVERY_THREAD: `auto` (default: when the machine has two or more cores), `on`,
+   * `off`.
+   */
+  deliveryThread: boolean;
 }
 
 export class ConfigError extends Error {
@@ -79,6 +86,12 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   const value = Number(raw);
   if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
   return value;
+}
+
+function choice<T extends string>(env: NodeJS.ProcessEnv, name: string, choices: readonly T[], fallback: T): T {
+  const value = env[name] || fallback;
+  if (!(choices as readonly string[]).includes(value)) throw new ConfigError(name, `must be one of ${choices.join(', ')}`);
+  return value as T;
 }
 
 function flag(env: NodeJS.ProcessEnv, name: string): boolean {
@@ -160,5 +173,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl,
     metricsToken,
     accessCacheMs: integer(env, 'MODELYARD_ACCESS_CACHE_SECONDS', 5, 0, 3600) * 1000,
+    deliveryThread: choice(env, 'MODELYARD_DELIVERY_THREAD', ['auto', 'on', 'off'], 'auto') === 'auto' ? os.availableParallelism() >= 2 : env.MODELYARD_DELIVERY_THREAD === 'on',
   };
 }

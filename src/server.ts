@@ -11,16 +11,22 @@ import { createApiKey, createUser } from './auth/users.js';
 import { generatePassword } from './auth/passwords.js';
 import { buildApp, type Api } from './api/app.js';
 import { startBackgroundWork, type BackgroundWork } from './background.js';
+import { bridgeNotifier } from './db/notifier-bridge.js';
+import type { MessagePort } from 'node:worker_threads';
 
 export interface OpenContext extends AppContext {
   close(): Promise<void>;
 }
 
-/** Opens the database, applies migrations and loads the master key; shared by the server and one-off CLI commands. */
-export async function openContext(config: Config, logger: Logger): Promise<OpenContext> {
+/**
+ * Opens the database, applies migrations and loads the master key; shared by the server and one-off CLI commands.
+ * `bridge`: a port to a sibling thread of this process (src/worker-thread.ts), which hears this thread's signals.
+ */
+export async function openContext(config: Config, logger: Logger, options: { bridge?: MessagePort } = {}): Promise<OpenContext> {
   for (const warning of secureDataDir(config.dataDir)) logger.warn(warning);
   await ensureSchema(config);
-  const handle = createDatabase(config);
+  const database = createDatabase(config);
+  const handle = options.bridge ? { ...database, notifier: bridgeNotifier(database.notifier, options.bridge) } : database;
   try {
     await migrateToLatest(handle.db);
     const keyring = new Keyring(loadMasterKey({ masterKey: config.masterKey, dataDir: config.dataDir, create: true }));
@@ -69,9 +75,9 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(config: Config, logger: Logger, options: { role?: Role; ui?: boolean } = {}): Promise<RunningServer> {
+export async function startServer(config: Config, logger: Logger, options: { role?: Role; ui?: boolean; bridge?: MessagePort } = {}): Promise<RunningServer> {
   const role = options.role ?? 'all';
-  const ctx = await openContext(config, logger);
+  const ctx = await openContext(config, logger, { bridge: options.bridge });
   let app: Api | undefined;
   let url: string | undefined;
   let background: BackgroundWork | undefined;

@@ -63,6 +63,9 @@ export type Tx = Transaction<Database>;
 export interface Notifier {
   notify(channel: string, payload?: string): void;
 
+  /** Wakes this thread's listeners only (a signal already sent to other processes, arriving from a sibling thread). */
+  wake(channel: string, payload?: string): void;
+
   listen(channel: string, onSignal: (payload: string) => void): () => void;
 }
 
@@ -130,6 +133,9 @@ class LocalNotifier implements Notifier {
   notify(channel: string, payload = ''): void {
     this.emitter.emit(channel, payload);
   }
+  wake(channel: string, payload = ''): void {
+    this.emitter.emit(channel, payload);
+  }
   listen(channel: string, onSignal: (payload: string) => void): () => void {
     this.emitter.on(channel, onSignal);
     return () => this.emitter.off(channel, onSignal);
@@ -161,6 +167,10 @@ class PostgresNotifier implements Notifier {
    * make commits queue behind each other; a wake-up only needs to arrive after the change it announces, which the
    * trailing NOTIFY guarantees.
    */
+  wake(channel: string, payload = ''): void {
+    this.local.notify(channel, payload);
+  }
+
   notify(channel: string, payload = ''): void {
     this.local.notify(channel, payload);
     const key = `${channel}\u0000${payload}`;

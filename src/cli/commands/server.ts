@@ -1,7 +1,9 @@
 // `modelyard serve` and `modelyard migrate`.
+import { MessageChannel } from 'node:worker_threads';
 import { Command, Option } from 'commander';
 import { loadConfig, type Role } from '../../config.js';
 import { createLogger } from '../../logger.js';
+import type { WorkerThread } from '../../worker-thread.js';
 // The server is loaded only by the commands that run it: client commands (agent, login) start in a fraction of the
 // time without Fastify, Kysely and the database drivers.
 const loadServer = () => import('../../server.js');
@@ -15,7 +17,23 @@ export function registerServerCommands(program: Command): void {
       const config = loadConfig();
       const logger = createLogger(config.logLevel);
       const { startServer, bootstrapFirstAdmin } = await loadServer();
-      const server = await startServer(config, logger, { role: options.role });
+      // Role all on a machine with two cores or more: the API on this thread, the worker role in a thread of its own.
+      const threaded = options.role === 'all' && config.deliveryThread;
+      const bridge = threaded ? new MessageChannel() : undefined;
+      const server = await startServer(config, logger, { role: threaded ? 'api' : options.role, bridge: bridge?.port1 });
+      let thread: WorkerThread | undefined;
+      if (bridge) {
+        const { startWorkerThread } = await import('../../worker-thread.js');
+        try {
+          thread = await startWorkerThread(process.env, bridge.port2, (error) => {
+            logger.fatal({ err: error }, 'the delivery thread stopped; exiting so that a supervisor restarts Modelyard');
+            process.exit(1);
+          });
+        } catch (error) {
+          await server.stop();
+          throw error;
+        }
+      }
       // The first admin is created by a process that serves the API: its credentials are printed for the person who
       // is about to open it. A worker-only process (often started by a supervisor whose output goes to a log
       // collector) never prints credentials, whichever process reaches an empty database first.
@@ -34,10 +52,10 @@ export function registerServerCommands(program: Command): void {
           ].join('\n'),
         );
       }
-      logger.info({ role: options.role, url: server.url, database: server.ctx.dialect }, 'modelyard started');
+      logger.info({ role: options.role, url: server.url, database: server.ctx.dialect, deliveryThread: thread !== undefined }, 'modelyard started');
       const shutdown = (signal: string) => {
         logger.info({ signal }, 'shutting down');
-        server.stop().then(
+        Promise.all([server.stop(), thread?.stop()]).then(
           () => process.exit(0),
           () => process.exit(1),
         );
