@@ -10,6 +10,7 @@ import type { ActionRun, TeamRole } from '../../db/schema.js';
 import { AppError, conflict, invalid, notFound } from '../../core/errors.js';
 import { automationExists, getRun, listRuns, MAX_RECOVERY_WINDOW_MS, redeliverFailedRuns } from '../../delivery/history.js';
 import { redeliverNow } from '../../delivery/worker.js';
+import { hideCustomHeaderValues } from '../../delivery/headers.js';
 import { JOB_STATES } from '../../queues/job-states.js';
 import { jobSummaries, type JobSummary } from '../../queues/jobs.js';
 import { teamAccess } from '../auth.js';
@@ -133,7 +134,8 @@ function hideWebhookUrls(urls: Array<string | null>, attempt: Attempt): Attempt 
   return {
     ...rest,
     error: rest.error === null ? null : scrub(rest.error),
-    requestHeaders: scrubHeaders(rest.requestHeaders),
+    // Custom header values are credentials too: members and viewers see their names only.
+    requestHeaders: scrubHeaders(hideCustomHeaderValues(rest.requestHeaders)),
     responseHeaders: scrubHeaders(rest.responseHeaders),
     responseBody: scrub(rest.responseBody),
   };

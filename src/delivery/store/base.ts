@@ -48,6 +48,7 @@ export function webhookNow(eb: ExpressionBuilder<Database, 'action_runs'>) {
     webhook().select('w.url').as('webhook_url'),
     webhook().select('w.secret_name').as('webhook_secret_name'),
     webhook().select('w.access_token_name').as('webhook_token_name'),
+    webhook().select('w.headers').as('webhook_headers'),
     webhook().select('w.disabled_at').as('webhook_disabled_at'),
     webhook().select('w.disabled_reason').as('webhook_disabled_reason'),
     secret('w.secret_name').as('signing_ciphertext'),
