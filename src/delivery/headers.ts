@@ -1,6 +1,6 @@
 // The request headers of a webhook delivery, built in ONE place so that the delivery worker and the webhook Test
 // endpoint sign exactly alike (a receiver that verifies a test request verifies real deliveries too).
-import { redactSecrets } from '../core/redact.js';
+import { REDACTED, redactSecrets } from '../core/redact.js';
 import { standardWebhookHeaders, wandbSignature } from '../core/signatures.js';
 import { USER_AGENT } from './http-client.js';
 
@@ -72,16 +72,40 @@ function redactedCredentials(value: string, secretValues: readonly string[]): st
 const SENDER_HEADERS = new Set(['content-type', 'user-agent', 'x-wandb-signature', 'webhook-id', 'webhook-timestamp', 'webhook-signature']);
 export const HIDDEN_HEADER_VALUE = '[hidden]';
 
+/** Custom header values shorter than this (after the redacted parts are taken out) are not searched for in answers. */
+export const MIN_HIDDEN_VALUE_LENGTH = 4;
+
+function isCustomHeader(name: string, value: string): boolean {
+  const lower = name.toLowerCase();
+  return !(SENDER_HEADERS.has(lower) || (lower === 'authorization' && value === REDACTED_BEARER));
+}
+
 /**
- * Stored request headers as members and viewers may see them: custom header values are credentials (an API key typed
- * as a literal value is not a secret the redactor knows), so only their names are shown. An Authorization header the
+ * A stored attempt as members and viewers may see it. Custom header values are credentials (an API key typed as a
+ * literal value is no secret the redactor knows), so the request shows their names only, and what the receiver
+ * answered (it may echo the request) has each value's literal text — the parts around an already redacted secret, at
+ * least MIN_HIDDEN_VALUE_LENGTH characters — redacted in every form core/redact.ts knows. An Authorization header the
  * sender set is already `Bearer [redacted]`; one an admin set is custom.
  */
-export function hideCustomHeaderValues(headers: Record<string, string>): Record<string, string> {
-  const shown: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    const lower = name.toLowerCase();
-    shown[name] = SENDER_HEADERS.has(lower) || (lower === 'authorization' && value === REDACTED_BEARER) ? value : HIDDEN_HEADER_VALUE;
+export function hideCustomHeaders<T extends { requestHeaders: Record<string, string>; responseHeaders: Record<string, string>; responseBody: string; error: string | null }>(
+  attempt: T,
+): T {
+  const requestHeaders: Record<string, string> = {};
+  const literals: string[] = [];
+  for (const [name, value] of Object.entries(attempt.requestHeaders)) {
+    if (!isCustomHeader(name, value)) {
+      requestHeaders[name] = value;
+      continue;
+    }
+    requestHeaders[name] = HIDDEN_HEADER_VALUE;
+    for (const part of value.split(REDACTED)) if (part.trim().length >= MIN_HIDDEN_VALUE_LENGTH) literals.push(part);
   }
-  return shown;
+  if (literals.length === 0) return { ...attempt, requestHeaders };
+  return {
+    ...attempt,
+    requestHeaders,
+    responseHeaders: Object.fromEntries(Object.entries(attempt.responseHeaders).map(([name, value]) => [name, redactSecrets(value, literals)])),
+    responseBody: redactSecrets(attempt.responseBody, literals),
+    error: attempt.error === null ? null : redactSecrets(attempt.error, literals),
+  };
 }
