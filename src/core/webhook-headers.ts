@@ -198,7 +198,7 @@ export function fillHeaderSecrets(headers: readonly CustomHeader[], secrets: Rec
 
 /** Parses the stored JSON list (the `headers` column); a row written before migration 004 holds `[]`. */
 export function parseStoredHeaders(json: string | null): CustomHeader[] {
-  if (json === null || json === '') return [];
+  if (json === null || json === '' || json === '[]') return [];
   const parsed = JSON.parse(json) as unknown;
   if (!Array.isArray(parsed)) return [];
   return parsed.map((item: { name: unknown; value: unknown }) => ({ name: String(item.name), value: String(item.value) }));
