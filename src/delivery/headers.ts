@@ -68,11 +68,17 @@ export function redactHeaders(headers: Record<string, string>, secretValues: rea
 /**
  * An Authorization value with its credentials redacted and its scheme kept (`Bearer [redacted]`, `Basic [redacted]`):
  * whether the access token or a custom header an admin wrote, it is a credential whole. The scheme is kept only when
- * no secret begins in it (a custom `Authorization: ${KEY}` whose value holds a space).
+ * no secret begins in it (a custom `Authorization: ${KEY}` whose value holds a space). The value is never searched
+ * beyond that: it is not kept.
  */
 function redactedCredentials(value: string, secretValues: readonly string[]): string {
   const scheme = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+ /.exec(value)?.[0];
-  return scheme !== undefined && redactSecrets(value, secretValues).startsWith(scheme) ? `${scheme}${REDACTED_SIGNATURE}` : REDACTED_SIGNATURE;
+  if (scheme === undefined) return REDACTED_SIGNATURE;
+  const secretInScheme = secretValues.some((secret) => {
+    const at = secret.length === 0 ? -1 : value.indexOf(secret);
+    return at !== -1 && at < scheme.length;
+  });
+  return secretInScheme ? REDACTED_SIGNATURE : `${scheme}${REDACTED_SIGNATURE}`;
 }
 
 export const HIDDEN_HEADER_VALUE = '[hidden]';
