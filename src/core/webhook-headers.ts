@@ -123,6 +123,8 @@ export function headerProblems(headers: readonly CustomHeader[], options: { acce
     if (!TOKEN.test(name)) {
       return problem("the name may use only letters, digits and ! # $ % & ' * + - . ^ _ ` | ~ (an HTTP token: no spaces, colons or quotes)");
     }
+    // Headers travel as plain objects down to Node's HTTP client, where this name would set a prototype, not a header.
+    if (lower === '__proto__') return problem('__proto__ cannot be sent as a header name');
     if (RESERVED_HEADERS.has(lower) || lower.startsWith(RESERVED_HEADER_PREFIX)) {
       return problem(`${name} is set by Modelyard itself (reserved: ${reservedHeaderList()})`);
     }

@@ -24,6 +24,7 @@ describe('headerProblems', () => {
     ['a name with a colon', [{ name: 'X-Key:', value: 'v' }], 'HTTP token'],
     ['a name with a non-ASCII letter', [{ name: 'X-Clé', value: 'v' }], 'HTTP token'],
     ['an empty name', [{ name: '', value: 'v' }], 'the name is empty'],
+    ['a name that is a prototype', [{ name: '__proto__', value: 'v' }], 'cannot be sent'],
     ['a long name', [{ name: 'X'.repeat(129), value: 'v' }], 'longer than 128'],
     ['CR LF in a value', [{ name: 'X-Key', value: 'a\r\nX-Evil: 1' }], 'line break'],
     ['a lone LF', [{ name: 'X-Key', value: 'a\nb' }], 'line break'],
