@@ -31,7 +31,8 @@ export type PreparedDelivery =
       /** The secret values this request carries: redacted from whatever the receiver answers (it may echo them). */
       secretValues: string[];
     }
-  | { kind: 'refused'; error: string };
+  /** `field`: the refusal is about the webhook's custom headers rather than the payload (the Test's 400 names it). */
+  | { kind: 'refused'; error: string; field?: 'headers' };
 
 export function prepareDelivery(input: {
   deliveryId: string;
@@ -64,7 +65,7 @@ export function prepareDelivery(input: {
     return { kind: 'refused', error: (error as Error).message };
   }
   const custom = fillHeaderSecrets(typeof webhook.headers === 'string' || webhook.headers == null ? parseStoredHeaders(webhook.headers ?? null) : webhook.headers, offered);
-  if (custom.kind === 'refused') return custom;
+  if (custom.kind === 'refused') return { kind: 'refused', error: custom.error, field: 'headers' };
   const headers = buildDeliveryHeaders({
     deliveryId: input.deliveryId,
     body,

@@ -47,7 +47,7 @@ export async function testWebhook(
     secrets: await findSecretValues(ctx.db, ctx.keyring, teamId, attachedSecrets(webhook)),
     timestamp: new Date(),
   });
-  if (delivery.kind === 'refused') throw invalid('payload', delivery.error);
+  if (delivery.kind === 'refused') throw invalid(delivery.field ?? 'payload', delivery.error);
   const response = await client.send({ url: delivery.url, headers: delivery.headers, body: delivery.body, timeoutMs: ctx.config.webhookTimeoutMs });
   const redact = (text: string) => redactSecrets(text, delivery.secretValues);
   return {

@@ -297,6 +297,12 @@ describe('custom webhook headers: sending', () => {
       'header X-Key: the value of secret ROTATING contains a line break (CR or LF), which cannot be sent in a header; the delivery was not sent',
     );
     expect(JSON.stringify(unsendable.body)).not.toContain('line-value');
+    // The Test endpoint refuses it the same way, naming the headers.
+    const tested = await admin.post(`${base('hdr-gone')}/${id}/test`, { payload: '{"ping": true}' });
+    expect(tested.status).toBe(400);
+    expect(tested.body.error.details.field).toBe('headers');
+    expect(tested.body.error.message).toContain('header X-Key: the value of secret ROTATING contains a line break');
+    expect(JSON.stringify(tested.body)).not.toContain('line-value');
     // Deleted behind the API's back (the API refuses while the webhook uses it).
     await server.ctx.db.deleteFrom('secrets').where('name', '=', 'ROTATING').execute();
     const gone = await deliver(admin, 'hdr-gone', id);
