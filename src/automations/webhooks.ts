@@ -1,6 +1,8 @@
 // Webhooks (admins only): a named target URL with an optional signing secret and access token, both referenced by
-// the name of a team secret. URLs are checked against the SSRF rules when saved (core/urls.ts) and again, with the
-// resolved addresses, when sent (delivery/http-client.ts).
+// the name of a team secret, and custom request headers whose values may insert those two secrets (`${NAME}`). URLs
+// are checked against the SSRF rules when saved (core/urls.ts) and again, with the resolved addresses, when sent
+// (delivery/http-client.ts); headers are checked by the rules of core/webhook-headers.ts when saved and filled when
+// sent (delivery/prepare.ts).
 import type { AppContext } from '../context.js';
 import type { Db, Tx } from '../db/index.js';
 import { isUniqueViolation } from '../db/index.js';
@@ -9,7 +11,8 @@ import { conflict, invalid, notFound } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { checkWebhookUrl } from '../core/urls.js';
 import { validateTemplate } from '../core/templates.js';
-import { accessTokenValueProblem, existingSecretNames } from '../auth/secrets.js';
+import { headerProblems, headersSecretNames, headerValueProblem, parseStoredHeaders, type CustomHeader } from '../core/webhook-headers.js';
+import { accessTokenValueProblem, existingSecretNames, findSecretValues } from '../auth/secrets.js';
 import type { Keyring } from '../auth/keyring.js';
 import { inTransaction, writeTransaction } from '../db/transaction.js';
 import { failedColumns } from './run-states.js';
@@ -25,6 +28,7 @@ export interface WebhookInput {
   url: string;
   secret: string | null;
   accessToken: string | null;
+  headers: CustomHeader[];
 }
 
 export interface WebhookPatch {
@@ -32,6 +36,8 @@ export interface WebhookPatch {
   url?: string;
   secret?: string | null;
   accessToken?: string | null;
+  /** Replaces the whole list. */
+  headers?: CustomHeader[];
   enabled?: boolean;
 }
 
@@ -66,7 +72,51 @@ async function checkSecretRefs(tx: Tx, keyring: Keyring, teamId: string, refs: {
   }
 }
 
-/** The secrets a payload sent to this webhook may use: its signing secret and its access token. */
+/**
+ * The custom headers as the webhook will have them: valid by the rules of core/webhook-headers.ts (Authorization is
+ * taken while an access token is set), every `${NAME}` one of the webhook's attached secrets, and each such secret's
+ * current value sendable in a header (no line break or control character; the delivery refuses it otherwise) — the
+ * values are read only when `readValues` (the headers or the secrets attached change). Each problem is a 400 naming
+ * the header (`headers[i]`).
+ */
+async function checkHeaders(
+  tx: Tx,
+  keyring: Keyring,
+  teamId: string,
+  webhook: Pick<Webhook, 'secret_name' | 'access_token_name'>,
+  headers: CustomHeader[],
+  readValues: boolean,
+): Promise<void> {
+  const [problem] = headerProblems(headers, { accessTokenSet: webhook.access_token_name !== null });
+  if (problem !== undefined) throw invalid(`headers[${problem.index}]`, `header ${problem.header}: ${problem.message}`, { header: problem.header });
+  const attached = attachedSecrets(webhook);
+  for (const [index, header] of headers.entries()) {
+    const unattached = headersSecretNames([header]).find((name) => !attached.includes(name));
+    if (unattached !== undefined) {
+      throw invalid(
+        `headers[${index}]`,
+        `header ${header.name} uses secret ${unattached}, which is not attached to the webhook: a header can insert only the webhook's signing secret or access token (${attached.length === 0 ? 'none is set' : `attached: ${attached.join(', ')}`})`,
+        { header: header.name, secret: unattached },
+      );
+    }
+  }
+  const used = headersSecretNames(headers);
+  if (!readValues || used.length === 0) return;
+  const { values } = await findSecretValues(tx, keyring, teamId, used);
+  for (const [index, header] of headers.entries()) {
+    for (const name of headersSecretNames([header])) {
+      const valueProblem = values[name] === undefined ? undefined : headerValueProblem(values[name]);
+      if (valueProblem !== undefined) {
+        throw invalid(`headers[${index}]`, `header ${header.name}: the value of secret ${name} ${valueProblem}, which cannot be sent in a header; change its value or use another secret`, {
+          header: header.name,
+          secret: name,
+        });
+      }
+    }
+  }
+}
+
+/** The secrets a payload or a header sent to this webhook may use: its signing secret and its access token. */
 export function attachedSecrets(webhook: Pick<Webhook, 'secret_name' | 'access_token_name'>): string[] {
   return [webhook.secret_name, webhook.access_token_name].filter((n): n is string => n !== null);
 }
@@ -87,6 +137,7 @@ export async function createWebhook(ctx: Ctx, teamId: string, userId: string, in
     url,
     secret_name: input.secret,
     access_token_name: input.accessToken,
+    headers: JSON.stringify(input.headers.map(({ name, value }) => ({ name, value }))),
     disabled_at: null,
     disabled_reason: null,
     created_by: userId,
@@ -96,6 +147,7 @@ export async function createWebhook(ctx: Ctx, teamId: string, userId: string, in
   try {
     await writeTransaction(ctx.db, async (tx) => {
       await checkSecretRefs(tx, ctx.keyring, teamId, input);
+      await checkHeaders(tx, ctx.keyring, teamId, row, input.headers, true);
       await tx.insertInto('webhooks').values(row).execute();
     });
   } catch (error) {
@@ -127,6 +179,7 @@ export async function updateWebhook(ctx: Ctx, teamId: string, id: string, userNa
         url: url ?? current.url,
         secret_name: patch.secret === undefined ? current.secret_name : patch.secret,
         access_token_name: patch.accessToken === undefined ? current.access_token_name : patch.accessToken,
+        headers: patch.headers === undefined ? current.headers : JSON.stringify(patch.headers.map(({ name, value }) => ({ name, value }))),
         updated_at: Date.now(),
       };
       if (patch.enabled === true) {
@@ -137,7 +190,11 @@ export async function updateWebhook(ctx: Ctx, teamId: string, id: string, userNa
         next.disabled_reason = `disabled by ${userName}`;
       }
       await checkSecretRefs(tx, ctx.keyring, teamId, { secret: next.secret_name, accessToken: next.access_token_name });
-      if (next.secret_name !== current.secret_name || next.access_token_name !== current.access_token_name) {
+      // The whole list as it will be, also when only the secrets change: detaching a secret a header uses, or setting
+      // an access token while a header sets Authorization, is refused naming the header.
+      const secretsChanged = next.secret_name !== current.secret_name || next.access_token_name !== current.access_token_name;
+      await checkHeaders(tx, ctx.keyring, teamId, next, parseStoredHeaders(next.headers), patch.headers !== undefined || secretsChanged);
+      if (secretsChanged) {
         await checkTemplatesStillValid(tx, next);
       }
       await tx
@@ -147,6 +204,7 @@ export async function updateWebhook(ctx: Ctx, teamId: string, id: string, userNa
           url: next.url,
           secret_name: next.secret_name,
           access_token_name: next.access_token_name,
+          headers: next.headers,
           disabled_at: next.disabled_at,
           disabled_reason: next.disabled_reason,
           updated_at: next.updated_at,

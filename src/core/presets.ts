@@ -18,7 +18,18 @@ export interface Preset {
   template: string;
   /** What goes with the preset on the receiving side (GitHub: the workflow file), or null. */
   example: { title: string; language: string; text: string } | null;
+  /**
+   * Custom headers the target documents for its API, for the wizard and the CLI to prefill on the webhook (headers
+   * belong to the webhook, not to the automation's payload). Empty when the target needs none.
+   */
+  suggestedHeaders: Array<{ name: string; value: string }>;
 }
+
+// GitHub's REST API asks clients to send its media type and to pin the API version (docs.github.com "API versions").
+const GITHUB_HEADERS = [
+  { name: 'Accept', value: 'application/vnd.github+json' },
+  { name: 'X-GitHub-Api-Version', value: '2022-11-28' },
+];
 
 /** The automation event types (src/automations/automations.ts AUTOMATION_EVENT_TYPES; core imports nothing from there). */
 export const PRESET_EVENT_TYPES = ['LINK_ARTIFACT', 'ADD_ARTIFACT_ALIAS', 'UNLINK_ARTIFACT', 'CREATE_ARTIFACT', 'AUTOMATION_FAILED'] as const;
@@ -206,10 +217,12 @@ export function listPresets(options: PresetOptions = {}): Preset[] {
       description:
         'Starts a GitHub Actions workflow. Webhook URL: https://api.github.com/repos/OWNER/REPO/dispatches. Access token: a fine-grained personal access token with the repository permission "Contents: write" on that repository (GitHub answers 404 without it). ' +
         'The payload\'s event_type is the Modelyard event type (LINK_ARTIFACT, ADD_ARTIFACT_ALIAS, …): a workflow runs only when event_type matches one of its on.repository_dispatch.types, so list those event types there, as in the workflow below. ' +
-        'The event details are in github.event.client_payload (GitHub allows at most 10 keys there).',
+        'The event details are in github.event.client_payload (GitHub allows at most 10 keys there). ' +
+        'Give the webhook the suggested headers (Accept: application/vnd.github+json, X-GitHub-Api-Version: 2022-11-28), as GitHub asks of API clients.',
       eventTypes: [...PRESET_EVENT_TYPES],
       template: GITHUB_TEMPLATE,
       example: { title: 'Workflow in the repository', language: 'yaml', text: GITHUB_WORKFLOW },
+      suggestedHeaders: GITHUB_HEADERS.map((header) => ({ ...header })),
     },
     {
       id: 'slack',
@@ -219,6 +232,7 @@ export function listPresets(options: PresetOptions = {}): Preset[] {
       eventTypes: [...PRESET_EVENT_TYPES],
       template: SLACK_TEMPLATE,
       example: null,
+      suggestedHeaders: [],
     },
     {
       id: 'teams',
@@ -229,6 +243,7 @@ export function listPresets(options: PresetOptions = {}): Preset[] {
       eventTypes: [...PRESET_EVENT_TYPES],
       template: teamsTemplate(openUrl),
       example: null,
+      suggestedHeaders: [],
     },
     {
       id: 'teams-legacy',
@@ -238,6 +253,7 @@ export function listPresets(options: PresetOptions = {}): Preset[] {
       eventTypes: [...PRESET_EVENT_TYPES],
       template: TEAMS_LEGACY_TEMPLATE,
       example: null,
+      suggestedHeaders: [],
     },
   ];
 }

@@ -1,7 +1,7 @@
 // Table types for Kysely. The same schema runs on SQLite and PostgreSQL, so column types stay portable:
 // ids are text (UUIDv7, time-ordered), times are epoch milliseconds (bigint), flags are 0/1 integers,
 // JSON documents are text. Nothing outside db/ needs to know which database it talks to.
-import type { Insertable, Selectable, Updateable } from 'kysely';
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 export type TeamRole = 'admin' | 'member' | 'viewer';
 
@@ -177,6 +177,8 @@ export interface WebhooksTable {
   url: string;
   secret_name: string | null;
   access_token_name: string | null;
+  /** Custom request headers: a JSON list of { name, value }, secret placeholders unfilled (migration 004). */
+  headers: Generated<string>;
   /** Set when a receiver answered 410 Gone (or an admin disabled it); deliveries to it fail at once. */
   disabled_at: number | null;
   disabled_reason: string | null;

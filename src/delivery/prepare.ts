@@ -1,7 +1,9 @@
-// PREPARING one delivery — the worker's and the webhook Test's alike: the payload's `${NAME}` placeholders filled from
-// the secrets attached to the webhook (its signing secret and access token) and from nothing else, the exact body
-// bytes signed. A delivery that cannot be sent comes out `refused`, with a reason that names secrets, never values.
+// PREPARING one delivery — the worker's and the webhook Test's alike: the payload's and the custom headers'
+// `${NAME}` placeholders filled from the secrets attached to the webhook (its signing secret and access token) and
+// from nothing else, the exact body bytes signed. A delivery that cannot be sent comes out `refused`, with a reason
+// that names secrets and headers, never values.
 import { fillSecrets, secretPlaceholders } from '../core/templates.js';
+import { fillHeaderSecrets, parseStoredHeaders, type CustomHeader } from '../core/webhook-headers.js';
 import { buildDeliveryHeaders } from './headers.js';
 
 /** The webhook as it is when the attempt is made. */
@@ -10,6 +12,8 @@ export interface WebhookTarget {
   /** Names of the team secrets attached as signing secret and access token. */
   secretName: string | null;
   tokenName: string | null;
+  /** Its custom headers: the list, or the stored JSON text of the list (null or absent: none). */
+  headers?: readonly CustomHeader[] | string | null;
 }
 
 /** The attached secrets' values by name, and the names of attached secrets that no longer exist. */
@@ -27,7 +31,8 @@ export type PreparedDelivery =
       /** The secret values this request carries: redacted from whatever the receiver answers (it may echo them). */
       secretValues: string[];
     }
-  | { kind: 'refused'; error: string };
+  /** `field`: the refusal is about the webhook's custom headers rather than the payload (the Test's 400 names it). */
+  | { kind: 'refused'; error: string; field?: 'headers' };
 
 export function prepareDelivery(input: {
   deliveryId: string;
@@ -59,12 +64,15 @@ export function prepareDelivery(input: {
   } catch (error) {
     return { kind: 'refused', error: (error as Error).message };
   }
+  const custom = fillHeaderSecrets(typeof webhook.headers === 'string' || webhook.headers == null ? parseStoredHeaders(webhook.headers ?? null) : webhook.headers, offered);
+  if (custom.kind === 'refused') return { kind: 'refused', error: custom.error, field: 'headers' };
   const headers = buildDeliveryHeaders({
     deliveryId: input.deliveryId,
     body,
     secret: webhook.secretName === null ? null : offered[webhook.secretName]!,
     accessToken: webhook.tokenName === null ? null : offered[webhook.tokenName]!,
     timestamp: input.timestamp,
+    custom: custom.headers,
   });
   return { kind: 'prepared', url: webhook.url, body, headers, secretValues: attached.map((name) => offered[name]!).filter((value) => value.length > 0) };
 }

@@ -18,7 +18,7 @@ export interface WebhookTestResult {
   body: string;
   durationMs: number;
   error: string | null;
-  /** The request as sent, the access token and signatures redacted. */
+  /** The request as sent, Authorization, the signatures and the secrets in custom headers redacted. */
   request: { url: string; headers: Record<string, string>; body: string };
 }
 
@@ -43,11 +43,11 @@ export async function testWebhook(
   const delivery = prepareDelivery({
     deliveryId: `test_${newId()}`,
     rendered: renderTemplate(payload, { ...sampleVariables(teamName), automation_name: 'webhook test' }, {}),
-    webhook: { url: webhook.url, secretName: webhook.secret_name, tokenName: webhook.access_token_name },
+    webhook: { url: webhook.url, secretName: webhook.secret_name, tokenName: webhook.access_token_name, headers: webhook.headers },
     secrets: await findSecretValues(ctx.db, ctx.keyring, teamId, attachedSecrets(webhook)),
     timestamp: new Date(),
   });
-  if (delivery.kind === 'refused') throw invalid('payload', delivery.error);
+  if (delivery.kind === 'refused') throw invalid(delivery.field ?? 'payload', delivery.error);
   const response = await client.send({ url: delivery.url, headers: delivery.headers, body: delivery.body, timeoutMs: ctx.config.webhookTimeoutMs });
   const redact = (text: string) => redactSecrets(text, delivery.secretValues);
   return {
@@ -57,6 +57,6 @@ export async function testWebhook(
     body: redactSecrets(response.body.slice(0, DEFAULT_MAX_RESPONSE_BYTES), delivery.secretValues, { cutAtEnd: Buffer.byteLength(response.body, 'utf8') > DEFAULT_MAX_RESPONSE_BYTES - 4 }),
     durationMs: Math.round(response.durationMs),
     error: response.error === null ? null : redact(response.error),
-    request: { url: delivery.url, headers: redactHeaders(delivery.headers), body: redact(delivery.body) },
+    request: { url: delivery.url, headers: redactHeaders(delivery.headers, delivery.secretValues), body: redact(delivery.body) },
   };
 }

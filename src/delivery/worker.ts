@@ -312,7 +312,7 @@ export function prepareDeliveries(ctx: Pick<AppContext, 'keyring'>, runs: Claime
     const delivery = prepareDelivery({
       deliveryId: run.id,
       rendered: run.body,
-      webhook: { url: run.webhook_url, secretName: run.webhook_secret_name, tokenName: run.webhook_token_name },
+      webhook: { url: run.webhook_url, secretName: run.webhook_secret_name, tokenName: run.webhook_token_name, headers: run.webhook_headers },
       secrets,
       timestamp: Math.floor(now / 1000),
     });
@@ -348,7 +348,7 @@ export async function attempt(ctx: Pick<AppContext, 'config'>, client: WebhookCl
     startedAt,
     durationMs: Math.round(response.durationMs),
     url: delivery.url,
-    requestHeaders: redactHeaders(delivery.headers),
+    requestHeaders: redactHeaders(delivery.headers, delivery.secretValues),
     // A blocked target (SSRF guard) is refused at send time: no request left.
     response: response.blocked
       ? { kind: 'refused', error: redact(response.error ?? 'the target is not allowed') }

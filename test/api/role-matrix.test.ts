@@ -1,6 +1,7 @@
-// Who sees a webhook's URL: team admins, on every route that returns webhook or delivery data; members, viewers and
-// outsiders nowhere — the raw response text is searched for the URL, its host and path, its path and its token, so
-// a URL that leaks through an echoed response body, a header or an error counts as much as one in a field.
+// Who sees a webhook's URL and its custom header values: team admins, on every route that returns webhook or delivery
+// data; members, viewers and outsiders nowhere — the raw response text is searched for the URL, its host and path, its
+// path, its token and a literal header value, so one that leaks through an echoed response body, a header or an error
+// counts as much as one in a field.
 // The world: a team with a webhook whose URL carries a token, two automations, a delivered run and a failed one (with
 // its AUTOMATION_FAILED event), and a receiver that echoes the path it was called on.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +13,8 @@ type Role = 'admin' | 'member' | 'viewer' | 'outsider';
 const ROLES: Role[] = ['admin', 'member', 'viewer', 'outsider'];
 const TOKEN = 'xoxb-5ecret-hook-token';
 const QUERY_TOKEN = 'q-5ecret-query-token';
+/** A credential typed as a literal custom header value (not a team secret: only the role rules keep it hidden). */
+const HEADER_TOKEN = 'hdr-5ecret-route-key';
 
 let server: TestServer;
 let roles: Awaited<ReturnType<typeof createTeamWithRoles>>;
@@ -26,12 +29,12 @@ beforeAll(async () => {
   // 500 to alias events so that one run fails.
   receiver = await new Receiver((request) => ({
     status: request.body.includes('ADD_ARTIFACT_ALIAS') ? 500 : 200,
-    headers: { 'x-echo-path': request.url, location: `http://127.0.0.1:${receiver.port}${request.url}` },
+    headers: { 'x-echo-path': request.url, location: `http://127.0.0.1:${receiver.port}${request.url}`, 'x-echo-key': String(request.headers['x-route-key']) },
     // JSON as PHP and some Java encoders write it, with "/" escaped as "\/"; then the path percent-encoded.
     body: `{"received": "${request.url}", "escaped": "${request.url.replaceAll('/', '\\/')}", "encoded": "${encodeURIComponent(request.url)}"}`,
   })).start();
   hookUrl = receiver.url(`/services/T0001/B0002/${TOKEN}?token=${QUERY_TOKEN}`);
-  ids.webhook = await createWebhook(roles.admin, roles.team, { name: 'deploy-hook', url: hookUrl });
+  ids.webhook = await createWebhook(roles.admin, roles.team, { name: 'deploy-hook', url: hookUrl, headers: [{ name: 'X-Route-Key', value: HEADER_TOKEN }] });
   expect((await roles.admin.post(`/api/v1/teams/${roles.team}/registry/models`, { name: 'classifier' })).status).toBe(201);
   const payload = '{"event": "${event_type}", "model": "${artifact_collection_name}"}';
   ids.linkAutomation = await createAutomation(roles.admin, roles.team, webhookAutomation({ name: 'on-link', eventType: 'LINK_ARTIFACT', webhookId: ids.webhook, payload }));
@@ -56,7 +59,7 @@ afterAll(async () => {
 /** Every form in which the URL would give its credential away. */
 function urlForms(): string[] {
   const url = new URL(hookUrl);
-  return [hookUrl, `${url.host}${url.pathname}`, url.pathname, TOKEN, QUERY_TOKEN];
+  return [hookUrl, `${url.host}${url.pathname}`, url.pathname, TOKEN, QUERY_TOKEN, HEADER_TOKEN];
 }
 
 /** The response's raw text: a URL must not hide in an escape or a field this test does not know about. */
@@ -180,7 +183,7 @@ const MATRIX: RouteCase[] = [
   },
 ];
 
-describe('role matrix: webhook URLs are for team admins only', () => {
+describe('role matrix: webhook URLs and custom header values are for team admins only', () => {
   const cases = MATRIX.flatMap((c) => ROLES.map((role) => ({ ...c, role, name: `${c.route} as ${role}` })));
 
   it.each(cases)('$name', async ({ role, request, expected }) => {
@@ -198,7 +201,10 @@ describe('role matrix: webhook URLs are for team admins only', () => {
   it('shows other roles the webhook by name and id, and attempts without their URL field', async () => {
     const list = await roles.viewer.get(`${team()}/webhooks`);
     expect(list.body.items).toContainEqual(expect.objectContaining({ id: ids.webhook, name: 'deploy-hook', enabled: true }));
-    for (const item of list.body.items) expect(Object.keys(item)).not.toEqual(expect.arrayContaining(['url']));
+    for (const item of list.body.items) {
+      expect(Object.keys(item)).not.toEqual(expect.arrayContaining(['url']));
+      expect(Object.keys(item)).not.toEqual(expect.arrayContaining(['headers']));
+    }
 
     const run = await roles.member.get(`${team()}/runs/${ids.deliveredRun}`);
     expect(run.body.webhookName).toBe('deploy-hook');
@@ -207,11 +213,15 @@ describe('role matrix: webhook URLs are for team admins only', () => {
     for (const attempt of run.body.attempts) {
       expect(attempt).not.toHaveProperty('url');
       expect(attempt.responseHeaders['x-echo-path']).toBe('[webhook URL]');
+      expect(attempt.requestHeaders['X-Route-Key']).toBe('[hidden]');
+      expect(attempt.responseHeaders['x-echo-key']).toBe('[redacted]');
     }
 
     const adminRun = await roles.admin.get(`${team()}/runs/${ids.deliveredRun}`);
     expect(adminRun.body.url).toBe(hookUrl);
     expect(adminRun.body.attempts[0].url).toBe(hookUrl);
+    expect(adminRun.body.attempts[0].requestHeaders['X-Route-Key']).toBe(HEADER_TOKEN);
+    expect((await roles.admin.get(`${team()}/webhooks/${ids.webhook}`)).body.headers).toEqual([{ name: 'X-Route-Key', value: HEADER_TOKEN }]);
     expect(adminRun.body.attempts[0].responseHeaders['x-echo-path']).toBe(new URL(hookUrl).pathname + new URL(hookUrl).search);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { listPresets, presetById, PRESET_EVENT_TYPES, SLACK_LIMITS, type PresetOptions } from '../../src/core/presets.js';
 import { renderTemplate, validateTemplate, type TemplateValues } from '../../src/core/templates.js';
+import { headerProblems } from '../../src/core/webhook-headers.js';
 
 const linkEvent: TemplateValues = {
   event_type: 'LINK_ARTIFACT',
@@ -57,6 +58,17 @@ describe('presets', () => {
       expect(body.client_payload.event_author).toBe(event.event_author);
     }
     expect(render('github', aliasEvent).client_payload.alias).toBe('production');
+  });
+
+  it('GitHub suggests the headers its API asks for, as valid custom headers; the others suggest none', () => {
+    expect(presetById('github')!.suggestedHeaders).toEqual([
+      { name: 'Accept', value: 'application/vnd.github+json' },
+      { name: 'X-GitHub-Api-Version', value: '2022-11-28' },
+    ]);
+    for (const preset of listPresets()) {
+      expect(headerProblems(preset.suggestedHeaders, { accessTokenSet: true }), preset.id).toEqual([]);
+      if (preset.id !== 'github') expect(preset.suggestedHeaders, preset.id).toEqual([]);
+    }
   });
 
   it('GitHub: the description and the workflow explain that event_type must match on.repository_dispatch.types', () => {

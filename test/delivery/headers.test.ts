@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
-import { buildDeliveryHeaders, DELIVERY_USER_AGENT, redactHeaders } from '../../src/delivery/headers.js';
+import { buildDeliveryHeaders, DELIVERY_USER_AGENT, hideCustomHeaders, redactHeaders } from '../../src/delivery/headers.js';
 import { wandbSignature } from '../../src/core/signatures.js';
 
 const body = '{"event_type":"LINK_ARTIFACT","ref":"vision/model-registry/classifier:v3"}';
@@ -54,5 +54,42 @@ describe('redactHeaders', () => {
     expect(redactHeaders({ 'x-wandb-signature': 'abc', 'Webhook-Signature': 'v1,abc' })).toEqual({ 'x-wandb-signature': '[redacted]', 'Webhook-Signature': '[redacted]' });
     expect(redacted['webhook-id']).toBe('d');
     expect(JSON.stringify(redacted)).not.toContain('tok"');
+  });
+});
+
+describe('custom headers', () => {
+  it('are sent before the sender\'s own, which a stored list cannot replace', () => {
+    const headers = buildDeliveryHeaders({ deliveryId: 'd', body, secret: 's', accessToken: null, timestamp, custom: { 'X-API-Key': 'k', 'Content-Type': 'text/plain' } });
+    expect(headers['X-API-Key']).toBe('k');
+    expect(headers['Content-Type']).toBe('application/json');
+    expect(Object.keys(headers)[0]).toBe('X-API-Key');
+  });
+
+  it('are stored with the secrets they carry redacted; Authorization keeps its scheme unless a secret begins in it', () => {
+    const secrets = ['vendor-key-123', 'user pass'];
+    expect(
+      redactHeaders({ 'Content-Type': 'application/json', 'X-API-Key': 'vendor-key-123', 'X-Auth': 'Token vendor-key-123; v=1', Accept: 'application/json' }, secrets),
+    ).toEqual({ 'Content-Type': 'application/json', 'X-API-Key': '[redacted]', 'X-Auth': 'Token [redacted]; v=1', Accept: 'application/json' });
+    expect(redactHeaders({ Authorization: 'Basic dXNlcjpwYXNz' }, secrets)).toEqual({ Authorization: 'Basic [redacted]' });
+    expect(redactHeaders({ Authorization: 'user pass' }, secrets)).toEqual({ Authorization: '[redacted]' });
+    expect(redactHeaders({ Authorization: 'opaque' }, secrets)).toEqual({ Authorization: '[redacted]' });
+  });
+
+  it('show members and viewers their names only, and take their literal text out of what the receiver answered', () => {
+    const attempt = {
+      requestHeaders: { 'Content-Type': 'application/json', Authorization: 'Bearer [redacted]', 'X-Route': 'route-key-42', 'X-Auth': 'Token [redacted]', 'X-Pin': '7' },
+      responseHeaders: { 'x-echo': 'route-key-42' },
+      responseBody: `{"seen": "${encodeURIComponent('route-key-42')}", "pin": "7"}`,
+      error: null,
+      number: 1,
+    };
+    expect(hideCustomHeaders(attempt)).toEqual({
+      requestHeaders: { 'Content-Type': 'application/json', Authorization: 'Bearer [redacted]', 'X-Route': '[hidden]', 'X-Auth': '[hidden]', 'X-Pin': '[hidden]' },
+      responseHeaders: { 'x-echo': '[redacted]' },
+      // "Token " is literal text of a value too; values under 4 characters ("7") are not searched for.
+      responseBody: '{"seen": "[redacted]", "pin": "7"}',
+      error: null,
+      number: 1,
+    });
   });
 });

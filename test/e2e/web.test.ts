@@ -110,6 +110,15 @@ describe('web UI', () => {
     expect(urlError).toMatch(/localhost/i);
 
     await urlField.fill(receiver.url('/slack'));
+    // A custom header inserting the secret: a reserved name is refused on its row, then fixed.
+    await webhookDialog.getByRole('button', { name: 'Add header', exact: true }).click();
+    const headerName = webhookDialog.getByLabel('Header 1 name');
+    await headerName.fill('Content-Type');
+    await webhookDialog.getByLabel('Header 1 value').fill('${SIGNING_SECRET}');
+    await webhookDialog.getByRole('button', { name: 'Create webhook' }).click();
+    await expect.poll(() => headerName.getAttribute('aria-invalid'), POLL).toBe('true');
+    await webhookDialog.getByRole('alert').filter({ hasText: 'header Content-Type: Content-Type is set by Modelyard itself' }).waitFor();
+    await headerName.fill('X-Key');
     await webhookDialog.getByRole('button', { name: 'Create webhook' }).click();
     await webhookDialog.waitFor({ state: 'detached' });
     const webhooks = page.getByRole('table', { name: 'Webhooks' });
@@ -125,6 +134,8 @@ describe('web UI', () => {
     await testDialog.getByRole('table', { name: 'Response headers' }).getByRole('cell', { name: 'test-receiver' }).waitFor();
     expect(receiver.requests).toHaveLength(1);
     expect(receiver.requests[0]!.body).toBe('{"text":"hello from the browser"}');
+    expect(receiver.requests[0]!.headers['x-key']).toBe(SECRET_VALUE);
+    expect(await page.content()).not.toContain(SECRET_VALUE);
     await testDialog.getByRole('button', { name: 'Close' }).click();
 
     // Rotating by keyboard alone: the row menu opens on Enter with its first item focused, the dialog focuses the

@@ -9,7 +9,7 @@ export async function createSecret(client: Client, team: string, name: string, v
 export async function createWebhook(
   client: Client,
   team: string,
-  body: { name: string; url: string; secret?: string | null; accessToken?: string | null },
+  body: { name: string; url: string; secret?: string | null; accessToken?: string | null; headers?: Array<{ name: string; value: string }> },
 ): Promise<string> {
   const reply = expectStatus(await client.post(`/api/v1/teams/${team}/webhooks`, { secret: null, accessToken: null, ...body }), 201, `creating webhook ${body.name}`);
   return reply.body.id as string;

@@ -20,6 +20,9 @@ const PresetResponse = z
       .object({ title: z.string(), language: z.string(), text: z.string() })
       .nullable()
       .describe('What goes with the preset on the receiving side (GitHub: the workflow file)'),
+    suggestedHeaders: z
+      .array(z.object({ name: z.string(), value: z.string() }))
+      .describe("Custom headers the target's API asks for, to set on the webhook (GitHub: Accept and X-GitHub-Api-Version); empty when none"),
   })
   .describe('A ready-made payload template for a common target');
 

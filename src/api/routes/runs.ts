@@ -10,6 +10,7 @@ import type { ActionRun, TeamRole } from '../../db/schema.js';
 import { AppError, conflict, invalid, notFound } from '../../core/errors.js';
 import { automationExists, getRun, listRuns, MAX_RECOVERY_WINDOW_MS, redeliverFailedRuns } from '../../delivery/history.js';
 import { redeliverNow } from '../../delivery/worker.js';
+import { hideCustomHeaders } from '../../delivery/headers.js';
 import { JOB_STATES } from '../../queues/job-states.js';
 import { jobSummaries, type JobSummary } from '../../queues/jobs.js';
 import { teamAccess } from '../auth.js';
@@ -140,7 +141,8 @@ function hideWebhookUrls(urls: Array<string | null>, attempt: Attempt): Attempt 
 }
 
 function forRole(role: TeamRole, urls: Array<string | null>, attempt: Attempt): Attempt {
-  return role === 'admin' ? attempt : hideWebhookUrls(urls, attempt);
+  // Custom header values are credentials too (delivery/headers.ts): members and viewers see the headers' names only.
+  return role === 'admin' ? attempt : hideWebhookUrls(urls, hideCustomHeaders(attempt));
 }
 
 function parseHeaders(json: string): Record<string, string> {

@@ -1,7 +1,8 @@
 // Webhooks: targets for automation deliveries, and the Test button that sends a payload signed exactly like a real
 // delivery and shows the endpoint's answer (nothing is stored). Admins manage them. Members and viewers may list them
 // to pick one for an automation, but see only the name and state: the URL is a credential (Slack, Teams and Discord
-// URLs carry their token), and which secrets sign and authorize deliveries is admins' business.
+// URLs carry their token), custom header values are credentials (`X-API-Key: …`), and which secrets sign and
+// authorize deliveries is admins' business.
 import { z } from 'zod';
 import type { Api } from '../api.js';
 import type { AppContext } from '../../context.js';
@@ -18,6 +19,7 @@ import {
 } from '../../automations/webhooks.js';
 import { MAX_SECRET_NAME_LENGTH } from '../../auth/secrets.js';
 import { MAX_WEBHOOK_URL_LENGTH } from '../../core/urls.js';
+import { MAX_CUSTOM_HEADERS, MAX_HEADER_NAME_LENGTH, MAX_HEADER_VALUE_LENGTH, parseStoredHeaders } from '../../core/webhook-headers.js';
 import { WebhookClient } from '../../delivery/http-client.js';
 import { testWebhook } from '../../delivery/webhook-test.js';
 import { teamAccess } from '../auth.js';
@@ -26,6 +28,20 @@ import { iso, TeamParams, UnpagedQuery } from '../schemas.js';
 const WebhookName = z.string().min(1).max(MAX_WEBHOOK_NAME_LENGTH).regex(WEBHOOK_NAME_PATTERN, WEBHOOK_NAME_RULE);
 const WebhookUrl = z.string().min(1).max(MAX_WEBHOOK_URL_LENGTH);
 const SecretRef = z.string().min(1).max(MAX_SECRET_NAME_LENGTH).nullable();
+/** The shape only; the rules (reserved names, tokens, characters, secrets) are checked with messages naming the header. */
+const CustomHeader = z.object({
+  name: z.string().max(MAX_HEADER_NAME_LENGTH).describe('An HTTP header name (token characters); not one Modelyard sets itself'),
+  value: z
+    .string()
+    .max(MAX_HEADER_VALUE_LENGTH)
+    .describe("Sent as written; ${SECRET_NAME} inserts the webhook's signing secret or access token (filled only when sending)"),
+});
+const CustomHeaders = z
+  .array(CustomHeader)
+  .max(MAX_CUSTOM_HEADERS)
+  .describe(
+    'Custom request headers sent with every delivery and Test (team admins only: values are credentials). Reserved: Content-Type, User-Agent, X-Wandb-Signature, webhook-*, Host, Content-Length, hop-by-hop headers, Content-Encoding, and Authorization when an access token is set.',
+  );
 /** The test payload is raw JSON text, like a saved payload template; 1 MiB is far above any real payload. */
 const MAX_TEST_PAYLOAD_LENGTH = 1024 * 1024;
 
@@ -35,6 +51,7 @@ export const WebhookResponse = z.object({
   url: z.string().optional().describe('Team admins only: a webhook URL is a credential'),
   secret: z.string().nullable().optional().describe('Name of the team secret that signs deliveries (team admins only)'),
   accessToken: z.string().nullable().optional().describe('Name of the team secret sent as Authorization: Bearer (team admins only)'),
+  headers: CustomHeaders.optional(),
   enabled: z.boolean(),
   disabled: z
     .object({ at: z.string(), reason: z.string() })
@@ -52,7 +69,7 @@ const TestResponse = z.object({
   error: z.string().nullable(),
   request: z.object({
     url: z.string(),
-    headers: z.record(z.string(), z.string()).describe('As sent, the access token redacted'),
+    headers: z.record(z.string(), z.string()).describe('As sent, with the access token, the signatures and every secret a custom header holds redacted'),
     body: z.string(),
   }),
 });
@@ -64,6 +81,7 @@ function toResponse(webhook: Webhook): z.infer<typeof WebhookResponse> {
     url: webhook.url,
     secret: webhook.secret_name,
     accessToken: webhook.access_token_name,
+    headers: parseStoredHeaders(webhook.headers),
     enabled: webhook.disabled_at === null,
     disabled: webhook.disabled_at === null ? null : { at: iso(webhook.disabled_at), reason: webhook.disabled_reason ?? '' },
     createdAt: iso(webhook.created_at),
@@ -74,7 +92,7 @@ function toResponse(webhook: Webhook): z.infer<typeof WebhookResponse> {
 /** What members and viewers see of a webhook: enough to choose it for an automation, nothing that reaches it. */
 function forRole(role: TeamRole, view: z.infer<typeof WebhookResponse>): z.infer<typeof WebhookResponse> {
   if (role === 'admin') return view;
-  const { url: _url, secret: _secret, accessToken: _accessToken, ...shown } = view;
+  const { url: _url, secret: _secret, accessToken: _accessToken, headers: _headers, ...shown } = view;
   return shown;
 }
 
@@ -92,7 +110,13 @@ export default async function webhookRoutes(app: Api, ctx: AppContext): Promise<
         tags: ['webhooks'],
         summary: 'Create a webhook (admins)',
         params: TeamParams,
-        body: z.object({ name: WebhookName, url: WebhookUrl, secret: SecretRef.default(null), accessToken: SecretRef.default(null) }),
+        body: z.object({
+          name: WebhookName,
+          url: WebhookUrl,
+          secret: SecretRef.default(null),
+          accessToken: SecretRef.default(null),
+          headers: CustomHeaders.default([]),
+        }),
         response: { 201: WebhookResponse },
       },
     },
@@ -107,7 +131,7 @@ export default async function webhookRoutes(app: Api, ctx: AppContext): Promise<
     {
       schema: {
         tags: ['webhooks'],
-        summary: "The team's webhooks (URLs and secret names for team admins only)",
+        summary: "The team's webhooks (URLs, secret names and custom headers for team admins only)",
         params: TeamParams,
         querystring: UnpagedQuery,
         response: { 200: z.object({ items: z.array(WebhookResponse), nextCursor: z.null() }) },
@@ -124,7 +148,7 @@ export default async function webhookRoutes(app: Api, ctx: AppContext): Promise<
     {
       schema: {
         tags: ['webhooks'],
-        summary: 'One webhook (URL and secret names for team admins only)',
+        summary: 'One webhook (URL, secret names and custom headers for team admins only)',
         params: WebhookParams,
         response: { 200: WebhookResponse },
       },
@@ -147,6 +171,7 @@ export default async function webhookRoutes(app: Api, ctx: AppContext): Promise<
           url: WebhookUrl.optional(),
           secret: SecretRef.optional(),
           accessToken: SecretRef.optional(),
+          headers: CustomHeaders.optional().describe('Replaces the whole list ([] removes every custom header)'),
           enabled: z.boolean().optional(),
         }),
         response: { 200: WebhookResponse },

@@ -22,13 +22,15 @@ export type { RunOutcome } from '../../automations/run-states.js';
 /**
  * A claimed run with its webhook as it is at the moment of the claim — an attempt goes wherever the webhook points
  * now, signed with the secrets it has now — read by the claim itself (one statement): the webhook's URL (null when
- * the webhook has been deleted), whether it has been disabled, the names of its signing secret and access token, and
- * their encrypted values (null when the secret is gone).
+ * the webhook has been deleted), whether it has been disabled, the names of its signing secret and access token, its
+ * custom headers, and the secrets' encrypted values (null when the secret is gone).
  */
 export type ClaimedRun = Pick<ActionRun, (typeof RUN_COLUMNS)[number]> & {
   webhook_url: string | null;
   webhook_secret_name: string | null;
   webhook_token_name: string | null;
+  /** Its custom headers as stored (a JSON list, secret placeholders unfilled). */
+  webhook_headers: string | null;
   webhook_disabled_at: number | null;
   webhook_disabled_reason: string | null;
   signing_ciphertext: string | null;

@@ -3102,7 +3102,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The team's webhooks (URLs and secret names for team admins only) */
+        /** The team's webhooks (URLs, secret names and custom headers for team admins only) */
         get: {
             parameters: {
                 query?: {
@@ -3132,6 +3132,13 @@ export interface paths {
                                 secret?: string | null;
                                 /** @description Name of the team secret sent as Authorization: Bearer (team admins only) */
                                 accessToken?: string | null;
+                                /** @description Custom request headers sent with every delivery and Test (team admins only: values are credentials). Reserved: Content-Type, User-Agent, X-Wandb-Signature, webhook-*, Host, Content-Length, hop-by-hop headers, Content-Encoding, and Authorization when an access token is set. */
+                                headers?: {
+                                    /** @description An HTTP header name (token characters); not one Modelyard sets itself */
+                                    name: string;
+                                    /** @description Sent as written; ${SECRET_NAME} inserts the webhook's signing secret or access token (filled only when sending) */
+                                    value: string;
+                                }[];
                                 enabled: boolean;
                                 /** @description Set when the endpoint answered 410 Gone or an admin disabled it; PATCH {"enabled": true} re-enables */
                                 disabled: {
@@ -3167,6 +3174,16 @@ export interface paths {
                         secret?: string | null;
                         /** @default null */
                         accessToken?: string | null;
+                        /**
+                         * @description Custom request headers sent with every delivery and Test (team admins only: values are credentials). Reserved: Content-Type, User-Agent, X-Wandb-Signature, webhook-*, Host, Content-Length, hop-by-hop headers, Content-Encoding, and Authorization when an access token is set.
+                         * @default []
+                         */
+                        headers?: {
+                            /** @description An HTTP header name (token characters); not one Modelyard sets itself */
+                            name: string;
+                            /** @description Sent as written; ${SECRET_NAME} inserts the webhook's signing secret or access token (filled only when sending) */
+                            value: string;
+                        }[];
                     };
                 };
             };
@@ -3186,6 +3203,13 @@ export interface paths {
                             secret?: string | null;
                             /** @description Name of the team secret sent as Authorization: Bearer (team admins only) */
                             accessToken?: string | null;
+                            /** @description Custom request headers sent with every delivery and Test (team admins only: values are credentials). Reserved: Content-Type, User-Agent, X-Wandb-Signature, webhook-*, Host, Content-Length, hop-by-hop headers, Content-Encoding, and Authorization when an access token is set. */
+                            headers?: {
+                                /** @description An HTTP header name (token characters); not one Modelyard sets itself */
+                                name: string;
+                                /** @description Sent as written; ${SECRET_NAME} inserts the webhook's signing secret or access token (filled only when sending) */
+                                value: string;
+                            }[];
                             enabled: boolean;
                             /** @description Set when the endpoint answered 410 Gone or an admin disabled it; PATCH {"enabled": true} re-enables */
                             disabled: {
@@ -3212,7 +3236,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One webhook (URL and secret names for team admins only) */
+        /** One webhook (URL, secret names and custom headers for team admins only) */
         get: {
             parameters: {
                 query?: never;
@@ -3240,6 +3264,13 @@ export interface paths {
                             secret?: string | null;
                             /** @description Name of the team secret sent as Authorization: Bearer (team admins only) */
                             accessToken?: string | null;
+                            /** @description Custom request headers sent with every delivery and Test (team admins only: values are credentials). Reserved: Content-Type, User-Agent, X-Wandb-Signature, webhook-*, Host, Content-Length, hop-by-hop headers, Content-Encoding, and Authorization when an access token is set. */
+                            headers?: {
+                                /** @description An HTTP header name (token characters); not one Modelyard sets itself */
+                                name: string;
+                                /** @description Sent as written; ${SECRET_NAME} inserts the webhook's signing secret or access token (filled only when sending) */
+                                value: string;
+                            }[];
                             enabled: boolean;
                             /** @description Set when the endpoint answered 410 Gone or an admin disabled it; PATCH {"enabled": true} re-enables */
                             disabled: {
@@ -3297,6 +3328,13 @@ export interface paths {
                         url?: string;
                         secret?: string | null;
                         accessToken?: string | null;
+                        /** @description Replaces the whole list ([] removes every custom header) */
+                        headers?: {
+                            /** @description An HTTP header name (token characters); not one Modelyard sets itself */
+                            name: string;
+                            /** @description Sent as written; ${SECRET_NAME} inserts the webhook's signing secret or access token (filled only when sending) */
+                            value: string;
+                        }[];
                         enabled?: boolean;
                     };
                 };
@@ -3317,6 +3355,13 @@ export interface paths {
                             secret?: string | null;
                             /** @description Name of the team secret sent as Authorization: Bearer (team admins only) */
                             accessToken?: string | null;
+                            /** @description Custom request headers sent with every delivery and Test (team admins only: values are credentials). Reserved: Content-Type, User-Agent, X-Wandb-Signature, webhook-*, Host, Content-Length, hop-by-hop headers, Content-Encoding, and Authorization when an access token is set. */
+                            headers?: {
+                                /** @description An HTTP header name (token characters); not one Modelyard sets itself */
+                                name: string;
+                                /** @description Sent as written; ${SECRET_NAME} inserts the webhook's signing secret or access token (filled only when sending) */
+                                value: string;
+                            }[];
                             enabled: boolean;
                             /** @description Set when the endpoint answered 410 Gone or an admin disabled it; PATCH {"enabled": true} re-enables */
                             disabled: {
@@ -3381,7 +3426,7 @@ export interface paths {
                             error: string | null;
                             request: {
                                 url: string;
-                                /** @description As sent, the access token redacted */
+                                /** @description As sent, with the access token, the signatures and every secret a custom header holds redacted */
                                 headers: {
                                     [key: string]: string;
                                 };
@@ -3943,6 +3988,11 @@ export interface paths {
                                     language: string;
                                     text: string;
                                 } | null;
+                                /** @description Custom headers the target's API asks for, to set on the webhook (GitHub: Accept and X-GitHub-Api-Version); empty when none */
+                                suggestedHeaders: {
+                                    name: string;
+                                    value: string;
+                                }[];
                             }[];
                             nextCursor: null;
                         };

@@ -6,6 +6,7 @@ import type { Page, Secret, Webhook } from '../../api/types';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { Field, fieldError, FormError } from '../../components/Field';
 import { FormDialog } from '../../components/FormDialog';
+import { HeadersEditor, headersForApi } from '../../components/HeadersEditor';
 import { Section } from '../../components/Layout';
 import { LoadedList } from '../../components/LoadedList';
 import { RowMenu } from '../../components/RowMenu';
@@ -116,8 +117,9 @@ function WebhookForm({ team, webhook, onClose, onDone }: { team: string; webhook
   const [url, setUrl] = useState(webhook?.url ?? '');
   const [secret, setSecret] = useState(webhook?.secret ?? '');
   const [accessToken, setAccessToken] = useState(webhook?.accessToken ?? '');
+  const [headers, setHeaders] = useState(webhook?.headers ?? []);
   const submit = useFormSubmit(async () => {
-    const body = { name, url, secret: secret || null, accessToken: accessToken || null };
+    const body = { name, url, secret: secret || null, accessToken: accessToken || null, headers: headersForApi(headers) };
     if (webhook) await api.patch(teamPath(team, 'webhooks', webhook.id), body);
     else await api.post(teamPath(team, 'webhooks'), body);
     onDone();
@@ -133,7 +135,7 @@ function WebhookForm({ team, webhook, onClose, onDone }: { team: string; webhook
       title={webhook ? `Edit webhook ${webhook.name}` : 'New webhook'}
       submitLabel={webhook ? 'Save webhook' : 'Create webhook'}
       submit={submit}
-      shownFields={['name', 'url', 'secret', 'accessToken']}
+      shownFields={['name', 'url', 'secret', 'accessToken', 'headers']}
       onClose={onClose}
     >
       <Field label="Name" error={fieldError(submit.error, 'name')}>
@@ -158,6 +160,13 @@ function WebhookForm({ team, webhook, onClose, onDone }: { team: string; webhook
           </select>
         )}
       </Field>
+      <HeadersEditor
+        rows={headers}
+        onChange={setHeaders}
+        secrets={[...new Set([secret, accessToken].filter(Boolean))]}
+        error={fieldError(submit.error, 'headers')}
+        errorField={submit.error?.field}
+      />
       {secrets.data && secrets.data.items.length === 0 && <p className="muted small">No team secrets yet: add one under “Team secrets” to sign payloads or send a token.</p>}
     </FormDialog>
   );
