@@ -160,6 +160,7 @@ export default async function runRoutes(app: Api, ctx: AppContext): Promise<void
     {
       schema: {
         tags: ['runs'],
+        operationId: 'listAutomationRuns',
         summary: "An automation's action runs, newest first",
         params: TeamParams.extend({ id: z.string().max(64) }),
         querystring: ListQuery,
@@ -182,6 +183,7 @@ export default async function runRoutes(app: Api, ctx: AppContext): Promise<void
     {
       schema: {
         tags: ['runs'],
+        operationId: 'listRuns',
         summary: "The team's action runs across automations, newest first",
         params: TeamParams,
         querystring: ListQuery,
@@ -203,6 +205,7 @@ export default async function runRoutes(app: Api, ctx: AppContext): Promise<void
     {
       schema: {
         tags: ['runs'],
+        operationId: 'getRun',
         summary: 'One action run with its rendered body and every delivery attempt',
         params: RunParams,
         response: { 200: RunDetailView },
@@ -240,6 +243,8 @@ export default async function runRoutes(app: Api, ctx: AppContext): Promise<void
     {
       schema: {
         tags: ['runs'],
+        operationId: 'redeliverRun',
+        errorResponses: { add: [409] },
         summary: 'Send the run again now (members); the attempt is recorded as manual and not retried',
         params: RunParams,
         response: { 200: AttemptView },
@@ -265,6 +270,7 @@ export default async function runRoutes(app: Api, ctx: AppContext): Promise<void
     {
       schema: {
         tags: ['runs'],
+        operationId: 'redeliverFailedRuns',
         summary: 'Redeliver every failed run created in a time window of at most 14 days (members)',
         params: TeamParams,
         body: z.object({ since: z.string(), until: z.string().optional(), automationId: z.string().max(64).optional() }),

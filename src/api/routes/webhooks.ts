@@ -90,6 +90,8 @@ export default async function webhookRoutes(app: Api, ctx: AppContext): Promise<
     {
       schema: {
         tags: ['webhooks'],
+        operationId: 'createWebhook',
+        errorResponses: { add: [409] },
         summary: 'Create a webhook (admins)',
         params: TeamParams,
         body: z.object({ name: WebhookName, url: WebhookUrl, secret: SecretRef.default(null), accessToken: SecretRef.default(null) }),
@@ -107,6 +109,7 @@ export default async function webhookRoutes(app: Api, ctx: AppContext): Promise<
     {
       schema: {
         tags: ['webhooks'],
+        operationId: 'listWebhooks',
         summary: "The team's webhooks (URLs and secret names for team admins only)",
         params: TeamParams,
         querystring: UnpagedQuery,
@@ -124,6 +127,7 @@ export default async function webhookRoutes(app: Api, ctx: AppContext): Promise<
     {
       schema: {
         tags: ['webhooks'],
+        operationId: 'getWebhook',
         summary: 'One webhook (URL and secret names for team admins only)',
         params: WebhookParams,
         response: { 200: WebhookResponse },
@@ -140,6 +144,8 @@ export default async function webhookRoutes(app: Api, ctx: AppContext): Promise<
     {
       schema: {
         tags: ['webhooks'],
+        operationId: 'updateWebhook',
+        errorResponses: { add: [409] },
         summary: 'Change a webhook (admins); {"enabled": true} re-enables one disabled by a 410 answer',
         params: WebhookParams,
         body: z.object({
@@ -163,6 +169,8 @@ export default async function webhookRoutes(app: Api, ctx: AppContext): Promise<
     {
       schema: {
         tags: ['webhooks'],
+        operationId: 'deleteWebhook',
+        errorResponses: { add: [409] },
         summary: 'Delete a webhook (admins); refused with 409 while automations use it',
         params: WebhookParams,
         response: { 204: z.null() },
@@ -180,6 +188,7 @@ export default async function webhookRoutes(app: Api, ctx: AppContext): Promise<
     {
       schema: {
         tags: ['webhooks'],
+        operationId: 'testWebhook',
         summary: 'Send a payload signed exactly like a delivery and show the answer (admins); nothing is stored',
         description:
           'The payload is JSON text. Event variables are filled from a made-up event; ${SECRET} placeholders may name only the webhook\'s own secrets. Blocked targets answer with status null and the reason in error.',
