@@ -37,7 +37,7 @@ const ERROR_RESPONSE_NAMES: Record<ErrorStatus, string> = {
   429: 'TooManyRequests',
 };
 
-/** Error statuses a route declares in its own `response` (only readiness has one) that routes never add or omit. */
+/** Error statuses outside the standard set that a route may declare in its own `response` (readiness: 503). */
 const OTHER_ERROR_DESCRIPTIONS: Record<string, string> = {
   500: 'Internal error: the server log has the details',
   503: 'Unavailable: the database does not answer',
@@ -94,7 +94,7 @@ export function standardErrorStatuses(method: string, url: string, schema: Fasti
 }
 
 /** The `Error` component: the envelope of every error answer, as api/errors.ts sends it. */
-export const ERROR_SCHEMA_NAME = 'Error';
+const ERROR_SCHEMA_NAME = 'Error';
 const ERROR_REF = `#/components/schemas/${ERROR_SCHEMA_NAME}`;
 
 function errorResponse(description: string) {
@@ -150,11 +150,13 @@ export const openApiTransform: typeof jsonSchemaTransform = (input) => {
     };
   }
 
+  // An error response the route declares itself (`409: ErrorResponse`) is the standard one; only a response object
+  // with a description of its own (`{ description, content }`) keeps that description.
   for (const [status, declared] of Object.entries(response)) {
     if (Number(status) >= 400) {
-      const description = (declared as JsonObject | undefined)?.description;
+      const own = (declared as JsonObject | undefined)?.content ? (declared as JsonObject).description : undefined;
       const standard = ERROR_DESCRIPTIONS[Number(status) as ErrorStatus] ?? OTHER_ERROR_DESCRIPTIONS[status] ?? 'Error';
-      response[status] = errorResponse(typeof description === 'string' ? description : standard);
+      response[status] = errorResponse(typeof own === 'string' ? own : standard);
     }
   }
   const method = methodsOf(input.route).find((m) => m !== 'HEAD') ?? 'GET';

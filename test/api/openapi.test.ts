@@ -3,10 +3,18 @@
 // responses of every operation with the one `Error` schema, path templates that match their parameters, servers.
 // test/api/openapi-client.test.ts calls the API through a client generated from it.
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import openapiTS, { astToString, COMMENT_HEADER } from 'openapi-typescript';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { generateOpenApi, OPENAPI_FILE } from '../../scripts/openapi-document.js';
+import { buildApp } from '../../src/api/app.js';
+import { ErrorResponse, TeamParams } from '../../src/api/schemas.js';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { openContext } from '../../src/server.js';
 
 const WEB_TYPES_FILE = 'web/src/api/schema.d.ts';
 
@@ -158,5 +166,54 @@ describe('servers', () => {
     const served = JSON.parse(await generateOpenApi({ MODELYARD_PUBLIC_URL: 'https://models.example.com/modelyard/' })) as Document;
     expect(served.servers?.map((s) => s.url)).toEqual(['https://models.example.com/modelyard']);
     expect(Object.keys(served.paths)).toEqual(Object.keys(document.paths));
+  });
+});
+
+describe('a route added later', () => {
+  it('gets its error responses without declaring them; what it declares itself uses the shared schema too', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'modelyard-openapi-test-'));
+    const ctx = await openContext(loadConfig({ MODELYARD_DATA_DIR: dataDir, MODELYARD_LOG_LEVEL: 'silent' }), createLogger('silent'));
+    try {
+      const app = await buildApp(ctx, { ui: false });
+      const Widget = z.object({ id: z.string() });
+      app.post(
+        '/api/v1/teams/:team/widgets',
+        {
+          schema: {
+            tags: ['widgets'],
+            operationId: 'createWidget',
+            summary: 'Create a widget',
+            params: TeamParams,
+            body: z.object({ name: z.string() }),
+            response: { 201: Widget, 409: ErrorResponse },
+          },
+        },
+        async (_request, reply) => reply.status(201).send({ id: 'w' }),
+      );
+      app.get(
+        '/api/v1/widgets',
+        { schema: { tags: ['widgets'], operationId: 'listWidgets', summary: 'Widgets', errorResponses: { omit: [401] }, response: { 200: z.array(Widget) } } },
+        async () => [],
+      );
+      await app.ready();
+      const served = app.swagger() as unknown as Document;
+      await app.close();
+      const ref = (name: string) => ({ $ref: `#/components/responses/${name}` });
+      const created = served.paths['/api/v1/teams/{team}/widgets']?.post?.responses ?? {};
+      expect(Object.keys(created)).toEqual(['201', '400', '401', '403', '404', '409', '413', '415']);
+      expect(created).toMatchObject({
+        400: ref('BadRequest'),
+        401: ref('Unauthorized'),
+        403: ref('Forbidden'),
+        404: ref('NotFound'),
+        409: ref('Conflict'),
+        413: ref('PayloadTooLarge'),
+        415: ref('UnsupportedMediaType'),
+      });
+      expect(served.paths['/api/v1/widgets']?.get?.responses).toEqual({ 200: expect.anything(), 400: ref('BadRequest') });
+    } finally {
+      await ctx.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

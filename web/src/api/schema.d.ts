@@ -1058,7 +1058,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Every error answer of the API: { "error": { "code", "message", "details"? } } */
+            /** @description Unavailable: the database does not answer */
             503: {
                 headers: {
                     [name: string]: unknown;
