@@ -1,8 +1,8 @@
 // The OpenAPI document as its users consume it: a client whose types openapi-typescript generated from
-// docs/openapi.json (web/src/api/schema.d.ts, checked against the document by test/e2e/api-types.test.ts) and openapi-fetch call
-// every operation family of a real server, one success and one client error each, and this file type-checks
-// (`npm run typecheck` covers test/). The error bodies are read through the document's one `Error` schema, so a
-// status the document does not declare makes `error` untyped and the assertions on it stop compiling.
+// docs/openapi.json (web/src/api/schema.d.ts, kept current by test/e2e/api-types.test.ts) and openapi-fetch call every
+// operation family of a real server, one success and one client error each, and this file type-checks (`npm run
+// typecheck` covers test/). Error bodies are read through the document's one `Error` schema: a call whose operation
+// declares no error response does not compile with expectError.
 import fs from 'node:fs';
 import createClient, { type Client as OpenApiClient } from 'openapi-fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
