@@ -103,8 +103,8 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   app.setErrorHandler(errorHandler);
   registerSecurityHeaders(app);
   app.addHook('onSend', addAuthChallenge);
-  // Before validation, so neither zod nor any handler sees a NUL or a document nested too deep.
   registerJsonParser(app);
+  // Before validation, so neither zod nor any handler sees a NUL or a document nested too deep.
   app.addHook('preValidation', async (request) => {
     rejectUnsafeText(request);
     requireBody(request);
