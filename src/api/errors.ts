@@ -1,8 +1,9 @@
 // Every error leaves the API as `{ "error": { "code", "message", "details"? } }`, mapped here and nowhere else:
 // errors thrown by handlers and hooks, errors the framework and its plugins raise (`FST_*`: bad URL encoding, a
 // path parameter too long, bad JSON — an empty JSON body is no body, see api/app.ts —, an unsupported content type,
-// multipart limits), requests the router refuses before any route runs, and malformed HTTP. Unexpected errors are logged with their stack and answered
-// with a generic 500 that reveals nothing internal. Every 401 carries `WWW-Authenticate: Bearer` (RFC 6750).
+// multipart limits), requests the router refuses before any route runs, and malformed HTTP. Unexpected errors are
+// logged with their stack and answered with a generic 500 that reveals nothing internal. Every 401 carries
+// `WWW-Authenticate: Bearer` (RFC 6750).
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
