@@ -5,7 +5,9 @@
 // (test/db/round-trips.test.ts) are PostgreSQL matters and run in that
 // project only; SQLite's WAL checkpointer (test/db/checkpointer.test.ts) only
 // in the SQLite one. Tests that use no database (pure code, lint rules, the docs' commands, the Python SDK over HTTP)
-// run once, in the SQLite project.
+// run once, in the SQLite project. So do the OpenAPI checks: the document is generated from the routes, the same on
+// either database (test/api/openapi.test.ts), and the generated client's calls (test/api/openapi-client.test.ts) need
+// a server with a database but check the document's contract, not storage, which every other API test covers twice.
 // Three test files at a time on two cores: most of a file's time is spent waiting on child processes and receivers.
 import { defineConfig } from 'vitest/config';
 
@@ -48,6 +50,8 @@ export default defineConfig({
             'test/config.test.ts',
             'test/logger.test.ts',
             'test/db/checkpointer.test.ts',
+            'test/api/openapi.test.ts',
+            'test/api/openapi-client.test.ts',
           ],
           env: { MODELYARD_TEST_DB: 'postgres' },
         },

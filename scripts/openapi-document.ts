@@ -10,9 +10,10 @@ import { buildApp } from '../src/api/app.js';
 
 export const OPENAPI_FILE = 'docs/openapi.json';
 
-export async function generateOpenApi(): Promise<string> {
+/** The document as a server configured by `env` serves it (the committed one: with no MODELYARD_PUBLIC_URL). */
+export async function generateOpenApi(env: Record<string, string> = {}): Promise<string> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'modelyard-openapi-'));
-  const config = loadConfig({ MODELYARD_DATA_DIR: dataDir, MODELYARD_LOG_LEVEL: 'silent' });
+  const config = loadConfig({ ...env, MODELYARD_DATA_DIR: dataDir, MODELYARD_LOG_LEVEL: 'silent' });
   const ctx = await openContext(config, createLogger('silent'));
   try {
     const app = await buildApp(ctx, { ui: false });

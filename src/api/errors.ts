@@ -1,8 +1,9 @@
 // Every error leaves the API as `{ "error": { "code", "message", "details"? } }`, mapped here and nowhere else:
 // errors thrown by handlers and hooks, errors the framework and its plugins raise (`FST_*`: bad URL encoding, a
-// path parameter too long, bad or missing JSON, an unsupported content type, multipart limits), requests the router
-// refuses before any route runs, and malformed HTTP. Unexpected errors are logged with their stack and answered
-// with a generic 500 that reveals nothing internal. Every 401 carries `WWW-Authenticate: Bearer` (RFC 6750).
+// path parameter too long, bad JSON — an empty JSON body is no body, see api/app.ts —, an unsupported content type,
+// multipart limits), requests the router refuses before any route runs, and malformed HTTP. Unexpected errors are
+// logged with their stack and answered with a generic 500 that reveals nothing internal. Every 401 carries
+// `WWW-Authenticate: Bearer` (RFC 6750).
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
@@ -43,11 +44,6 @@ const FRAMEWORK_ERRORS: Record<string, Mapped> = {
   FST_ERR_NOT_FOUND: { status: 404, code: 'not_found', message: 'no such route' },
   FST_ERR_CTP_BODY_TOO_LARGE: tooLarge,
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'invalid_request', message: 'the body is not as long as its Content-Length header says' },
-  FST_ERR_CTP_EMPTY_JSON_BODY: {
-    status: 400,
-    code: 'invalid_request',
-    message: 'the body is empty but Content-Type is application/json: send a JSON object (at least {}) or no Content-Type',
-  },
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'invalid_request', message: 'the body is not valid JSON' },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: {
     status: 415,

@@ -15,9 +15,23 @@ export function withinJsonDepth(text: string): boolean {
 }
 export const JSON_DEPTH_RULE = `nests deeper than ${MAX_JSON_DEPTH} levels of arrays and objects (the limit for JSON in a request)`;
 
-export const ErrorResponse = z.object({
-  error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }),
-});
+/** The body of every error answer (api/errors.ts); the OpenAPI document's one `Error` schema (api/openapi.ts). */
+export const ErrorResponse = z
+  .object({
+    error: z.object({
+      code: z
+        .string()
+        .describe(
+          'What went wrong, for programs: invalid_request, unauthenticated, forbidden, not_found, conflict, payload_too_large, unsupported_media_type, rate_limited, unavailable or internal',
+        ),
+      message: z.string().describe('What went wrong and what to change, for people'),
+      details: z
+        .record(z.string(), z.unknown())
+        .optional()
+        .describe('More about the error: for a 400, `field` (the JSON path of the field at fault) and `location` (path, query or body)'),
+    }),
+  })
+  .describe('Every error answer of the API: { "error": { "code", "message", "details"? } }');
 
 export const PageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),

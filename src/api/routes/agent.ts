@@ -41,6 +41,7 @@ export default async function agentRoutes(app: Api, ctx: AppContext): Promise<vo
     {
       schema: {
         tags: ['agents'],
+        operationId: 'claimJob',
         summary: 'Claim the oldest queued job (agents; members): waits up to `wait` seconds, 204 when none came',
         params: QueueParams,
         querystring: z.object({ wait: z.coerce.number().int().min(0).max(60).default(30) }),
@@ -84,6 +85,8 @@ export default async function agentRoutes(app: Api, ctx: AppContext): Promise<vo
     {
       schema: {
         tags: ['agents'],
+        operationId: 'sendJobHeartbeat',
+        errorResponses: { add: [409] },
         summary: 'Extend the lease (agents); `state: running` once the process started. Says whether to cancel',
         params: JobParams,
         body: LeaseBody.extend({ state: z.enum(['claimed', 'running']).default('running') }),
@@ -102,6 +105,8 @@ export default async function agentRoutes(app: Api, ctx: AppContext): Promise<vo
     {
       schema: {
         tags: ['agents'],
+        operationId: 'appendJobLog',
+        errorResponses: { add: [409] },
         summary: 'Append output to the job log (agents); the server keeps the last 64 KiB',
         params: JobParams,
         body: LeaseBody.extend({ text: z.string().max(2 * 1024 * 1024) }),
@@ -120,6 +125,8 @@ export default async function agentRoutes(app: Api, ctx: AppContext): Promise<vo
     {
       schema: {
         tags: ['agents'],
+        operationId: 'reportJobResult',
+        errorResponses: { add: [409] },
         summary: 'Report how the job ended (agents): exit 0 → succeeded, else failed; cancelled if a cancel was asked',
         params: JobParams,
         body: LeaseBody.extend({
@@ -140,6 +147,8 @@ export default async function agentRoutes(app: Api, ctx: AppContext): Promise<vo
     {
       schema: {
         tags: ['agents'],
+        operationId: 'releaseJob',
+        errorResponses: { add: [409] },
         summary: 'Hand a job back (agents shutting down): queued again, the attempt not counted',
         params: JobParams,
         body: LeaseBody.extend({ reason: z.string().max(500).default('the agent is shutting down') }),

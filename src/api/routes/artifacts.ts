@@ -200,6 +200,7 @@ export default async function artifactRoutes(app: Api, ctx: AppContext): Promise
     {
       schema: {
         tags: TAGS,
+        operationId: 'uploadArtifactVersion',
         summary: 'Log an artifact version (members): multipart files plus type, description, metadata, aliases',
         description:
           'multipart/form-data. File parts named `file` or `files`; each part\'s filename is its path in the artifact (sub-directories allowed). ' +
@@ -233,6 +234,7 @@ export default async function artifactRoutes(app: Api, ctx: AppContext): Promise
     {
       schema: {
         tags: TAGS,
+        operationId: 'listArtifacts',
         summary: "A project's artifacts by name",
         params: ProjectParams,
         querystring: PageQuery,
@@ -252,6 +254,7 @@ export default async function artifactRoutes(app: Api, ctx: AppContext): Promise
     {
       schema: {
         tags: TAGS,
+        operationId: 'getArtifact',
         summary: `One artifact with its ${RECENT_VERSIONS} newest versions`,
         params: ArtifactParams,
         response: { 200: ArtifactView.extend({ versions: z.array(VersionSummary) }) },
@@ -271,6 +274,7 @@ export default async function artifactRoutes(app: Api, ctx: AppContext): Promise
     {
       schema: {
         tags: TAGS,
+        operationId: 'listArtifactVersions',
         summary: "An artifact's versions, newest first",
         params: ArtifactParams,
         querystring: PageQuery,
@@ -293,6 +297,7 @@ export default async function artifactRoutes(app: Api, ctx: AppContext): Promise
     {
       schema: {
         tags: TAGS,
+        operationId: 'getArtifactVersion',
         summary: 'One artifact version with its manifest, by version (v3) or alias',
         params: VersionParams,
         response: { 200: ArtifactVersionView },
@@ -310,6 +315,7 @@ export default async function artifactRoutes(app: Api, ctx: AppContext): Promise
     {
       schema: {
         tags: TAGS,
+        operationId: 'downloadArtifactFile',
         summary: 'Download one file of an artifact version',
         params: VersionParams.extend({ '*': z.string() }),
         produces: ['application/octet-stream'],

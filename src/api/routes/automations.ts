@@ -104,6 +104,8 @@ export default async function automationRoutes(app: Api, ctx: AppContext): Promi
     {
       schema: {
         tags: ['automations'],
+        operationId: 'createAutomation',
+        errorResponses: { add: [409] },
         summary: 'Create an automation (admins and members)',
         description:
           'Event types: LINK_ARTIFACT, ADD_ARTIFACT_ALIAS, UNLINK_ARTIFACT, AUTOMATION_FAILED (scoped to one model or the whole registry) and CREATE_ARTIFACT (project-level: model must be null). The payload is checked when saved: invalid JSON, unknown variables and secrets not attached to the webhook are refused with their position.',
@@ -123,6 +125,7 @@ export default async function automationRoutes(app: Api, ctx: AppContext): Promi
     {
       schema: {
         tags: ['automations'],
+        operationId: 'listAutomations',
         summary: "The team's automations; ?model= keeps those scoped to that registered model",
         params: TeamParams,
         querystring: UnpagedQuery.extend({ model: z.string().min(1).max(128).optional() }),
@@ -141,6 +144,7 @@ export default async function automationRoutes(app: Api, ctx: AppContext): Promi
     {
       schema: {
         tags: ['automations'],
+        operationId: 'previewAutomation',
         summary: 'Render an automation payload without saving or sending it',
         description:
           'Renders against the event sampleEventId, else a sample built from the scoped model\'s latest version, else a made-up event. Secrets are shown as their ${NAME} placeholders.',
@@ -167,7 +171,7 @@ export default async function automationRoutes(app: Api, ctx: AppContext): Promi
 
   app.get(
     '/api/v1/teams/:team/automations/:id',
-    { schema: { tags: ['automations'], summary: 'One automation', params: AutomationParams, response: { 200: AutomationResponse } } },
+    { schema: { tags: ['automations'], operationId: 'getAutomation', summary: 'One automation', params: AutomationParams, response: { 200: AutomationResponse } } },
     async (request) => {
       const { team } = await teamAccess(ctx, request, request.params.team, 'viewer');
       return toResponse(await getAutomation(ctx.db, team.id, request.params.id));
@@ -179,6 +183,8 @@ export default async function automationRoutes(app: Api, ctx: AppContext): Promi
     {
       schema: {
         tags: ['automations'],
+        operationId: 'updateAutomation',
+        errorResponses: { add: [409] },
         summary: 'Change an automation (admins and members); event and action are replaced as a whole when given',
         params: AutomationParams,
         body: AutomationPatchBody,
@@ -196,6 +202,7 @@ export default async function automationRoutes(app: Api, ctx: AppContext): Promi
     {
       schema: {
         tags: ['automations'],
+        operationId: 'deleteAutomation',
         summary: 'Delete an automation (admins and members); runs already created still finish',
         params: AutomationParams,
         response: { 204: z.null() },
@@ -213,6 +220,7 @@ export default async function automationRoutes(app: Api, ctx: AppContext): Promi
     {
       schema: {
         tags: ['automations'],
+        operationId: 'listModelAutomations',
         summary: 'The automations that fire for a registered model: scoped to it or to the whole registry',
         params: TeamParams.extend({ model: z.string() }),
         querystring: UnpagedQuery,

@@ -27,6 +27,7 @@ export default async function eventRoutes(app: Api, ctx: AppContext): Promise<vo
     {
       schema: {
         tags: ['events'],
+        operationId: 'listEvents',
         summary: "The team's events, newest first; filter by type and registered model",
         params: TeamParams,
         querystring: PageQuery.extend({

@@ -6,12 +6,30 @@ import { ping } from '../../db/index.js';
 import { ErrorResponse } from '../schemas.js';
 
 export default async function healthRoutes(app: Api, ctx: AppContext): Promise<void> {
-  app.get('/healthz', { schema: { tags: ['health'], response: { 200: z.object({ status: z.literal('ok') }) } } }, async () => ({
-    status: 'ok' as const,
-  }));
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        tags: ['health'],
+        operationId: 'getHealth',
+        summary: 'Liveness: the process answers',
+        security: [],
+        response: { 200: z.object({ status: z.literal('ok') }) },
+      },
+    },
+    async () => ({ status: 'ok' as const }),
+  );
   app.get(
     '/readyz',
-    { schema: { tags: ['health'], response: { 200: z.object({ status: z.literal('ready'), database: z.string() }), 503: ErrorResponse } } },
+    {
+      schema: {
+        tags: ['health'],
+        operationId: 'getReadiness',
+        summary: 'Readiness: the database answers (503 when it does not)',
+        security: [],
+        response: { 200: z.object({ status: z.literal('ready'), database: z.string() }), 503: ErrorResponse },
+      },
+    },
     async (_request, reply) => {
       try {
         await ping(ctx.db);

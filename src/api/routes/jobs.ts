@@ -110,6 +110,7 @@ export default async function jobRoutes(app: Api, ctx: AppContext): Promise<void
     {
       schema: {
         tags: ['queues'],
+        operationId: 'listJobs',
         summary: "A queue's jobs, newest first (without logs: GET the job for its log tail)",
         params: QueueParams,
         querystring: PageQuery.extend({ state: z.string().max(200).optional().describe('one state or several, comma-separated') }),
@@ -138,6 +139,7 @@ export default async function jobRoutes(app: Api, ctx: AppContext): Promise<void
     {
       schema: {
         tags: ['queues'],
+        operationId: 'enqueueJob',
         summary: 'Enqueue a job by hand (members), e.g. to try an agent',
         params: QueueParams,
         body: z.object({
@@ -161,7 +163,7 @@ export default async function jobRoutes(app: Api, ctx: AppContext): Promise<void
 
   app.get(
     '/api/v1/teams/:team/jobs/:jobId',
-    { schema: { tags: ['queues'], summary: 'One job with its log tail', params: JobParams, response: { 200: JobDetail } } },
+    { schema: { tags: ['queues'], operationId: 'getJob', summary: 'One job with its log tail', params: JobParams, response: { 200: JobDetail } } },
     async (request) => {
       const { team } = await teamAccess(ctx, request, request.params.team, 'viewer');
       return jobDetail(await getJob(ctx.db, team.id, request.params.jobId));
@@ -173,6 +175,8 @@ export default async function jobRoutes(app: Api, ctx: AppContext): Promise<void
     {
       schema: {
         tags: ['queues'],
+        operationId: 'cancelJob',
+        errorResponses: { add: [409] },
         summary: 'Cancel a job (members): a queued job at once, a running one when its agent next heartbeats',
         params: JobParams,
         response: { 200: JobDetail },
@@ -190,6 +194,8 @@ export default async function jobRoutes(app: Api, ctx: AppContext): Promise<void
     {
       schema: {
         tags: ['queues'],
+        operationId: 'requeueJob',
+        errorResponses: { add: [409] },
         summary: 'Run a finished job again (members): a new queued job with the same payload; the original is kept',
         params: JobParams,
         response: { 201: JobDetail },

@@ -32,6 +32,7 @@ export default async function presetRoutes(app: Api, ctx: AppContext): Promise<v
     {
       schema: {
         tags: ['automations'],
+        operationId: 'listPresets',
         summary: 'Payload presets for webhooks (GitHub Actions, Slack, Microsoft Teams)',
         description:
           'Links into Modelyard (the Teams card\'s button) are included when the server has MODELYARD_PUBLIC_URL; they point at the registered model for registry events and at the artifact for CREATE_ARTIFACT, so pass the automation\'s eventType (default LINK_ARTIFACT).',

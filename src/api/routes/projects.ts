@@ -20,6 +20,8 @@ export default async function projectRoutes(app: Api, ctx: AppContext): Promise<
     {
       schema: {
         tags: ['projects'],
+        operationId: 'createProject',
+        errorResponses: { add: [409] },
         summary: 'Create a project (members)',
         params: TeamParams,
         body: z.object({ name: Name, description: z.string().max(10_000).default('') }),
@@ -38,6 +40,7 @@ export default async function projectRoutes(app: Api, ctx: AppContext): Promise<
     {
       schema: {
         tags: ['projects'],
+        operationId: 'listProjects',
         summary: "The team's projects by name",
         params: TeamParams,
         querystring: PageQuery,

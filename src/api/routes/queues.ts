@@ -28,6 +28,8 @@ export default async function queueRoutes(app: Api, ctx: AppContext): Promise<vo
     {
       schema: {
         tags: ['queues'],
+        operationId: 'createQueue',
+        errorResponses: { add: [409] },
         summary: 'Create a queue (members)',
         params: TeamParams,
         body: z.object({ name: Name, description: z.string().max(MAX_DESCRIPTION_LENGTH).optional() }),
@@ -46,6 +48,7 @@ export default async function queueRoutes(app: Api, ctx: AppContext): Promise<vo
     {
       schema: {
         tags: ['queues'],
+        operationId: 'listQueues',
         summary: "The team's queues with job counts by state (claimed jobs count as running)",
         params: TeamParams,
         querystring: UnpagedQuery,
@@ -60,7 +63,7 @@ export default async function queueRoutes(app: Api, ctx: AppContext): Promise<vo
 
   app.get(
     '/api/v1/teams/:team/queues/:queue',
-    { schema: { tags: ['queues'], summary: 'One queue with job counts by state', params: QueueParams, response: { 200: QueueView } } },
+    { schema: { tags: ['queues'], operationId: 'getQueue', summary: 'One queue with job counts by state', params: QueueParams, response: { 200: QueueView } } },
     async (request) => {
       const { team } = await teamAccess(ctx, request, request.params.team, 'viewer');
       return queueView(await getQueue(ctx.db, team.id, request.params.queue));
@@ -72,6 +75,8 @@ export default async function queueRoutes(app: Api, ctx: AppContext): Promise<vo
     {
       schema: {
         tags: ['queues'],
+        operationId: 'deleteQueue',
+        errorResponses: { add: [409] },
         summary: 'Delete a queue (members); with unfinished jobs only with ?force=true, which cancels them',
         params: QueueParams,
         querystring: z.object({ force: z.enum(['true', 'false']).default('false') }),

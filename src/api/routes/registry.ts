@@ -56,6 +56,8 @@ export default async function registryRoutes(app: Api, ctx: AppContext): Promise
     {
       schema: {
         tags: TAGS,
+        operationId: 'createModel',
+        errorResponses: { add: [409] },
         summary: 'Create a registered model (members)',
         params: TeamParams,
         body: z.object({ name: Name, description: Description.default('') }),
@@ -74,6 +76,7 @@ export default async function registryRoutes(app: Api, ctx: AppContext): Promise
     {
       schema: {
         tags: TAGS,
+        operationId: 'listModels',
         summary: 'Registered models by name; `search` matches part of the name',
         params: TeamParams,
         querystring: PageQuery.extend({ search: z.string().max(128).optional() }),
@@ -90,7 +93,7 @@ export default async function registryRoutes(app: Api, ctx: AppContext): Promise
 
   app.get(
     '/api/v1/teams/:team/registry/models/:model',
-    { schema: { tags: TAGS, summary: 'One registered model', params: ModelParams, response: { 200: ModelView } } },
+    { schema: { tags: TAGS, operationId: 'getModel', summary: 'One registered model', params: ModelParams, response: { 200: ModelView } } },
     async (request) => {
       const { team } = await teamAccess(ctx, request, request.params.team, 'viewer');
       return getModel(ctx.db, team.id, request.params.model);
@@ -102,6 +105,7 @@ export default async function registryRoutes(app: Api, ctx: AppContext): Promise
     {
       schema: {
         tags: TAGS,
+        operationId: 'updateModel',
         summary: "Change a registered model's description (members)",
         params: ModelParams,
         body: z.object({ description: Description.optional() }),
@@ -119,6 +123,7 @@ export default async function registryRoutes(app: Api, ctx: AppContext): Promise
     {
       schema: {
         tags: TAGS,
+        operationId: 'deleteModel',
         summary: 'Delete a registered model with its versions, aliases and the automations scoped to it (members)',
         params: ModelParams,
         response: { 204: z.null() },
@@ -136,6 +141,7 @@ export default async function registryRoutes(app: Api, ctx: AppContext): Promise
     {
       schema: {
         tags: TAGS,
+        operationId: 'linkModelVersion',
         summary: 'Link an artifact version to the model (members); linking a linked source returns its version (200)',
         description:
           'Creates the next version (v0, v1, …), moves `latest` to it and adds the given aliases (moving them from other versions). Emits LINK_ARTIFACT and one ADD_ARTIFACT_ALIAS per alias added.',
@@ -159,6 +165,7 @@ export default async function registryRoutes(app: Api, ctx: AppContext): Promise
     {
       schema: {
         tags: TAGS,
+        operationId: 'listModelVersions',
         summary: "The model's versions, newest first",
         params: ModelParams,
         querystring: PageQuery,
@@ -178,6 +185,7 @@ export default async function registryRoutes(app: Api, ctx: AppContext): Promise
     {
       schema: {
         tags: TAGS,
+        operationId: 'getModelVersion',
         summary: 'One model version, by version (v3) or alias',
         params: VersionParams,
         response: { 200: ModelVersionView },
@@ -194,6 +202,7 @@ export default async function registryRoutes(app: Api, ctx: AppContext): Promise
     {
       schema: {
         tags: TAGS,
+        operationId: 'unlinkModelVersion',
         summary: 'Unlink a model version (members); its aliases go with it and `latest` falls back',
         params: VersionParams,
         response: { 204: z.null() },
@@ -211,6 +220,7 @@ export default async function registryRoutes(app: Api, ctx: AppContext): Promise
     {
       schema: {
         tags: TAGS,
+        operationId: 'setModelAlias',
         summary: 'Put an alias on a version, moving it from another version if one holds it (members)',
         params: AliasParams,
         body: z.object({ version: z.string().min(1).max(128).describe('"v2" or another alias') }),
@@ -229,6 +239,7 @@ export default async function registryRoutes(app: Api, ctx: AppContext): Promise
     {
       schema: {
         tags: TAGS,
+        operationId: 'removeModelAlias',
         summary: 'Remove an alias (members)',
         params: AliasParams,
         response: { 204: z.null() },

@@ -162,6 +162,7 @@ export default async function runRoutes(app: Api, ctx: AppContext): Promise<void
     {
       schema: {
         tags: ['runs'],
+        operationId: 'listAutomationRuns',
         summary: "An automation's action runs, newest first",
         params: TeamParams.extend({ id: z.string().max(64) }),
         querystring: ListQuery,
@@ -184,6 +185,7 @@ export default async function runRoutes(app: Api, ctx: AppContext): Promise<void
     {
       schema: {
         tags: ['runs'],
+        operationId: 'listRuns',
         summary: "The team's action runs across automations, newest first",
         params: TeamParams,
         querystring: ListQuery,
@@ -205,6 +207,7 @@ export default async function runRoutes(app: Api, ctx: AppContext): Promise<void
     {
       schema: {
         tags: ['runs'],
+        operationId: 'getRun',
         summary: 'One action run with its rendered body and every delivery attempt',
         params: RunParams,
         response: { 200: RunDetailView },
@@ -242,6 +245,8 @@ export default async function runRoutes(app: Api, ctx: AppContext): Promise<void
     {
       schema: {
         tags: ['runs'],
+        operationId: 'redeliverRun',
+        errorResponses: { add: [409] },
         summary: 'Send the run again now (members); the attempt is recorded as manual and not retried',
         params: RunParams,
         response: { 200: AttemptView },
@@ -267,6 +272,7 @@ export default async function runRoutes(app: Api, ctx: AppContext): Promise<void
     {
       schema: {
         tags: ['runs'],
+        operationId: 'redeliverFailedRuns',
         summary: 'Redeliver every failed run created in a time window of at most 14 days (members)',
         params: TeamParams,
         body: z.object({ since: z.string(), until: z.string().optional(), automationId: z.string().max(64).optional() }),

@@ -45,6 +45,8 @@ export default async function secretRoutes(app: Api, ctx: AppContext): Promise<v
     {
       schema: {
         tags: ['secrets'],
+        operationId: 'createSecret',
+        errorResponses: { add: [409] },
         summary: 'Create a team secret (admins); its value can never be read back',
         params: TeamParams,
         body: z.object({ name: SecretName, value: SecretValue }),
@@ -63,6 +65,8 @@ export default async function secretRoutes(app: Api, ctx: AppContext): Promise<v
     {
       schema: {
         tags: ['secrets'],
+        operationId: 'listSecrets',
+        errorResponses: { add: [403] },
         summary: "The team's secrets: names, who set them and when, which webhooks use them (admins)",
         params: TeamParams,
         querystring: UnpagedQuery,
@@ -80,6 +84,7 @@ export default async function secretRoutes(app: Api, ctx: AppContext): Promise<v
     {
       schema: {
         tags: ['secrets'],
+        operationId: 'updateSecret',
         summary: 'Replace a secret value (admins); deliveries sent afterwards use the new value',
         params: SecretParams,
         body: z.object({ value: SecretValue }),
@@ -97,6 +102,8 @@ export default async function secretRoutes(app: Api, ctx: AppContext): Promise<v
     {
       schema: {
         tags: ['secrets'],
+        operationId: 'deleteSecret',
+        errorResponses: { add: [409] },
         summary: 'Delete a secret (admins); refused with 409 while a webhook uses it',
         params: SecretParams,
         response: { 204: z.null() },

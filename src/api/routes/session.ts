@@ -37,6 +37,8 @@ export default async function sessionRoutes(app: Api, ctx: AppContext): Promise<
     {
       schema: {
         tags: ['session'],
+        operationId: 'logIn',
+        errorResponses: { add: [401, 429] },
         summary: 'Log in with a password; sets the session cookie',
         security: [],
         body: z.object({
@@ -81,7 +83,7 @@ export default async function sessionRoutes(app: Api, ctx: AppContext): Promise<
 
   app.post(
     '/api/v1/logout',
-    { schema: { tags: ['session'], summary: 'End the session', response: { 204: z.null() } } },
+    { schema: { tags: ['session'], operationId: 'logOut', summary: 'End the session', response: { 204: z.null() } } },
     async (request, reply) => {
       const token = request.cookies[SESSION_COOKIE];
       if (token) await deleteSession(ctx.db, token);
@@ -95,6 +97,7 @@ export default async function sessionRoutes(app: Api, ctx: AppContext): Promise<
     {
       schema: {
         tags: ['session'],
+        operationId: 'getCurrentUser',
         summary: 'The calling user, their teams, and (for cookie sessions) the CSRF token',
         response: {
           200: z.object({
@@ -121,6 +124,7 @@ export default async function sessionRoutes(app: Api, ctx: AppContext): Promise<
     {
       schema: {
         tags: ['session'],
+        operationId: 'createApiKey',
         summary: 'Create an API key for the calling user (the key is shown only in this response)',
         body: z.object({ name: z.string().min(1).max(128) }),
         response: { 201: ApiKeyView.extend({ key: z.string() }) },
@@ -137,6 +141,7 @@ export default async function sessionRoutes(app: Api, ctx: AppContext): Promise<
     {
       schema: {
         tags: ['session'],
+        operationId: 'listApiKeys',
         summary: "The calling user's API keys (never the keys themselves)",
         querystring: UnpagedQuery,
         response: { 200: z.object({ items: z.array(ApiKeyView), nextCursor: z.null() }) },
@@ -148,7 +153,7 @@ export default async function sessionRoutes(app: Api, ctx: AppContext): Promise<
   app.delete(
     '/api/v1/api-keys/:id',
     {
-      schema: { tags: ['session'], summary: 'Revoke an API key', params: z.object({ id: z.string() }), response: { 204: z.null() } },
+      schema: { tags: ['session'], operationId: 'revokeApiKey', summary: 'Revoke an API key', params: z.object({ id: z.string() }), response: { 204: z.null() } },
     },
     async (request, reply) => {
       await revokeApiKey(ctx, requireUser(request).id, request.params.id);

@@ -16,6 +16,8 @@ export default async function teamRoutes(app: Api, ctx: AppContext): Promise<voi
     {
       schema: {
         tags: ['teams'],
+        operationId: 'createTeam',
+        errorResponses: { add: [409] },
         summary: 'Create a team; the caller becomes its admin',
         body: z.object({ name: Name }),
         response: { 201: TeamView },
@@ -29,7 +31,7 @@ export default async function teamRoutes(app: Api, ctx: AppContext): Promise<voi
 
   app.get(
     '/api/v1/teams',
-    { schema: { tags: ['teams'], summary: "The caller's teams", querystring: UnpagedQuery, response: { 200: z.object({ items: z.array(TeamView), nextCursor: z.null() }) } } },
+    { schema: { tags: ['teams'], operationId: 'listTeams', summary: "The caller's teams", querystring: UnpagedQuery, response: { 200: z.object({ items: z.array(TeamView), nextCursor: z.null() }) } } },
     async (request) => {
       const teams = await listTeams(ctx.db, requireUser(request));
       return { items: teams.map((t) => ({ id: t.id, name: t.name, role: t.role, createdAt: iso(t.created_at) })), nextCursor: null };
@@ -38,7 +40,7 @@ export default async function teamRoutes(app: Api, ctx: AppContext): Promise<voi
 
   app.get(
     '/api/v1/teams/:team',
-    { schema: { tags: ['teams'], summary: 'One team', params: TeamParams, response: { 200: TeamView } } },
+    { schema: { tags: ['teams'], operationId: 'getTeam', summary: 'One team', params: TeamParams, response: { 200: TeamView } } },
     async (request) => {
       const { team, role } = await teamAccess(ctx, request, request.params.team, 'viewer');
       return { id: team.id, name: team.name, role, createdAt: iso(team.created_at) };
@@ -50,6 +52,7 @@ export default async function teamRoutes(app: Api, ctx: AppContext): Promise<voi
     {
       schema: {
         tags: ['teams'],
+        operationId: 'listTeamMembers',
         summary: "The team's members and their roles",
         params: TeamParams,
         querystring: UnpagedQuery,
@@ -68,6 +71,8 @@ export default async function teamRoutes(app: Api, ctx: AppContext): Promise<voi
     {
       schema: {
         tags: ['teams'],
+        operationId: 'setTeamMember',
+        errorResponses: { add: [409] },
         summary: 'Add a user to the team or change their role (admins)',
         params: TeamParams.extend({ user: z.string() }),
         body: z.object({ role: Role }),
@@ -86,6 +91,8 @@ export default async function teamRoutes(app: Api, ctx: AppContext): Promise<voi
     {
       schema: {
         tags: ['teams'],
+        operationId: 'removeTeamMember',
+        errorResponses: { add: [409] },
         summary: 'Remove a member (admins); the last admin cannot be removed',
         params: TeamParams.extend({ user: z.string() }),
         response: { 204: z.null() },

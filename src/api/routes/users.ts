@@ -12,6 +12,8 @@ export default async function userRoutes(app: Api, ctx: AppContext): Promise<voi
     {
       schema: {
         tags: ['users'],
+        operationId: 'createUser',
+        errorResponses: { add: [409] },
         summary: 'Create a user (instance admins only); optionally returns a first API key for them',
         body: z.object({
           name: Name,

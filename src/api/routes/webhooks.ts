@@ -108,6 +108,8 @@ export default async function webhookRoutes(app: Api, ctx: AppContext): Promise<
     {
       schema: {
         tags: ['webhooks'],
+        operationId: 'createWebhook',
+        errorResponses: { add: [409] },
         summary: 'Create a webhook (admins)',
         params: TeamParams,
         body: z.object({
@@ -131,6 +133,7 @@ export default async function webhookRoutes(app: Api, ctx: AppContext): Promise<
     {
       schema: {
         tags: ['webhooks'],
+        operationId: 'listWebhooks',
         summary: "The team's webhooks (URLs, secret names and custom headers for team admins only)",
         params: TeamParams,
         querystring: UnpagedQuery,
@@ -148,6 +151,7 @@ export default async function webhookRoutes(app: Api, ctx: AppContext): Promise<
     {
       schema: {
         tags: ['webhooks'],
+        operationId: 'getWebhook',
         summary: 'One webhook (URL, secret names and custom headers for team admins only)',
         params: WebhookParams,
         response: { 200: WebhookResponse },
@@ -164,6 +168,8 @@ export default async function webhookRoutes(app: Api, ctx: AppContext): Promise<
     {
       schema: {
         tags: ['webhooks'],
+        operationId: 'updateWebhook',
+        errorResponses: { add: [409] },
         summary: 'Change a webhook (admins); {"enabled": true} re-enables one disabled by a 410 answer',
         params: WebhookParams,
         body: z.object({
@@ -188,6 +194,8 @@ export default async function webhookRoutes(app: Api, ctx: AppContext): Promise<
     {
       schema: {
         tags: ['webhooks'],
+        operationId: 'deleteWebhook',
+        errorResponses: { add: [409] },
         summary: 'Delete a webhook (admins); refused with 409 while automations use it',
         params: WebhookParams,
         response: { 204: z.null() },
@@ -205,6 +213,7 @@ export default async function webhookRoutes(app: Api, ctx: AppContext): Promise<
     {
       schema: {
         tags: ['webhooks'],
+        operationId: 'testWebhook',
         summary: 'Send a payload signed exactly like a delivery and show the answer (admins); nothing is stored',
         description:
           'The payload is JSON text. Event variables are filled from a made-up event; ${SECRET} placeholders may name only the webhook\'s own secrets. Blocked targets answer with status null and the reason in error.',

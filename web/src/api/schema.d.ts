@@ -11,29 +11,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @enum {string} */
-                            status: "ok";
-                        };
-                    };
-                };
-            };
-        };
+        /** Liveness: the process answers */
+        get: operations["getHealth"];
         put?: never;
         post?: never;
         delete?: never;
@@ -49,47 +28,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @enum {string} */
-                            status: "ready";
-                            database: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                details?: {
-                                    [key: string]: unknown;
-                                };
-                            };
-                        };
-                    };
-                };
-            };
-        };
+        /** Readiness: the database answers (503 when it does not) */
+        get: operations["getReadiness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -108,42 +48,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Log in with a password; sets the session cookie */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        name: string;
-                        password: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            user: {
-                                id: string;
-                                name: string;
-                                isAdmin: boolean;
-                                createdAt: string;
-                            };
-                            csrfToken: string;
-                            expiresAt: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["logIn"];
         delete?: never;
         options?: never;
         head?: never;
@@ -160,24 +65,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** End the session */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["logOut"];
         delete?: never;
         options?: never;
         head?: never;
@@ -192,40 +80,7 @@ export interface paths {
             cookie?: never;
         };
         /** The calling user, their teams, and (for cookie sessions) the CSRF token */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            user: {
-                                id: string;
-                                name: string;
-                                isAdmin: boolean;
-                                createdAt: string;
-                            };
-                            teams: {
-                                id: string;
-                                name: string;
-                                /** @enum {string} */
-                                role: "admin" | "member" | "viewer";
-                            }[];
-                            csrfToken: string | null;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getCurrentUser"];
         put?: never;
         post?: never;
         delete?: never;
@@ -242,72 +97,10 @@ export interface paths {
             cookie?: never;
         };
         /** The calling user's API keys (never the keys themselves) */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                id: string;
-                                name: string;
-                                prefix: string;
-                                createdAt: string;
-                                lastUsedAt: string | null;
-                            }[];
-                            nextCursor: null;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["listApiKeys"];
         put?: never;
         /** Create an API key for the calling user (the key is shown only in this response) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        name: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            name: string;
-                            prefix: string;
-                            createdAt: string;
-                            lastUsedAt: string | null;
-                            key: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["createApiKey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -325,26 +118,7 @@ export interface paths {
         put?: never;
         post?: never;
         /** Revoke an API key */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        delete: operations["revokeApiKey"];
         options?: never;
         head?: never;
         patch?: never;
@@ -360,43 +134,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Create a user (instance admins only); optionally returns a first API key for them */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        name: string;
-                        password: string;
-                        /** @default false */
-                        isAdmin?: boolean;
-                        /** @default false */
-                        apiKey?: boolean;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            name: string;
-                            isAdmin: boolean;
-                            createdAt: string;
-                            apiKey?: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["createUser"];
         delete?: never;
         options?: never;
         head?: never;
@@ -411,71 +149,10 @@ export interface paths {
             cookie?: never;
         };
         /** The caller's teams */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                id: string;
-                                name: string;
-                                /** @enum {string} */
-                                role: "admin" | "member" | "viewer";
-                                createdAt: string;
-                            }[];
-                            nextCursor: null;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["listTeams"];
         put?: never;
         /** Create a team; the caller becomes its admin */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        name: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            name: string;
-                            /** @enum {string} */
-                            role: "admin" | "member" | "viewer";
-                            createdAt: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["createTeam"];
         delete?: never;
         options?: never;
         head?: never;
@@ -490,34 +167,7 @@ export interface paths {
             cookie?: never;
         };
         /** One team */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    team: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            name: string;
-                            /** @enum {string} */
-                            role: "admin" | "member" | "viewer";
-                            createdAt: string;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getTeam"];
         put?: never;
         post?: never;
         delete?: never;
@@ -534,39 +184,7 @@ export interface paths {
             cookie?: never;
         };
         /** The team's members and their roles */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                };
-                header?: never;
-                path: {
-                    team: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                id: string;
-                                name: string;
-                                /** @enum {string} */
-                                role: "admin" | "member" | "viewer";
-                                addedAt: string;
-                            }[];
-                            nextCursor: null;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["listTeamMembers"];
         put?: never;
         post?: never;
         delete?: never;
@@ -584,76 +202,10 @@ export interface paths {
         };
         get?: never;
         /** Add a user to the team or change their role (admins) */
-        put: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    team: string;
-                    user: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        role: "admin" | "member" | "viewer";
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            name: string;
-                            /** @enum {string} */
-                            role: "admin" | "member" | "viewer";
-                        };
-                    };
-                };
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            name: string;
-                            /** @enum {string} */
-                            role: "admin" | "member" | "viewer";
-                        };
-                    };
-                };
-            };
-        };
+        put: operations["setTeamMember"];
         post?: never;
         /** Remove a member (admins); the last admin cannot be removed */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    team: string;
-                    user: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        delete: operations["removeTeamMember"];
         options?: never;
         head?: never;
         patch?: never;
@@ -667,79 +219,10 @@ export interface paths {
             cookie?: never;
         };
         /** The team's projects by name */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    /** @description nextCursor of the previous page, as it was returned */
-                    cursor?: string;
-                };
-                header?: never;
-                path: {
-                    team: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                id: string;
-                                name: string;
-                                description: string;
-                                createdBy: string;
-                                createdAt: string;
-                            }[];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["listProjects"];
         put?: never;
         /** Create a project (members) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    team: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        name: string;
-                        /** @default  */
-                        description?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            name: string;
-                            description: string;
-                            createdBy: string;
-                            createdAt: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["createProject"];
         delete?: never;
         options?: never;
         head?: never;
@@ -754,145 +237,13 @@ export interface paths {
             cookie?: never;
         };
         /** An artifact's versions, newest first */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    /** @description nextCursor of the previous page, as it was returned */
-                    cursor?: string;
-                };
-                header?: never;
-                path: {
-                    team: string;
-                    project: string;
-                    name: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                id: string;
-                                version: string;
-                                index: number;
-                                aliases: string[];
-                                type: string;
-                                description: string;
-                                digest: string;
-                                size: number;
-                                fileCount: number;
-                                createdBy: string;
-                                createdAt: string;
-                            }[];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["listArtifactVersions"];
         put?: never;
         /**
          * Log an artifact version (members): multipart files plus type, description, metadata, aliases
          * @description multipart/form-data. File parts named `file` or `files`; each part's filename is its path in the artifact (sub-directories allowed). Fields: `type` (required), `description`, `metadata` (JSON object), `aliases` (JSON array or comma-separated). Content identical to the latest version (files, type, metadata) returns that version with 200; a new version is 201 and emits CREATE_ARTIFACT. Uploads larger than MODELYARD_MAX_UPLOAD_BYTES get 413.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    team: string;
-                    project: string;
-                    name: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "multipart/form-data": {
-                        /** @description required: the artifact type, e.g. "model" or "dataset" */
-                        type: string;
-                        description?: string;
-                        /** @description a JSON object, e.g. {"accuracy": 0.93} */
-                        metadata?: string;
-                        /** @description a JSON array of aliases or a comma-separated list */
-                        aliases?: string;
-                        /** @description one part per file (field `file` or `files`); the part's filename is its path in the artifact, e.g. weights/model.bin */
-                        file: string[];
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            version: string;
-                            index: number;
-                            aliases: string[];
-                            type: string;
-                            description: string;
-                            digest: string;
-                            size: number;
-                            fileCount: number;
-                            createdBy: string;
-                            createdAt: string;
-                            project: string;
-                            artifact: string;
-                            metadata: {
-                                [key: string]: unknown;
-                            };
-                            files: {
-                                path: string;
-                                size: number;
-                                sha256: string;
-                            }[];
-                        };
-                    };
-                };
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            version: string;
-                            index: number;
-                            aliases: string[];
-                            type: string;
-                            description: string;
-                            digest: string;
-                            size: number;
-                            fileCount: number;
-                            createdBy: string;
-                            createdAt: string;
-                            project: string;
-                            artifact: string;
-                            metadata: {
-                                [key: string]: unknown;
-                            };
-                            files: {
-                                path: string;
-                                size: number;
-                                sha256: string;
-                            }[];
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["uploadArtifactVersion"];
         delete?: never;
         options?: never;
         head?: never;
@@ -907,44 +258,7 @@ export interface paths {
             cookie?: never;
         };
         /** A project's artifacts by name */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    /** @description nextCursor of the previous page, as it was returned */
-                    cursor?: string;
-                };
-                header?: never;
-                path: {
-                    team: string;
-                    project: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                id: string;
-                                name: string;
-                                type: string;
-                                project: string;
-                                versionCount: number;
-                                latestVersion: string | null;
-                                createdAt: string;
-                            }[];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["listArtifacts"];
         put?: never;
         post?: never;
         delete?: never;
@@ -961,51 +275,7 @@ export interface paths {
             cookie?: never;
         };
         /** One artifact with its 20 newest versions */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    team: string;
-                    project: string;
-                    name: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            name: string;
-                            type: string;
-                            project: string;
-                            versionCount: number;
-                            latestVersion: string | null;
-                            createdAt: string;
-                            versions: {
-                                id: string;
-                                version: string;
-                                index: number;
-                                aliases: string[];
-                                type: string;
-                                description: string;
-                                digest: string;
-                                size: number;
-                                fileCount: number;
-                                createdBy: string;
-                                createdAt: string;
-                            }[];
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getArtifact"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1022,53 +292,7 @@ export interface paths {
             cookie?: never;
         };
         /** One artifact version with its manifest, by version (v3) or alias */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    team: string;
-                    project: string;
-                    name: string;
-                    version: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            version: string;
-                            index: number;
-                            aliases: string[];
-                            type: string;
-                            description: string;
-                            digest: string;
-                            size: number;
-                            fileCount: number;
-                            createdBy: string;
-                            createdAt: string;
-                            project: string;
-                            artifact: string;
-                            metadata: {
-                                [key: string]: unknown;
-                            };
-                            files: {
-                                path: string;
-                                size: number;
-                                sha256: string;
-                            }[];
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getArtifactVersion"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1077,7 +301,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/teams/{team}/projects/{project}/artifacts/{name}/versions/{version}/files/{*}": {
+    "/api/v1/teams/{team}/projects/{project}/artifacts/{name}/versions/{version}/files/{path}": {
         parameters: {
             query?: never;
             header?: never;
@@ -1085,30 +309,7 @@ export interface paths {
             cookie?: never;
         };
         /** Download one file of an artifact version */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    team: string;
-                    project: string;
-                    name: string;
-                    version: string;
-                    "*": string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        get: operations["downloadArtifactFile"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1125,86 +326,10 @@ export interface paths {
             cookie?: never;
         };
         /** Registered models by name; `search` matches part of the name */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    /** @description nextCursor of the previous page, as it was returned */
-                    cursor?: string;
-                    search?: string;
-                };
-                header?: never;
-                path: {
-                    team: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                id: string;
-                                name: string;
-                                description: string;
-                                versionCount: number;
-                                latestVersion: string | null;
-                                createdBy: string;
-                                createdAt: string;
-                                updatedAt: string;
-                            }[];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["listModels"];
         put?: never;
         /** Create a registered model (members) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    team: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        name: string;
-                        /** @default  */
-                        description?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            name: string;
-                            description: string;
-                            versionCount: number;
-                            latestVersion: string | null;
-                            createdBy: string;
-                            createdAt: string;
-                            updatedAt: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["createModel"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1219,103 +344,15 @@ export interface paths {
             cookie?: never;
         };
         /** One registered model */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    team: string;
-                    model: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            name: string;
-                            description: string;
-                            versionCount: number;
-                            latestVersion: string | null;
-                            createdBy: string;
-                            createdAt: string;
-                            updatedAt: string;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getModel"];
         put?: never;
         post?: never;
         /** Delete a registered model with its versions, aliases and the automations scoped to it (members) */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    team: string;
-                    model: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        delete: operations["deleteModel"];
         options?: never;
         head?: never;
         /** Change a registered model's description (members) */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    team: string;
-                    model: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        description?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            name: string;
-                            description: string;
-                            versionCount: number;
-                            latestVersion: string | null;
-                            createdBy: string;
-                            createdAt: string;
-                            updatedAt: string;
-                        };
-                    };
-                };
-            };
-        };
+        patch: operations["updateModel"];
         trace?: never;
     };
     "/api/v1/teams/{team}/registry/models/{model}/versions": {
@@ -1326,133 +363,13 @@ export interface paths {
             cookie?: never;
         };
         /** The model's versions, newest first */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    /** @description nextCursor of the previous page, as it was returned */
-                    cursor?: string;
-                };
-                header?: never;
-                path: {
-                    team: string;
-                    model: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                id: string;
-                                version: string;
-                                index: number;
-                                aliases: string[];
-                                source: {
-                                    project: string;
-                                    artifact: string;
-                                    version: string;
-                                    index: number;
-                                };
-                                artifactVersionId: string;
-                                metadata: {
-                                    [key: string]: unknown;
-                                };
-                                createdBy: string;
-                                createdAt: string;
-                            }[];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["listModelVersions"];
         put?: never;
         /**
          * Link an artifact version to the model (members); linking a linked source returns its version (200)
          * @description Creates the next version (v0, v1, …), moves `latest` to it and adds the given aliases (moving them from other versions). Emits LINK_ARTIFACT and one ADD_ARTIFACT_ALIAS per alias added.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    team: string;
-                    model: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @description "project/artifact:v2" or "project/artifact:alias" */
-                        source: string;
-                        /** @default [] */
-                        aliases?: string[];
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            version: string;
-                            index: number;
-                            aliases: string[];
-                            source: {
-                                project: string;
-                                artifact: string;
-                                version: string;
-                                index: number;
-                            };
-                            artifactVersionId: string;
-                            metadata: {
-                                [key: string]: unknown;
-                            };
-                            createdBy: string;
-                            createdAt: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            version: string;
-                            index: number;
-                            aliases: string[];
-                            source: {
-                                project: string;
-                                artifact: string;
-                                version: string;
-                                index: number;
-                            };
-                            artifactVersionId: string;
-                            metadata: {
-                                [key: string]: unknown;
-                            };
-                            createdBy: string;
-                            createdAt: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["linkModelVersion"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1467,72 +384,11 @@ export interface paths {
             cookie?: never;
         };
         /** One model version, by version (v3) or alias */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    team: string;
-                    model: string;
-                    version: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            version: string;
-                            index: number;
-                            aliases: string[];
-                            source: {
-                                project: string;
-                                artifact: string;
-                                version: string;
-                                index: number;
-                            };
-                            artifactVersionId: string;
-                            metadata: {
-                                [key: string]: unknown;
-                            };
-                            createdBy: string;
-                            createdAt: string;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getModelVersion"];
         put?: never;
         post?: never;
         /** Unlink a model version (members); its aliases go with it and `latest` falls back */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    team: string;
-                    model: string;
-                    version: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        delete: operations["unlinkModelVersion"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1547,78 +403,10 @@ export interface paths {
         };
         get?: never;
         /** Put an alias on a version, moving it from another version if one holds it (members) */
-        put: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    team: string;
-                    model: string;
-                    alias: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @description "v2" or another alias */
-                        version: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            version: string;
-                            index: number;
-                            aliases: string[];
-                            source: {
-                                project: string;
-                                artifact: string;
-                                version: string;
-                                index: number;
-                            };
-                            artifactVersionId: string;
-                            metadata: {
-                                [key: string]: unknown;
-                            };
-                            createdBy: string;
-                            createdAt: string;
-                        };
-                    };
-                };
-            };
-        };
+        put: operations["setModelAlias"];
         post?: never;
         /** Remove an alias (members) */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    team: string;
-                    model: string;
-                    alias: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        delete: operations["removeModelAlias"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1632,56 +420,7 @@ export interface paths {
             cookie?: never;
         };
         /** The team's events, newest first; filter by type and registered model */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    /** @description nextCursor of the previous page, as it was returned */
-                    cursor?: string;
-                    type?: "LINK_ARTIFACT" | "UNLINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "REMOVE_ARTIFACT_ALIAS" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
-                    /** @description registered model name */
-                    model?: string;
-                };
-                header?: never;
-                path: {
-                    team: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                id: string;
-                                /** @enum {string} */
-                                type: "LINK_ARTIFACT" | "UNLINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "REMOVE_ARTIFACT_ALIAS" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
-                                project: string;
-                                collection: string;
-                                versionIndex: number | null;
-                                version: string | null;
-                                alias: string | null;
-                                author: string;
-                                artifactVersionId: string | null;
-                                metadata: {
-                                    [key: string]: unknown;
-                                };
-                                details: {
-                                    [key: string]: unknown;
-                                };
-                                createdAt: string;
-                            }[];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["listEvents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1698,88 +437,10 @@ export interface paths {
             cookie?: never;
         };
         /** The team's queues with job counts by state (claimed jobs count as running) */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                };
-                header?: never;
-                path: {
-                    team: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                id: string;
-                                name: string;
-                                description: string;
-                                createdAt: string;
-                                counts: {
-                                    queued: number;
-                                    running: number;
-                                    succeeded: number;
-                                    failed: number;
-                                    cancelled: number;
-                                };
-                            }[];
-                            nextCursor: null;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["listQueues"];
         put?: never;
         /** Create a queue (members) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    team: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        name: string;
-                        description?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            name: string;
-                            description: string;
-                            createdAt: string;
-                            counts: {
-                                queued: number;
-                                running: number;
-                                succeeded: number;
-                                failed: number;
-                                cancelled: number;
-                            };
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["createQueue"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1794,67 +455,11 @@ export interface paths {
             cookie?: never;
         };
         /** One queue with job counts by state */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    team: string;
-                    queue: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            name: string;
-                            description: string;
-                            createdAt: string;
-                            counts: {
-                                queued: number;
-                                running: number;
-                                succeeded: number;
-                                failed: number;
-                                cancelled: number;
-                            };
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getQueue"];
         put?: never;
         post?: never;
         /** Delete a queue (members); with unfinished jobs only with ?force=true, which cancels them */
-        delete: {
-            parameters: {
-                query?: {
-                    force?: "true" | "false";
-                };
-                header?: never;
-                path: {
-                    team: string;
-                    queue: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        delete: operations["deleteQueue"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1868,157 +473,10 @@ export interface paths {
             cookie?: never;
         };
         /** A queue's jobs, newest first (without logs: GET the job for its log tail) */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    /** @description nextCursor of the previous page, as it was returned */
-                    cursor?: string;
-                    /** @description one state or several, comma-separated */
-                    state?: string;
-                };
-                header?: never;
-                path: {
-                    team: string;
-                    queue: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                id: string;
-                                /** @description queue name; null once the queue was deleted */
-                                queue: string | null;
-                                queueId: string;
-                                /** @enum {string} */
-                                state: "queued" | "claimed" | "running" | "succeeded" | "failed" | "cancelled";
-                                /** @description the job payload (a JSON object) */
-                                payload: unknown;
-                                /** @description times the job was handed to an agent (a release does not count) */
-                                attempts: number;
-                                maxAttempts: number;
-                                agent: string | null;
-                                cancelRequested: boolean;
-                                exitCode: number | null;
-                                error: string | null;
-                                automationId: string | null;
-                                eventId: string | null;
-                                /** @description the event an automation created the job for; null for jobs enqueued by hand */
-                                event: {
-                                    type: string;
-                                    /** @description the registered model's name (the artifact's, for CREATE_ARTIFACT) */
-                                    model: string;
-                                    /** @description v<index>; null for an event without a version */
-                                    version: string | null;
-                                    alias: string | null;
-                                    /** @description <team>/<project>/<model>:<version or alias>, as ${artifact_version_string} */
-                                    artifactVersionString: string;
-                                    author: string;
-                                    eventId: string;
-                                } | null;
-                                runId: string | null;
-                                /** @description user name (id when the user no longer exists) */
-                                createdBy: string;
-                                createdAt: string;
-                                claimedAt: string | null;
-                                startedAt: string | null;
-                                finishedAt: string | null;
-                                leaseUntil: string | null;
-                                /** @description finished − started (or claimed) for finished jobs, else null */
-                                durationMs: number | null;
-                            }[];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["listJobs"];
         put?: never;
         /** Enqueue a job by hand (members), e.g. to try an agent */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    team: string;
-                    queue: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @description a JSON object; agents get its fields as MODELYARD_<KEY> */
-                        payload: {
-                            [key: string]: unknown;
-                        };
-                        maxAttempts?: number;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            /** @description queue name; null once the queue was deleted */
-                            queue: string | null;
-                            queueId: string;
-                            /** @enum {string} */
-                            state: "queued" | "claimed" | "running" | "succeeded" | "failed" | "cancelled";
-                            /** @description the job payload (a JSON object) */
-                            payload: unknown;
-                            /** @description times the job was handed to an agent (a release does not count) */
-                            attempts: number;
-                            maxAttempts: number;
-                            agent: string | null;
-                            cancelRequested: boolean;
-                            exitCode: number | null;
-                            error: string | null;
-                            automationId: string | null;
-                            eventId: string | null;
-                            /** @description the event an automation created the job for; null for jobs enqueued by hand */
-                            event: {
-                                type: string;
-                                /** @description the registered model's name (the artifact's, for CREATE_ARTIFACT) */
-                                model: string;
-                                /** @description v<index>; null for an event without a version */
-                                version: string | null;
-                                alias: string | null;
-                                /** @description <team>/<project>/<model>:<version or alias>, as ${artifact_version_string} */
-                                artifactVersionString: string;
-                                author: string;
-                                eventId: string;
-                            } | null;
-                            runId: string | null;
-                            /** @description user name (id when the user no longer exists) */
-                            createdBy: string;
-                            createdAt: string;
-                            claimedAt: string | null;
-                            startedAt: string | null;
-                            finishedAt: string | null;
-                            leaseUntil: string | null;
-                            /** @description finished − started (or claimed) for finished jobs, else null */
-                            durationMs: number | null;
-                            /** @description the last 64 KiB of the job output */
-                            logTail: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["enqueueJob"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2033,72 +491,7 @@ export interface paths {
             cookie?: never;
         };
         /** One job with its log tail */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    team: string;
-                    jobId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            /** @description queue name; null once the queue was deleted */
-                            queue: string | null;
-                            queueId: string;
-                            /** @enum {string} */
-                            state: "queued" | "claimed" | "running" | "succeeded" | "failed" | "cancelled";
-                            /** @description the job payload (a JSON object) */
-                            payload: unknown;
-                            /** @description times the job was handed to an agent (a release does not count) */
-                            attempts: number;
-                            maxAttempts: number;
-                            agent: string | null;
-                            cancelRequested: boolean;
-                            exitCode: number | null;
-                            error: string | null;
-                            automationId: string | null;
-                            eventId: string | null;
-                            /** @description the event an automation created the job for; null for jobs enqueued by hand */
-                            event: {
-                                type: string;
-                                /** @description the registered model's name (the artifact's, for CREATE_ARTIFACT) */
-                                model: string;
-                                /** @description v<index>; null for an event without a version */
-                                version: string | null;
-                                alias: string | null;
-                                /** @description <team>/<project>/<model>:<version or alias>, as ${artifact_version_string} */
-                                artifactVersionString: string;
-                                author: string;
-                                eventId: string;
-                            } | null;
-                            runId: string | null;
-                            /** @description user name (id when the user no longer exists) */
-                            createdBy: string;
-                            createdAt: string;
-                            claimedAt: string | null;
-                            startedAt: string | null;
-                            finishedAt: string | null;
-                            leaseUntil: string | null;
-                            /** @description finished − started (or claimed) for finished jobs, else null */
-                            durationMs: number | null;
-                            /** @description the last 64 KiB of the job output */
-                            logTail: string;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getJob"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2117,72 +510,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Cancel a job (members): a queued job at once, a running one when its agent next heartbeats */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    team: string;
-                    jobId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            /** @description queue name; null once the queue was deleted */
-                            queue: string | null;
-                            queueId: string;
-                            /** @enum {string} */
-                            state: "queued" | "claimed" | "running" | "succeeded" | "failed" | "cancelled";
-                            /** @description the job payload (a JSON object) */
-                            payload: unknown;
-                            /** @description times the job was handed to an agent (a release does not count) */
-                            attempts: number;
-                            maxAttempts: number;
-                            agent: string | null;
-                            cancelRequested: boolean;
-                            exitCode: number | null;
-                            error: string | null;
-                            automationId: string | null;
-                            eventId: string | null;
-                            /** @description the event an automation created the job for; null for jobs enqueued by hand */
-                            event: {
-                                type: string;
-                                /** @description the registered model's name (the artifact's, for CREATE_ARTIFACT) */
-                                model: string;
-                                /** @description v<index>; null for an event without a version */
-                                version: string | null;
-                                alias: string | null;
-                                /** @description <team>/<project>/<model>:<version or alias>, as ${artifact_version_string} */
-                                artifactVersionString: string;
-                                author: string;
-                                eventId: string;
-                            } | null;
-                            runId: string | null;
-                            /** @description user name (id when the user no longer exists) */
-                            createdBy: string;
-                            createdAt: string;
-                            claimedAt: string | null;
-                            startedAt: string | null;
-                            finishedAt: string | null;
-                            leaseUntil: string | null;
-                            /** @description finished − started (or claimed) for finished jobs, else null */
-                            durationMs: number | null;
-                            /** @description the last 64 KiB of the job output */
-                            logTail: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["cancelJob"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2199,72 +527,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Run a finished job again (members): a new queued job with the same payload; the original is kept */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    team: string;
-                    jobId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            /** @description queue name; null once the queue was deleted */
-                            queue: string | null;
-                            queueId: string;
-                            /** @enum {string} */
-                            state: "queued" | "claimed" | "running" | "succeeded" | "failed" | "cancelled";
-                            /** @description the job payload (a JSON object) */
-                            payload: unknown;
-                            /** @description times the job was handed to an agent (a release does not count) */
-                            attempts: number;
-                            maxAttempts: number;
-                            agent: string | null;
-                            cancelRequested: boolean;
-                            exitCode: number | null;
-                            error: string | null;
-                            automationId: string | null;
-                            eventId: string | null;
-                            /** @description the event an automation created the job for; null for jobs enqueued by hand */
-                            event: {
-                                type: string;
-                                /** @description the registered model's name (the artifact's, for CREATE_ARTIFACT) */
-                                model: string;
-                                /** @description v<index>; null for an event without a version */
-                                version: string | null;
-                                alias: string | null;
-                                /** @description <team>/<project>/<model>:<version or alias>, as ${artifact_version_string} */
-                                artifactVersionString: string;
-                                author: string;
-                                eventId: string;
-                            } | null;
-                            runId: string | null;
-                            /** @description user name (id when the user no longer exists) */
-                            createdBy: string;
-                            createdAt: string;
-                            claimedAt: string | null;
-                            startedAt: string | null;
-                            finishedAt: string | null;
-                            leaseUntil: string | null;
-                            /** @description finished − started (or claimed) for finished jobs, else null */
-                            durationMs: number | null;
-                            /** @description the last 64 KiB of the job output */
-                            logTail: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["requeueJob"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2281,90 +544,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Claim the oldest queued job (agents; members): waits up to `wait` seconds, 204 when none came */
-        post: {
-            parameters: {
-                query?: {
-                    wait?: number;
-                };
-                header?: never;
-                path: {
-                    team: string;
-                    queue: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @description the agent name, shown on the job */
-                        agent: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            /** @description queue name; null once the queue was deleted */
-                            queue: string | null;
-                            queueId: string;
-                            /** @enum {string} */
-                            state: "queued" | "claimed" | "running" | "succeeded" | "failed" | "cancelled";
-                            /** @description the job payload (a JSON object) */
-                            payload: unknown;
-                            /** @description times the job was handed to an agent (a release does not count) */
-                            attempts: number;
-                            maxAttempts: number;
-                            agent: string | null;
-                            cancelRequested: boolean;
-                            exitCode: number | null;
-                            error: string | null;
-                            automationId: string | null;
-                            eventId: string | null;
-                            /** @description the event an automation created the job for; null for jobs enqueued by hand */
-                            event: {
-                                type: string;
-                                /** @description the registered model's name (the artifact's, for CREATE_ARTIFACT) */
-                                model: string;
-                                /** @description v<index>; null for an event without a version */
-                                version: string | null;
-                                alias: string | null;
-                                /** @description <team>/<project>/<model>:<version or alias>, as ${artifact_version_string} */
-                                artifactVersionString: string;
-                                author: string;
-                                eventId: string;
-                            } | null;
-                            runId: string | null;
-                            /** @description user name (id when the user no longer exists) */
-                            createdBy: string;
-                            createdAt: string;
-                            claimedAt: string | null;
-                            startedAt: string | null;
-                            finishedAt: string | null;
-                            leaseUntil: string | null;
-                            /** @description finished − started (or claimed) for finished jobs, else null */
-                            durationMs: number | null;
-                            /** @description the last 64 KiB of the job output */
-                            logTail: string;
-                            /** @description heartbeat well within this (the agent uses a third) */
-                            leaseMs: number;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["claimJob"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2381,45 +561,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Extend the lease (agents); `state: running` once the process started. Says whether to cancel */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    team: string;
-                    jobId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        agent: string;
-                        /** @description `attempts` of the claimed job */
-                        attempt: number;
-                        /**
-                         * @default running
-                         * @enum {string}
-                         */
-                        state?: "claimed" | "running";
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            cancel: boolean;
-                            leaseUntil: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["sendJobHeartbeat"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2436,36 +578,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Append output to the job log (agents); the server keeps the last 64 KiB */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    team: string;
-                    jobId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        agent: string;
-                        /** @description `attempts` of the claimed job */
-                        attempt: number;
-                        text: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["appendJobLog"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2482,43 +595,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Report how the job ended (agents): exit 0 → succeeded, else failed; cancelled if a cancel was asked */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    team: string;
-                    jobId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        agent: string;
-                        /** @description `attempts` of the claimed job */
-                        attempt: number;
-                        /** @description null when the process was killed by a signal or never started */
-                        exitCode: number | null;
-                        error?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @enum {string} */
-                            state: "queued" | "claimed" | "running" | "succeeded" | "failed" | "cancelled";
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["reportJobResult"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2535,42 +612,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Hand a job back (agents shutting down): queued again, the attempt not counted */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    team: string;
-                    jobId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        agent: string;
-                        /** @description `attempts` of the claimed job */
-                        attempt: number;
-                        /** @default the agent is shutting down */
-                        reason?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @enum {string} */
-                            state: "queued" | "claimed" | "running" | "succeeded" | "failed" | "cancelled";
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["releaseJob"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2585,67 +627,7 @@ export interface paths {
             cookie?: never;
         };
         /** An automation's action runs, newest first */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    /** @description nextCursor of the previous page, as it was returned */
-                    cursor?: string;
-                    state?: "pending" | "succeeded" | "failed";
-                };
-                header?: never;
-                path: {
-                    team: string;
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                id: string;
-                                automationId: string;
-                                automationName: string;
-                                eventId: string;
-                                eventType: string;
-                                actionType: string;
-                                /** @enum {string} */
-                                state: "pending" | "succeeded" | "failed";
-                                /** @description HTTP status of the last attempt */
-                                status: number | null;
-                                /** @description Error of the last attempt */
-                                error: string | null;
-                                attempts: number;
-                                nextAttemptAt: string | null;
-                                createdAt: string;
-                                finishedAt: string | null;
-                                webhookName: string | null;
-                                queueName: string | null;
-                                jobId: string | null;
-                                /** @description queue_job runs: the job the run follows (pending until it finishes), with its state and exit code */
-                                job: {
-                                    id: string;
-                                    /** @enum {string} */
-                                    state: "queued" | "claimed" | "running" | "succeeded" | "failed" | "cancelled";
-                                    exitCode: number | null;
-                                    error: string | null;
-                                    /** @description null once the queue was deleted */
-                                    queue: string | null;
-                                } | null;
-                            }[];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["listAutomationRuns"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2662,66 +644,7 @@ export interface paths {
             cookie?: never;
         };
         /** The team's action runs across automations, newest first */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    /** @description nextCursor of the previous page, as it was returned */
-                    cursor?: string;
-                    state?: "pending" | "succeeded" | "failed";
-                };
-                header?: never;
-                path: {
-                    team: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                id: string;
-                                automationId: string;
-                                automationName: string;
-                                eventId: string;
-                                eventType: string;
-                                actionType: string;
-                                /** @enum {string} */
-                                state: "pending" | "succeeded" | "failed";
-                                /** @description HTTP status of the last attempt */
-                                status: number | null;
-                                /** @description Error of the last attempt */
-                                error: string | null;
-                                attempts: number;
-                                nextAttemptAt: string | null;
-                                createdAt: string;
-                                finishedAt: string | null;
-                                webhookName: string | null;
-                                queueName: string | null;
-                                jobId: string | null;
-                                /** @description queue_job runs: the job the run follows (pending until it finishes), with its state and exit code */
-                                job: {
-                                    id: string;
-                                    /** @enum {string} */
-                                    state: "queued" | "claimed" | "running" | "succeeded" | "failed" | "cancelled";
-                                    exitCode: number | null;
-                                    error: string | null;
-                                    /** @description null once the queue was deleted */
-                                    queue: string | null;
-                                } | null;
-                            }[];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["listRuns"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2738,82 +661,7 @@ export interface paths {
             cookie?: never;
         };
         /** One action run with its rendered body and every delivery attempt */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    team: string;
-                    runId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            automationId: string;
-                            automationName: string;
-                            eventId: string;
-                            eventType: string;
-                            actionType: string;
-                            /** @enum {string} */
-                            state: "pending" | "succeeded" | "failed";
-                            /** @description HTTP status of the last attempt */
-                            status: number | null;
-                            /** @description Error of the last attempt */
-                            error: string | null;
-                            nextAttemptAt: string | null;
-                            createdAt: string;
-                            finishedAt: string | null;
-                            webhookName: string | null;
-                            queueName: string | null;
-                            jobId: string | null;
-                            /** @description queue_job runs: the job the run follows (pending until it finishes), with its state and exit code */
-                            job: {
-                                id: string;
-                                /** @enum {string} */
-                                state: "queued" | "claimed" | "running" | "succeeded" | "failed" | "cancelled";
-                                exitCode: number | null;
-                                error: string | null;
-                                /** @description null once the queue was deleted */
-                                queue: string | null;
-                            } | null;
-                            /** @description The webhook's URL when the run was created (team admins only) */
-                            url?: string | null;
-                            /** @description The rendered payload; ${SECRET} placeholders are shown, never their values */
-                            body: string;
-                            attempts: {
-                                number: number;
-                                /** @enum {string} */
-                                trigger: "automatic" | "manual";
-                                startedAt: string;
-                                durationMs: number;
-                                /** @description Where the attempt was sent (team admins only: webhook URLs are credentials) */
-                                url?: string;
-                                /** @description Headers sent, with Authorization and signatures redacted */
-                                requestHeaders: {
-                                    [key: string]: string;
-                                };
-                                status: number | null;
-                                error: string | null;
-                                responseHeaders: {
-                                    [key: string]: string;
-                                };
-                                /** @description The first 64 KiB of the response */
-                                responseBody: string;
-                            }[];
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getRun"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2832,48 +680,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Send the run again now (members); the attempt is recorded as manual and not retried */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    team: string;
-                    runId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            number: number;
-                            /** @enum {string} */
-                            trigger: "automatic" | "manual";
-                            startedAt: string;
-                            durationMs: number;
-                            /** @description Where the attempt was sent (team admins only: webhook URLs are credentials) */
-                            url?: string;
-                            /** @description Headers sent, with Authorization and signatures redacted */
-                            requestHeaders: {
-                                [key: string]: string;
-                            };
-                            status: number | null;
-                            error: string | null;
-                            responseHeaders: {
-                                [key: string]: string;
-                            };
-                            /** @description The first 64 KiB of the response */
-                            responseBody: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["redeliverRun"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2890,38 +697,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Redeliver every failed run created in a time window of at most 14 days (members) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    team: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        since: string;
-                        until?: string;
-                        automationId?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                202: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            count: number;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["redeliverFailedRuns"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2936,83 +712,10 @@ export interface paths {
             cookie?: never;
         };
         /** The team's secrets: names, who set them and when, which webhooks use them (admins) */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                };
-                header?: never;
-                path: {
-                    team: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                id: string;
-                                name: string;
-                                createdBy: string;
-                                createdAt: string;
-                                updatedBy: string;
-                                updatedAt: string;
-                                /** @description Webhooks that sign with the secret or send it as their access token */
-                                usedBy: string[];
-                            }[];
-                            nextCursor: null;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["listSecrets"];
         put?: never;
         /** Create a team secret (admins); its value can never be read back */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    team: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        name: string;
-                        /** @description At most 65536 bytes in UTF-8 (64 KiB); no NUL character */
-                        value: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description A team secret. The value is write-only and never returned. */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            name: string;
-                            createdBy: string;
-                            createdAt: string;
-                            updatedBy: string;
-                            updatedAt: string;
-                            /** @description Webhooks that sign with the secret or send it as their access token */
-                            usedBy: string[];
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["createSecret"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3028,68 +731,10 @@ export interface paths {
         };
         get?: never;
         /** Replace a secret value (admins); deliveries sent afterwards use the new value */
-        put: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    team: string;
-                    name: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @description At most 65536 bytes in UTF-8 (64 KiB); no NUL character */
-                        value: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description A team secret. The value is write-only and never returned. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            name: string;
-                            createdBy: string;
-                            createdAt: string;
-                            updatedBy: string;
-                            updatedAt: string;
-                            /** @description Webhooks that sign with the secret or send it as their access token */
-                            usedBy: string[];
-                        };
-                    };
-                };
-            };
-        };
+        put: operations["updateSecret"];
         post?: never;
         /** Delete a secret (admins); refused with 409 while a webhook uses it */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    team: string;
-                    name: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        delete: operations["deleteSecret"];
         options?: never;
         head?: never;
         patch?: never;
@@ -3103,126 +748,10 @@ export interface paths {
             cookie?: never;
         };
         /** The team's webhooks (URLs, secret names and custom headers for team admins only) */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                };
-                header?: never;
-                path: {
-                    team: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                id: string;
-                                name: string;
-                                /** @description Team admins only: a webhook URL is a credential */
-                                url?: string;
-                                /** @description Name of the team secret that signs deliveries (team admins only) */
-                                secret?: string | null;
-                                /** @description Name of the team secret sent as Authorization: Bearer (team admins only) */
-                                accessToken?: string | null;
-                                /** @description Custom request headers sent with every delivery and Test (team admins only: values are credentials). Reserved: Content-Type, User-Agent, X-Wandb-Signature, webhook-*, Host, Content-Length, hop-by-hop headers, Content-Encoding, and Authorization when an access token is set. */
-                                headers?: {
-                                    /** @description An HTTP header name (token characters); not one Modelyard sets itself */
-                                    name: string;
-                                    /** @description Sent as written; ${SECRET_NAME} inserts the webhook's signing secret or access token (filled only when sending) */
-                                    value: string;
-                                }[];
-                                enabled: boolean;
-                                /** @description Set when the endpoint answered 410 Gone or an admin disabled it; PATCH {"enabled": true} re-enables */
-                                disabled: {
-                                    at: string;
-                                    reason: string;
-                                } | null;
-                                createdAt: string;
-                                updatedAt: string;
-                            }[];
-                            nextCursor: null;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["listWebhooks"];
         put?: never;
         /** Create a webhook (admins) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    team: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        name: string;
-                        url: string;
-                        /** @default null */
-                        secret?: string | null;
-                        /** @default null */
-                        accessToken?: string | null;
-                        /**
-                         * @description Custom request headers sent with every delivery and Test (team admins only: values are credentials). Reserved: Content-Type, User-Agent, X-Wandb-Signature, webhook-*, Host, Content-Length, hop-by-hop headers, Content-Encoding, and Authorization when an access token is set.
-                         * @default []
-                         */
-                        headers?: {
-                            /** @description An HTTP header name (token characters); not one Modelyard sets itself */
-                            name: string;
-                            /** @description Sent as written; ${SECRET_NAME} inserts the webhook's signing secret or access token (filled only when sending) */
-                            value: string;
-                        }[];
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            name: string;
-                            /** @description Team admins only: a webhook URL is a credential */
-                            url?: string;
-                            /** @description Name of the team secret that signs deliveries (team admins only) */
-                            secret?: string | null;
-                            /** @description Name of the team secret sent as Authorization: Bearer (team admins only) */
-                            accessToken?: string | null;
-                            /** @description Custom request headers sent with every delivery and Test (team admins only: values are credentials). Reserved: Content-Type, User-Agent, X-Wandb-Signature, webhook-*, Host, Content-Length, hop-by-hop headers, Content-Encoding, and Authorization when an access token is set. */
-                            headers?: {
-                                /** @description An HTTP header name (token characters); not one Modelyard sets itself */
-                                name: string;
-                                /** @description Sent as written; ${SECRET_NAME} inserts the webhook's signing secret or access token (filled only when sending) */
-                                value: string;
-                            }[];
-                            enabled: boolean;
-                            /** @description Set when the endpoint answered 410 Gone or an admin disabled it; PATCH {"enabled": true} re-enables */
-                            disabled: {
-                                at: string;
-                                reason: string;
-                            } | null;
-                            createdAt: string;
-                            updatedAt: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["createWebhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3237,144 +766,15 @@ export interface paths {
             cookie?: never;
         };
         /** One webhook (URL, secret names and custom headers for team admins only) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    team: string;
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            name: string;
-                            /** @description Team admins only: a webhook URL is a credential */
-                            url?: string;
-                            /** @description Name of the team secret that signs deliveries (team admins only) */
-                            secret?: string | null;
-                            /** @description Name of the team secret sent as Authorization: Bearer (team admins only) */
-                            accessToken?: string | null;
-                            /** @description Custom request headers sent with every delivery and Test (team admins only: values are credentials). Reserved: Content-Type, User-Agent, X-Wandb-Signature, webhook-*, Host, Content-Length, hop-by-hop headers, Content-Encoding, and Authorization when an access token is set. */
-                            headers?: {
-                                /** @description An HTTP header name (token characters); not one Modelyard sets itself */
-                                name: string;
-                                /** @description Sent as written; ${SECRET_NAME} inserts the webhook's signing secret or access token (filled only when sending) */
-                                value: string;
-                            }[];
-                            enabled: boolean;
-                            /** @description Set when the endpoint answered 410 Gone or an admin disabled it; PATCH {"enabled": true} re-enables */
-                            disabled: {
-                                at: string;
-                                reason: string;
-                            } | null;
-                            createdAt: string;
-                            updatedAt: string;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getWebhook"];
         put?: never;
         post?: never;
         /** Delete a webhook (admins); refused with 409 while automations use it */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    team: string;
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        delete: operations["deleteWebhook"];
         options?: never;
         head?: never;
         /** Change a webhook (admins); {"enabled": true} re-enables one disabled by a 410 answer */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    team: string;
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        name?: string;
-                        url?: string;
-                        secret?: string | null;
-                        accessToken?: string | null;
-                        /** @description Replaces the whole list ([] removes every custom header) */
-                        headers?: {
-                            /** @description An HTTP header name (token characters); not one Modelyard sets itself */
-                            name: string;
-                            /** @description Sent as written; ${SECRET_NAME} inserts the webhook's signing secret or access token (filled only when sending) */
-                            value: string;
-                        }[];
-                        enabled?: boolean;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            name: string;
-                            /** @description Team admins only: a webhook URL is a credential */
-                            url?: string;
-                            /** @description Name of the team secret that signs deliveries (team admins only) */
-                            secret?: string | null;
-                            /** @description Name of the team secret sent as Authorization: Bearer (team admins only) */
-                            accessToken?: string | null;
-                            /** @description Custom request headers sent with every delivery and Test (team admins only: values are credentials). Reserved: Content-Type, User-Agent, X-Wandb-Signature, webhook-*, Host, Content-Length, hop-by-hop headers, Content-Encoding, and Authorization when an access token is set. */
-                            headers?: {
-                                /** @description An HTTP header name (token characters); not one Modelyard sets itself */
-                                name: string;
-                                /** @description Sent as written; ${SECRET_NAME} inserts the webhook's signing secret or access token (filled only when sending) */
-                                value: string;
-                            }[];
-                            enabled: boolean;
-                            /** @description Set when the endpoint answered 410 Gone or an admin disabled it; PATCH {"enabled": true} re-enables */
-                            disabled: {
-                                at: string;
-                                reason: string;
-                            } | null;
-                            createdAt: string;
-                            updatedAt: string;
-                        };
-                    };
-                };
-            };
-        };
+        patch: operations["updateWebhook"];
         trace?: never;
     };
     "/api/v1/teams/{team}/webhooks/{id}/test": {
@@ -3390,53 +790,7 @@ export interface paths {
          * Send a payload signed exactly like a delivery and show the answer (admins); nothing is stored
          * @description The payload is JSON text. Event variables are filled from a made-up event; ${SECRET} placeholders may name only the webhook's own secrets. Blocked targets answer with status null and the reason in error.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    team: string;
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        payload: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description null when no HTTP answer came (network error, timeout, or blocked target) */
-                            status: number | null;
-                            headers: {
-                                [key: string]: string;
-                            };
-                            /** @description The first 64 KiB of the response body */
-                            body: string;
-                            durationMs: number;
-                            error: string | null;
-                            request: {
-                                url: string;
-                                /** @description As sent, with the access token, the signatures and every secret a custom header holds redacted */
-                                headers: {
-                                    [key: string]: string;
-                                };
-                                body: string;
-                            };
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["testWebhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3451,159 +805,13 @@ export interface paths {
             cookie?: never;
         };
         /** The team's automations; ?model= keeps those scoped to that registered model */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                    model?: string;
-                };
-                header?: never;
-                path: {
-                    team: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                id: string;
-                                name: string;
-                                description: string;
-                                enabled: boolean;
-                                event: {
-                                    /** @enum {string} */
-                                    type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
-                                    model: string | null;
-                                    aliasPattern: string | null;
-                                };
-                                action: {
-                                    /** @enum {string} */
-                                    type: "webhook";
-                                    webhookId: string;
-                                    webhookName: string;
-                                    payload: string;
-                                } | {
-                                    /** @enum {string} */
-                                    type: "queue_job";
-                                    queue: string;
-                                    template: string;
-                                } | {
-                                    /** @enum {string} */
-                                    type: "no_op";
-                                };
-                                createdBy: string;
-                                createdAt: string;
-                                updatedAt: string;
-                            }[];
-                            nextCursor: null;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["listAutomations"];
         put?: never;
         /**
          * Create an automation (admins and members)
          * @description Event types: LINK_ARTIFACT, ADD_ARTIFACT_ALIAS, UNLINK_ARTIFACT, AUTOMATION_FAILED (scoped to one model or the whole registry) and CREATE_ARTIFACT (project-level: model must be null). The payload is checked when saved: invalid JSON, unknown variables and secrets not attached to the webhook are refused with their position.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    team: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        name: string;
-                        /** @default  */
-                        description?: string;
-                        /** @default true */
-                        enabled?: boolean;
-                        event: {
-                            /** @enum {string} */
-                            type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
-                            /**
-                             * @description A registered model of the team, or null for the whole registry (models created later included)
-                             * @default null
-                             */
-                            model?: string | null;
-                            /**
-                             * @description ADD_ARTIFACT_ALIAS only: RE2 regular expression the alias must match (searched; anchor with ^…$)
-                             * @default null
-                             */
-                            aliasPattern?: string | null;
-                        };
-                        action: {
-                            /** @enum {string} */
-                            type: "webhook";
-                            webhookId: string;
-                            /** @description JSON payload template with ${…} variables */
-                            payload: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "queue_job";
-                            queue: string;
-                            /** @description JSON object template of the job */
-                            template: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "no_op";
-                        };
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            name: string;
-                            description: string;
-                            enabled: boolean;
-                            event: {
-                                /** @enum {string} */
-                                type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
-                                model: string | null;
-                                aliasPattern: string | null;
-                            };
-                            action: {
-                                /** @enum {string} */
-                                type: "webhook";
-                                webhookId: string;
-                                webhookName: string;
-                                payload: string;
-                            } | {
-                                /** @enum {string} */
-                                type: "queue_job";
-                                queue: string;
-                                template: string;
-                            } | {
-                                /** @enum {string} */
-                                type: "no_op";
-                            };
-                            createdBy: string;
-                            createdAt: string;
-                            updatedAt: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["createAutomation"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3623,80 +831,7 @@ export interface paths {
          * Render an automation payload without saving or sending it
          * @description Renders against the event sampleEventId, else a sample built from the scoped model's latest version, else a made-up event. Secrets are shown as their ${NAME} placeholders.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    team: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        name?: string;
-                        event: {
-                            /** @enum {string} */
-                            type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
-                            /**
-                             * @description A registered model of the team, or null for the whole registry (models created later included)
-                             * @default null
-                             */
-                            model?: string | null;
-                            /**
-                             * @description ADD_ARTIFACT_ALIAS only: RE2 regular expression the alias must match (searched; anchor with ^…$)
-                             * @default null
-                             */
-                            aliasPattern?: string | null;
-                        };
-                        action: {
-                            /** @enum {string} */
-                            type: "webhook";
-                            webhookId: string;
-                            /** @description JSON payload template with ${…} variables */
-                            payload: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "queue_job";
-                            queue: string;
-                            /** @description JSON object template of the job */
-                            template: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "no_op";
-                        };
-                        sampleEventId?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description The rendered payload (secrets left as ${NAME}); null when the template is not valid JSON */
-                            body: string | null;
-                            problems: {
-                                message: string;
-                                position: number;
-                                line: number;
-                                column: number;
-                            }[];
-                            source: {
-                                /** @enum {string} */
-                                kind: "event" | "model_version" | "generic";
-                                eventId: string | null;
-                                description: string;
-                            };
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["previewAutomation"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3711,175 +846,15 @@ export interface paths {
             cookie?: never;
         };
         /** One automation */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    team: string;
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            name: string;
-                            description: string;
-                            enabled: boolean;
-                            event: {
-                                /** @enum {string} */
-                                type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
-                                model: string | null;
-                                aliasPattern: string | null;
-                            };
-                            action: {
-                                /** @enum {string} */
-                                type: "webhook";
-                                webhookId: string;
-                                webhookName: string;
-                                payload: string;
-                            } | {
-                                /** @enum {string} */
-                                type: "queue_job";
-                                queue: string;
-                                template: string;
-                            } | {
-                                /** @enum {string} */
-                                type: "no_op";
-                            };
-                            createdBy: string;
-                            createdAt: string;
-                            updatedAt: string;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getAutomation"];
         put?: never;
         post?: never;
         /** Delete an automation (admins and members); runs already created still finish */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    team: string;
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        delete: operations["deleteAutomation"];
         options?: never;
         head?: never;
         /** Change an automation (admins and members); event and action are replaced as a whole when given */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    team: string;
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        name?: string;
-                        description?: string;
-                        enabled?: boolean;
-                        event?: {
-                            /** @enum {string} */
-                            type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
-                            /**
-                             * @description A registered model of the team, or null for the whole registry (models created later included)
-                             * @default null
-                             */
-                            model?: string | null;
-                            /**
-                             * @description ADD_ARTIFACT_ALIAS only: RE2 regular expression the alias must match (searched; anchor with ^…$)
-                             * @default null
-                             */
-                            aliasPattern?: string | null;
-                        };
-                        action?: {
-                            /** @enum {string} */
-                            type: "webhook";
-                            webhookId: string;
-                            /** @description JSON payload template with ${…} variables */
-                            payload: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "queue_job";
-                            queue: string;
-                            /** @description JSON object template of the job */
-                            template: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "no_op";
-                        };
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            name: string;
-                            description: string;
-                            enabled: boolean;
-                            event: {
-                                /** @enum {string} */
-                                type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
-                                model: string | null;
-                                aliasPattern: string | null;
-                            };
-                            action: {
-                                /** @enum {string} */
-                                type: "webhook";
-                                webhookId: string;
-                                webhookName: string;
-                                payload: string;
-                            } | {
-                                /** @enum {string} */
-                                type: "queue_job";
-                                queue: string;
-                                template: string;
-                            } | {
-                                /** @enum {string} */
-                                type: "no_op";
-                            };
-                            createdBy: string;
-                            createdAt: string;
-                            updatedAt: string;
-                        };
-                    };
-                };
-            };
-        };
+        patch: operations["updateAutomation"];
         trace?: never;
     };
     "/api/v1/teams/{team}/registry/models/{model}/automations": {
@@ -3890,51 +865,7 @@ export interface paths {
             cookie?: never;
         };
         /** The automations that fire for a registered model: scoped to it or to the whole registry */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                };
-                header?: never;
-                path: {
-                    team: string;
-                    model: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                id: string;
-                                name: string;
-                                enabled: boolean;
-                                /** @enum {string} */
-                                triggerType: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
-                                /** @enum {string} */
-                                actionType: "webhook" | "queue_job" | "no_op";
-                                /** @description The webhook name, the queue name, or "No action" */
-                                actionName: string;
-                                /** @description The queue name; empty for webhooks and no-op */
-                                queue: string;
-                                /**
-                                 * @description model: scoped to this model; registry: fires for every model
-                                 * @enum {string}
-                                 */
-                                scope: "model" | "registry";
-                            }[];
-                            nextCursor: null;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["listModelAutomations"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3954,52 +885,7 @@ export interface paths {
          * Payload presets for webhooks (GitHub Actions, Slack, Microsoft Teams)
          * @description Links into Modelyard (the Teams card's button) are included when the server has MODELYARD_PUBLIC_URL; they point at the registered model for registry events and at the artifact for CREATE_ARTIFACT, so pass the automation's eventType (default LINK_ARTIFACT).
          */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                    eventType?: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                id: string;
-                                name: string;
-                                /** @description What the preset is for and what the receiving side needs */
-                                description: string;
-                                /** @description The event types the preset is written for */
-                                eventTypes: ("LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED")[];
-                                /** @description A payload template, as an automation's `action.payload` takes it */
-                                template: string;
-                                /** @description What goes with the preset on the receiving side (GitHub: the workflow file) */
-                                example: {
-                                    title: string;
-                                    language: string;
-                                    text: string;
-                                } | null;
-                                /** @description Custom headers the target's API asks for, to set on the webhook (GitHub: Accept and X-GitHub-Api-Version); empty when none */
-                                suggestedHeaders: {
-                                    name: string;
-                                    value: string;
-                                }[];
-                            }[];
-                            nextCursor: null;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["listPresets"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4011,12 +897,3647 @@ export interface paths {
 }
 export type webhooks = Record<string, never>;
 export interface components {
-    schemas: never;
-    responses: never;
+    schemas: {
+        /** @description Every error answer of the API: { "error": { "code", "message", "details"? } } */
+        Error: {
+            error: {
+                /** @description What went wrong, for programs: invalid_request, unauthenticated, forbidden, not_found, conflict, payload_too_large, unsupported_media_type, rate_limited, unavailable or internal */
+                code: string;
+                /** @description What went wrong and what to change, for people */
+                message: string;
+                /** @description More about the error: for a 400, `field` (the JSON path of the field at fault) and `location` (path, query or body) */
+                details?: {
+                    [key: string]: unknown;
+                };
+            };
+        };
+    };
+    responses: {
+        /** @description Invalid request: a path parameter, the query or the body is not valid (`details.field` names the field, `details.location` where it is) */
+        BadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description Not authenticated: no API key or session, or one that is not valid (revoked, expired or mistyped); carries `WWW-Authenticate: Bearer` */
+        Unauthorized: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description Forbidden: the caller's role does not allow this, or a cookie-authenticated change lacks the right `X-CSRF-Token` */
+        Forbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description Not found: a resource named in the path does not exist, or belongs to a team the caller is not a member of */
+        NotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description Conflict with the current state: a name already taken, a resource still in use, or a job no longer in the needed state */
+        Conflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The body is larger than this server accepts (4 MiB of JSON; an upload above MODELYARD_MAX_UPLOAD_BYTES) */
+        PayloadTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description Unsupported Content-Type: send application/json (multipart/form-data for uploads) */
+        UnsupportedMediaType: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description Too many attempts: wait for the seconds in `Retry-After` */
+        TooManyRequests: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+    };
     parameters: never;
     requestBodies: never;
     headers: never;
     pathItems: never;
 }
 export type $defs = Record<string, never>;
-export type operations = Record<string, never>;
+export interface operations {
+    getHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "ok";
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description Only when an `Authorization` header is sent and it is not a valid API key: this operation needs no credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getReadiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "ready";
+                        database: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description Only when an `Authorization` header is sent and it is not a valid API key: this operation needs no credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unavailable: the database does not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    logIn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        user: {
+                            id: string;
+                            name: string;
+                            isAdmin: boolean;
+                            createdAt: string;
+                        };
+                        csrfToken: string;
+                        expiresAt: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    logOut: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    getCurrentUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        user: {
+                            id: string;
+                            name: string;
+                            isAdmin: boolean;
+                            createdAt: string;
+                        };
+                        teams: {
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            role: "admin" | "member" | "viewer";
+                        }[];
+                        csrfToken: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    listApiKeys: {
+        parameters: {
+            query?: {
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            name: string;
+                            prefix: string;
+                            createdAt: string;
+                            lastUsedAt: string | null;
+                        }[];
+                        nextCursor: null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    createApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        prefix: string;
+                        createdAt: string;
+                        lastUsedAt: string | null;
+                        key: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    revokeApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    createUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    password: string;
+                    /** @default false */
+                    isAdmin?: boolean;
+                    /** @default false */
+                    apiKey?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        isAdmin: boolean;
+                        createdAt: string;
+                        apiKey?: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    listTeams: {
+        parameters: {
+            query?: {
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            role: "admin" | "member" | "viewer";
+                            createdAt: string;
+                        }[];
+                        nextCursor: null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    createTeam: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        /** @enum {string} */
+                        role: "admin" | "member" | "viewer";
+                        createdAt: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    getTeam: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        /** @enum {string} */
+                        role: "admin" | "member" | "viewer";
+                        createdAt: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    listTeamMembers: {
+        parameters: {
+            query?: {
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            role: "admin" | "member" | "viewer";
+                            addedAt: string;
+                        }[];
+                        nextCursor: null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    setTeamMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                user: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    role: "admin" | "member" | "viewer";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** @enum {string} */
+                        role: "admin" | "member" | "viewer";
+                    };
+                };
+            };
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** @enum {string} */
+                        role: "admin" | "member" | "viewer";
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    removeTeamMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                user: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    listProjects: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page, as it was returned */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            name: string;
+                            description: string;
+                            createdBy: string;
+                            createdAt: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    createProject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    /** @default  */
+                    description?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        description: string;
+                        createdBy: string;
+                        createdAt: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    listArtifactVersions: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page, as it was returned */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                team: string;
+                project: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            version: string;
+                            index: number;
+                            aliases: string[];
+                            type: string;
+                            description: string;
+                            digest: string;
+                            size: number;
+                            fileCount: number;
+                            createdBy: string;
+                            createdAt: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    uploadArtifactVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                project: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** @description required: the artifact type, e.g. "model" or "dataset" */
+                    type: string;
+                    description?: string;
+                    /** @description a JSON object, e.g. {"accuracy": 0.93} */
+                    metadata?: string;
+                    /** @description a JSON array of aliases or a comma-separated list */
+                    aliases?: string;
+                    /** @description one part per file (field `file` or `files`); the part's filename is its path in the artifact, e.g. weights/model.bin */
+                    file: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        version: string;
+                        index: number;
+                        aliases: string[];
+                        type: string;
+                        description: string;
+                        digest: string;
+                        size: number;
+                        fileCount: number;
+                        createdBy: string;
+                        createdAt: string;
+                        project: string;
+                        artifact: string;
+                        metadata: {
+                            [key: string]: unknown;
+                        };
+                        files: {
+                            path: string;
+                            size: number;
+                            sha256: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        version: string;
+                        index: number;
+                        aliases: string[];
+                        type: string;
+                        description: string;
+                        digest: string;
+                        size: number;
+                        fileCount: number;
+                        createdBy: string;
+                        createdAt: string;
+                        project: string;
+                        artifact: string;
+                        metadata: {
+                            [key: string]: unknown;
+                        };
+                        files: {
+                            path: string;
+                            size: number;
+                            sha256: string;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    listArtifacts: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page, as it was returned */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                team: string;
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            name: string;
+                            type: string;
+                            project: string;
+                            versionCount: number;
+                            latestVersion: string | null;
+                            createdAt: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getArtifact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                project: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        type: string;
+                        project: string;
+                        versionCount: number;
+                        latestVersion: string | null;
+                        createdAt: string;
+                        versions: {
+                            id: string;
+                            version: string;
+                            index: number;
+                            aliases: string[];
+                            type: string;
+                            description: string;
+                            digest: string;
+                            size: number;
+                            fileCount: number;
+                            createdBy: string;
+                            createdAt: string;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getArtifactVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                project: string;
+                name: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        version: string;
+                        index: number;
+                        aliases: string[];
+                        type: string;
+                        description: string;
+                        digest: string;
+                        size: number;
+                        fileCount: number;
+                        createdBy: string;
+                        createdAt: string;
+                        project: string;
+                        artifact: string;
+                        metadata: {
+                            [key: string]: unknown;
+                        };
+                        files: {
+                            path: string;
+                            size: number;
+                            sha256: string;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    downloadArtifactFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                project: string;
+                name: string;
+                version: string;
+                /** @description A path that may contain `/` (e.g. `weights/model.bin`): each `/` may be sent as it is or percent-encoded as `%2F`; other reserved characters percent-encoded */
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The content, as bytes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    listModels: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page, as it was returned */
+                cursor?: string;
+                search?: string;
+            };
+            header?: never;
+            path: {
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            name: string;
+                            description: string;
+                            versionCount: number;
+                            latestVersion: string | null;
+                            createdBy: string;
+                            createdAt: string;
+                            updatedAt: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    createModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    /** @default  */
+                    description?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        description: string;
+                        versionCount: number;
+                        latestVersion: string | null;
+                        createdBy: string;
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    getModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                model: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        description: string;
+                        versionCount: number;
+                        latestVersion: string | null;
+                        createdBy: string;
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    deleteModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                model: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    updateModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                model: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    description?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        description: string;
+                        versionCount: number;
+                        latestVersion: string | null;
+                        createdBy: string;
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    listModelVersions: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page, as it was returned */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                team: string;
+                model: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            version: string;
+                            index: number;
+                            aliases: string[];
+                            source: {
+                                project: string;
+                                artifact: string;
+                                version: string;
+                                index: number;
+                            };
+                            artifactVersionId: string;
+                            metadata: {
+                                [key: string]: unknown;
+                            };
+                            createdBy: string;
+                            createdAt: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    linkModelVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                model: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description "project/artifact:v2" or "project/artifact:alias" */
+                    source: string;
+                    /** @default [] */
+                    aliases?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        version: string;
+                        index: number;
+                        aliases: string[];
+                        source: {
+                            project: string;
+                            artifact: string;
+                            version: string;
+                            index: number;
+                        };
+                        artifactVersionId: string;
+                        metadata: {
+                            [key: string]: unknown;
+                        };
+                        createdBy: string;
+                        createdAt: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        version: string;
+                        index: number;
+                        aliases: string[];
+                        source: {
+                            project: string;
+                            artifact: string;
+                            version: string;
+                            index: number;
+                        };
+                        artifactVersionId: string;
+                        metadata: {
+                            [key: string]: unknown;
+                        };
+                        createdBy: string;
+                        createdAt: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    getModelVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                model: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        version: string;
+                        index: number;
+                        aliases: string[];
+                        source: {
+                            project: string;
+                            artifact: string;
+                            version: string;
+                            index: number;
+                        };
+                        artifactVersionId: string;
+                        metadata: {
+                            [key: string]: unknown;
+                        };
+                        createdBy: string;
+                        createdAt: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    unlinkModelVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                model: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    setModelAlias: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                model: string;
+                alias: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description "v2" or another alias */
+                    version: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        version: string;
+                        index: number;
+                        aliases: string[];
+                        source: {
+                            project: string;
+                            artifact: string;
+                            version: string;
+                            index: number;
+                        };
+                        artifactVersionId: string;
+                        metadata: {
+                            [key: string]: unknown;
+                        };
+                        createdBy: string;
+                        createdAt: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    removeModelAlias: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                model: string;
+                alias: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    listEvents: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page, as it was returned */
+                cursor?: string;
+                type?: "LINK_ARTIFACT" | "UNLINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "REMOVE_ARTIFACT_ALIAS" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+                /** @description registered model name */
+                model?: string;
+            };
+            header?: never;
+            path: {
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            /** @enum {string} */
+                            type: "LINK_ARTIFACT" | "UNLINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "REMOVE_ARTIFACT_ALIAS" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+                            project: string;
+                            collection: string;
+                            versionIndex: number | null;
+                            version: string | null;
+                            alias: string | null;
+                            author: string;
+                            artifactVersionId: string | null;
+                            metadata: {
+                                [key: string]: unknown;
+                            };
+                            details: {
+                                [key: string]: unknown;
+                            };
+                            createdAt: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    listQueues: {
+        parameters: {
+            query?: {
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            name: string;
+                            description: string;
+                            createdAt: string;
+                            counts: {
+                                queued: number;
+                                running: number;
+                                succeeded: number;
+                                failed: number;
+                                cancelled: number;
+                            };
+                        }[];
+                        nextCursor: null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    createQueue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    description?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        description: string;
+                        createdAt: string;
+                        counts: {
+                            queued: number;
+                            running: number;
+                            succeeded: number;
+                            failed: number;
+                            cancelled: number;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    getQueue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                queue: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        description: string;
+                        createdAt: string;
+                        counts: {
+                            queued: number;
+                            running: number;
+                            succeeded: number;
+                            failed: number;
+                            cancelled: number;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    deleteQueue: {
+        parameters: {
+            query?: {
+                force?: "true" | "false";
+            };
+            header?: never;
+            path: {
+                team: string;
+                queue: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    listJobs: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page, as it was returned */
+                cursor?: string;
+                /** @description one state or several, comma-separated */
+                state?: string;
+            };
+            header?: never;
+            path: {
+                team: string;
+                queue: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            /** @description queue name; null once the queue was deleted */
+                            queue: string | null;
+                            queueId: string;
+                            /** @enum {string} */
+                            state: "queued" | "claimed" | "running" | "succeeded" | "failed" | "cancelled";
+                            /** @description the job payload (a JSON object) */
+                            payload: unknown;
+                            /** @description times the job was handed to an agent (a release does not count) */
+                            attempts: number;
+                            maxAttempts: number;
+                            agent: string | null;
+                            cancelRequested: boolean;
+                            exitCode: number | null;
+                            error: string | null;
+                            automationId: string | null;
+                            eventId: string | null;
+                            /** @description the event an automation created the job for; null for jobs enqueued by hand */
+                            event: {
+                                type: string;
+                                /** @description the registered model's name (the artifact's, for CREATE_ARTIFACT) */
+                                model: string;
+                                /** @description v<index>; null for an event without a version */
+                                version: string | null;
+                                alias: string | null;
+                                /** @description <team>/<project>/<model>:<version or alias>, as ${artifact_version_string} */
+                                artifactVersionString: string;
+                                author: string;
+                                eventId: string;
+                            } | null;
+                            runId: string | null;
+                            /** @description user name (id when the user no longer exists) */
+                            createdBy: string;
+                            createdAt: string;
+                            claimedAt: string | null;
+                            startedAt: string | null;
+                            finishedAt: string | null;
+                            leaseUntil: string | null;
+                            /** @description finished − started (or claimed) for finished jobs, else null */
+                            durationMs: number | null;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    enqueueJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                queue: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description a JSON object; agents get its fields as MODELYARD_<KEY> */
+                    payload: {
+                        [key: string]: unknown;
+                    };
+                    maxAttempts?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @description queue name; null once the queue was deleted */
+                        queue: string | null;
+                        queueId: string;
+                        /** @enum {string} */
+                        state: "queued" | "claimed" | "running" | "succeeded" | "failed" | "cancelled";
+                        /** @description the job payload (a JSON object) */
+                        payload: unknown;
+                        /** @description times the job was handed to an agent (a release does not count) */
+                        attempts: number;
+                        maxAttempts: number;
+                        agent: string | null;
+                        cancelRequested: boolean;
+                        exitCode: number | null;
+                        error: string | null;
+                        automationId: string | null;
+                        eventId: string | null;
+                        /** @description the event an automation created the job for; null for jobs enqueued by hand */
+                        event: {
+                            type: string;
+                            /** @description the registered model's name (the artifact's, for CREATE_ARTIFACT) */
+                            model: string;
+                            /** @description v<index>; null for an event without a version */
+                            version: string | null;
+                            alias: string | null;
+                            /** @description <team>/<project>/<model>:<version or alias>, as ${artifact_version_string} */
+                            artifactVersionString: string;
+                            author: string;
+                            eventId: string;
+                        } | null;
+                        runId: string | null;
+                        /** @description user name (id when the user no longer exists) */
+                        createdBy: string;
+                        createdAt: string;
+                        claimedAt: string | null;
+                        startedAt: string | null;
+                        finishedAt: string | null;
+                        leaseUntil: string | null;
+                        /** @description finished − started (or claimed) for finished jobs, else null */
+                        durationMs: number | null;
+                        /** @description the last 64 KiB of the job output */
+                        logTail: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    getJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @description queue name; null once the queue was deleted */
+                        queue: string | null;
+                        queueId: string;
+                        /** @enum {string} */
+                        state: "queued" | "claimed" | "running" | "succeeded" | "failed" | "cancelled";
+                        /** @description the job payload (a JSON object) */
+                        payload: unknown;
+                        /** @description times the job was handed to an agent (a release does not count) */
+                        attempts: number;
+                        maxAttempts: number;
+                        agent: string | null;
+                        cancelRequested: boolean;
+                        exitCode: number | null;
+                        error: string | null;
+                        automationId: string | null;
+                        eventId: string | null;
+                        /** @description the event an automation created the job for; null for jobs enqueued by hand */
+                        event: {
+                            type: string;
+                            /** @description the registered model's name (the artifact's, for CREATE_ARTIFACT) */
+                            model: string;
+                            /** @description v<index>; null for an event without a version */
+                            version: string | null;
+                            alias: string | null;
+                            /** @description <team>/<project>/<model>:<version or alias>, as ${artifact_version_string} */
+                            artifactVersionString: string;
+                            author: string;
+                            eventId: string;
+                        } | null;
+                        runId: string | null;
+                        /** @description user name (id when the user no longer exists) */
+                        createdBy: string;
+                        createdAt: string;
+                        claimedAt: string | null;
+                        startedAt: string | null;
+                        finishedAt: string | null;
+                        leaseUntil: string | null;
+                        /** @description finished − started (or claimed) for finished jobs, else null */
+                        durationMs: number | null;
+                        /** @description the last 64 KiB of the job output */
+                        logTail: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    cancelJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @description queue name; null once the queue was deleted */
+                        queue: string | null;
+                        queueId: string;
+                        /** @enum {string} */
+                        state: "queued" | "claimed" | "running" | "succeeded" | "failed" | "cancelled";
+                        /** @description the job payload (a JSON object) */
+                        payload: unknown;
+                        /** @description times the job was handed to an agent (a release does not count) */
+                        attempts: number;
+                        maxAttempts: number;
+                        agent: string | null;
+                        cancelRequested: boolean;
+                        exitCode: number | null;
+                        error: string | null;
+                        automationId: string | null;
+                        eventId: string | null;
+                        /** @description the event an automation created the job for; null for jobs enqueued by hand */
+                        event: {
+                            type: string;
+                            /** @description the registered model's name (the artifact's, for CREATE_ARTIFACT) */
+                            model: string;
+                            /** @description v<index>; null for an event without a version */
+                            version: string | null;
+                            alias: string | null;
+                            /** @description <team>/<project>/<model>:<version or alias>, as ${artifact_version_string} */
+                            artifactVersionString: string;
+                            author: string;
+                            eventId: string;
+                        } | null;
+                        runId: string | null;
+                        /** @description user name (id when the user no longer exists) */
+                        createdBy: string;
+                        createdAt: string;
+                        claimedAt: string | null;
+                        startedAt: string | null;
+                        finishedAt: string | null;
+                        leaseUntil: string | null;
+                        /** @description finished − started (or claimed) for finished jobs, else null */
+                        durationMs: number | null;
+                        /** @description the last 64 KiB of the job output */
+                        logTail: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    requeueJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @description queue name; null once the queue was deleted */
+                        queue: string | null;
+                        queueId: string;
+                        /** @enum {string} */
+                        state: "queued" | "claimed" | "running" | "succeeded" | "failed" | "cancelled";
+                        /** @description the job payload (a JSON object) */
+                        payload: unknown;
+                        /** @description times the job was handed to an agent (a release does not count) */
+                        attempts: number;
+                        maxAttempts: number;
+                        agent: string | null;
+                        cancelRequested: boolean;
+                        exitCode: number | null;
+                        error: string | null;
+                        automationId: string | null;
+                        eventId: string | null;
+                        /** @description the event an automation created the job for; null for jobs enqueued by hand */
+                        event: {
+                            type: string;
+                            /** @description the registered model's name (the artifact's, for CREATE_ARTIFACT) */
+                            model: string;
+                            /** @description v<index>; null for an event without a version */
+                            version: string | null;
+                            alias: string | null;
+                            /** @description <team>/<project>/<model>:<version or alias>, as ${artifact_version_string} */
+                            artifactVersionString: string;
+                            author: string;
+                            eventId: string;
+                        } | null;
+                        runId: string | null;
+                        /** @description user name (id when the user no longer exists) */
+                        createdBy: string;
+                        createdAt: string;
+                        claimedAt: string | null;
+                        startedAt: string | null;
+                        finishedAt: string | null;
+                        leaseUntil: string | null;
+                        /** @description finished − started (or claimed) for finished jobs, else null */
+                        durationMs: number | null;
+                        /** @description the last 64 KiB of the job output */
+                        logTail: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    claimJob: {
+        parameters: {
+            query?: {
+                wait?: number;
+            };
+            header?: never;
+            path: {
+                team: string;
+                queue: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the agent name, shown on the job */
+                    agent: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @description queue name; null once the queue was deleted */
+                        queue: string | null;
+                        queueId: string;
+                        /** @enum {string} */
+                        state: "queued" | "claimed" | "running" | "succeeded" | "failed" | "cancelled";
+                        /** @description the job payload (a JSON object) */
+                        payload: unknown;
+                        /** @description times the job was handed to an agent (a release does not count) */
+                        attempts: number;
+                        maxAttempts: number;
+                        agent: string | null;
+                        cancelRequested: boolean;
+                        exitCode: number | null;
+                        error: string | null;
+                        automationId: string | null;
+                        eventId: string | null;
+                        /** @description the event an automation created the job for; null for jobs enqueued by hand */
+                        event: {
+                            type: string;
+                            /** @description the registered model's name (the artifact's, for CREATE_ARTIFACT) */
+                            model: string;
+                            /** @description v<index>; null for an event without a version */
+                            version: string | null;
+                            alias: string | null;
+                            /** @description <team>/<project>/<model>:<version or alias>, as ${artifact_version_string} */
+                            artifactVersionString: string;
+                            author: string;
+                            eventId: string;
+                        } | null;
+                        runId: string | null;
+                        /** @description user name (id when the user no longer exists) */
+                        createdBy: string;
+                        createdAt: string;
+                        claimedAt: string | null;
+                        startedAt: string | null;
+                        finishedAt: string | null;
+                        leaseUntil: string | null;
+                        /** @description finished − started (or claimed) for finished jobs, else null */
+                        durationMs: number | null;
+                        /** @description the last 64 KiB of the job output */
+                        logTail: string;
+                        /** @description heartbeat well within this (the agent uses a third) */
+                        leaseMs: number;
+                    };
+                };
+            };
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    sendJobHeartbeat: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    agent: string;
+                    /** @description `attempts` of the claimed job */
+                    attempt: number;
+                    /**
+                     * @default running
+                     * @enum {string}
+                     */
+                    state?: "claimed" | "running";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        cancel: boolean;
+                        leaseUntil: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    appendJobLog: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    agent: string;
+                    /** @description `attempts` of the claimed job */
+                    attempt: number;
+                    text: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    reportJobResult: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    agent: string;
+                    /** @description `attempts` of the claimed job */
+                    attempt: number;
+                    /** @description null when the process was killed by a signal or never started */
+                    exitCode: number | null;
+                    error?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        state: "queued" | "claimed" | "running" | "succeeded" | "failed" | "cancelled";
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    releaseJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    agent: string;
+                    /** @description `attempts` of the claimed job */
+                    attempt: number;
+                    /** @default the agent is shutting down */
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        state: "queued" | "claimed" | "running" | "succeeded" | "failed" | "cancelled";
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    listAutomationRuns: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page, as it was returned */
+                cursor?: string;
+                state?: "pending" | "succeeded" | "failed";
+            };
+            header?: never;
+            path: {
+                team: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            automationId: string;
+                            automationName: string;
+                            eventId: string;
+                            eventType: string;
+                            actionType: string;
+                            /** @enum {string} */
+                            state: "pending" | "succeeded" | "failed";
+                            /** @description HTTP status of the last attempt */
+                            status: number | null;
+                            /** @description Error of the last attempt */
+                            error: string | null;
+                            attempts: number;
+                            nextAttemptAt: string | null;
+                            createdAt: string;
+                            finishedAt: string | null;
+                            webhookName: string | null;
+                            queueName: string | null;
+                            jobId: string | null;
+                            /** @description queue_job runs: the job the run follows (pending until it finishes), with its state and exit code */
+                            job: {
+                                id: string;
+                                /** @enum {string} */
+                                state: "queued" | "claimed" | "running" | "succeeded" | "failed" | "cancelled";
+                                exitCode: number | null;
+                                error: string | null;
+                                /** @description null once the queue was deleted */
+                                queue: string | null;
+                            } | null;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    listRuns: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page, as it was returned */
+                cursor?: string;
+                state?: "pending" | "succeeded" | "failed";
+            };
+            header?: never;
+            path: {
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            automationId: string;
+                            automationName: string;
+                            eventId: string;
+                            eventType: string;
+                            actionType: string;
+                            /** @enum {string} */
+                            state: "pending" | "succeeded" | "failed";
+                            /** @description HTTP status of the last attempt */
+                            status: number | null;
+                            /** @description Error of the last attempt */
+                            error: string | null;
+                            attempts: number;
+                            nextAttemptAt: string | null;
+                            createdAt: string;
+                            finishedAt: string | null;
+                            webhookName: string | null;
+                            queueName: string | null;
+                            jobId: string | null;
+                            /** @description queue_job runs: the job the run follows (pending until it finishes), with its state and exit code */
+                            job: {
+                                id: string;
+                                /** @enum {string} */
+                                state: "queued" | "claimed" | "running" | "succeeded" | "failed" | "cancelled";
+                                exitCode: number | null;
+                                error: string | null;
+                                /** @description null once the queue was deleted */
+                                queue: string | null;
+                            } | null;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                runId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        automationId: string;
+                        automationName: string;
+                        eventId: string;
+                        eventType: string;
+                        actionType: string;
+                        /** @enum {string} */
+                        state: "pending" | "succeeded" | "failed";
+                        /** @description HTTP status of the last attempt */
+                        status: number | null;
+                        /** @description Error of the last attempt */
+                        error: string | null;
+                        nextAttemptAt: string | null;
+                        createdAt: string;
+                        finishedAt: string | null;
+                        webhookName: string | null;
+                        queueName: string | null;
+                        jobId: string | null;
+                        /** @description queue_job runs: the job the run follows (pending until it finishes), with its state and exit code */
+                        job: {
+                            id: string;
+                            /** @enum {string} */
+                            state: "queued" | "claimed" | "running" | "succeeded" | "failed" | "cancelled";
+                            exitCode: number | null;
+                            error: string | null;
+                            /** @description null once the queue was deleted */
+                            queue: string | null;
+                        } | null;
+                        /** @description The webhook's URL when the run was created (team admins only) */
+                        url?: string | null;
+                        /** @description The rendered payload; ${SECRET} placeholders are shown, never their values */
+                        body: string;
+                        attempts: {
+                            number: number;
+                            /** @enum {string} */
+                            trigger: "automatic" | "manual";
+                            startedAt: string;
+                            durationMs: number;
+                            /** @description Where the attempt was sent (team admins only: webhook URLs are credentials) */
+                            url?: string;
+                            /** @description Headers sent, with Authorization and signatures redacted */
+                            requestHeaders: {
+                                [key: string]: string;
+                            };
+                            status: number | null;
+                            error: string | null;
+                            responseHeaders: {
+                                [key: string]: string;
+                            };
+                            /** @description The first 64 KiB of the response */
+                            responseBody: string;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    redeliverRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                runId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        number: number;
+                        /** @enum {string} */
+                        trigger: "automatic" | "manual";
+                        startedAt: string;
+                        durationMs: number;
+                        /** @description Where the attempt was sent (team admins only: webhook URLs are credentials) */
+                        url?: string;
+                        /** @description Headers sent, with Authorization and signatures redacted */
+                        requestHeaders: {
+                            [key: string]: string;
+                        };
+                        status: number | null;
+                        error: string | null;
+                        responseHeaders: {
+                            [key: string]: string;
+                        };
+                        /** @description The first 64 KiB of the response */
+                        responseBody: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    redeliverFailedRuns: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    since: string;
+                    until?: string;
+                    automationId?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    listSecrets: {
+        parameters: {
+            query?: {
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            name: string;
+                            createdBy: string;
+                            createdAt: string;
+                            updatedBy: string;
+                            updatedAt: string;
+                            /** @description Webhooks that sign with the secret or send it as their access token */
+                            usedBy: string[];
+                        }[];
+                        nextCursor: null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    createSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    /** @description At most 65536 bytes in UTF-8 (64 KiB); no NUL character */
+                    value: string;
+                };
+            };
+        };
+        responses: {
+            /** @description A team secret. The value is write-only and never returned. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        createdBy: string;
+                        createdAt: string;
+                        updatedBy: string;
+                        updatedAt: string;
+                        /** @description Webhooks that sign with the secret or send it as their access token */
+                        usedBy: string[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    updateSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description At most 65536 bytes in UTF-8 (64 KiB); no NUL character */
+                    value: string;
+                };
+            };
+        };
+        responses: {
+            /** @description A team secret. The value is write-only and never returned. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        createdBy: string;
+                        createdAt: string;
+                        updatedBy: string;
+                        updatedAt: string;
+                        /** @description Webhooks that sign with the secret or send it as their access token */
+                        usedBy: string[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    deleteSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    listWebhooks: {
+        parameters: {
+            query?: {
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            name: string;
+                            /** @description Team admins only: a webhook URL is a credential */
+                            url?: string;
+                            /** @description Name of the team secret that signs deliveries (team admins only) */
+                            secret?: string | null;
+                            /** @description Name of the team secret sent as Authorization: Bearer (team admins only) */
+                            accessToken?: string | null;
+                            /** @description Custom request headers sent with every delivery and Test (team admins only: values are credentials). Reserved: Content-Type, User-Agent, X-Wandb-Signature, webhook-*, Host, Content-Length, hop-by-hop headers, Content-Encoding, and Authorization when an access token is set. */
+                            headers?: {
+                                /** @description An HTTP header name (token characters); not one Modelyard sets itself */
+                                name: string;
+                                /** @description Sent as written; ${SECRET_NAME} inserts the webhook's signing secret or access token (filled only when sending) */
+                                value: string;
+                            }[];
+                            enabled: boolean;
+                            /** @description Set when the endpoint answered 410 Gone or an admin disabled it; PATCH {"enabled": true} re-enables */
+                            disabled: {
+                                at: string;
+                                reason: string;
+                            } | null;
+                            createdAt: string;
+                            updatedAt: string;
+                        }[];
+                        nextCursor: null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    createWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    url: string;
+                    /** @default null */
+                    secret?: string | null;
+                    /** @default null */
+                    accessToken?: string | null;
+                    /**
+                     * @description Custom request headers sent with every delivery and Test (team admins only: values are credentials). Reserved: Content-Type, User-Agent, X-Wandb-Signature, webhook-*, Host, Content-Length, hop-by-hop headers, Content-Encoding, and Authorization when an access token is set.
+                     * @default []
+                     */
+                    headers?: {
+                        /** @description An HTTP header name (token characters); not one Modelyard sets itself */
+                        name: string;
+                        /** @description Sent as written; ${SECRET_NAME} inserts the webhook's signing secret or access token (filled only when sending) */
+                        value: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        /** @description Team admins only: a webhook URL is a credential */
+                        url?: string;
+                        /** @description Name of the team secret that signs deliveries (team admins only) */
+                        secret?: string | null;
+                        /** @description Name of the team secret sent as Authorization: Bearer (team admins only) */
+                        accessToken?: string | null;
+                        /** @description Custom request headers sent with every delivery and Test (team admins only: values are credentials). Reserved: Content-Type, User-Agent, X-Wandb-Signature, webhook-*, Host, Content-Length, hop-by-hop headers, Content-Encoding, and Authorization when an access token is set. */
+                        headers?: {
+                            /** @description An HTTP header name (token characters); not one Modelyard sets itself */
+                            name: string;
+                            /** @description Sent as written; ${SECRET_NAME} inserts the webhook's signing secret or access token (filled only when sending) */
+                            value: string;
+                        }[];
+                        enabled: boolean;
+                        /** @description Set when the endpoint answered 410 Gone or an admin disabled it; PATCH {"enabled": true} re-enables */
+                        disabled: {
+                            at: string;
+                            reason: string;
+                        } | null;
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    getWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        /** @description Team admins only: a webhook URL is a credential */
+                        url?: string;
+                        /** @description Name of the team secret that signs deliveries (team admins only) */
+                        secret?: string | null;
+                        /** @description Name of the team secret sent as Authorization: Bearer (team admins only) */
+                        accessToken?: string | null;
+                        /** @description Custom request headers sent with every delivery and Test (team admins only: values are credentials). Reserved: Content-Type, User-Agent, X-Wandb-Signature, webhook-*, Host, Content-Length, hop-by-hop headers, Content-Encoding, and Authorization when an access token is set. */
+                        headers?: {
+                            /** @description An HTTP header name (token characters); not one Modelyard sets itself */
+                            name: string;
+                            /** @description Sent as written; ${SECRET_NAME} inserts the webhook's signing secret or access token (filled only when sending) */
+                            value: string;
+                        }[];
+                        enabled: boolean;
+                        /** @description Set when the endpoint answered 410 Gone or an admin disabled it; PATCH {"enabled": true} re-enables */
+                        disabled: {
+                            at: string;
+                            reason: string;
+                        } | null;
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    deleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    updateWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    url?: string;
+                    secret?: string | null;
+                    accessToken?: string | null;
+                    /** @description Replaces the whole list ([] removes every custom header) */
+                    headers?: {
+                        /** @description An HTTP header name (token characters); not one Modelyard sets itself */
+                        name: string;
+                        /** @description Sent as written; ${SECRET_NAME} inserts the webhook's signing secret or access token (filled only when sending) */
+                        value: string;
+                    }[];
+                    enabled?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        /** @description Team admins only: a webhook URL is a credential */
+                        url?: string;
+                        /** @description Name of the team secret that signs deliveries (team admins only) */
+                        secret?: string | null;
+                        /** @description Name of the team secret sent as Authorization: Bearer (team admins only) */
+                        accessToken?: string | null;
+                        /** @description Custom request headers sent with every delivery and Test (team admins only: values are credentials). Reserved: Content-Type, User-Agent, X-Wandb-Signature, webhook-*, Host, Content-Length, hop-by-hop headers, Content-Encoding, and Authorization when an access token is set. */
+                        headers?: {
+                            /** @description An HTTP header name (token characters); not one Modelyard sets itself */
+                            name: string;
+                            /** @description Sent as written; ${SECRET_NAME} inserts the webhook's signing secret or access token (filled only when sending) */
+                            value: string;
+                        }[];
+                        enabled: boolean;
+                        /** @description Set when the endpoint answered 410 Gone or an admin disabled it; PATCH {"enabled": true} re-enables */
+                        disabled: {
+                            at: string;
+                            reason: string;
+                        } | null;
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    testWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    payload: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description null when no HTTP answer came (network error, timeout, or blocked target) */
+                        status: number | null;
+                        headers: {
+                            [key: string]: string;
+                        };
+                        /** @description The first 64 KiB of the response body */
+                        body: string;
+                        durationMs: number;
+                        error: string | null;
+                        request: {
+                            url: string;
+                            /** @description As sent, with the access token, the signatures and every secret a custom header holds redacted */
+                            headers: {
+                                [key: string]: string;
+                            };
+                            body: string;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    listAutomations: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                model?: string;
+            };
+            header?: never;
+            path: {
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            name: string;
+                            description: string;
+                            enabled: boolean;
+                            event: {
+                                /** @enum {string} */
+                                type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+                                model: string | null;
+                                aliasPattern: string | null;
+                            };
+                            action: {
+                                /** @enum {string} */
+                                type: "webhook";
+                                webhookId: string;
+                                webhookName: string;
+                                payload: string;
+                            } | {
+                                /** @enum {string} */
+                                type: "queue_job";
+                                queue: string;
+                                template: string;
+                            } | {
+                                /** @enum {string} */
+                                type: "no_op";
+                            };
+                            createdBy: string;
+                            createdAt: string;
+                            updatedAt: string;
+                        }[];
+                        nextCursor: null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    createAutomation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    /** @default  */
+                    description?: string;
+                    /** @default true */
+                    enabled?: boolean;
+                    event: {
+                        /** @enum {string} */
+                        type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+                        /**
+                         * @description A registered model of the team, or null for the whole registry (models created later included)
+                         * @default null
+                         */
+                        model?: string | null;
+                        /**
+                         * @description ADD_ARTIFACT_ALIAS only: RE2 regular expression the alias must match (searched; anchor with ^…$)
+                         * @default null
+                         */
+                        aliasPattern?: string | null;
+                    };
+                    action: {
+                        /** @enum {string} */
+                        type: "webhook";
+                        webhookId: string;
+                        /** @description JSON payload template with ${…} variables */
+                        payload: string;
+                    } | {
+                        /** @enum {string} */
+                        type: "queue_job";
+                        queue: string;
+                        /** @description JSON object template of the job */
+                        template: string;
+                    } | {
+                        /** @enum {string} */
+                        type: "no_op";
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        description: string;
+                        enabled: boolean;
+                        event: {
+                            /** @enum {string} */
+                            type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+                            model: string | null;
+                            aliasPattern: string | null;
+                        };
+                        action: {
+                            /** @enum {string} */
+                            type: "webhook";
+                            webhookId: string;
+                            webhookName: string;
+                            payload: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "queue_job";
+                            queue: string;
+                            template: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "no_op";
+                        };
+                        createdBy: string;
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    previewAutomation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    event: {
+                        /** @enum {string} */
+                        type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+                        /**
+                         * @description A registered model of the team, or null for the whole registry (models created later included)
+                         * @default null
+                         */
+                        model?: string | null;
+                        /**
+                         * @description ADD_ARTIFACT_ALIAS only: RE2 regular expression the alias must match (searched; anchor with ^…$)
+                         * @default null
+                         */
+                        aliasPattern?: string | null;
+                    };
+                    action: {
+                        /** @enum {string} */
+                        type: "webhook";
+                        webhookId: string;
+                        /** @description JSON payload template with ${…} variables */
+                        payload: string;
+                    } | {
+                        /** @enum {string} */
+                        type: "queue_job";
+                        queue: string;
+                        /** @description JSON object template of the job */
+                        template: string;
+                    } | {
+                        /** @enum {string} */
+                        type: "no_op";
+                    };
+                    sampleEventId?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The rendered payload (secrets left as ${NAME}); null when the template is not valid JSON */
+                        body: string | null;
+                        problems: {
+                            message: string;
+                            position: number;
+                            line: number;
+                            column: number;
+                        }[];
+                        source: {
+                            /** @enum {string} */
+                            kind: "event" | "model_version" | "generic";
+                            eventId: string | null;
+                            description: string;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    getAutomation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        description: string;
+                        enabled: boolean;
+                        event: {
+                            /** @enum {string} */
+                            type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+                            model: string | null;
+                            aliasPattern: string | null;
+                        };
+                        action: {
+                            /** @enum {string} */
+                            type: "webhook";
+                            webhookId: string;
+                            webhookName: string;
+                            payload: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "queue_job";
+                            queue: string;
+                            template: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "no_op";
+                        };
+                        createdBy: string;
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    deleteAutomation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    updateAutomation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    description?: string;
+                    enabled?: boolean;
+                    event?: {
+                        /** @enum {string} */
+                        type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+                        /**
+                         * @description A registered model of the team, or null for the whole registry (models created later included)
+                         * @default null
+                         */
+                        model?: string | null;
+                        /**
+                         * @description ADD_ARTIFACT_ALIAS only: RE2 regular expression the alias must match (searched; anchor with ^…$)
+                         * @default null
+                         */
+                        aliasPattern?: string | null;
+                    };
+                    action?: {
+                        /** @enum {string} */
+                        type: "webhook";
+                        webhookId: string;
+                        /** @description JSON payload template with ${…} variables */
+                        payload: string;
+                    } | {
+                        /** @enum {string} */
+                        type: "queue_job";
+                        queue: string;
+                        /** @description JSON object template of the job */
+                        template: string;
+                    } | {
+                        /** @enum {string} */
+                        type: "no_op";
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        description: string;
+                        enabled: boolean;
+                        event: {
+                            /** @enum {string} */
+                            type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+                            model: string | null;
+                            aliasPattern: string | null;
+                        };
+                        action: {
+                            /** @enum {string} */
+                            type: "webhook";
+                            webhookId: string;
+                            webhookName: string;
+                            payload: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "queue_job";
+                            queue: string;
+                            template: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "no_op";
+                        };
+                        createdBy: string;
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    listModelAutomations: {
+        parameters: {
+            query?: {
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                team: string;
+                model: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            name: string;
+                            enabled: boolean;
+                            /** @enum {string} */
+                            triggerType: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+                            /** @enum {string} */
+                            actionType: "webhook" | "queue_job" | "no_op";
+                            /** @description The webhook name, the queue name, or "No action" */
+                            actionName: string;
+                            /** @description The queue name; empty for webhooks and no-op */
+                            queue: string;
+                            /**
+                             * @description model: scoped to this model; registry: fires for every model
+                             * @enum {string}
+                             */
+                            scope: "model" | "registry";
+                        }[];
+                        nextCursor: null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    listPresets: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                eventType?: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            name: string;
+                            /** @description What the preset is for and what the receiving side needs */
+                            description: string;
+                            /** @description The event types the preset is written for */
+                            eventTypes: ("LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED")[];
+                            /** @description A payload template, as an automation's `action.payload` takes it */
+                            template: string;
+                            /** @description What goes with the preset on the receiving side (GitHub: the workflow file) */
+                            example: {
+                                title: string;
+                                language: string;
+                                text: string;
+                            } | null;
+                            /** @description Custom headers the target's API asks for, to set on the webhook (GitHub: Accept and X-GitHub-Api-Version); empty when none */
+                            suggestedHeaders: {
+                                name: string;
+                                value: string;
+                            }[];
+                        }[];
+                        nextCursor: null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+}
