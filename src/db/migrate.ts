@@ -5,11 +5,13 @@ import type { Db } from './index.js';
 import * as initial from './migrations/001_initial.js';
 import * as loginAttempts from './migrations/002_login_attempts.js';
 import * as jobEvents from './migrations/003_job_events.js';
+import * as listen from './migrations/007_listen.js';
 
 const migrations: Record<string, Migration> = {
   '001_initial': initial,
   '002_login_attempts': loginAttempts,
   '003_job_events': jobEvents,
+  '007_listen': listen,
 };
 
 export async function migrateToLatest(db: Db): Promise<string[]> {

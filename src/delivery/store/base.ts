@@ -72,6 +72,9 @@ export function dueRunsClaim(
           .where('state', '=', 'pending')
           .where('next_attempt_at', '<=', p.now)
           .where('action_type', '=', DELIVERED_ACTION)
+          // Listen webhooks' runs go through the stream (delivery/listen.ts). They keep next_attempt_at null, so this
+          // never has to skip one in the walk; it guards against any path that gives one a due time.
+          .where('stream', '=', 0)
           .orderBy('next_attempt_at')
           .limit(p.limit),
       ),

@@ -2627,6 +2627,10 @@ export interface paths {
                                 createdAt: string;
                                 finishedAt: string | null;
                                 webhookName: string | null;
+                                /** @description Delivered through the team's event stream (a listen webhook) rather than sent by the server */
+                                viaStream: boolean;
+                                /** @description The run this one copies for a listener (`modelyard listen --automation`), or null */
+                                forwardedFrom: string | null;
                                 queueName: string | null;
                                 jobId: string | null;
                                 /** @description queue_job runs: the job the run follows (pending until it finishes), with its state and exit code */
@@ -2703,6 +2707,10 @@ export interface paths {
                                 createdAt: string;
                                 finishedAt: string | null;
                                 webhookName: string | null;
+                                /** @description Delivered through the team's event stream (a listen webhook) rather than sent by the server */
+                                viaStream: boolean;
+                                /** @description The run this one copies for a listener (`modelyard listen --automation`), or null */
+                                forwardedFrom: string | null;
                                 queueName: string | null;
                                 jobId: string | null;
                                 /** @description queue_job runs: the job the run follows (pending until it finishes), with its state and exit code */
@@ -2773,6 +2781,10 @@ export interface paths {
                             createdAt: string;
                             finishedAt: string | null;
                             webhookName: string | null;
+                            /** @description Delivered through the team's event stream (a listen webhook) rather than sent by the server */
+                            viaStream: boolean;
+                            /** @description The run this one copies for a listener (`modelyard listen --automation`), or null */
+                            forwardedFrom: string | null;
                             queueName: string | null;
                             jobId: string | null;
                             /** @description queue_job runs: the job the run follows (pending until it finishes), with its state and exit code */
@@ -3126,8 +3138,13 @@ export interface paths {
                             items: {
                                 id: string;
                                 name: string;
-                                /** @description Team admins only: a webhook URL is a credential */
+                                /** @description Team admins only: a webhook URL is a credential. A listen webhook has none */
                                 url?: string;
+                                /**
+                                 * @description push: deliveries are sent to the URL; listen: a listener takes them from GET /api/v1/teams/{team}/stream (docs/receivers.md)
+                                 * @enum {string}
+                                 */
+                                mode: "push" | "listen";
                                 /** @description Name of the team secret that signs deliveries (team admins only) */
                                 secret?: string | null;
                                 /** @description Name of the team secret sent as Authorization: Bearer (team admins only) */
@@ -3162,7 +3179,13 @@ export interface paths {
                 content: {
                     "application/json": {
                         name: string;
-                        url: string;
+                        /** @description Required for a push webhook; a listen webhook has none */
+                        url?: string | null;
+                        /**
+                         * @default push
+                         * @enum {string}
+                         */
+                        mode?: "push" | "listen";
                         /** @default null */
                         secret?: string | null;
                         /** @default null */
@@ -3180,8 +3203,13 @@ export interface paths {
                         "application/json": {
                             id: string;
                             name: string;
-                            /** @description Team admins only: a webhook URL is a credential */
+                            /** @description Team admins only: a webhook URL is a credential. A listen webhook has none */
                             url?: string;
+                            /**
+                             * @description push: deliveries are sent to the URL; listen: a listener takes them from GET /api/v1/teams/{team}/stream (docs/receivers.md)
+                             * @enum {string}
+                             */
+                            mode: "push" | "listen";
                             /** @description Name of the team secret that signs deliveries (team admins only) */
                             secret?: string | null;
                             /** @description Name of the team secret sent as Authorization: Bearer (team admins only) */
@@ -3234,8 +3262,13 @@ export interface paths {
                         "application/json": {
                             id: string;
                             name: string;
-                            /** @description Team admins only: a webhook URL is a credential */
+                            /** @description Team admins only: a webhook URL is a credential. A listen webhook has none */
                             url?: string;
+                            /**
+                             * @description push: deliveries are sent to the URL; listen: a listener takes them from GET /api/v1/teams/{team}/stream (docs/receivers.md)
+                             * @enum {string}
+                             */
+                            mode: "push" | "listen";
                             /** @description Name of the team secret that signs deliveries (team admins only) */
                             secret?: string | null;
                             /** @description Name of the team secret sent as Authorization: Bearer (team admins only) */
@@ -3311,8 +3344,13 @@ export interface paths {
                         "application/json": {
                             id: string;
                             name: string;
-                            /** @description Team admins only: a webhook URL is a credential */
+                            /** @description Team admins only: a webhook URL is a credential. A listen webhook has none */
                             url?: string;
+                            /**
+                             * @description push: deliveries are sent to the URL; listen: a listener takes them from GET /api/v1/teams/{team}/stream (docs/receivers.md)
+                             * @enum {string}
+                             */
+                            mode: "push" | "listen";
                             /** @description Name of the team secret that signs deliveries (team admins only) */
                             secret?: string | null;
                             /** @description Name of the team secret sent as Authorization: Bearer (team admins only) */
@@ -3958,6 +3996,61 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/teams/{team}/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The deliveries of the team's listen webhooks as Server-Sent Events (admins)
+         * @description text/event-stream. Each `delivery` event is a JSON object: runId, attempt, webhook, automation, eventType, eventId, forwardedFrom, and the exact body and headers (signatures included) a webhook would have received. Acknowledge each with POST /api/v1/teams/{team}/runs/{runId}/ack. Resume with the last event id (Last-Event-ID or ?cursor=): deliveries sent but not acknowledged are sent again, acknowledged ones never.
+         */
+        get: operations["streamDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/runs/{runId}/ack": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Finish a delivery received on the stream with the local answer (admins): succeeded on 2xx, retried otherwise */
+        post: operations["acknowledgeRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/automations/{id}/forward": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Copy an automation's runs to a listen webhook while a listener is connected (admins); the real webhook is untouched */
+        put: operations["forwardAutomation"];
+        post?: never;
+        /** Stop copying an automation's runs to a listener (admins) */
+        delete: operations["stopForwardingAutomation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3969,4 +4062,148 @@ export interface components {
     pathItems: never;
 }
 export type $defs = Record<string, never>;
-export type operations = Record<string, never>;
+export interface operations {
+    streamDeliveries: {
+        parameters: {
+            query?: {
+                /** @description The last event id received (as Last-Event-ID; the header wins) */
+                cursor?: string;
+                /** @description Only this listen webhook's deliveries (default: all of the team's) */
+                webhook?: string;
+            };
+            header?: never;
+            path: {
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/event-stream */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+        };
+    };
+    acknowledgeRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                runId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The local receiver's HTTP status; null when it gave no answer */
+                    status: number | null;
+                    /**
+                     * @description The local answer's headers
+                     * @default {}
+                     */
+                    headers?: {
+                        [key: string]: string;
+                    };
+                    /**
+                     * @description The start of the local answer's body (at most 64 KiB)
+                     * @default
+                     */
+                    body?: string;
+                    durationMs: number;
+                    /**
+                     * @description Why no answer came (connection refused, timeout)
+                     * @default null
+                     */
+                    error?: string | null;
+                    /**
+                     * @description The local URL the listener forwarded to, shown in History
+                     * @default null
+                     */
+                    forwardedTo?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        runId: string;
+                        /** @enum {string} */
+                        state: "pending" | "succeeded" | "failed";
+                        attempts: number;
+                        /** @description When a failed answer is sent again on the stream */
+                        nextAttemptAt: string | null;
+                        error: string | null;
+                    };
+                };
+            };
+        };
+    };
+    forwardAutomation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The listen webhook that gets the copies */
+                    webhook: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        automationId: string;
+                        webhook: string;
+                        expiresAt: string;
+                    };
+                };
+            };
+        };
+    };
+    stopForwardingAutomation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+}
