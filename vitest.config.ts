@@ -27,7 +27,7 @@ export default defineConfig({
           ...shared,
           name: 'sqlite',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/delivery/scale-out.test.ts', 'test/delivery/worker-connections.test.ts', 'test/db/postgres-notifier.test.ts'],
+          exclude: ['test/delivery/scale-out.test.ts', 'test/api/stream-scale-out.test.ts', 'test/delivery/worker-connections.test.ts', 'test/db/postgres-notifier.test.ts'],
           env: { MODELYARD_TEST_DB: 'sqlite' },
         },
       },
