@@ -20,7 +20,7 @@ const models = `/api/v1/teams/${team}/registry/models`;
 beforeAll(async () => {
   server = await startTestServer({ env: { MODELYARD_JOB_MAX_ATTEMPTS: '1' } });
   const user = await server.admin.post('/api/v1/users', { name: 'evaluator', password: 'correct horse battery', apiKey: true });
-  apiKey = user.body.apiKey;
+  apiKey = user.body.apiKey!;
   admin = server.client(apiKey);
   expectStatus(await admin.post('/api/v1/teams', { name: team }), 201, 'creating the team');
   expectStatus(await admin.post(`/api/v1/teams/${team}/projects`, { name: 'training' }), 201, 'project');
@@ -54,10 +54,10 @@ describe('examples/evaluate-job', () => {
       const runs = (await admin.get(`/api/v1/teams/${team}/runs`)).body.items;
       return runs.find((r: { state: string; job: { exitCode: number | null } | null }) => r.state === 'failed' && r.job?.exitCode === 1);
     }, 30_000);
-    expect(run.job.state).toBe('failed');
+    expect(run.job!.state).toBe('failed');
     expect((await admin.get(`${models}/classifier/versions/staging`)).body.version).toBe(good);
     expect(worse).not.toBe(good);
-    const jobLog = (await admin.get(`/api/v1/teams/${team}/jobs/${run.job.id}`)).body;
+    const jobLog = (await admin.get(`/api/v1/teams/${team}/jobs/${run.job!.id}`)).body;
     expect(JSON.stringify(jobLog)).toContain('did not pass');
     agent.kill('SIGTERM');
     await agent.exited;
