@@ -224,7 +224,8 @@ export async function deleteWebhook(ctx: Pick<AppContext, 'db' | 'notifier' | 'c
     }
     const cancelled = await tx
       .updateTable('action_runs')
-      .set(failedColumns(WEBHOOK_DELETED, Date.now()))
+      // A stream run leaves the stream's due range too.
+      .set({ ...failedColumns(WEBHOOK_DELETED, Date.now()), stream_due_at: null, stream_sent_at: null })
       .where('team_id', '=', teamId)
       .where('webhook_id', '=', id)
       .where('state', '=', 'pending')

@@ -206,6 +206,20 @@ describe('the stream', () => {
     await again.close();
   });
 
+  it('notices a client that went away: what it held is sent to the next connection at once, without a cursor', async () => {
+    const gone = await new StreamClient('?webhook=laptop').open();
+    await link('training/resnet:v6');
+    await eventually(async () => gone.deliveries().length >= 1);
+    const held = gone.deliveries()[0]!;
+    await gone.close();
+    // Without a cursor the next connection would wait out the acknowledgement deadline (25 s here) if the server had
+    // not ended the first connection (its loop, heartbeat and subscription) and given its deliveries back.
+    const next = await new StreamClient('?webhook=laptop').open();
+    await eventually(async () => next.deliveries().some((d) => d.runId === held.runId), 10_000);
+    expect((await admin.post(`/api/v1/teams/${team}/runs/${held.runId}/ack`, ok)).body.state).toBe('succeeded');
+    await next.close();
+  });
+
   it("forwards copies of a push automation's runs while its real webhook still gets them", async () => {
     const webhookId = await createWebhook(admin, team, { name: 'production', url: receiver.url('/prod') });
     const automationId = await createAutomation(admin, team, webhookAutomation({ name: 'deploy', eventType: 'ADD_ARTIFACT_ALIAS', webhookId, payload: '{"alias":"${alias}"}' }));

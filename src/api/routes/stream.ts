@@ -12,7 +12,7 @@
 // Event ids are `<connection>.<n>`. A client resuming with the last id it saw (Last-Event-ID, or ?cursor=) gets the
 // deliveries its previous connection sent but it did not acknowledge again at once, and never one it acknowledged.
 import { z } from 'zod';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { Api } from '../api.js';
 import type { AppContext } from '../../context.js';
 import { CHANNEL_RUNS } from '../../context.js';
@@ -115,8 +115,8 @@ class StreamConnection {
     return !this.closed && !this.res.destroyed;
   }
 
-  async run(req: IncomingMessage, resumeFrom: string | null): Promise<void> {
-    req.on('close', () => this.close());
+  async run(resumeFrom: string | null): Promise<void> {
+    // The response's 'close' is the connection's end (the client went away, or the server ended it).
     this.res.on('close', () => this.close());
     this.unlisten = [CHANNEL_RUNS, CHANNEL_STREAM].map((channel) => this.ctx.notifier.listen(channel, () => this.requestWake()));
     this.heartbeat = setInterval(() => {
@@ -222,7 +222,7 @@ export default async function streamRoutes(app: Api, ctx: AppContext): Promise<v
       });
       open.add(connection);
       try {
-        await connection.run(request.raw, resumeFrom);
+        await connection.run(resumeFrom);
       } catch (error) {
         ctx.logger.error({ err: error }, 'stream: connection failed');
         if (!reply.raw.destroyed) reply.raw.end();
