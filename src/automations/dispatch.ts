@@ -9,7 +9,9 @@
 // made (URL, signing secret, access token), and deleting the webhook cancels its pending runs.
 //
 // Per action:
-//   webhook    run `pending`, due now; the delivery worker fills secrets, signs and sends it.
+//   webhook    run `pending`, due now; the delivery worker fills secrets, signs and sends it — or, for a listen webhook,
+//              due now on the team's stream (delivery/listen.ts). A forwarded automation also gets a copy for the
+//              listener (`modelyard listen --automation`).
 //   queue_job  the job is enqueued here (same transaction, the jobs inserted together like the runs, with
 //              MODELYARD_JOB_MAX_ATTEMPTS, each carrying its event: queues/job-event.ts); the run carries the job id and
 //              stays `pending` — with no due time, and the delivery worker claims only webhook runs — until the job
@@ -42,6 +44,9 @@ export function matchQuery<DB extends Database>(qc: QueryCreator<DB>, p: MatchPa
     .innerJoin('teams as t', 't.id', 'a.team_id')
     .leftJoin('webhooks as w', 'w.id', 'a.webhook_id')
     .leftJoin('queues as q', 'q.id', 'a.queue_id')
+    // A listener's forward of this automation (`modelyard listen --automation`), by primary key.
+    .leftJoin('automation_forwards as f', 'f.automation_id', 'a.id')
+    .leftJoin('webhooks as fw', 'fw.id', 'f.webhook_id')
     .select([
       'a.id',
       'a.name',
@@ -54,6 +59,12 @@ export function matchQuery<DB extends Database>(qc: QueryCreator<DB>, p: MatchPa
       'w.url',
       'w.secret_name',
       'w.access_token_name',
+      'w.mode as webhook_mode',
+      'f.expires_at as forward_expires_at',
+      'fw.id as forward_webhook_id',
+      'fw.name as forward_webhook_name',
+      'fw.secret_name as forward_secret_name',
+      'fw.access_token_name as forward_token_name',
       'q.name as queue_name',
       't.name as team_name',
     ])
@@ -127,6 +138,10 @@ export async function createActionRuns(
       manual_redelivery: 0,
       created_at: now,
       finished_at: now,
+      // Every run carries every column: the runs are inserted together, with the first run's columns.
+      stream: 0,
+      stream_due_at: null,
+      forwarded_from: null,
     };
     runs.push(run);
     if (automation.action_type === 'no_op') continue;
@@ -155,7 +170,24 @@ export async function createActionRuns(
         next_attempt_at: now,
         finished_at: null,
       });
+      // A listen webhook's runs are taken from the team's stream (delivery/listen.ts), never claimed by the worker.
+      if (automation.webhook_mode === 'listen') Object.assign(run, streamed(now));
       pending += 1;
+      if (automation.forward_webhook_id !== null && automation.forward_webhook_name !== null && (automation.forward_expires_at ?? 0) > now) {
+        // A copy for the listener, signed with the listen webhook's own secrets: the real webhook is left untouched and
+        // its credentials never reach a laptop. A developer's listener failing raises no AUTOMATION_FAILED.
+        runs.push({
+          ...run,
+          id: newId(),
+          webhook_id: automation.forward_webhook_id,
+          webhook_name: automation.forward_webhook_name,
+          secret_name: automation.forward_secret_name,
+          access_token_name: automation.forward_token_name,
+          suppress_failure_event: 1,
+          forwarded_from: run.id,
+          ...streamed(now),
+        });
+      }
       continue;
     }
 
@@ -191,6 +223,11 @@ export async function createActionRuns(
   await insertMany(tx, 'action_runs', runs);
   if (pending > 0) after.notify(CHANNEL_RUNS);
   return runs.length;
+}
+
+/** The columns of a run delivered through the stream: due there now, never in the worker's claim range. */
+function streamed(now: number) {
+  return { stream: 1, stream_due_at: now, next_attempt_at: null, url: null } as const;
 }
 
 /** What a job carries of the event it was created for (the same for every job of the event). */

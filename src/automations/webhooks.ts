@@ -6,7 +6,7 @@
 import type { AppContext } from '../context.js';
 import type { Db, Tx } from '../db/index.js';
 import { isUniqueViolation } from '../db/index.js';
-import type { Webhook } from '../db/schema.js';
+import type { Webhook, WebhookMode } from '../db/schema.js';
 import { conflict, invalid, notFound } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { checkWebhookUrl } from '../core/urls.js';
@@ -25,7 +25,10 @@ export const MAX_WEBHOOK_NAME_LENGTH = 64;
 
 export interface WebhookInput {
   name: string;
-  url: string;
+  /** Required for a push webhook; a listen webhook has none. */
+  url?: string | null;
+  /** 'push' (default): deliveries are sent to the URL; 'listen': a listener takes them from the team's stream. */
+  mode?: WebhookMode;
   secret: string | null;
   accessToken: string | null;
   headers: CustomHeader[];
@@ -126,15 +129,30 @@ function rethrowUnique(error: unknown, name: string): never {
   throw error;
 }
 
+/** A listen webhook stores this as its URL: it has none, deliveries go through the team's stream. */
+export const LISTEN_URL = '';
+
+/** The URL to store for a new webhook: checked for a push webhook, none for a listen webhook. */
+function urlForMode(ctx: Ctx, mode: WebhookMode, url: string | null | undefined): string {
+  if (mode === 'listen') {
+    if (url !== undefined && url !== null) throw invalid('url', 'a listen webhook has no URL: its deliveries go through the team\'s event stream');
+    return LISTEN_URL;
+  }
+  if (url === undefined || url === null) throw invalid('url', 'is required (or create a "listen" webhook, whose deliveries go through the event stream)');
+  return checkUrl(ctx, url);
+}
+
 export async function createWebhook(ctx: Ctx, teamId: string, userId: string, input: WebhookInput): Promise<Webhook> {
   checkWebhookName(input.name);
-  const url = checkUrl(ctx, input.url);
+  const mode = input.mode ?? 'push';
+  const url = urlForMode(ctx, mode, input.url);
   const now = Date.now();
   const row: Webhook = {
     id: newId(),
     team_id: teamId,
     name: input.name,
     url,
+    mode,
     secret_name: input.secret,
     access_token_name: input.accessToken,
     headers: JSON.stringify(input.headers.map(({ name, value }) => ({ name, value }))),
@@ -173,6 +191,8 @@ export async function updateWebhook(ctx: Ctx, teamId: string, id: string, userNa
   try {
     return await writeTransaction(ctx.db, async (tx) => {
       const current = await getWebhook(tx, teamId, id);
+      // Runs already created keep the way they were made for (stream or worker): a webhook cannot change mode.
+      if (url !== undefined && current.mode === 'listen') throw invalid('url', 'a listen webhook has no URL; create a push webhook to send to one');
       const next: Webhook = {
         ...current,
         name: patch.name ?? current.name,
@@ -262,7 +282,8 @@ export async function deleteWebhook(ctx: Pick<AppContext, 'db' | 'notifier' | 'c
     }
     const cancelled = await tx
       .updateTable('action_runs')
-      .set(failedColumns(WEBHOOK_DELETED, Date.now()))
+      // A stream run leaves the stream's due range too.
+      .set({ ...failedColumns(WEBHOOK_DELETED, Date.now()), stream_due_at: null, stream_sent_at: null })
       .where('team_id', '=', teamId)
       .where('webhook_id', '=', id)
       .where('state', '=', 'pending')

@@ -10,6 +10,7 @@ import { registerUserCommands } from './commands/users.js';
 import { registerAgentCommand } from './commands/agent.js';
 import { registerLoginCommand } from './commands/login.js';
 import { registerSecretsCommands } from './commands/secrets.js';
+import { registerListenCommand } from './commands/listen.js';
 
 export function buildProgram(): Command {
   const program = new Command('modelyard')
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerLoginCommand(program);
   registerAgentCommand(program);
   registerSecretsCommands(program);
+  registerListenCommand(program);
   return program;
 }
 

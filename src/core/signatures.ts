@@ -6,13 +6,16 @@ import { createHmac } from 'node:crypto';
  * The reference system's `X-Wandb-Signature`: base64(HMAC-SHA256(secret, body)), keyed with the secret's UTF-8
  * bytes — the same as `echo -n "$PAYLOAD" | openssl dgst -sha256 -hmac "$SECRET" -binary | base64`.
  */
-export function wandbSignature(secret: string, body: string): string {
-  return createHmac('sha256', Buffer.from(secret, 'utf8')).update(Buffer.from(body, 'utf8')).digest('base64');
+export function wandbSignature(secret: string, body: string | Uint8Array): string {
+  return createHmac('sha256', Buffer.from(secret, 'utf8')).update(typeof body === 'string' ? Buffer.from(body, 'utf8') : body).digest('base64');
 }
 
-/** Standard Webhooks' signed content: "{id}.{timestamp}.{body}". */
-export function standardWebhookSignature(secretKey: Buffer, id: string, timestampSeconds: number, body: string): string {
-  const digest = createHmac('sha256', secretKey).update(`${id}.${timestampSeconds}.${body}`, 'utf8').digest('base64');
+/**
+ * Standard Webhooks' signed content: "{id}.{timestamp}.{body}". The body may be the raw bytes a receiver got (the
+ * receiver kit, src/receiver/, verifies with this same function).
+ */
+export function standardWebhookSignature(secretKey: Uint8Array, id: string, timestampSeconds: number, body: string | Uint8Array): string {
+  const digest = createHmac('sha256', secretKey).update(`${id}.${timestampSeconds}.`, 'utf8').update(typeof body === 'string' ? Buffer.from(body, 'utf8') : body).digest('base64');
   return `v1,${digest}`;
 }
 

@@ -6,12 +6,14 @@ import * as initial from './migrations/001_initial.js';
 import * as loginAttempts from './migrations/002_login_attempts.js';
 import * as jobEvents from './migrations/003_job_events.js';
 import * as webhookHeaders from './migrations/004_webhook_headers.js';
+import * as listen from './migrations/007_listen.js';
 
 const migrations: Record<string, Migration> = {
   '001_initial': initial,
   '002_login_attempts': loginAttempts,
   '003_job_events': jobEvents,
   '004_webhook_headers': webhookHeaders,
+  '007_listen': listen,
 };
 
 export async function migrateToLatest(db: Db): Promise<string[]> {

@@ -170,11 +170,16 @@ export interface SecretsTable {
   updated_at: number;
 }
 
+export type WebhookMode = 'push' | 'listen';
+
 export interface WebhooksTable {
   id: string;
   team_id: string;
   name: string;
+  /** '' for a listen webhook (it has no URL). */
   url: string;
+  /** 'push': the worker sends to `url`; 'listen': a listener takes the runs from the team's stream (migration 007). */
+  mode: Generated<WebhookMode>;
   secret_name: string | null;
   access_token_name: string | null;
   /** Custom request headers: a JSON list of { name, value }, secret placeholders unfilled (migration 004). */
@@ -240,6 +245,24 @@ export interface ActionRunsTable {
   manual_redelivery: number;
   created_at: number;
   finished_at: number | null;
+  /** 1 for runs delivered through the team's stream (listen webhooks); they keep next_attempt_at null (migration 007). */
+  stream: Generated<number>;
+  /** When the run is (again) due on the stream: created, retry time, or the acknowledgement deadline once sent. */
+  stream_due_at: number | null;
+  /** When a stream last sent it; null once acknowledged. */
+  stream_sent_at: number | null;
+  /** The run this one is a copy of (forwarded to a listener), or null. */
+  forwarded_from: string | null;
+}
+
+/** One automation's runs copied to a listen webhook while a listener keeps the forward alive (migration 007). */
+export interface AutomationForwardsTable {
+  automation_id: string;
+  team_id: string;
+  webhook_id: string;
+  created_by: string;
+  created_at: number;
+  expires_at: number;
 }
 
 export interface DeliveryAttemptsTable {
@@ -336,6 +359,7 @@ export interface Database {
   jobs: JobsTable;
   instance_settings: { key: string; value: string };
   login_attempts: LoginAttemptsTable;
+  automation_forwards: AutomationForwardsTable;
 }
 
 export type User = Selectable<UsersTable>;

@@ -71,17 +71,29 @@ export async function redeliverFailedRuns(
   window: { since: number; until: number; automationId?: string },
 ): Promise<number> {
   return inTransaction(ctx, async (tx, after) => {
-    let query = tx
-      .updateTable('action_runs')
-      .set({ state: 'pending', next_attempt_at: Date.now(), manual_redelivery: 1, finished_at: null, lease_owner: null, lease_until: null })
-      .where('team_id', '=', teamId)
-      .where('state', '=', 'failed')
-      .where('action_type', '=', 'webhook')
-      .where('created_at', '>=', window.since)
-      .where('created_at', '<', window.until);
-    if (window.automationId !== undefined) query = query.where('automation_id', '=', window.automationId);
-    const result = await query.executeTakeFirst();
-    const count = Number(result.numUpdatedRows);
+    const now = Date.now();
+    // Runs of listen webhooks go back on the team's stream (stream_due_at), the others to the worker (next_attempt_at).
+    const requeue = (stream: 0 | 1) => {
+      let query = tx
+        .updateTable('action_runs')
+        .set({
+          state: 'pending',
+          ...(stream === 1 ? { stream_due_at: now, stream_sent_at: null } : { next_attempt_at: now }),
+          manual_redelivery: 1,
+          finished_at: null,
+          lease_owner: null,
+          lease_until: null,
+        })
+        .where('team_id', '=', teamId)
+        .where('state', '=', 'failed')
+        .where('action_type', '=', 'webhook')
+        .where('stream', '=', stream)
+        .where('created_at', '>=', window.since)
+        .where('created_at', '<', window.until);
+      if (window.automationId !== undefined) query = query.where('automation_id', '=', window.automationId);
+      return query.executeTakeFirst();
+    };
+    const count = Number((await requeue(0)).numUpdatedRows) + Number((await requeue(1)).numUpdatedRows);
     if (count > 0) after.notify(CHANNEL_RUNS);
     return count;
   });

@@ -7,11 +7,13 @@ import base64
 import binascii
 import hashlib
 import hmac
+import re
 import time
 from typing import Any, List, Mapping, Optional, Union
 
 # Standard Webhooks' recommended tolerance for the sender's and receiver's clocks and the time on the wire.
 TIMESTAMP_TOLERANCE_S = 5 * 60
+_SECONDS = re.compile(r"[0-9]{1,12}")
 
 
 def _header(headers: Any, name: str) -> Optional[str]:
@@ -61,10 +63,10 @@ def verify_signature(
     timestamp = _header(headers, "webhook-timestamp")
     signatures = _header(headers, "webhook-signature")
     if message_id is not None and timestamp is not None and signatures is not None:
-        try:
-            sent_at = int(timestamp.strip())
-        except ValueError:
+        # Whole seconds as digits only (int() would also take "+5", "-5" and "1_000"), as the TypeScript kit does.
+        if not _SECONDS.fullmatch(timestamp.strip()):
             return False
+        sent_at = int(timestamp.strip())
         current = time.time() if now is None else now
         if abs(current - sent_at) > tolerance:
             return False

@@ -51,6 +51,10 @@ class StandardWebhooksTest(unittest.TestCase):
         self.assertFalse(verify_signature(VECTOR_BODY, vector_headers(), VECTOR_SECRET, now=VECTOR_TIMESTAMP + 301))
         self.assertFalse(verify_signature(VECTOR_BODY, vector_headers(), VECTOR_SECRET, now=VECTOR_TIMESTAMP - 301))
         self.assertFalse(verify_signature(VECTOR_BODY, vector_headers(timestamp="soon"), VECTOR_SECRET, now=VECTOR_TIMESTAMP))  # type: ignore[arg-type]
+        # Only whole seconds in digits, as the TypeScript receiver kit (src/receiver/verify.ts) accepts.
+        for text in ("+1614265330", "1_614_265_330", "1614265330.0", ""):
+            self.assertFalse(verify_signature(VECTOR_BODY, vector_headers(timestamp=text), VECTOR_SECRET, now=VECTOR_TIMESTAMP), text)  # type: ignore[arg-type]
+        self.assertTrue(verify_signature(VECTOR_BODY, vector_headers(timestamp=f" {VECTOR_TIMESTAMP} "), VECTOR_SECRET, now=VECTOR_TIMESTAMP))  # type: ignore[arg-type]
 
     def test_checks_against_the_current_clock_by_default(self):
         # The vector is from 2021: far outside the tolerance today.

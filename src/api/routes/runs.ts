@@ -33,6 +33,8 @@ const RunView = z.object({
   createdAt: z.string(),
   finishedAt: z.string().nullable(),
   webhookName: z.string().nullable(),
+  viaStream: z.boolean().describe("Delivered through the team's event stream (a listen webhook) rather than sent by the server"),
+  forwardedFrom: z.string().nullable().describe('The run this one copies for a listener (`modelyard listen --automation`), or null'),
   queueName: z.string().nullable(),
   jobId: z.string().nullable(),
   job: z
@@ -89,10 +91,13 @@ function runView(run: ActionRun, jobs: Map<string, JobSummary>) {
     error: run.last_error,
     attempts: run.attempts,
     // A run being sent shows its lease expiry here; that is when it is due again if its worker dies.
-    nextAttemptAt: run.state === 'pending' ? isoOrNull(run.next_attempt_at) : null,
+    // A stream run is due on the stream (stream_due_at: its acknowledgement deadline once sent).
+    nextAttemptAt: run.state === 'pending' ? isoOrNull(run.stream === 1 ? run.stream_due_at : run.next_attempt_at) : null,
     createdAt: iso(run.created_at),
     finishedAt: isoOrNull(run.finished_at),
     webhookName: run.webhook_name,
+    viaStream: run.stream === 1,
+    forwardedFrom: run.forwarded_from,
     queueName: run.queue_name,
     jobId: run.job_id,
     job: run.job_id === null ? null : (jobs.get(run.job_id) ?? null),
@@ -258,6 +263,11 @@ export default async function runRoutes(app: Api, ctx: AppContext): Promise<void
       if (!detail) throw notFound(`run ${request.params.runId}`);
       if (detail.run.action_type !== 'webhook') {
         throw conflict(`only webhook runs can be redelivered; this run's action is ${detail.run.action_type}`);
+      }
+      if (detail.run.stream === 1) {
+        throw conflict(
+          'this run goes to a listen webhook: a listener receives it from the event stream, and it is sent there again after its retry delay; POST /api/v1/teams/{team}/runs/redeliver puts failed runs back on the stream',
+        );
       }
       const attempt = await redeliverNow(ctx, request.params.runId, team.id);
       if (attempt === undefined) throw notFound(`run ${request.params.runId}`);

@@ -24,6 +24,7 @@ import { WebhookClient } from '../../delivery/http-client.js';
 import { testWebhook } from '../../delivery/webhook-test.js';
 import { teamAccess } from '../auth.js';
 import { iso, TeamParams, UnpagedQuery } from '../schemas.js';
+import { conflict } from '../../core/errors.js';
 
 const WebhookName = z.string().min(1).max(MAX_WEBHOOK_NAME_LENGTH).regex(WEBHOOK_NAME_PATTERN, WEBHOOK_NAME_RULE);
 const WebhookUrl = z.string().min(1).max(MAX_WEBHOOK_URL_LENGTH);
@@ -48,7 +49,10 @@ const MAX_TEST_PAYLOAD_LENGTH = 1024 * 1024;
 export const WebhookResponse = z.object({
   id: z.string(),
   name: z.string(),
-  url: z.string().optional().describe('Team admins only: a webhook URL is a credential'),
+  url: z.string().optional().describe('Team admins only: a webhook URL is a credential. A listen webhook has none'),
+  mode: z
+    .enum(['push', 'listen'])
+    .describe('push: deliveries are sent to the URL; listen: a listener takes them from GET /api/v1/teams/{team}/stream (docs/receivers.md)'),
   secret: z.string().nullable().optional().describe('Name of the team secret that signs deliveries (team admins only)'),
   accessToken: z.string().nullable().optional().describe('Name of the team secret sent as Authorization: Bearer (team admins only)'),
   headers: CustomHeaders.optional(),
@@ -78,7 +82,8 @@ function toResponse(webhook: Webhook): z.infer<typeof WebhookResponse> {
   return {
     id: webhook.id,
     name: webhook.name,
-    url: webhook.url,
+    ...(webhook.mode === 'listen' ? {} : { url: webhook.url }),
+    mode: webhook.mode,
     secret: webhook.secret_name,
     accessToken: webhook.access_token_name,
     headers: parseStoredHeaders(webhook.headers),
@@ -114,7 +119,8 @@ export default async function webhookRoutes(app: Api, ctx: AppContext): Promise<
         params: TeamParams,
         body: z.object({
           name: WebhookName,
-          url: WebhookUrl,
+          url: WebhookUrl.nullable().optional().describe('Required for a push webhook; a listen webhook has none'),
+          mode: z.enum(['push', 'listen']).default('push'),
           secret: SecretRef.default(null),
           accessToken: SecretRef.default(null),
           headers: CustomHeaders.default([]),
@@ -224,6 +230,8 @@ export default async function webhookRoutes(app: Api, ctx: AppContext): Promise<
     },
     async (request) => {
       const { team } = await teamAccess(ctx, request, request.params.team, 'admin');
+      const webhook = await getWebhook(ctx.db, team.id, request.params.id);
+      if (webhook.mode === 'listen') throw conflict('a listen webhook has no URL to test; run `modelyard listen` and its deliveries reach your local receiver');
       return testWebhook(ctx, client, team.name, team.id, request.params.id, request.body.payload);
     },
   );

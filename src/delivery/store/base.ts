@@ -92,6 +92,13 @@ export function withWebhooks<R extends { webhook_id: string | null }>(runs: R[],
   return runs.map((run) => Object.assign(run, (run.webhook_id !== null && byId.get(run.webhook_id)) || NO_WEBHOOK));
 }
 
+/** Completes runs with their webhooks as they are now: one query for their distinct webhooks. */
+export async function withWebhooksNow<R extends { webhook_id: string | null }>(db: Kysely<Database>, runs: R[]): Promise<Array<R & WebhookNow>> {
+  const ids = webhookIdsOf(runs);
+  const webhooks = ids.length === 0 ? [] : await webhooksWithSecrets(db).select('w.id').select(WEBHOOK_NOW_COLUMNS).where('w.id', 'in', ids).execute();
+  return withWebhooks(runs, webhooks);
+}
+
 /** The distinct webhook ids of claimed runs. */
 export function webhookIdsOf(runs: Array<{ webhook_id: string | null }>): string[] {
   const ids = new Set<string>();
@@ -116,6 +123,9 @@ export function dueRunsClaim(
           .where('state', '=', 'pending')
           .where('next_attempt_at', '<=', p.now)
           .where('action_type', '=', DELIVERED_ACTION)
+          // Listen webhooks' runs go through the stream (delivery/listen.ts). They keep next_attempt_at null, so this
+          // never has to skip one in the walk; it guards against any path that gives one a due time.
+          .where('stream', '=', 0)
           .orderBy('next_attempt_at')
           .limit(p.limit),
       ),
@@ -171,8 +181,8 @@ export abstract class BaseRunStore implements RunStore {
       .returning(RUN_COLUMNS)
       .executeTakeFirst();
     if (!run) return { kind: 'busy' };
-    const webhooks = await webhooksWithSecrets(this.db).select('w.id').select(WEBHOOK_NOW_COLUMNS).where('w.id', '=', before.webhook).execute();
-    return { kind: 'claimed', run: withWebhooks([run], webhooks)[0]!, dueAt: before.state === 'pending' ? (before.next_attempt_at ?? now) : null };
+    const [claimed] = await withWebhooksNow(this.db, [run]);
+    return { kind: 'claimed', run: claimed!, dueAt: before.state === 'pending' ? (before.next_attempt_at ?? now) : null };
   }
 
   async record(owner: string, recorded: RecordedAttempt[], now = Date.now()): Promise<void> {

@@ -894,6 +894,61 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/teams/{team}/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The deliveries of the team's listen webhooks as Server-Sent Events (admins)
+         * @description text/event-stream. Each `delivery` event is a JSON object: runId, attempt, webhook, automation, eventType, eventId, forwardedFrom, and the exact body and headers (signatures included) a webhook would have received. Acknowledge each with POST /api/v1/teams/{team}/runs/{runId}/ack. Resume with the last event id (Last-Event-ID or ?cursor=): deliveries sent but not acknowledged are sent again, acknowledged ones never.
+         */
+        get: operations["streamDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/runs/{runId}/ack": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Finish a delivery received on the stream with the local answer (admins): succeeded on 2xx, retried otherwise */
+        post: operations["acknowledgeRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/automations/{id}/forward": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Copy an automation's runs to a listen webhook while a listener is connected (admins); the real webhook is untouched */
+        put: operations["forwardAutomation"];
+        post?: never;
+        /** Stop copying an automation's runs to a listener (admins) */
+        delete: operations["stopForwardingAutomation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3287,6 +3342,10 @@ export interface operations {
                             createdAt: string;
                             finishedAt: string | null;
                             webhookName: string | null;
+                            /** @description Delivered through the team's event stream (a listen webhook) rather than sent by the server */
+                            viaStream: boolean;
+                            /** @description The run this one copies for a listener (`modelyard listen --automation`), or null */
+                            forwardedFrom: string | null;
                             queueName: string | null;
                             jobId: string | null;
                             /** @description queue_job runs: the job the run follows (pending until it finishes), with its state and exit code */
@@ -3350,6 +3409,10 @@ export interface operations {
                             createdAt: string;
                             finishedAt: string | null;
                             webhookName: string | null;
+                            /** @description Delivered through the team's event stream (a listen webhook) rather than sent by the server */
+                            viaStream: boolean;
+                            /** @description The run this one copies for a listener (`modelyard listen --automation`), or null */
+                            forwardedFrom: string | null;
                             queueName: string | null;
                             jobId: string | null;
                             /** @description queue_job runs: the job the run follows (pending until it finishes), with its state and exit code */
@@ -3407,6 +3470,10 @@ export interface operations {
                         createdAt: string;
                         finishedAt: string | null;
                         webhookName: string | null;
+                        /** @description Delivered through the team's event stream (a listen webhook) rather than sent by the server */
+                        viaStream: boolean;
+                        /** @description The run this one copies for a listener (`modelyard listen --automation`), or null */
+                        forwardedFrom: string | null;
                         queueName: string | null;
                         jobId: string | null;
                         /** @description queue_job runs: the job the run follows (pending until it finishes), with its state and exit code */
@@ -3720,8 +3787,13 @@ export interface operations {
                         items: {
                             id: string;
                             name: string;
-                            /** @description Team admins only: a webhook URL is a credential */
+                            /** @description Team admins only: a webhook URL is a credential. A listen webhook has none */
                             url?: string;
+                            /**
+                             * @description push: deliveries are sent to the URL; listen: a listener takes them from GET /api/v1/teams/{team}/stream (docs/receivers.md)
+                             * @enum {string}
+                             */
+                            mode: "push" | "listen";
                             /** @description Name of the team secret that signs deliveries (team admins only) */
                             secret?: string | null;
                             /** @description Name of the team secret sent as Authorization: Bearer (team admins only) */
@@ -3764,7 +3836,13 @@ export interface operations {
             content: {
                 "application/json": {
                     name: string;
-                    url: string;
+                    /** @description Required for a push webhook; a listen webhook has none */
+                    url?: string | null;
+                    /**
+                     * @default push
+                     * @enum {string}
+                     */
+                    mode?: "push" | "listen";
                     /** @default null */
                     secret?: string | null;
                     /** @default null */
@@ -3792,8 +3870,13 @@ export interface operations {
                     "application/json": {
                         id: string;
                         name: string;
-                        /** @description Team admins only: a webhook URL is a credential */
+                        /** @description Team admins only: a webhook URL is a credential. A listen webhook has none */
                         url?: string;
+                        /**
+                         * @description push: deliveries are sent to the URL; listen: a listener takes them from GET /api/v1/teams/{team}/stream (docs/receivers.md)
+                         * @enum {string}
+                         */
+                        mode: "push" | "listen";
                         /** @description Name of the team secret that signs deliveries (team admins only) */
                         secret?: string | null;
                         /** @description Name of the team secret sent as Authorization: Bearer (team admins only) */
@@ -3846,8 +3929,13 @@ export interface operations {
                     "application/json": {
                         id: string;
                         name: string;
-                        /** @description Team admins only: a webhook URL is a credential */
+                        /** @description Team admins only: a webhook URL is a credential. A listen webhook has none */
                         url?: string;
+                        /**
+                         * @description push: deliveries are sent to the URL; listen: a listener takes them from GET /api/v1/teams/{team}/stream (docs/receivers.md)
+                         * @enum {string}
+                         */
+                        mode: "push" | "listen";
                         /** @description Name of the team secret that signs deliveries (team admins only) */
                         secret?: string | null;
                         /** @description Name of the team secret sent as Authorization: Bearer (team admins only) */
@@ -3941,8 +4029,13 @@ export interface operations {
                     "application/json": {
                         id: string;
                         name: string;
-                        /** @description Team admins only: a webhook URL is a credential */
+                        /** @description Team admins only: a webhook URL is a credential. A listen webhook has none */
                         url?: string;
+                        /**
+                         * @description push: deliveries are sent to the URL; listen: a listener takes them from GET /api/v1/teams/{team}/stream (docs/receivers.md)
+                         * @enum {string}
+                         */
+                        mode: "push" | "listen";
                         /** @description Name of the team secret that signs deliveries (team admins only) */
                         secret?: string | null;
                         /** @description Name of the team secret sent as Authorization: Bearer (team admins only) */
@@ -4538,6 +4631,170 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+        };
+    };
+    streamDeliveries: {
+        parameters: {
+            query?: {
+                /** @description The last event id received (as Last-Event-ID; the header wins) */
+                cursor?: string;
+                /** @description Only this listen webhook's deliveries (default: all of the team's) */
+                webhook?: string;
+            };
+            header?: never;
+            path: {
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/event-stream */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    acknowledgeRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                runId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The local receiver's HTTP status; null when it gave no answer */
+                    status: number | null;
+                    /**
+                     * @description The local answer's headers
+                     * @default {}
+                     */
+                    headers?: {
+                        [key: string]: string;
+                    };
+                    /**
+                     * @description The start of the local answer's body (at most 64 KiB)
+                     * @default
+                     */
+                    body?: string;
+                    durationMs: number;
+                    /**
+                     * @description Why no answer came (connection refused, timeout)
+                     * @default null
+                     */
+                    error?: string | null;
+                    /**
+                     * @description The local URL the listener forwarded to, shown in History
+                     * @default null
+                     */
+                    forwardedTo?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        runId: string;
+                        /** @enum {string} */
+                        state: "pending" | "succeeded" | "failed";
+                        attempts: number;
+                        /** @description When a failed answer is sent again on the stream */
+                        nextAttemptAt: string | null;
+                        error: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    forwardAutomation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The listen webhook that gets the copies */
+                    webhook: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        automationId: string;
+                        webhook: string;
+                        expiresAt: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    stopForwardingAutomation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
 }

@@ -61,7 +61,7 @@ export function Webhooks({ team, onChanged }: { team: string; onChanged: () => v
               <tr key={w.id}>
                 <td>{w.name}</td>
                 <td className="mono small" style={{ overflowWrap: 'anywhere' }}>
-                  {w.url}
+                  {w.mode === 'listen' ? <span className="muted">listen: modelyard listen --webhook "{w.name}"</span> : w.url}
                 </td>
                 <td className="mono">{w.secret ?? <span className="muted">—</span>}</td>
                 <td className="mono">{w.accessToken ?? <span className="muted">—</span>}</td>
@@ -119,7 +119,9 @@ function WebhookForm({ team, webhook, onClose, onDone }: { team: string; webhook
   const [accessToken, setAccessToken] = useState(webhook?.accessToken ?? '');
   const [headers, setHeaders] = useState(webhook?.headers ?? []);
   const submit = useFormSubmit(async () => {
-    const body = { name, url, secret: secret || null, accessToken: accessToken || null, headers: headersForApi(headers) };
+    // A listen webhook has no URL (its deliveries go through the event stream: docs/receivers.md).
+    const listen = webhook?.mode === 'listen';
+    const body = { name, ...(listen ? {} : { url }), secret: secret || null, accessToken: accessToken || null, headers: headersForApi(headers) };
     if (webhook) await api.patch(teamPath(team, 'webhooks', webhook.id), body);
     else await api.post(teamPath(team, 'webhooks'), body);
     onDone();
@@ -141,9 +143,11 @@ function WebhookForm({ team, webhook, onClose, onDone }: { team: string; webhook
       <Field label="Name" error={fieldError(submit.error, 'name')}>
         {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} required maxLength={64} autoFocus />}
       </Field>
-      <Field label="URL" error={fieldError(submit.error, 'url')} hint="An https URL whose host is a name (not an IP address or localhost).">
-        {(p) => <input {...p} className="mono" value={url} onChange={(e) => setUrl(e.target.value)} required placeholder="https://api.github.com/repos/OWNER/REPO/dispatches" />}
-      </Field>
+      {webhook?.mode !== 'listen' && (
+        <Field label="URL" error={fieldError(submit.error, 'url')} hint="An https URL whose host is a name (not an IP address or localhost).">
+          {(p) => <input {...p} className="mono" value={url} onChange={(e) => setUrl(e.target.value)} required placeholder="https://api.github.com/repos/OWNER/REPO/dispatches" />}
+        </Field>
+      )}
       <Field label="Secret" error={fieldError(submit.error, 'secret')} hint="Optional: signs each payload (X-Wandb-Signature, webhook-signature).">
         {(p) => (
           <select {...p} value={secret} onChange={(e) => setSecret(e.target.value)}>
