@@ -276,6 +276,26 @@ describe('a client generated from the OpenAPI document', () => {
     expect((await member.DELETE('/api/v1/teams/{team}/queues/{queue}', { params: { path: queue } })).response.status).toBe(204);
   });
 
+  it('stream: forward an automation to a listen webhook and stop; an unknown run cannot be acknowledged, a member may not listen', async () => {
+    const listen = await admin.POST('/api/v1/teams/{team}/webhooks', { params: { path: team }, body: { name: 'client-listen', mode: 'listen' } });
+    expect(listen.response.status).toBe(201);
+    const push = await admin.POST('/api/v1/teams/{team}/webhooks', { params: { path: team }, body: { name: 'client-forwarded', url: receiver.url() } });
+    const automation = await member.POST('/api/v1/teams/{team}/automations', {
+      params: { path: team },
+      body: { name: 'client-forwarded', event: { type: 'LINK_ARTIFACT' }, action: { type: 'webhook', webhookId: push.data!.id, payload: '{}' } },
+    });
+    const forwarded = { ...team, id: automation.data!.id };
+    const forward = await admin.PUT('/api/v1/teams/{team}/automations/{id}/forward', { params: { path: forwarded }, body: { webhook: 'client-listen' } });
+    expect(forward.response.status).toBe(200);
+    expect((await admin.DELETE('/api/v1/teams/{team}/automations/{id}/forward', { params: { path: forwarded } })).response.status).toBe(204);
+    const ack = await admin.POST('/api/v1/teams/{team}/runs/{runId}/ack', {
+      params: { path: { ...team, runId: '00000000-0000-7000-8000-000000000000' } },
+      body: { status: 200, headers: {}, body: '', durationMs: 1, error: null, forwardedTo: null },
+    });
+    expectError(ack, 404, 'not_found');
+    expectError(await member.GET('/api/v1/teams/{team}/stream', { params: { path: team }, parseAs: 'stream' }), 403, 'forbidden');
+  });
+
   it('every tag of the document answered a success and a client error above', () => {
     const tags = new Set(tagOf.values());
     const missing = [...tags].flatMap((tag) => {

@@ -184,6 +184,7 @@ export default async function streamRoutes(app: Api, ctx: AppContext): Promise<v
     {
       schema: {
         operationId: 'streamDeliveries',
+        errorResponses: { add: [403] },
         tags: ['stream'],
         summary: "The deliveries of the team's listen webhooks as Server-Sent Events (admins)",
         description:
