@@ -95,7 +95,7 @@ export type Secret = Item<Json<'/api/v1/teams/{team}/secrets', 'get'>>;
  * Every item of a paginated list, page after page (`nextCursor` handed back exactly as it came). `fetchPage` gets the
  * cursor (undefined for the first page).
  */
-export async function* allPages<I>(fetchPage: (cursor: string | undefined) => Promise<{ items: I[]; nextCursor: string | null }>): AsyncGenerator<I> {
+export async function* allPages<I>(fetchPage: (cursor: string | undefined) => Promise<{ items: I[]; nextCursor?: string | null }>): AsyncGenerator<I> {
   let cursor: string | undefined;
   for (;;) {
     const page = await fetchPage(cursor);
@@ -106,7 +106,7 @@ export async function* allPages<I>(fetchPage: (cursor: string | undefined) => Pr
 }
 
 /** Every item of a paginated list, collected. */
-export async function listAll<I>(fetchPage: (cursor: string | undefined) => Promise<{ items: I[]; nextCursor: string | null }>): Promise<I[]> {
+export async function listAll<I>(fetchPage: (cursor: string | undefined) => Promise<{ items: I[]; nextCursor?: string | null }>): Promise<I[]> {
   const items: I[] = [];
   for await (const item of allPages(fetchPage)) items.push(item);
   return items;
