@@ -2,7 +2,7 @@
 // MODELYARD_TEAM, then the login `modelyard login` saved), the typed client, and one way to print results — human
 // text by default, `--json` for scripts — and errors, as the server stated them.
 import { Command, Option } from 'commander';
-import { createApi, type Api, type Connection } from '../client/index.js';
+import { createApi, nodeFetch, type Api, type Connection } from '../client/index.js';
 import { loadSavedLogin } from './commands/login.js';
 
 /** A command line the user got wrong (exit 2, like commander's own usage errors). */
@@ -54,7 +54,9 @@ export function connect(flags: RemoteFlags, env: NodeJS.ProcessEnv = process.env
   if (!apiKey) throw new UsageError('no API key: set MODELYARD_API_KEY or run `modelyard login` (a key is never taken as a flag)');
   if (!team) throw new UsageError('no team: pass --team, set MODELYARD_TEAM, or save one with `modelyard login --team`');
   url = url.replace(/\/+$/, '');
-  return { api: createApi({ baseUrl: url, apiKey }), connection: { baseUrl: url, apiKey, team }, team, url, json: flags.json === true };
+  // node:http rather than fetch (undici): a third less memory for the whole command (src/client/http.ts).
+  const api = createApi({ baseUrl: url, apiKey, fetch: nodeFetch });
+  return { api, connection: { baseUrl: url, apiKey, team }, team, url, json: flags.json === true };
 }
 
 /** Prints `value` as JSON with --json, else the human text (lines; nothing for an empty string). */

@@ -2,3 +2,4 @@
 // Node). See docs/cli.md ("The TypeScript client").
 export * from './core.js';
 export * from './transfer.js';
+export { nodeFetch } from './http.js';

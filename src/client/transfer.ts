@@ -6,21 +6,21 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { request, type Dispatcher } from 'undici';
+import type { IncomingMessage } from 'node:http';
 import { ApiError, asApiError } from './errors.js';
+import { readText, send } from './http.js';
 import type { ArtifactVersion, Json } from './core.js';
 
-/** Read size of upload chunks: large enough for throughput, small enough that memory stays flat. */
-const CHUNK_SIZE = 1024 * 1024;
+/** Read size of upload chunks: as fast as 1 MiB on loopback (bench/cli-upload.bench.ts), with less to collect. */
+const CHUNK_SIZE = 256 * 1024;
 
 export type LoggedVersion = Json<'/api/v1/teams/{team}/projects/{project}/artifacts/{name}/versions', 'post', 201>;
 
-/** Where the transfer goes: the server, the key, the team (and optionally an undici dispatcher with your timeouts). */
+/** Where the transfer goes: the server, the key, the team. */
 export interface Connection {
   baseUrl: string;
   apiKey: string;
   team: string;
-  dispatcher?: Dispatcher;
 }
 
 /** Called as bytes move: `done` of `total` bytes of the whole transfer. */
@@ -129,8 +129,9 @@ function teamUrl(connection: Connection, ...parts: string[]): string {
   return [connection.baseUrl.replace(/\/+$/, ''), 'api/v1/teams', segment(connection.team), ...parts].join('/');
 }
 
-async function failure(statusCode: number, body: Dispatcher.ResponseData['body']): Promise<ApiError> {
-  const text = await body.text().catch(() => '');
+async function failure(response: IncomingMessage): Promise<ApiError> {
+  const statusCode = response.statusCode ?? 0;
+  const text = await readText(response).catch(() => '');
   let parsed: unknown = text;
   try {
     parsed = JSON.parse(text);
@@ -168,9 +169,9 @@ export async function uploadArtifactVersion(connection: Connection, options: Upl
     options.onProgress?.(done, total);
   });
   const total = options.files.reduce((sum, f) => sum + f.size, 0);
-  let response: Dispatcher.ResponseData;
+  let response: IncomingMessage;
   try {
-    response = await request(teamUrl(connection, 'projects', segment(options.project), 'artifacts', segment(options.artifact), 'versions'), {
+    response = await send(teamUrl(connection, 'projects', segment(options.project), 'artifacts', segment(options.artifact), 'versions'), {
       method: 'POST',
       headers: {
         authorization: `Bearer ${connection.apiKey}`,
@@ -179,13 +180,12 @@ export async function uploadArtifactVersion(connection: Connection, options: Upl
         'content-length': String(body.length),
       },
       body: Readable.from(body.chunks(), { objectMode: false }),
-      ...(connection.dispatcher ? { dispatcher: connection.dispatcher } : {}),
     });
   } catch (error) {
     throw asApiError(error);
   }
-  if (response.statusCode >= 400) throw await failure(response.statusCode, response.body);
-  return { created: response.statusCode === 201, version: (await response.body.json()) as LoggedVersion };
+  if ((response.statusCode ?? 0) >= 400) throw await failure(response);
+  return { created: response.statusCode === 201, version: JSON.parse(await readText(response)) as LoggedVersion };
 }
 
 /** Where a file of the artifact goes: inside `root` and nowhere else, whatever name the server sent. */
@@ -217,12 +217,11 @@ export interface DownloadOptions {
 export async function downloadArtifactVersion(connection: Connection, options: DownloadOptions): Promise<{ directory: string; version: ArtifactVersion }> {
   const versionUrl = teamUrl(connection, 'projects', segment(options.project), 'artifacts', segment(options.artifact), 'versions', segment(options.version));
   const headers = { authorization: `Bearer ${connection.apiKey}` };
-  const dispatcher = connection.dispatcher ? { dispatcher: connection.dispatcher } : {};
   let version: ArtifactVersion;
   try {
-    const answer = await request(versionUrl, { headers: { ...headers, accept: 'application/json' }, ...dispatcher });
-    if (answer.statusCode >= 400) throw await failure(answer.statusCode, answer.body);
-    version = (await answer.body.json()) as ArtifactVersion;
+    const answer = await send(versionUrl, { headers: { ...headers, accept: 'application/json' } });
+    if ((answer.statusCode ?? 0) >= 400) throw await failure(answer);
+    version = JSON.parse(await readText(answer)) as ArtifactVersion;
   } catch (error) {
     throw asApiError(error);
   }
@@ -238,17 +237,17 @@ export async function downloadArtifactVersion(connection: Connection, options: D
     const partial = `${destination}.${process.pid}.part`;
     const fileUrl = teamUrl(connection, 'projects', segment(version.project), 'artifacts', segment(version.artifact), 'versions', segment(version.version), 'files', ...file.path.split('/').map(segment));
     try {
-      let response: Dispatcher.ResponseData;
+      let response: IncomingMessage;
       try {
-        response = await request(fileUrl, { headers, ...dispatcher });
+        response = await send(fileUrl, { headers });
       } catch (error) {
         throw asApiError(error);
       }
-      if (response.statusCode >= 400) throw await failure(response.statusCode, response.body);
+      if ((response.statusCode ?? 0) >= 400) throw await failure(response);
       const digest = createHash('sha256');
       let received = 0;
       await pipeline(
-        response.body,
+        response,
         async function* (source: AsyncIterable<Buffer>) {
           for await (const chunk of source) {
             digest.update(chunk);

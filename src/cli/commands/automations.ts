@@ -4,7 +4,10 @@ import fs from 'node:fs';
 import { Command } from 'commander';
 import { listAll, ok, ApiError, type Automation, type AutomationInput } from '../../client/index.js';
 import { connect, emit, remoteCommand, UsageError, type Remote, type RemoteFlags } from '../remote.js';
-import { AutomationsFileError, describePlan, parseAutomationsFile, planChanges, renderAutomationsFile, type AutomationSpec, type Change, type Plan } from '../automations-file.js';
+import type { AutomationSpec, Change, Plan } from '../automations-file.js';
+
+// The file format's modules (yaml, zod) load with the automations commands only.
+const loadFormat = () => import('../automations-file.js');
 
 type FileFlags = RemoteFlags & { file: string; prune: boolean };
 
@@ -12,7 +15,8 @@ function listAutomations(remote: Remote): Promise<Automation[]> {
   return listAll((cursor) => ok(remote.api.GET('/api/v1/teams/{team}/automations', { params: { path: { team: remote.team }, query: { cursor } } })));
 }
 
-function readSpecs(file: string): AutomationSpec[] {
+async function readSpecs(file: string): Promise<AutomationSpec[]> {
+  const { AutomationsFileError, parseAutomationsFile } = await loadFormat();
   let text: string;
   try {
     text = file === '-' ? fs.readFileSync(0, 'utf8') : fs.readFileSync(file, 'utf8');
@@ -29,7 +33,8 @@ function readSpecs(file: string): AutomationSpec[] {
 
 /** The plan for a file against the team, with every webhook and queue it names checked to exist. */
 async function planFor(remote: Remote, flags: FileFlags): Promise<{ plan: Plan; webhookIds: Map<string, string> }> {
-  const specs = readSpecs(flags.file);
+  const specs = await readSpecs(flags.file);
+  const { planChanges } = await loadFormat();
   const [current, webhooks, queues] = await Promise.all([
     listAutomations(remote),
     listAll((cursor) => ok(remote.api.GET('/api/v1/teams/{team}/webhooks', { params: { path: { team: remote.team }, query: { cursor } } }))),
@@ -89,7 +94,7 @@ export function registerAutomationsCommands(program: Command): void {
         emit(remote, items, () => '');
         return;
       }
-      const text = renderAutomationsFile(items, remote.team);
+      const text = (await loadFormat()).renderAutomationsFile(items, remote.team);
       if (flags.output) {
         fs.writeFileSync(flags.output, text);
         process.stderr.write(`wrote ${items.length} automation${items.length === 1 ? '' : 's'} to ${flags.output}\n`);
@@ -109,6 +114,7 @@ export function registerAutomationsCommands(program: Command): void {
     .action(async (flags: FileFlags) => {
       const remote = connect(flags);
       const { plan } = await planFor(remote, flags);
+      const { describePlan } = await loadFormat();
       emit(remote, planJson(plan), () => describePlan(plan));
     });
 
