@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const benchmarks = ['user.bench.ts', 'registry.bench.ts', 'delivery.bench.ts', 'python-upload.bench.ts'];
+const benchmarks = ['user.bench.ts', 'registry.bench.ts', 'delivery.bench.ts', 'python-upload.bench.ts', 'cli-upload.bench.ts'];
 const only = process.argv.slice(2);
 
 let failed = false;

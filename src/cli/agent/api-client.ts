@@ -1,6 +1,10 @@
-// The agent's side of the HTTP protocol (see src/api/routes/agent.ts). undici with one keep-alive Agent: the
-// claim long-poll needs a response timeout longer than its `wait`, which the global fetch does not let us set.
-import { Agent, request } from 'undici';
+// The agent's side of the HTTP protocol (see src/api/routes/agent.ts), through the one typed client (src/client).
+// Requests go through undici's fetch with one keep-alive Agent: the claim long-poll needs a response timeout longer
+// than its `wait`, which the global fetch does not let us set.
+import { Agent, fetch as undiciFetch, Request as UndiciRequest } from 'undici';
+import { ApiError, createApi, ok, type Api } from '../../client/core.js';
+
+export { ApiError } from '../../client/core.js';
 
 /** Extra time over `wait` before the agent gives up on a claim response (server slow, network stalled). */
 const CLAIM_TIMEOUT_MARGIN_MS = 15_000;
@@ -37,22 +41,14 @@ export interface Lease {
   attempt: number;
 }
 
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-  /** The job is no longer this agent's (requeued after a lost lease, cancelled with its queue, deleted). */
-  get leaseLost(): boolean {
-    return this.status === 409 || this.status === 404;
-  }
+/** The job is no longer this agent's (requeued after a lost lease, cancelled with its queue, deleted). */
+export function leaseLost(error: unknown): error is ApiError {
+  return error instanceof ApiError && (error.status === 409 || error.status === 404);
 }
 
 export class AgentApi {
   private readonly dispatcher: Agent;
+  private readonly api: Api;
 
   constructor(
     readonly baseUrl: string,
@@ -65,58 +61,59 @@ export class AgentApi {
       bodyTimeout: claimWaitSeconds * 1000 + CLAIM_TIMEOUT_MARGIN_MS,
       keepAliveTimeout: 60_000,
     });
+    this.api = createApi({
+      baseUrl,
+      apiKey,
+      fetch: undiciFetch as unknown as (request: Request) => Promise<Response>,
+      Request: UndiciRequest as unknown as typeof Request,
+      requestInitExt: { dispatcher: this.dispatcher },
+    });
   }
 
-  private async call<T>(method: 'GET' | 'POST', path: string, body: unknown, signal?: AbortSignal, timeoutMs = CALL_TIMEOUT_MS): Promise<{ status: number; body: T | undefined }> {
-    const signals = [AbortSignal.timeout(timeoutMs), ...(signal ? [signal] : [])];
-    const response = await request(`${this.baseUrl.replace(/\/+$/, '')}/api/v1/teams/${encodeURIComponent(this.team)}${path}`, {
-      method,
-      dispatcher: this.dispatcher,
-      headers: { authorization: `Bearer ${this.apiKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      signal: AbortSignal.any(signals),
-    });
-    const text = await response.body.text();
-    const parsed = text === '' ? undefined : (JSON.parse(text) as unknown);
-    if (response.statusCode >= 400) {
-      const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
-      throw new ApiError(response.statusCode, error?.code ?? 'http_error', error?.message ?? `HTTP ${response.statusCode}`);
-    }
-    return { status: response.statusCode, body: parsed as T };
+  private signal(timeoutMs = CALL_TIMEOUT_MS, signal?: AbortSignal): AbortSignal {
+    return AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(signal ? [signal] : [])]);
+  }
+
+  private job(jobId: string) {
+    return { path: { team: this.team, jobId } };
   }
 
   /** Waits up to `waitSeconds` for a job; undefined when none came (or `signal` ended the wait). */
   async claim(queue: string, agent: string, waitSeconds: number, signal: AbortSignal): Promise<ClaimedJob | undefined> {
-    const reply = await this.call<ClaimedJob>(
-      'POST',
-      `/queues/${encodeURIComponent(queue)}/claim?wait=${waitSeconds}`,
-      { agent },
-      signal,
-      waitSeconds * 1000 + CLAIM_TIMEOUT_MARGIN_MS,
+    const job = await ok(
+      this.api.POST('/api/v1/teams/{team}/queues/{queue}/claim', {
+        params: { path: { team: this.team, queue }, query: { wait: waitSeconds } },
+        body: { agent },
+        signal: this.signal(waitSeconds * 1000 + CLAIM_TIMEOUT_MARGIN_MS, signal),
+      }),
     );
-    return reply.status === 200 ? reply.body : undefined;
+    return (job as ClaimedJob | undefined) ?? undefined;
   }
 
   async heartbeat(jobId: string, lease: Lease): Promise<{ cancel: boolean }> {
-    const reply = await this.call<{ cancel: boolean }>('POST', `/jobs/${encodeURIComponent(jobId)}/heartbeat`, { ...lease, state: 'running' });
-    return { cancel: reply.body?.cancel === true };
+    const reply = await ok(
+      this.api.POST('/api/v1/teams/{team}/jobs/{jobId}/heartbeat', { params: this.job(jobId), body: { ...lease, state: 'running' }, signal: this.signal() }),
+    );
+    return { cancel: reply?.cancel === true };
   }
 
   async log(jobId: string, lease: Lease, text: string): Promise<void> {
-    await this.call('POST', `/jobs/${encodeURIComponent(jobId)}/log`, { ...lease, text });
+    await ok(this.api.POST('/api/v1/teams/{team}/jobs/{jobId}/log', { params: this.job(jobId), body: { ...lease, text }, signal: this.signal() }));
   }
 
   async result(jobId: string, lease: Lease, exitCode: number | null, error?: string): Promise<{ state: string }> {
-    const reply = await this.call<{ state: string }>('POST', `/jobs/${encodeURIComponent(jobId)}/result`, {
-      ...lease,
-      exitCode,
-      ...(error ? { error } : {}),
-    });
-    return { state: reply.body?.state ?? 'unknown' };
+    const reply = await ok(
+      this.api.POST('/api/v1/teams/{team}/jobs/{jobId}/result', {
+        params: this.job(jobId),
+        body: { ...lease, exitCode, ...(error ? { error } : {}) },
+        signal: this.signal(),
+      }),
+    );
+    return { state: reply?.state ?? 'unknown' };
   }
 
   async release(jobId: string, lease: Lease, reason: string): Promise<void> {
-    await this.call('POST', `/jobs/${encodeURIComponent(jobId)}/release`, { ...lease, reason });
+    await ok(this.api.POST('/api/v1/teams/{team}/jobs/{jobId}/release', { params: this.job(jobId), body: { ...lease, reason }, signal: this.signal() }));
   }
 
   async close(): Promise<void> {

@@ -9,7 +9,7 @@
 //   REJECTED   no allowed command, or spawn failed  → result { exitCode: null, error }
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { AgentApi, ClaimedJob, Lease } from './api-client.js';
-import { ApiError } from './api-client.js';
+import { leaseLost } from './api-client.js';
 import { commandFor, jobEnv, JobRejected, type AgentConfig } from './job-env.js';
 
 /** How often buffered output is sent: often enough to watch a job live, rarely enough to keep requests few. */
@@ -106,7 +106,7 @@ export function runJob(options: RunOptions): JobRun {
         try {
           await api.log(job.id, lease, text);
         } catch (error) {
-          if (error instanceof ApiError && error.leaseLost) return stop('lost');
+          if (leaseLost(error)) return stop('lost');
           pending = text + pending; // Network trouble: keep it for the next flush.
         }
       });
@@ -122,7 +122,7 @@ export function runJob(options: RunOptions): JobRun {
           stop('cancelled');
         }
       } catch (error) {
-        if (error instanceof ApiError && error.leaseLost) {
+        if (leaseLost(error)) {
           options.log(`job ${job.id}: the server says it is no longer ours (${error.message}); stopping the process`);
           stop('lost');
         }
@@ -174,7 +174,7 @@ export function runJob(options: RunOptions): JobRun {
       try {
         return await send();
       } catch (error) {
-        if (error instanceof ApiError && error.leaseLost) {
+        if (leaseLost(error)) {
           options.log(`job ${job.id}: ${error.message}`);
           return undefined;
         }

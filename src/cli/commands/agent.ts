@@ -6,9 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import { AppError } from '../../core/errors.js';
-import { AgentApi } from '../agent/api-client.js';
-import { AgentConfigFile, type AgentConfig } from '../agent/job-env.js';
-import { CLAIM_WAIT_SECONDS, startAgent } from '../agent/agent.js';
+import type { AgentConfig } from '../agent/job-env.js';
 import { loadSavedLogin } from './login.js';
 
 interface AgentFlags {
@@ -33,7 +31,8 @@ function seconds(raw: string): number {
   return Number(raw);
 }
 
-function readAgentConfig(file: string): AgentConfig {
+async function readAgentConfig(file: string): Promise<AgentConfig> {
+  const { AgentConfigFile } = await import('../agent/job-env.js');
   let parsed: unknown;
   try {
     parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -61,7 +60,7 @@ export function registerAgentCommand(program: Command): void {
     .option('--config <file>', 'JSON allow-list { "commands": { "name": ["program", …] } } for jobs that name their command')
     .argument('[command...]', 'the command to run for every job (after --); omit it to use --config')
     .action(async (command: string[], flags: AgentFlags) => {
-      const config = flags.config ? readAgentConfig(flags.config) : undefined;
+      const config = flags.config ? await readAgentConfig(flags.config) : undefined;
       if (command.length > 0 && config) {
         throw new AppError('invalid_request', 'give either a COMMAND (after --) or --config with an allow-list, not both');
       }
@@ -75,6 +74,8 @@ export function registerAgentCommand(program: Command): void {
       if (!url || !apiKey) throw new AppError('invalid_request', 'set MODELYARD_URL and MODELYARD_API_KEY, or run `modelyard login` first');
       if (!team) throw new AppError('invalid_request', 'name the team with --team or MODELYARD_TEAM');
 
+      // The agent's modules (undici, zod) are loaded by the agent only: other commands start without them.
+      const [{ AgentApi }, { CLAIM_WAIT_SECONDS, startAgent }] = await Promise.all([import('../agent/api-client.js'), import('../agent/agent.js')]);
       const name = flags.name ?? `${os.hostname()}-${process.pid}`;
       const log = (line: string) => process.stderr.write(`${new Date().toISOString()} modelyard agent ${name}: ${line}\n`);
       const agent = startAgent({

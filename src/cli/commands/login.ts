@@ -5,12 +5,21 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
-import { request } from 'undici';
-import { z } from 'zod';
 import { AppError } from '../../core/errors.js';
 
-const SavedLogin = z.object({ url: z.string(), apiKey: z.string(), team: z.string().optional() });
-export type SavedLogin = z.infer<typeof SavedLogin>;
+export interface SavedLogin {
+  url: string;
+  apiKey: string;
+  team?: string;
+}
+
+/** The file's content when it is a saved login (checked by hand: every client command reads it, and zod costs memory). */
+function asSavedLogin(value: unknown): SavedLogin | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const { url, apiKey, team } = value as Record<string, unknown>;
+  if (typeof url !== 'string' || typeof apiKey !== 'string' || (team !== undefined && typeof team !== 'string')) return undefined;
+  return { url, apiKey, ...(team !== undefined ? { team } : {}) };
+}
 
 export function credentialsFile(env: NodeJS.ProcessEnv = process.env): string {
   const configHome = env.XDG_CONFIG_HOME || path.join(env.HOME || os.homedir(), '.config');
@@ -26,11 +35,14 @@ export function loadSavedLogin(env: NodeJS.ProcessEnv = process.env): SavedLogin
   } catch {
     return undefined;
   }
+  let saved: SavedLogin | undefined;
   try {
-    return SavedLogin.parse(JSON.parse(text));
+    saved = asSavedLogin(JSON.parse(text));
   } catch {
-    throw new AppError('invalid_request', `${file} is not a saved login; run \`modelyard login\` again`);
+    saved = undefined;
   }
+  if (!saved) throw new AppError('invalid_request', `${file} is not a saved login; run \`modelyard login\` again`);
+  return saved;
 }
 
 async function readStdin(): Promise<string> {
@@ -51,6 +63,7 @@ export function registerLoginCommand(program: Command): void {
       const url = options.url.replace(/\/+$/, '');
       const apiKey = await readStdin();
       if (apiKey === '') throw new AppError('invalid_request', 'no API key on standard input');
+      const { request } = await import('undici');
       const me = await request(`${url}/api/v1/me`, { headers: { authorization: `Bearer ${apiKey}` } });
       const body = (await me.body.json().catch(() => undefined)) as { user?: { name?: string } } | undefined;
       if (me.statusCode !== 200) {

@@ -4,10 +4,9 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Command } from 'commander';
 import { loadConfig } from '../../config.js';
-import { createLogger } from '../../logger.js';
-import { openContext } from '../../server.js';
+// Loaded by the commands that log, not at start-up: client commands stay small (see bench/cli-upload.bench.ts).
+const loadLogger = () => import('../../logger.js');
 import { KEY_FILE, Keyring, KeyringError } from '../../auth/keyring.js';
-import { rotateMasterKey } from '../../auth/secrets.js';
 
 const ROTATE_HELP = `
 Stop every Modelyard process (API and workers) first: a process still holding the old key can no longer decrypt
@@ -46,7 +45,9 @@ export function registerSecretsCommands(program: Command): void {
     .action(async (options: { newKeyStdin: boolean }) => {
       const newKey = options.newKeyStdin ? parseKey(await readStdin()) : randomBytes(32);
       const config = loadConfig();
-      const ctx = await openContext(config, createLogger('silent'));
+      // Loaded here, not at the top: every other command (client ones above all) starts without the server's modules.
+      const [{ openContext }, { rotateMasterKey }] = await Promise.all([import('../../server.js'), import('../../auth/secrets.js')]);
+      const ctx = await openContext(config, (await loadLogger()).createLogger('silent'));
       const keyFile = path.join(config.dataDir, KEY_FILE);
       // The new key file is written before the database commits and moved into place after it: whatever fails,
       // the key that decrypts the database is on disk (the old file, or the new one beside it).

@@ -2,8 +2,9 @@
 import { MessageChannel } from 'node:worker_threads';
 import { Command, Option } from 'commander';
 import { loadConfig, type Role } from '../../config.js';
-import { createLogger } from '../../logger.js';
 import type { WorkerThread } from '../../worker-thread.js';
+// Loaded by the commands that log, not at start-up: client commands stay small (see bench/cli-upload.bench.ts).
+const loadLogger = () => import('../../logger.js');
 // The server is loaded only by the commands that run it: client commands (agent, login) start in a fraction of the
 // time without Fastify, Kysely and the database drivers.
 const loadServer = () => import('../../server.js');
@@ -15,7 +16,7 @@ export function registerServerCommands(program: Command): void {
     .addOption(new Option('--role <role>', 'which part to run').choices(['all', 'api', 'worker']).default('all'))
     .action(async (options: { role: Role }) => {
       const config = loadConfig();
-      const logger = createLogger(config.logLevel);
+      const logger = (await loadLogger()).createLogger(config.logLevel);
       const { startServer, bootstrapFirstAdmin } = await loadServer();
       // Role all on a machine with two cores or more: the API on this thread, the worker role in a thread of its own.
       const threaded = options.role === 'all' && config.deliveryThread;
@@ -70,7 +71,7 @@ export function registerServerCommands(program: Command): void {
     .action(async () => {
       const config = loadConfig();
       const { openContext } = await loadServer();
-      const ctx = await openContext(config, createLogger(config.logLevel));
+      const ctx = await openContext(config, (await loadLogger()).createLogger(config.logLevel));
       await ctx.close();
       process.stdout.write('database is up to date\n');
     });

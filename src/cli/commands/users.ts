@@ -2,7 +2,8 @@
 // server's configuration, so an operator can create users (or recover access) without a running server.
 import { Command } from 'commander';
 import { loadConfig } from '../../config.js';
-import { createLogger } from '../../logger.js';
+// Loaded by the commands that log, not at start-up: client commands stay small (see bench/cli-upload.bench.ts).
+const loadLogger = () => import('../../logger.js');
 import { generatePassword } from '../../auth/passwords.js';
 import { AppError } from '../../core/errors.js';
 
@@ -29,7 +30,7 @@ export function registerUserCommands(program: Command): void {
       }
       const config = loadConfig();
       const { openContext } = await import('../../server.js');
-      const ctx = await openContext(config, createLogger('silent'));
+      const ctx = await openContext(config, (await loadLogger()).createLogger('silent'));
       try {
         const created = await createUser(ctx.db, { name, password, isAdmin: options.admin });
         if (options.apiKey) {

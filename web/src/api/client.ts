@@ -2,28 +2,11 @@
 // session's CSRF token on every change. Errors arrive as the server's `{ error: { code, message, details } }` and
 // become ApiError, whose `field` lets a form put the message next to the control it concerns.
 
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details: Record<string, unknown> = {},
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
+// ApiError is the typed client's (src/client/errors.ts): one error type for the UI, the CLI and the agent; asApiError
+// turns anything thrown (a failed fetch) into one, so every form renders errors one way.
+import { ApiError, asApiError } from '../../../src/client/errors';
 
-  /** The request field the server blamed (`name`, `url`, `action.payload`, …), if any. */
-  get field(): string | undefined {
-    return typeof this.details.field === 'string' ? this.details.field : undefined;
-  }
-}
-
-/** Any thrown value as an ApiError, so every form renders errors one way. */
-export function asApiError(error: unknown): ApiError {
-  if (error instanceof ApiError) return error;
-  return new ApiError(0, 'network', error instanceof Error ? error.message : String(error));
-}
+export { ApiError, asApiError };
 
 let csrfToken: string | null = null;
 
@@ -53,12 +36,7 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   if (!response.ok) {
     const envelope = (data as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | null)?.error;
     if (response.status === 401 && path !== '/api/v1/login') window.dispatchEvent(new Event(UNAUTHENTICATED_EVENT));
-    throw new ApiError(
-      response.status,
-      envelope?.code ?? `http_${response.status}`,
-      envelope?.message ?? (response.statusText || `request failed with status ${response.status}`),
-      envelope?.details ?? {},
-    );
+    throw ApiError.fromResponse(response.status, envelope ? data : null, response.statusText);
   }
   return (response.status === 204 ? undefined : data) as T;
 }
