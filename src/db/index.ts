@@ -240,7 +240,9 @@ class PostgresNotifier implements Notifier {
 
   async close(): Promise<void> {
     this.closed = true;
-    await this.client?.end().catch(() => undefined);
+    // A connection still being opened (a listen() just before close) is ended once it is open.
+    const client = this.client ?? (await this.connecting);
+    await client?.end().catch(() => undefined);
   }
 }
 
