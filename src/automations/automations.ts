@@ -16,7 +16,7 @@ import { newId } from '../core/ids.js';
 import { renderTemplate, validateTemplate, type TemplateProblem } from '../core/templates.js';
 import { checkAliasPattern } from './alias-pattern.js';
 import { attachedSecrets } from './webhooks.js';
-import { sampleVariables } from './variables.js';
+import { ALIAS_EVENT_TYPES, sampleVariables } from './variables.js';
 
 type Ctx = Pick<AppContext, 'db' | 'notifier'>;
 
@@ -26,6 +26,11 @@ export const AUTOMATION_EVENT_TYPES = [
   'UNLINK_ARTIFACT',
   'CREATE_ARTIFACT',
   'AUTOMATION_FAILED',
+  'REMOVE_ARTIFACT_ALIAS',
+  'PROMOTION_REQUESTED',
+  'PROMOTION_APPROVED',
+  'PROMOTION_REJECTED',
+  'CHECK_COMPLETED',
 ] as const satisfies readonly EventType[];
 export type AutomationEventType = (typeof AUTOMATION_EVENT_TYPES)[number];
 
@@ -165,8 +170,8 @@ async function resolveInput(db: Db | Tx, team: { id: string; name: string }, eve
   if (event.model !== null && event.type === 'CREATE_ARTIFACT') {
     throw invalid('event.model', 'CREATE_ARTIFACT happens in projects, not on a registered model: leave model null');
   }
-  if (event.aliasPattern !== null && event.type !== 'ADD_ARTIFACT_ALIAS') {
-    throw invalid('event.aliasPattern', 'an alias filter applies only to ADD_ARTIFACT_ALIAS');
+  if (event.aliasPattern !== null && !ALIAS_EVENT_TYPES.has(event.type)) {
+    throw invalid('event.aliasPattern', `an alias filter applies only to events that name an alias (${[...ALIAS_EVENT_TYPES].join(', ')})`);
   }
   const alias_pattern = event.aliasPattern === null ? null : checkAliasPattern(event.aliasPattern);
   const model_id = event.model === null ? null : await resolveModelId(db, team.id, event.model, 'event.model');

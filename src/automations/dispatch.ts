@@ -29,7 +29,7 @@ import { renderTemplate, type TemplateValues } from '../core/templates.js';
 import { insertJobs, type NewJob } from '../queues/jobs.js';
 import type { JobEvent } from '../queues/job-event.js';
 import { aliasMatches } from './alias-pattern.js';
-import { eventMetadata, eventVariables, withAutomationName } from './variables.js';
+import { ALIAS_EVENT_TYPES, eventMetadata, eventVariables, withAutomationName } from './variables.js';
 
 /**
  * The team's enabled automations for an event type, with what a run needs from their webhook, queue and team. Built
@@ -86,7 +86,7 @@ export async function createActionRuns(
   config: Pick<Config, 'jobMaxAttempts'>,
 ): Promise<number> {
   const matches = automations.filter(
-    (a) => event.type !== 'ADD_ARTIFACT_ALIAS' || aliasMatches(a.alias_pattern, event.alias),
+    (a) => !ALIAS_EVENT_TYPES.has(event.type) || aliasMatches(a.alias_pattern, event.alias),
   );
   if (matches.length === 0) return 0;
 

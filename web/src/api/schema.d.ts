@@ -1364,6 +1364,15 @@ export interface paths {
                                 metadata: {
                                     [key: string]: unknown;
                                 };
+                                checks: {
+                                    name: string;
+                                    /** @enum {string} */
+                                    state: "pending" | "success" | "failure";
+                                    summary: string;
+                                    detailsUrl: string | null;
+                                    updatedBy: string;
+                                    updatedAt: string;
+                                }[];
                                 createdBy: string;
                                 createdAt: string;
                             }[];
@@ -1420,6 +1429,15 @@ export interface paths {
                             metadata: {
                                 [key: string]: unknown;
                             };
+                            checks: {
+                                name: string;
+                                /** @enum {string} */
+                                state: "pending" | "success" | "failure";
+                                summary: string;
+                                detailsUrl: string | null;
+                                updatedBy: string;
+                                updatedAt: string;
+                            }[];
                             createdBy: string;
                             createdAt: string;
                         };
@@ -1446,6 +1464,15 @@ export interface paths {
                             metadata: {
                                 [key: string]: unknown;
                             };
+                            checks: {
+                                name: string;
+                                /** @enum {string} */
+                                state: "pending" | "success" | "failure";
+                                summary: string;
+                                detailsUrl: string | null;
+                                updatedBy: string;
+                                updatedAt: string;
+                            }[];
                             createdBy: string;
                             createdAt: string;
                         };
@@ -1501,6 +1528,15 @@ export interface paths {
                             metadata: {
                                 [key: string]: unknown;
                             };
+                            checks: {
+                                name: string;
+                                /** @enum {string} */
+                                state: "pending" | "success" | "failure";
+                                summary: string;
+                                detailsUrl: string | null;
+                                updatedBy: string;
+                                updatedAt: string;
+                            }[];
                             createdBy: string;
                             createdAt: string;
                         };
@@ -1545,8 +1581,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
-        /** Put an alias on a version, moving it from another version if one holds it (members) */
+        /** The version an alias is on — now, or at the time `at` (from its history) */
+        get: operations["getAliasVersion"];
+        /**
+         * Put an alias on a version, moving it from another version if one holds it (members)
+         * @description With `expectedVersion` the move is a compare-and-set: "v2" — the alias must be on v2; null — it must not exist; otherwise 409 `alias_moved` and nothing changes. An alias governed by a policy answers 403 (role below its setBy) or 409 `promotion_required` (it asks for approvals or checks). Emits ADD_ARTIFACT_ALIAS with previousVersion in its details.
+         */
         put: {
             parameters: {
                 query?: never;
@@ -1563,6 +1603,8 @@ export interface paths {
                     "application/json": {
                         /** @description "v2" or another alias */
                         version: string;
+                        /** @description compare-and-set: where the alias must be now (null: nowhere) */
+                        expectedVersion?: string | null;
                     };
                 };
             };
@@ -1588,6 +1630,15 @@ export interface paths {
                             metadata: {
                                 [key: string]: unknown;
                             };
+                            checks: {
+                                name: string;
+                                /** @enum {string} */
+                                state: "pending" | "success" | "failure";
+                                summary: string;
+                                detailsUrl: string | null;
+                                updatedBy: string;
+                                updatedAt: string;
+                            }[];
                             createdBy: string;
                             createdAt: string;
                         };
@@ -1596,7 +1647,7 @@ export interface paths {
             };
         };
         post?: never;
-        /** Remove an alias (members) */
+        /** Remove an alias (members); emits REMOVE_ARTIFACT_ALIAS */
         delete: {
             parameters: {
                 query?: never;
@@ -1624,6 +1675,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/teams/{team}/registry/models/{model}/aliases/{alias}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every change of an alias, newest first: which version held it, from which, who, when and why */
+        get: operations["listAliasHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/registry/models/{model}/aliases/{alias}/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move an alias back to the version that held it before its last change (members; policies apply)
+         * @description Emits ADD_ARTIFACT_ALIAS with reason `rollback` in its details. 409 when there was no previous version or it has been unlinked.
+         */
+        post: operations["rollbackAlias"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/teams/{team}/events": {
         parameters: {
             query?: never;
@@ -1638,7 +1726,7 @@ export interface paths {
                     limit?: number;
                     /** @description nextCursor of the previous page, as it was returned */
                     cursor?: string;
-                    type?: "LINK_ARTIFACT" | "UNLINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "REMOVE_ARTIFACT_ALIAS" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+                    type?: "LINK_ARTIFACT" | "UNLINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "REMOVE_ARTIFACT_ALIAS" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "PROMOTION_REQUESTED" | "PROMOTION_APPROVED" | "PROMOTION_REJECTED" | "CHECK_COMPLETED";
                     /** @description registered model name */
                     model?: string;
                 };
@@ -1660,7 +1748,7 @@ export interface paths {
                             items: {
                                 id: string;
                                 /** @enum {string} */
-                                type: "LINK_ARTIFACT" | "UNLINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "REMOVE_ARTIFACT_ALIAS" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+                                type: "LINK_ARTIFACT" | "UNLINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "REMOVE_ARTIFACT_ALIAS" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "PROMOTION_REQUESTED" | "PROMOTION_APPROVED" | "PROMOTION_REJECTED" | "CHECK_COMPLETED";
                                 project: string;
                                 collection: string;
                                 versionIndex: number | null;
@@ -3434,7 +3522,7 @@ export interface paths {
                                 enabled: boolean;
                                 event: {
                                     /** @enum {string} */
-                                    type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+                                    type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "REMOVE_ARTIFACT_ALIAS" | "PROMOTION_REQUESTED" | "PROMOTION_APPROVED" | "PROMOTION_REJECTED" | "CHECK_COMPLETED";
                                     model: string | null;
                                     aliasPattern: string | null;
                                 };
@@ -3487,7 +3575,7 @@ export interface paths {
                         enabled?: boolean;
                         event: {
                             /** @enum {string} */
-                            type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+                            type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "REMOVE_ARTIFACT_ALIAS" | "PROMOTION_REQUESTED" | "PROMOTION_APPROVED" | "PROMOTION_REJECTED" | "CHECK_COMPLETED";
                             /**
                              * @description A registered model of the team, or null for the whole registry (models created later included)
                              * @default null
@@ -3532,7 +3620,7 @@ export interface paths {
                             enabled: boolean;
                             event: {
                                 /** @enum {string} */
-                                type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+                                type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "REMOVE_ARTIFACT_ALIAS" | "PROMOTION_REQUESTED" | "PROMOTION_APPROVED" | "PROMOTION_REJECTED" | "CHECK_COMPLETED";
                                 model: string | null;
                                 aliasPattern: string | null;
                             };
@@ -3593,7 +3681,7 @@ export interface paths {
                         name?: string;
                         event: {
                             /** @enum {string} */
-                            type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+                            type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "REMOVE_ARTIFACT_ALIAS" | "PROMOTION_REQUESTED" | "PROMOTION_APPROVED" | "PROMOTION_REJECTED" | "CHECK_COMPLETED";
                             /**
                              * @description A registered model of the team, or null for the whole registry (models created later included)
                              * @default null
@@ -3691,7 +3779,7 @@ export interface paths {
                             enabled: boolean;
                             event: {
                                 /** @enum {string} */
-                                type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+                                type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "REMOVE_ARTIFACT_ALIAS" | "PROMOTION_REQUESTED" | "PROMOTION_APPROVED" | "PROMOTION_REJECTED" | "CHECK_COMPLETED";
                                 model: string | null;
                                 aliasPattern: string | null;
                             };
@@ -3763,7 +3851,7 @@ export interface paths {
                         enabled?: boolean;
                         event?: {
                             /** @enum {string} */
-                            type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+                            type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "REMOVE_ARTIFACT_ALIAS" | "PROMOTION_REQUESTED" | "PROMOTION_APPROVED" | "PROMOTION_REJECTED" | "CHECK_COMPLETED";
                             /**
                              * @description A registered model of the team, or null for the whole registry (models created later included)
                              * @default null
@@ -3808,7 +3896,7 @@ export interface paths {
                             enabled: boolean;
                             event: {
                                 /** @enum {string} */
-                                type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+                                type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "REMOVE_ARTIFACT_ALIAS" | "PROMOTION_REQUESTED" | "PROMOTION_APPROVED" | "PROMOTION_REJECTED" | "CHECK_COMPLETED";
                                 model: string | null;
                                 aliasPattern: string | null;
                             };
@@ -3871,7 +3959,7 @@ export interface paths {
                                 name: string;
                                 enabled: boolean;
                                 /** @enum {string} */
-                                triggerType: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+                                triggerType: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "REMOVE_ARTIFACT_ALIAS" | "PROMOTION_REQUESTED" | "PROMOTION_APPROVED" | "PROMOTION_REJECTED" | "CHECK_COMPLETED";
                                 /** @enum {string} */
                                 actionType: "webhook" | "queue_job" | "no_op";
                                 /** @description The webhook name, the queue name, or "No action" */
@@ -3969,4 +4057,156 @@ export interface components {
     pathItems: never;
 }
 export type $defs = Record<string, never>;
-export type operations = Record<string, never>;
+export interface operations {
+    getAliasVersion: {
+        parameters: {
+            query?: {
+                /** @description ISO 8601 time, e.g. 2026-12-01T10:00:00Z */
+                at?: string;
+            };
+            header?: never;
+            path: {
+                team: string;
+                model: string;
+                alias: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        version: string;
+                        index: number;
+                        aliases: string[];
+                        source: {
+                            project: string;
+                            artifact: string;
+                            version: string;
+                            index: number;
+                        };
+                        artifactVersionId: string;
+                        metadata: {
+                            [key: string]: unknown;
+                        };
+                        checks: {
+                            name: string;
+                            /** @enum {string} */
+                            state: "pending" | "success" | "failure";
+                            summary: string;
+                            detailsUrl: string | null;
+                            updatedBy: string;
+                            updatedAt: string;
+                        }[];
+                        createdBy: string;
+                        createdAt: string;
+                    };
+                };
+            };
+        };
+    };
+    listAliasHistory: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page, as it was returned */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                team: string;
+                model: string;
+                alias: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** @description the version holding the alias after the change; null when it was taken away */
+                            version: string | null;
+                            previousVersion: string | null;
+                            by: string;
+                            at: string;
+                            /** @enum {string} */
+                            reason: "set" | "promotion" | "rollback" | "removed" | "unlink";
+                            promotionId: string | null;
+                            comment: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+        };
+    };
+    rollbackAlias: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                model: string;
+                alias: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default  */
+                    comment?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        version: string;
+                        index: number;
+                        aliases: string[];
+                        source: {
+                            project: string;
+                            artifact: string;
+                            version: string;
+                            index: number;
+                        };
+                        artifactVersionId: string;
+                        metadata: {
+                            [key: string]: unknown;
+                        };
+                        checks: {
+                            name: string;
+                            /** @enum {string} */
+                            state: "pending" | "success" | "failure";
+                            summary: string;
+                            detailsUrl: string | null;
+                            updatedBy: string;
+                            updatedAt: string;
+                        }[];
+                        createdBy: string;
+                        createdAt: string;
+                    };
+                };
+            };
+        };
+    };
+}
