@@ -4046,6 +4046,194 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/teams/{team}/registry/models/{model}/promotions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The model's promotion requests, newest first; filter by state or version */
+        get: operations["listModelPromotions"];
+        put?: never;
+        /**
+         * Ask for a version to get an alias (members); emits PROMOTION_REQUESTED
+         * @description The request waits for the approvals and checks the alias's policies ask for, and applies (moves the alias) as soon as they are met — at once when nothing is asked. 409 when the version already holds the alias or the same request is pending.
+         */
+        post: operations["requestPromotion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/registry/promotions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The team's promotion requests across its models, newest first; filter by state */
+        get: operations["listTeamPromotions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/registry/models/{model}/promotions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One promotion request */
+        get: operations["getPromotion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/registry/models/{model}/promotions/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a promotion request (members, or admins when the policy says so; not the requester); may apply it
+         * @description One vote per user (409 for a second one); 403 for the requester and for a role below the policy's setBy; 409 when the request is no longer pending.
+         */
+        post: operations["approvePromotion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/registry/models/{model}/promotions/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject a promotion request (members, or admins when the policy says so; not the requester); emits PROMOTION_REJECTED
+         * @description One vote per user (409 for a second one); 403 for the requester and for a role below the policy's setBy; 409 when the request is no longer pending.
+         */
+        post: operations["rejectPromotion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/registry/models/{model}/promotions/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Withdraw a pending promotion request (its requester or an admin) */
+        post: operations["cancelPromotion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/registry/models/{model}/versions/{version}/checks/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Report a check on a version (members and agents): pending, success or failure
+         * @description Reaching success or failure (from another state) emits CHECK_COMPLETED; success applies the pending promotion requests of the version whose requirements are then met.
+         */
+        put: operations["setVersionCheck"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/registry/models/{model}/versions/{version}/checks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A version's checks, by name */
+        get: operations["listVersionChecks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/registry/alias-policies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The team's alias policies */
+        get: operations["listAliasPolicies"];
+        put?: never;
+        /**
+         * Govern aliases (admins): who may move them, how many approvals and which checks a move needs
+         * @description A direct change of a governed alias by a role below setBy is 403; when approvals > 0 or requiredChecks is not empty it is 409 `promotion_required` (a promotion request is the way). Several policies covering one alias combine to the strictest.
+         */
+        post: operations["createAliasPolicy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/registry/alias-policies/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete an alias policy (admins) */
+        delete: operations["deleteAliasPolicy"];
+        options?: never;
+        head?: never;
+        /** Change an alias policy (admins); pending promotion requests are held to the new rules */
+        patch: operations["updateAliasPolicy"];
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -4204,6 +4392,710 @@ export interface operations {
                         }[];
                         createdBy: string;
                         createdAt: string;
+                    };
+                };
+            };
+        };
+    };
+    listModelPromotions: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page, as it was returned */
+                cursor?: string;
+                state?: "pending" | "applied" | "rejected" | "cancelled";
+                version?: string;
+            };
+            header?: never;
+            path: {
+                team: string;
+                model: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            model: string;
+                            version: string;
+                            alias: string;
+                            /** @enum {string} */
+                            state: "pending" | "applied" | "rejected" | "cancelled";
+                            comment: string;
+                            requestedBy: string;
+                            approvals: {
+                                by: string;
+                                comment: string;
+                                at: string;
+                            }[];
+                            rejections: {
+                                by: string;
+                                comment: string;
+                                at: string;
+                            }[];
+                            required: {
+                                approvals: number;
+                                checks: string[];
+                            };
+                            checks: {
+                                name: string;
+                                /** @enum {string} */
+                                state: "pending" | "success" | "failure" | "missing";
+                                summary: string;
+                            }[];
+                            /** @description why a pending request has not applied yet */
+                            waitingFor: string[];
+                            decidedBy: string | null;
+                            decisionComment: string | null;
+                            createdAt: string;
+                            updatedAt: string;
+                            decidedAt: string | null;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+        };
+    };
+    requestPromotion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                model: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description "v3" (or an alias naming the version) */
+                    version: string;
+                    alias: string;
+                    /** @default  */
+                    comment?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        model: string;
+                        version: string;
+                        alias: string;
+                        /** @enum {string} */
+                        state: "pending" | "applied" | "rejected" | "cancelled";
+                        comment: string;
+                        requestedBy: string;
+                        approvals: {
+                            by: string;
+                            comment: string;
+                            at: string;
+                        }[];
+                        rejections: {
+                            by: string;
+                            comment: string;
+                            at: string;
+                        }[];
+                        required: {
+                            approvals: number;
+                            checks: string[];
+                        };
+                        checks: {
+                            name: string;
+                            /** @enum {string} */
+                            state: "pending" | "success" | "failure" | "missing";
+                            summary: string;
+                        }[];
+                        /** @description why a pending request has not applied yet */
+                        waitingFor: string[];
+                        decidedBy: string | null;
+                        decisionComment: string | null;
+                        createdAt: string;
+                        updatedAt: string;
+                        decidedAt: string | null;
+                    };
+                };
+            };
+        };
+    };
+    listTeamPromotions: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page, as it was returned */
+                cursor?: string;
+                state?: "pending" | "applied" | "rejected" | "cancelled";
+            };
+            header?: never;
+            path: {
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            model: string;
+                            version: string;
+                            alias: string;
+                            /** @enum {string} */
+                            state: "pending" | "applied" | "rejected" | "cancelled";
+                            comment: string;
+                            requestedBy: string;
+                            approvals: {
+                                by: string;
+                                comment: string;
+                                at: string;
+                            }[];
+                            rejections: {
+                                by: string;
+                                comment: string;
+                                at: string;
+                            }[];
+                            required: {
+                                approvals: number;
+                                checks: string[];
+                            };
+                            checks: {
+                                name: string;
+                                /** @enum {string} */
+                                state: "pending" | "success" | "failure" | "missing";
+                                summary: string;
+                            }[];
+                            /** @description why a pending request has not applied yet */
+                            waitingFor: string[];
+                            decidedBy: string | null;
+                            decisionComment: string | null;
+                            createdAt: string;
+                            updatedAt: string;
+                            decidedAt: string | null;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+        };
+    };
+    getPromotion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                model: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        model: string;
+                        version: string;
+                        alias: string;
+                        /** @enum {string} */
+                        state: "pending" | "applied" | "rejected" | "cancelled";
+                        comment: string;
+                        requestedBy: string;
+                        approvals: {
+                            by: string;
+                            comment: string;
+                            at: string;
+                        }[];
+                        rejections: {
+                            by: string;
+                            comment: string;
+                            at: string;
+                        }[];
+                        required: {
+                            approvals: number;
+                            checks: string[];
+                        };
+                        checks: {
+                            name: string;
+                            /** @enum {string} */
+                            state: "pending" | "success" | "failure" | "missing";
+                            summary: string;
+                        }[];
+                        /** @description why a pending request has not applied yet */
+                        waitingFor: string[];
+                        decidedBy: string | null;
+                        decisionComment: string | null;
+                        createdAt: string;
+                        updatedAt: string;
+                        decidedAt: string | null;
+                    };
+                };
+            };
+        };
+    };
+    approvePromotion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                model: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default  */
+                    comment?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        model: string;
+                        version: string;
+                        alias: string;
+                        /** @enum {string} */
+                        state: "pending" | "applied" | "rejected" | "cancelled";
+                        comment: string;
+                        requestedBy: string;
+                        approvals: {
+                            by: string;
+                            comment: string;
+                            at: string;
+                        }[];
+                        rejections: {
+                            by: string;
+                            comment: string;
+                            at: string;
+                        }[];
+                        required: {
+                            approvals: number;
+                            checks: string[];
+                        };
+                        checks: {
+                            name: string;
+                            /** @enum {string} */
+                            state: "pending" | "success" | "failure" | "missing";
+                            summary: string;
+                        }[];
+                        /** @description why a pending request has not applied yet */
+                        waitingFor: string[];
+                        decidedBy: string | null;
+                        decisionComment: string | null;
+                        createdAt: string;
+                        updatedAt: string;
+                        decidedAt: string | null;
+                    };
+                };
+            };
+        };
+    };
+    rejectPromotion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                model: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default  */
+                    comment?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        model: string;
+                        version: string;
+                        alias: string;
+                        /** @enum {string} */
+                        state: "pending" | "applied" | "rejected" | "cancelled";
+                        comment: string;
+                        requestedBy: string;
+                        approvals: {
+                            by: string;
+                            comment: string;
+                            at: string;
+                        }[];
+                        rejections: {
+                            by: string;
+                            comment: string;
+                            at: string;
+                        }[];
+                        required: {
+                            approvals: number;
+                            checks: string[];
+                        };
+                        checks: {
+                            name: string;
+                            /** @enum {string} */
+                            state: "pending" | "success" | "failure" | "missing";
+                            summary: string;
+                        }[];
+                        /** @description why a pending request has not applied yet */
+                        waitingFor: string[];
+                        decidedBy: string | null;
+                        decisionComment: string | null;
+                        createdAt: string;
+                        updatedAt: string;
+                        decidedAt: string | null;
+                    };
+                };
+            };
+        };
+    };
+    cancelPromotion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                model: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default  */
+                    comment?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        model: string;
+                        version: string;
+                        alias: string;
+                        /** @enum {string} */
+                        state: "pending" | "applied" | "rejected" | "cancelled";
+                        comment: string;
+                        requestedBy: string;
+                        approvals: {
+                            by: string;
+                            comment: string;
+                            at: string;
+                        }[];
+                        rejections: {
+                            by: string;
+                            comment: string;
+                            at: string;
+                        }[];
+                        required: {
+                            approvals: number;
+                            checks: string[];
+                        };
+                        checks: {
+                            name: string;
+                            /** @enum {string} */
+                            state: "pending" | "success" | "failure" | "missing";
+                            summary: string;
+                        }[];
+                        /** @description why a pending request has not applied yet */
+                        waitingFor: string[];
+                        decidedBy: string | null;
+                        decisionComment: string | null;
+                        createdAt: string;
+                        updatedAt: string;
+                        decidedAt: string | null;
+                    };
+                };
+            };
+        };
+    };
+    setVersionCheck: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                model: string;
+                version: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    state: "pending" | "success" | "failure";
+                    /** @default  */
+                    summary?: string;
+                    /**
+                     * @description an http(s) link to the details (logs, a report)
+                     * @default null
+                     */
+                    detailsUrl?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** @enum {string} */
+                        state: "pending" | "success" | "failure";
+                        summary: string;
+                        detailsUrl: string | null;
+                        updatedBy: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+        };
+    };
+    listVersionChecks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                model: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            name: string;
+                            /** @enum {string} */
+                            state: "pending" | "success" | "failure";
+                            summary: string;
+                            detailsUrl: string | null;
+                            updatedBy: string;
+                            updatedAt: string;
+                        }[];
+                        nextCursor: null;
+                    };
+                };
+            };
+        };
+    };
+    listAliasPolicies: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            aliasPattern: string;
+                            model: string | null;
+                            /** @enum {string} */
+                            setBy: "admin" | "member";
+                            approvals: number;
+                            requiredChecks: string[];
+                            createdBy: string;
+                            createdAt: string;
+                            updatedAt: string;
+                        }[];
+                        nextCursor: null;
+                    };
+                };
+            };
+        };
+    };
+    createAliasPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description RE2 regular expression searched in the alias; anchor it (^production$) for one name */
+                    aliasPattern: string;
+                    /**
+                     * @description one registered model, or null for every model of the team
+                     * @default null
+                     */
+                    model?: string | null;
+                    /**
+                     * @description the lowest role that may move the alias (or vote on its promotions)
+                     * @default member
+                     * @enum {string}
+                     */
+                    setBy?: "admin" | "member";
+                    /** @default 0 */
+                    approvals?: number;
+                    /** @default [] */
+                    requiredChecks?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        aliasPattern: string;
+                        model: string | null;
+                        /** @enum {string} */
+                        setBy: "admin" | "member";
+                        approvals: number;
+                        requiredChecks: string[];
+                        createdBy: string;
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+        };
+    };
+    deleteAliasPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    updateAliasPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description RE2 regular expression searched in the alias; anchor it (^production$) for one name */
+                    aliasPattern?: string;
+                    model?: string | null;
+                    /** @enum {string} */
+                    setBy?: "admin" | "member";
+                    approvals?: number;
+                    requiredChecks?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        aliasPattern: string;
+                        model: string | null;
+                        /** @enum {string} */
+                        setBy: "admin" | "member";
+                        approvals: number;
+                        requiredChecks: string[];
+                        createdBy: string;
+                        createdAt: string;
+                        updatedAt: string;
                     };
                 };
             };
