@@ -3537,10 +3537,12 @@ export interface paths {
                                     type: "queue_job";
                                     queue: string;
                                     template: string;
+                                    check: string | null;
                                 } | {
                                     /** @enum {string} */
                                     type: "no_op";
                                 };
+                                condition: string | null;
                                 createdBy: string;
                                 createdAt: string;
                                 updatedAt: string;
@@ -3554,7 +3556,7 @@ export interface paths {
         put?: never;
         /**
          * Create an automation (admins and members)
-         * @description Event types: LINK_ARTIFACT, ADD_ARTIFACT_ALIAS, UNLINK_ARTIFACT, AUTOMATION_FAILED (scoped to one model or the whole registry) and CREATE_ARTIFACT (project-level: model must be null). The payload is checked when saved: invalid JSON, unknown variables and secrets not attached to the webhook are refused with their position.
+         * @description Event types: LINK_ARTIFACT, ADD_ARTIFACT_ALIAS, REMOVE_ARTIFACT_ALIAS, UNLINK_ARTIFACT, AUTOMATION_FAILED, PROMOTION_REQUESTED, PROMOTION_APPROVED, PROMOTION_REJECTED, CHECK_COMPLETED (scoped to one model or the whole registry) and CREATE_ARTIFACT (project-level: model must be null). The payload is checked when saved: invalid JSON, unknown variables and secrets not attached to the webhook are refused with their position, and so is a condition that does not parse.
          */
         post: {
             parameters: {
@@ -3582,7 +3584,7 @@ export interface paths {
                              */
                             model?: string | null;
                             /**
-                             * @description ADD_ARTIFACT_ALIAS only: RE2 regular expression the alias must match (searched; anchor with ^…$)
+                             * @description Events that name an alias (ADD_ARTIFACT_ALIAS, REMOVE_ARTIFACT_ALIAS, PROMOTION_*): RE2 regular expression the alias must match (searched; anchor with ^…$)
                              * @default null
                              */
                             aliasPattern?: string | null;
@@ -3599,10 +3601,17 @@ export interface paths {
                             queue: string;
                             /** @description JSON object template of the job */
                             template: string;
+                            /** @description a check on the event's version that the job sets: pending when queued, success or failure from its exit code */
+                            check?: string | null;
                         } | {
                             /** @enum {string} */
                             type: "no_op";
                         };
+                        /**
+                         * @description e.g. metadata.eval.auc >= 0.9 && checks.eval == "success"; an event it does not hold for records nothing (docs/automations.md)
+                         * @default null
+                         */
+                        condition?: string | null;
                     };
                 };
             };
@@ -3635,10 +3644,12 @@ export interface paths {
                                 type: "queue_job";
                                 queue: string;
                                 template: string;
+                                check: string | null;
                             } | {
                                 /** @enum {string} */
                                 type: "no_op";
                             };
+                            condition: string | null;
                             createdBy: string;
                             createdAt: string;
                             updatedAt: string;
@@ -3688,7 +3699,7 @@ export interface paths {
                              */
                             model?: string | null;
                             /**
-                             * @description ADD_ARTIFACT_ALIAS only: RE2 regular expression the alias must match (searched; anchor with ^…$)
+                             * @description Events that name an alias (ADD_ARTIFACT_ALIAS, REMOVE_ARTIFACT_ALIAS, PROMOTION_*): RE2 regular expression the alias must match (searched; anchor with ^…$)
                              * @default null
                              */
                             aliasPattern?: string | null;
@@ -3705,6 +3716,8 @@ export interface paths {
                             queue: string;
                             /** @description JSON object template of the job */
                             template: string;
+                            /** @description a check on the event's version that the job sets: pending when queued, success or failure from its exit code */
+                            check?: string | null;
                         } | {
                             /** @enum {string} */
                             type: "no_op";
@@ -3794,10 +3807,12 @@ export interface paths {
                                 type: "queue_job";
                                 queue: string;
                                 template: string;
+                                check: string | null;
                             } | {
                                 /** @enum {string} */
                                 type: "no_op";
                             };
+                            condition: string | null;
                             createdBy: string;
                             createdAt: string;
                             updatedAt: string;
@@ -3858,7 +3873,7 @@ export interface paths {
                              */
                             model?: string | null;
                             /**
-                             * @description ADD_ARTIFACT_ALIAS only: RE2 regular expression the alias must match (searched; anchor with ^…$)
+                             * @description Events that name an alias (ADD_ARTIFACT_ALIAS, REMOVE_ARTIFACT_ALIAS, PROMOTION_*): RE2 regular expression the alias must match (searched; anchor with ^…$)
                              * @default null
                              */
                             aliasPattern?: string | null;
@@ -3875,10 +3890,14 @@ export interface paths {
                             queue: string;
                             /** @description JSON object template of the job */
                             template: string;
+                            /** @description a check on the event's version that the job sets: pending when queued, success or failure from its exit code */
+                            check?: string | null;
                         } | {
                             /** @enum {string} */
                             type: "no_op";
                         };
+                        /** @description e.g. metadata.eval.auc >= 0.9 && checks.eval == "success"; an event it does not hold for records nothing (docs/automations.md) */
+                        condition?: string | null;
                     };
                 };
             };
@@ -3911,10 +3930,12 @@ export interface paths {
                                 type: "queue_job";
                                 queue: string;
                                 template: string;
+                                check: string | null;
                             } | {
                                 /** @enum {string} */
                                 type: "no_op";
                             };
+                            condition: string | null;
                             createdBy: string;
                             createdAt: string;
                             updatedAt: string;
