@@ -30,6 +30,11 @@ export interface MoveOptions {
   comment?: string;
   /** Unlinking removes the version's aliases; UNLINK_ARTIFACT is its event, so no REMOVE_ARTIFACT_ALIAS per alias. */
   silent?: boolean;
+  /**
+   * Runs only when the alias is about to change (after the compare-and-set): the policy check of a direct change, so
+   * repeating a move that is already in place is not refused.
+   */
+  beforeChange?: () => Promise<void>;
 }
 
 const currentHolder = (tx: Tx, modelId: string, alias: string) =>
@@ -83,6 +88,7 @@ export async function moveAlias(
   }
   if (target === null && !current) throw notFound(`alias "${alias}" of registered model "${model.name}"`);
   if (target !== null && current?.id === target.id) return 'unchanged';
+  await options.beforeChange?.();
 
   const now = Date.now();
   if (target) await upsertAlias(tx, model.id, alias, target.id, origin.userId);

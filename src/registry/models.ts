@@ -414,8 +414,8 @@ export async function linkVersion(
         .executeTakeFirstOrThrow();
       const target = { id: existing.id, index: existing.index, artifact_version_id: artifactVersion.id, metadata: artifactVersion.metadata };
       for (const alias of aliases) {
-        await enforceDirectChange(tx, actor.team.id, actor.role, model, alias);
-        await moveAlias(tx, after, ctx.config, originOf(actor), model, alias, target, { reason: 'set' });
+        const beforeChange = () => enforceDirectChange(tx, actor.team.id, actor.role, model, alias);
+        await moveAlias(tx, after, ctx.config, originOf(actor), model, alias, target, { reason: 'set', beforeChange });
       }
       const view = await findVersionRow(tx, model.id, model.name, versionLabel(existing.index));
       const held = await aliasesOf(tx, [existing.id]);
@@ -427,8 +427,8 @@ export async function linkVersion(
     await registryEvent(ctx, tx, after, actor, 'LINK_ARTIFACT', subject);
     const target = { id: row.id, index, artifact_version_id: artifactVersion.id, metadata: artifactVersion.metadata };
     for (const alias of aliases) {
-      await enforceDirectChange(tx, actor.team.id, actor.role, model, alias);
-      await moveAlias(tx, after, ctx.config, originOf(actor), model, alias, target, { reason: 'set' });
+      const beforeChange = () => enforceDirectChange(tx, actor.team.id, actor.role, model, alias);
+      await moveAlias(tx, after, ctx.config, originOf(actor), model, alias, target, { reason: 'set', beforeChange });
     }
     return {
       created: true,
@@ -523,8 +523,8 @@ export async function setAlias(
   return inTransaction(ctx, async (tx, after) => {
     const model = await lockModel(tx, actor.team.id, modelName);
     const version = await findVersionRow(tx, model.id, modelName, versionRef);
-    await enforceDirectChange(tx, actor.team.id, actor.role, model, alias);
-    const change = await moveAlias(tx, after, ctx.config, originOf(actor), model, alias, version, { reason: 'set' }, expectedIndex);
+    const beforeChange = () => enforceDirectChange(tx, actor.team.id, actor.role, model, alias);
+    const change = await moveAlias(tx, after, ctx.config, originOf(actor), model, alias, version, { reason: 'set', beforeChange }, expectedIndex);
     const held = await aliasesOf(tx, [version.id]);
     const checks = await checksOf(tx, [version.id]);
     return { change, version: versionView(version, held.get(version.id) ?? [], checks.get(version.id) ?? []) };
@@ -541,8 +541,8 @@ export async function removeAlias(ctx: Ctx, actor: GovernedActor, modelName: str
   checkExplicitAlias('alias', alias);
   await inTransaction(ctx, async (tx, after) => {
     const model = await lockModel(tx, actor.team.id, modelName);
-    await enforceDirectChange(tx, actor.team.id, actor.role, model, alias);
-    await moveAlias(tx, after, ctx.config, originOf(actor), model, alias, null, { reason: 'removed' });
+    const beforeChange = () => enforceDirectChange(tx, actor.team.id, actor.role, model, alias);
+    await moveAlias(tx, after, ctx.config, originOf(actor), model, alias, null, { reason: 'removed', beforeChange });
   });
 }
 

@@ -170,6 +170,9 @@ describe('promotion requests', () => {
     expect(second.body).toMatchObject({ state: 'applied', waitingFor: [], decidedBy: `${team}-admin` });
     expect(await holder(model, 'production')).toBe('v1');
     expect((await reviewers[1]!.post(`${promotionPath(model, id)}/approve`, {})).status).toBe(409);
+    // Repeating where the alias already is changes nothing, so the policy has nothing to refuse; moving it does.
+    expect((await member.put(`${base()}/models/${model}/aliases/production`, { version: 'v1' })).status).toBe(200);
+    expect((await member.put(`${base()}/models/${model}/aliases/production`, { version: 'v0' })).body.error.code).toBe('promotion_required');
 
     const history = await viewer.get(`${base()}/models/${model}/aliases/production/history`);
     expect(history.body.items).toEqual([expect.objectContaining({ version: 'v1', previousVersion: null, reason: 'promotion', promotionId: id, by: `${team}-admin` })]);
