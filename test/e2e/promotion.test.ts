@@ -85,6 +85,7 @@ describe('promotion in the web UI', () => {
     const card = page.getByRole('listitem', { name: 'Promotion of v0 to production' });
     await card.getByText('pending', { exact: true }).waitFor();
     await card.getByText('1 more approval (0 of 1)').waitFor();
+    await page.getByLabel('Pending promotions').getByText('→ production (pending)').waitFor();
     // Requesters cannot approve their own request; they can cancel it.
     expect(await card.getByRole('button', { name: 'Approve' }).count()).toBe(0);
     await card.getByRole('button', { name: 'Cancel request' }).waitFor();
@@ -97,6 +98,7 @@ describe('promotion in the web UI', () => {
     await card.getByLabel('Comment').fill('ship it');
     await card.getByRole('button', { name: 'Approve' }).click();
     await card.getByText('applied', { exact: true }).waitFor();
+    await expect.poll(() => adminPage.getByLabel('Pending promotions').count(), POLL).toBe(0);
     const versions = adminPage.getByRole('table', { name: 'Versions' });
     await versions.getByRole('button', { name: 'History of alias production' }).click();
     const history = adminPage.getByRole('dialog', { name: 'History of “production”' });

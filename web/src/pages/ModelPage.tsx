@@ -21,7 +21,7 @@ import { useLoad } from '../components/useLoad';
 import { useFormSubmit } from '../components/useSubmit';
 import { DataTable } from '../components/DataTable';
 import { ACTION_LABELS, EVENT_LABELS } from './labels';
-import { AliasHistoryDialog, PromotionsSection, RequestPromotionDialog, VersionChecks } from './promotions/Promotions';
+import { AliasHistoryDialog, PendingPromotionBadges, PromotionsSection, RequestPromotionDialog, usePendingPromotions, VersionChecks } from './promotions/Promotions';
 
 const PAGE_SIZE = 25;
 
@@ -48,14 +48,11 @@ export function ModelPage() {
   const [dialog, setDialog] = useState<Dialog>(null);
   // Bumped on every change here, so the promotion requests (which follow aliases and checks) are read again.
   const [changes, setChanges] = useState(0);
+  const pendingPromotions = usePendingPromotions(team, modelName, changes);
   const reloadAll = () => {
     model.reload();
     versions.reload();
     setChanges((n) => n + 1);
-  };
-  const reloadVersions = () => {
-    model.reload();
-    versions.reload();
   };
 
   if (model.error) return <LoadError error={model.error} />;
@@ -125,6 +122,7 @@ export function ModelPage() {
                       ))}
                     </div>
                     <VersionChecks checks={v.checks} />
+                    <PendingPromotionBadges promotions={pendingPromotions.get(v.version)} />
                   </td>
                   <td>{v.createdBy}</td>
                   <td>
@@ -153,7 +151,7 @@ export function ModelPage() {
         <Pager pager={pager} nextCursor={versions.data?.nextCursor} />
       </Section>
 
-      <PromotionsSection team={team} model={modelName} canEdit={canEdit} isAdmin={isAdmin} changes={changes} onChanged={reloadVersions} />
+      <PromotionsSection team={team} model={modelName} canEdit={canEdit} isAdmin={isAdmin} changes={changes} onChanged={reloadAll} />
 
       <ModelAutomations team={team} model={modelName} canEdit={canEdit} />
 

@@ -59,17 +59,14 @@ export function PromotionsSection({
   model: string;
   canEdit: boolean;
   isAdmin: boolean;
-  /** Bumped when something on the page changed that a request may depend on (a check, a new request). */
+  /** Bumped on every change on the page (the list is read again). */
   changes: number;
+  /** A vote or cancel here: the page's versions, aliases and badges are read again (and `changes` bumped). */
   onChanged: () => void;
 }) {
   const { me } = useSession();
   const path = teamPath(team, 'registry', 'models', model, 'promotions');
   const promotions = useLoad(() => api.get<PromotionPage>(withQuery(path, { limit: 50 })), `${path}|${changes}`);
-  const changed = () => {
-    promotions.reload();
-    onChanged();
-  };
   return (
     <Section title="Promotions" intro="Requests to move an alias onto a version. They apply by themselves once the alias's policy is satisfied (approvals and checks).">
       <LoadedList
@@ -91,7 +88,7 @@ export function PromotionsSection({
                   promotion={promotion}
                   canVote={canEdit && promotion.requestedBy !== me.user.name}
                   canCancel={promotion.requestedBy === me.user.name || isAdmin}
-                  onChanged={changed}
+                  onChanged={onChanged}
                 />
               ))}
           </ul>
@@ -256,5 +253,27 @@ export function AliasHistoryDialog({ modelPath, alias, canEdit, onClose, onDone 
         </form>
       )}
     </Modal>
+  );
+}
+
+/** The model's pending requests by version, for the badges on the version rows. */
+export function usePendingPromotions(team: string, model: string, changes: number): Map<string, Promotion[]> {
+  const path = withQuery(teamPath(team, 'registry', 'models', model, 'promotions'), { state: 'pending', limit: 100 });
+  const pending = useLoad(() => api.get<PromotionPage>(path), `${path}|${changes}`);
+  const byVersion = new Map<string, Promotion[]>();
+  for (const promotion of pending.data?.items ?? []) byVersion.set(promotion.version, [...(byVersion.get(promotion.version) ?? []), promotion]);
+  return byVersion;
+}
+
+export function PendingPromotionBadges({ promotions }: { promotions: Promotion[] | undefined }) {
+  if (!promotions?.length) return null;
+  return (
+    <div className="badges" aria-label="Pending promotions">
+      {promotions.map((p) => (
+        <span key={p.id} className="badge pending" title={p.waitingFor.join('; ')}>
+          → {p.alias} (pending)
+        </span>
+      ))}
+    </div>
   );
 }
