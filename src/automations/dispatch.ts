@@ -15,6 +15,9 @@
 //              stays `pending` — with no due time, and the delivery worker claims only webhook runs — until the job
 //              finishes, then follows it (job-runs.ts).
 //   no_op      run `succeeded` at once (the history still shows that the automation fired).
+// An automation with a condition (core/conditions.ts) gets no run at all for an event it does not hold for; the
+// version's checks are read only when a condition asks for them. A queue_job automation with a `check` sets that
+// check on the event's version to `pending` with its job (registry/checks.ts sets the outcome when the job ends).
 // An automation whose target vanished (its queue deleted) or whose stored template no longer renders gets a `failed`
 // run with the reason, instead of failing the registry change that raised the event.
 import type { Config } from '../config.js';

@@ -251,6 +251,25 @@ describe('promotion requests', () => {
   });
 });
 
+describe('deleting a model', () => {
+  it('takes its requests, checks, history and the policies scoped to it along', async () => {
+    const model = await freshModel(1);
+    const scoped = await policy({ aliasPattern: '^production$', model, approvals: 1 });
+    const teamWide = await policy({ aliasPattern: '^never-used$' });
+    await member.put(`${base()}/models/${model}/versions/v0/checks/eval`, { state: 'success' });
+    await member.put(`${base()}/models/${model}/aliases/staging`, { version: 'v0' });
+    const { body } = await request(model, 'v0', 'production');
+    expect((await member.delete(`${base()}/models/${model}`)).status).toBe(204);
+    const left = (await viewer.get(policies())).body.items.map((p: any) => p.id);
+    expect(left).toContain(teamWide);
+    expect(left).not.toContain(scoped);
+    expect((await viewer.get(`${base()}/promotions`)).body.items.map((p: any) => p.id)).not.toContain(body.id);
+    // A new model of the same name starts with nothing.
+    expectStatus(await member.post(`${base()}/models`, { name: model }), 201, 'recreating');
+    expect((await viewer.get(`${base()}/models/${model}/aliases/staging/history`)).body.items).toEqual([]);
+  });
+});
+
 describe('checks', () => {
   it('are reported by members, listed on the version, and raise CHECK_COMPLETED', async () => {
     const model = await freshModel(1);
