@@ -3,7 +3,7 @@
 import type { Role } from './config.js';
 import type { AppContext } from './context.js';
 import { startJobReaper } from './queues/reaper.js';
-import { runsFollowJobs } from './automations/job-runs.js';
+import { jobOutcomesWithChecks } from './registry/checks.js';
 import { DeliveryWorker } from './delivery/worker.js';
 
 export interface BackgroundWork {
@@ -13,7 +13,7 @@ export interface BackgroundWork {
 export function startBackgroundWork(ctx: AppContext, role: Role): BackgroundWork {
   const parts: BackgroundWork[] = [];
   if (role === 'api') return { stop: async () => undefined };
-  parts.push(startJobReaper(ctx, runsFollowJobs(ctx.config)));
+  parts.push(startJobReaper(ctx, jobOutcomesWithChecks(ctx)));
   parts.push(new DeliveryWorker(ctx).start());
   return {
     async stop() {

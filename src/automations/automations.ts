@@ -15,8 +15,10 @@ import { conflict, invalid, notFound } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { renderTemplate, validateTemplate, type TemplateProblem } from '../core/templates.js';
 import { checkAliasPattern } from './alias-pattern.js';
+import { ConditionError, parseCondition } from '../core/conditions.js';
+import { checkName } from '../core/names.js';
 import { attachedSecrets } from './webhooks.js';
-import { sampleVariables } from './variables.js';
+import { ALIAS_EVENT_TYPES, sampleVariables } from './variables.js';
 
 type Ctx = Pick<AppContext, 'db' | 'notifier'>;
 
@@ -26,6 +28,11 @@ export const AUTOMATION_EVENT_TYPES = [
   'UNLINK_ARTIFACT',
   'CREATE_ARTIFACT',
   'AUTOMATION_FAILED',
+  'REMOVE_ARTIFACT_ALIAS',
+  'PROMOTION_REQUESTED',
+  'PROMOTION_APPROVED',
+  'PROMOTION_REJECTED',
+  'CHECK_COMPLETED',
 ] as const satisfies readonly EventType[];
 export type AutomationEventType = (typeof AUTOMATION_EVENT_TYPES)[number];
 
@@ -42,7 +49,7 @@ export interface EventSpec {
 
 export type ActionSpec =
   | { type: 'webhook'; webhookId: string; payload: string }
-  | { type: 'queue_job'; queue: string; template: string }
+  | { type: 'queue_job'; queue: string; template: string; check?: string | null }
   | { type: 'no_op' };
 
 export interface AutomationInput {
@@ -51,6 +58,8 @@ export interface AutomationInput {
   enabled: boolean;
   event: EventSpec;
   action: ActionSpec;
+  /** core/conditions.ts; null (or absent) fires on every matching event. */
+  condition?: string | null;
 }
 
 export type AutomationPatch = Partial<AutomationInput>;
@@ -63,8 +72,9 @@ export interface AutomationView {
   event: EventSpec;
   action:
     | { type: 'webhook'; webhookId: string; webhookName: string; payload: string }
-    | { type: 'queue_job'; queue: string; template: string }
+    | { type: 'queue_job'; queue: string; template: string; check: string | null }
     | { type: 'no_op' };
+  condition: string | null;
   createdBy: string;
   createdAt: number;
   updatedAt: number;
@@ -79,6 +89,33 @@ interface ResolvedAutomation {
   webhook_id: string | null;
   queue_id: string | null;
   template: string;
+  condition: string | null;
+  check_name: string | null;
+}
+
+/** Refuses (400, field `condition`, with its position) a condition that does not parse. */
+export function checkCondition(condition: string | null): string | null {
+  if (condition === null) return null;
+  try {
+    parseCondition(condition);
+  } catch (error) {
+    if (error instanceof ConditionError) throw invalid('condition', error.message, { position: error.position });
+    throw error;
+  }
+  return condition;
+}
+
+/**
+ * A queue_job's `check`: the check its job reports on the event's version. Events without a version (CREATE_ARTIFACT
+ * happens outside the registry) have nothing to report on, and a job started by CHECK_COMPLETED reporting a check
+ * could start itself again, so both are refused.
+ */
+function checkJobCheck(eventType: AutomationEventType, action: ActionSpec): string | null {
+  if (action.type !== 'queue_job' || action.check === undefined || action.check === null) return null;
+  checkName('action.check', action.check);
+  if (eventType === 'CREATE_ARTIFACT') throw invalid('action.check', 'CREATE_ARTIFACT has no model version to report a check on');
+  if (eventType === 'CHECK_COMPLETED') throw invalid('action.check', 'a job started by CHECK_COMPLETED cannot report a check (it could start itself again)');
+  return action.check;
 }
 
 export function checkAutomationName(name: string): string {
@@ -161,18 +198,26 @@ export async function checkAction(db: Db | Tx, team: { id: string; name: string 
   }
 }
 
-async function resolveInput(db: Db | Tx, team: { id: string; name: string }, event: EventSpec, action: ActionSpec): Promise<ResolvedAutomation> {
+async function resolveInput(
+  db: Db | Tx,
+  team: { id: string; name: string },
+  event: EventSpec,
+  action: ActionSpec,
+  condition: string | null,
+): Promise<ResolvedAutomation> {
   if (event.model !== null && event.type === 'CREATE_ARTIFACT') {
     throw invalid('event.model', 'CREATE_ARTIFACT happens in projects, not on a registered model: leave model null');
   }
-  if (event.aliasPattern !== null && event.type !== 'ADD_ARTIFACT_ALIAS') {
-    throw invalid('event.aliasPattern', 'an alias filter applies only to ADD_ARTIFACT_ALIAS');
+  if (event.aliasPattern !== null && !ALIAS_EVENT_TYPES.has(event.type)) {
+    throw invalid('event.aliasPattern', `an alias filter applies only to events that name an alias (${[...ALIAS_EVENT_TYPES].join(', ')})`);
   }
   const alias_pattern = event.aliasPattern === null ? null : checkAliasPattern(event.aliasPattern);
   const model_id = event.model === null ? null : await resolveModelId(db, team.id, event.model, 'event.model');
+  const check_name = checkJobCheck(event.type, action);
+  const checkedCondition = checkCondition(condition);
   const { problems, field, ...checked } = await checkAction(db, team, action);
   if (problems.length > 0) throw templateError(field, problems);
-  return { event_type: event.type, model_id, alias_pattern, ...checked };
+  return { event_type: event.type, model_id, alias_pattern, ...checked, condition: checkedCondition, check_name };
 }
 
 function rethrowUnique(error: unknown, name: string): never {
@@ -186,7 +231,7 @@ export async function createAutomation(ctx: Ctx, actor: Actor, input: Automation
   const id = newId();
   try {
     await inTransaction(ctx, async (tx) => {
-      const resolved = await resolveInput(tx, actor.team, input.event, input.action);
+      const resolved = await resolveInput(tx, actor.team, input.event, input.action, input.condition ?? null);
       await tx
         .insertInto('automations')
         .values({
@@ -227,7 +272,7 @@ function toView(row: ViewRow): AutomationView {
   if (row.action_type === 'webhook') {
     action = { type: 'webhook', webhookId: row.webhook_id ?? '', webhookName: row.webhook_name ?? '', payload: row.template };
   } else if (row.action_type === 'queue_job') {
-    action = { type: 'queue_job', queue: row.queue_name ?? '', template: row.template };
+    action = { type: 'queue_job', queue: row.queue_name ?? '', template: row.template, check: row.check_name };
   } else {
     action = { type: 'no_op' };
   }
@@ -238,6 +283,7 @@ function toView(row: ViewRow): AutomationView {
     enabled: row.enabled === 1,
     event: { type: row.event_type as AutomationEventType, model: row.model_name, aliasPattern: row.alias_pattern },
     action,
+    condition: row.condition,
     createdBy: row.creator_name,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -265,7 +311,8 @@ export async function updateAutomation(ctx: Ctx, actor: Actor, id: string, patch
       const current = await getAutomation(tx, actor.team.id, id);
       const event = patch.event ?? current.event;
       const action: ActionSpec = patch.action ?? stripView(current.action);
-      const resolved = await resolveInput(tx, actor.team, event, action);
+      const condition = patch.condition === undefined ? current.condition : patch.condition;
+      const resolved = await resolveInput(tx, actor.team, event, action, condition);
       await tx
         .updateTable('automations')
         .set({

@@ -17,6 +17,9 @@
 //              stays `pending` — with no due time, and the delivery worker claims only webhook runs — until the job
 //              finishes, then follows it (job-runs.ts).
 //   no_op      run `succeeded` at once (the history still shows that the automation fired).
+// An automation with a condition (core/conditions.ts) gets no run at all for an event it does not hold for; the
+// version's checks are read only when a condition asks for them. A queue_job automation with a `check` sets that
+// check on the event's version to `pending` with its job (registry/checks.ts sets the outcome when the job ends).
 // An automation whose target vanished (its queue deleted) or whose stored template no longer renders gets a `failed`
 // run with the reason, instead of failing the registry change that raised the event.
 import type { Config } from '../config.js';
@@ -31,7 +34,8 @@ import { renderTemplate, type TemplateValues } from '../core/templates.js';
 import { insertJobs, type NewJob } from '../queues/jobs.js';
 import type { JobEvent } from '../queues/job-event.js';
 import { aliasMatches } from './alias-pattern.js';
-import { eventMetadata, eventVariables, withAutomationName } from './variables.js';
+import { evaluate, parseCondition, readsChecks, type ConditionNode } from '../core/conditions.js';
+import { ALIAS_EVENT_TYPES, eventMetadata, eventVariables, withAutomationName } from './variables.js';
 
 /**
  * The team's enabled automations for an event type, with what a run needs from their webhook, queue and team. Built
@@ -55,6 +59,8 @@ export function matchQuery<DB extends Database>(qc: QueryCreator<DB>, p: MatchPa
       'a.template',
       'a.webhook_id',
       'a.queue_id',
+      'a.condition',
+      'a.check_name',
       'w.name as webhook_name',
       'w.url',
       'w.secret_name',
@@ -96,13 +102,16 @@ export async function createActionRuns(
   automations: AutomationMatch[],
   config: Pick<Config, 'jobMaxAttempts'>,
 ): Promise<number> {
-  const matches = automations.filter(
-    (a) => event.type !== 'ADD_ARTIFACT_ALIAS' || aliasMatches(a.alias_pattern, event.alias),
+  const byAlias = automations.filter(
+    (a) => !ALIAS_EVENT_TYPES.has(event.type) || aliasMatches(a.alias_pattern, event.alias),
   );
+  if (byAlias.length === 0) return 0;
+  const metadata = eventMetadata(event);
+  // A condition that does not hold records nothing, as if the automation did not exist for this event.
+  const matches = await withConditionsMet(tx, event, metadata, byAlias);
   if (matches.length === 0) return 0;
 
   const variables = eventVariables(matches[0]!.team_name, event);
-  const metadata = eventMetadata(event);
   const now = Date.now();
   const suppress = event.type === 'AUTOMATION_FAILED' ? 1 : 0;
   const runs: NewActionRun[] = [];
@@ -136,6 +145,7 @@ export async function createActionRuns(
       last_error: null,
       suppress_failure_event: suppress,
       manual_redelivery: 0,
+      check_name: null,
       created_at: now,
       finished_at: now,
       // Every run carries every column: the runs are inserted together, with the first run's columns.
@@ -198,6 +208,7 @@ export async function createActionRuns(
       continue;
     }
     run.queue_name = automation.queue_name;
+    run.check_name = automation.check_name;
     run.state = 'pending';
     run.finished_at = null;
     jobs.push({
@@ -219,6 +230,7 @@ export async function createActionRuns(
   if (jobs.length > 0) {
     const jobIds = await insertJobs(tx, after, jobs.map(({ job }) => job));
     jobs.forEach(({ run }, i) => (run.job_id = jobIds[i]!));
+    await markChecksPending(tx, event, jobs.flatMap(({ run }) => (run.check_name ? [run.check_name] : [])));
   }
   await insertMany(tx, 'action_runs', runs);
   if (pending > 0) after.notify(CHANNEL_RUNS);
@@ -228,6 +240,88 @@ export async function createActionRuns(
 /** The columns of a run delivered through the stream: due there now, never in the worker's claim range. */
 function streamed(now: number) {
   return { stream: 1, stream_due_at: now, next_attempt_at: null, url: null } as const;
+}
+
+/** The version an event is about (its model and index), or undefined for events without one. */
+async function eventVersion(tx: Tx, event: Event): Promise<{ id: string } | undefined> {
+  if (event.model_id === null || event.version_index === null) return undefined;
+  return tx
+    .selectFrom('model_versions')
+    .select('id')
+    .where('model_id', '=', event.model_id)
+    .where('index', '=', event.version_index)
+    .executeTakeFirst();
+}
+
+const parsedConditions = new Map<string, ConditionNode>();
+const PARSED_CONDITIONS_LIMIT = 1000;
+
+/** Saved conditions parsed once per text (they were checked when saved; one that no longer parses matches nothing). */
+function conditionOf(text: string): ConditionNode | null {
+  let node = parsedConditions.get(text);
+  if (node === undefined) {
+    try {
+      node = parseCondition(text);
+    } catch {
+      return null;
+    }
+    if (parsedConditions.size >= PARSED_CONDITIONS_LIMIT) parsedConditions.delete(parsedConditions.keys().next().value!);
+    parsedConditions.set(text, node);
+  }
+  return node;
+}
+
+/** The automations whose condition holds for the event's metadata and its version's checks (read only when asked). */
+async function withConditionsMet(tx: Tx, event: Event, metadata: Record<string, unknown>, automations: AutomationMatch[]): Promise<AutomationMatch[]> {
+  if (automations.every((a) => a.condition === null)) return automations;
+  let checks: Record<string, string> | undefined;
+  const kept: AutomationMatch[] = [];
+  for (const automation of automations) {
+    if (automation.condition === null) {
+      kept.push(automation);
+      continue;
+    }
+    const node = conditionOf(automation.condition);
+    if (node === null) continue;
+    if (checks === undefined && readsChecks(node)) {
+      const version = await eventVersion(tx, event);
+      const rows = version
+        ? await tx.selectFrom('model_version_checks').select(['name', 'state']).where('model_version_id', '=', version.id).execute()
+        : [];
+      checks = Object.fromEntries(rows.map((row) => [row.name, row.state]));
+    }
+    if (evaluate(node, { metadata, checks: checks ?? {} })) kept.push(automation);
+  }
+  return kept;
+}
+
+/**
+ * The checks the event's new jobs report on go to `pending` on the event's version (jobOutcomesWithChecks in
+ * src/registry/checks.ts sets them to success or failure when the jobs finish). No event: pending is not a result.
+ */
+async function markChecksPending(tx: Tx, event: Event, names: string[]): Promise<void> {
+  if (names.length === 0) return;
+  const version = await eventVersion(tx, event);
+  if (!version) return;
+  const now = Date.now();
+  for (const name of new Set(names)) {
+    await tx
+      .insertInto('model_version_checks')
+      .values({
+        model_version_id: version.id,
+        name,
+        team_id: event.team_id,
+        model_id: event.model_id!,
+        state: 'pending',
+        summary: 'job queued',
+        details_url: null,
+        updated_by: 'modelyard',
+        created_at: now,
+        updated_at: now,
+      })
+      .onConflict((oc) => oc.columns(['model_version_id', 'name']).doUpdateSet({ state: 'pending', summary: 'job queued', details_url: null, updated_by: 'modelyard', updated_at: now }))
+      .execute();
+  }
 }
 
 /** What a job carries of the event it was created for (the same for every job of the event). */

@@ -9,7 +9,35 @@ export const ARTIFACT_URI_PREFIX = 'modelyard-artifact://_id/';
 export type VariableSource = Pick<
   Event,
   'id' | 'type' | 'project' | 'collection' | 'artifact_version_id' | 'version_index' | 'alias' | 'author' | 'created_at'
->;
+> & { details?: string };
+
+/** Event types whose event names an alias (the alias filter of an automation applies to them). */
+export const ALIAS_EVENT_TYPES: ReadonlySet<Event['type']> = new Set([
+  'ADD_ARTIFACT_ALIAS',
+  'REMOVE_ARTIFACT_ALIAS',
+  'PROMOTION_REQUESTED',
+  'PROMOTION_APPROVED',
+  'PROMOTION_REJECTED',
+]);
+
+/**
+ * What the registry puts in an event's `details` for the variables below: alias events carry `previousVersion`
+ * ("v2", or absent when the alias was new), promotion events `promotionId`, `promotionUrl` (with MODELYARD_PUBLIC_URL)
+ * and `comment`, CHECK_COMPLETED `checkName` and `checkState`.
+ */
+function detailsOf(event: VariableSource): Record<string, unknown> {
+  if (event.details === undefined) return {};
+  try {
+    const parsed: unknown = JSON.parse(event.details);
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
 
 /**
  * `<team>/<project>/<collection>:<v<index> or alias>`. Alias events name the alias (what moved); every other event
@@ -29,6 +57,7 @@ export function artifactVersionString(teamName: string, event: VariableSource): 
 
 /** Every event variable except `automation_name` (the same for all automations an event matches). */
 export function eventVariables(teamName: string, event: VariableSource): TemplateValues {
+  const details = detailsOf(event);
   return {
     event_type: event.type,
     event_author: event.author,
@@ -42,6 +71,12 @@ export function eventVariables(teamName: string, event: VariableSource): Templat
     event_id: event.id,
     timestamp: new Date(event.created_at).toISOString(),
     automation_name: '',
+    previous_version: text(details.previousVersion),
+    promotion_id: text(details.promotionId),
+    promotion_url: text(details.promotionUrl),
+    comment: text(details.comment),
+    check_name: text(details.checkName),
+    check_state: text(details.checkState),
   };
 }
 
@@ -68,10 +103,20 @@ export function sampleEvent(type: Event['type'] = 'LINK_ARTIFACT', now = Date.no
     collection: 'example-model',
     artifact_version_id: '00000000-0000-7000-8000-000000000001',
     version_index: 0,
-    alias: type === 'ADD_ARTIFACT_ALIAS' || type === 'REMOVE_ARTIFACT_ALIAS' ? 'production' : null,
+    alias: ALIAS_EVENT_TYPES.has(type) ? 'production' : null,
     author: 'example-user',
     created_at: now,
+    details: JSON.stringify(sampleDetails(type)),
   };
+}
+
+function sampleDetails(type: Event['type']): Record<string, unknown> {
+  if (type === 'ADD_ARTIFACT_ALIAS' || type === 'REMOVE_ARTIFACT_ALIAS') return { previousVersion: 'v0' };
+  if (type.startsWith('PROMOTION_')) {
+    return { promotionId: '00000000-0000-7000-8000-000000000002', comment: 'evaluated on the holdout set' };
+  }
+  if (type === 'CHECK_COMPLETED') return { checkName: 'eval', checkState: 'success' };
+  return {};
 }
 
 export function sampleVariables(teamName: string, type: Event['type'] = 'LINK_ARTIFACT'): TemplateValues {

@@ -10,11 +10,26 @@ import type { Automation } from '../client/index.js';
 
 export const FILE_VERSION = 1;
 
-const EVENT_TYPES = ['LINK_ARTIFACT', 'ADD_ARTIFACT_ALIAS', 'UNLINK_ARTIFACT', 'CREATE_ARTIFACT', 'AUTOMATION_FAILED'] as const;
+const EVENT_TYPES = [
+  'LINK_ARTIFACT',
+  'ADD_ARTIFACT_ALIAS',
+  'REMOVE_ARTIFACT_ALIAS',
+  'UNLINK_ARTIFACT',
+  'CREATE_ARTIFACT',
+  'AUTOMATION_FAILED',
+  'PROMOTION_REQUESTED',
+  'PROMOTION_APPROVED',
+  'PROMOTION_REJECTED',
+  'CHECK_COMPLETED',
+] as const satisfies ReadonlyArray<Automation['event']['type']>;
+// Every event type an automation can have is one a file can name: this fails to compile when the API gains one.
+type Unnamed = Exclude<Automation['event']['type'], (typeof EVENT_TYPES)[number]>;
+const everyEventTypeNamed: [Unnamed] extends [never] ? true : Unnamed = true;
+void everyEventTypeNamed;
 
 const Action = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('webhook'), webhook: z.string().min(1), payload: z.string().min(1) }),
-  z.strictObject({ type: z.literal('queue_job'), queue: z.string().min(1), template: z.string().min(1) }),
+  z.strictObject({ type: z.literal('queue_job'), queue: z.string().min(1), template: z.string().min(1), check: z.string().min(1).nullable().default(null) }),
   z.strictObject({ type: z.literal('no_op') }),
 ]);
 
@@ -27,6 +42,7 @@ const AutomationSpec = z.strictObject({
     model: z.string().min(1).nullable().default(null),
     aliasPattern: z.string().nullable().default(null),
   }),
+  condition: z.string().min(1).nullable().default(null),
   action: Action,
 });
 export type AutomationSpec = z.infer<typeof AutomationSpec>;
@@ -67,13 +83,14 @@ export function specOf(automation: Automation): AutomationSpec {
     automation.action.type === 'webhook'
       ? { type: 'webhook', webhook: automation.action.webhookName, payload: automation.action.payload }
       : automation.action.type === 'queue_job'
-        ? { type: 'queue_job', queue: automation.action.queue, template: automation.action.template }
+        ? { type: 'queue_job', queue: automation.action.queue, template: automation.action.template, check: automation.action.check ?? null }
         : { type: 'no_op' };
   return {
     name: automation.name,
     description: automation.description,
     enabled: automation.enabled,
     event: { type: automation.event.type, model: automation.event.model, aliasPattern: automation.event.aliasPattern },
+    condition: automation.condition ?? null,
     action,
   };
 }
@@ -92,7 +109,8 @@ export function renderAutomationsFile(automations: Automation[], team: string): 
         ...(spec.event.model !== null ? { model: spec.event.model } : {}),
         ...(spec.event.aliasPattern !== null ? { aliasPattern: spec.event.aliasPattern } : {}),
       },
-      action: spec.action,
+      ...(spec.condition !== null ? { condition: spec.condition } : {}),
+      action: spec.action.type === 'queue_job' && spec.action.check === null ? { type: spec.action.type, queue: spec.action.queue, template: spec.action.template } : spec.action,
     }));
   const doc = new YAML.Document({ version: FILE_VERSION, automations: entries });
   doc.commentBefore =
@@ -124,6 +142,7 @@ function changedFields(current: AutomationSpec, desired: AutomationSpec): string
   const fields: string[] = [];
   if (current.description !== desired.description) fields.push('description');
   if (current.enabled !== desired.enabled) fields.push('enabled');
+  if (current.condition !== desired.condition) fields.push('condition');
   for (const key of ['type', 'model', 'aliasPattern'] as const) if (current.event[key] !== desired.event[key]) fields.push(`event.${key}`);
   const a = current.action as Record<string, unknown>;
   const b = desired.action as Record<string, unknown>;

@@ -401,12 +401,53 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
-        /** Put an alias on a version, moving it from another version if one holds it (members) */
+        /** The version an alias is on — now, or at the time `at` (from its history) */
+        get: operations["getAliasVersion"];
+        /**
+         * Put an alias on a version, moving it from another version if one holds it (members)
+         * @description With `expectedVersion` the move is a compare-and-set: "v2" — the alias must be on v2; null — it must not exist; otherwise 409 `alias_moved` and nothing changes. An alias governed by a policy answers 403 (role below its setBy) or 409 `promotion_required` (it asks for approvals or checks). Emits ADD_ARTIFACT_ALIAS with previousVersion in its details.
+         */
         put: operations["setModelAlias"];
         post?: never;
-        /** Remove an alias (members) */
+        /** Remove an alias (members); emits REMOVE_ARTIFACT_ALIAS */
         delete: operations["removeModelAlias"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/registry/models/{model}/aliases/{alias}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every change of an alias, newest first: which version held it, from which, who, when and why */
+        get: operations["listAliasHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/registry/models/{model}/aliases/{alias}/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move an alias back to the version that held it before its last change (members; policies apply)
+         * @description Emits ADD_ARTIFACT_ALIAS with reason `rollback` in its details. 409 when there was no previous version or it has been unlinked.
+         */
+        post: operations["rollbackAlias"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -809,7 +850,7 @@ export interface paths {
         put?: never;
         /**
          * Create an automation (admins and members)
-         * @description Event types: LINK_ARTIFACT, ADD_ARTIFACT_ALIAS, UNLINK_ARTIFACT, AUTOMATION_FAILED (scoped to one model or the whole registry) and CREATE_ARTIFACT (project-level: model must be null). The payload is checked when saved: invalid JSON, unknown variables and secrets not attached to the webhook are refused with their position.
+         * @description Event types: LINK_ARTIFACT, ADD_ARTIFACT_ALIAS, REMOVE_ARTIFACT_ALIAS, UNLINK_ARTIFACT, AUTOMATION_FAILED, PROMOTION_REQUESTED, PROMOTION_APPROVED, PROMOTION_REJECTED, CHECK_COMPLETED (scoped to one model or the whole registry) and CREATE_ARTIFACT (project-level: model must be null). The payload is checked when saved: invalid JSON, unknown variables and secrets not attached to the webhook are refused with their position, and so is a condition that does not parse.
          */
         post: operations["createAutomation"];
         delete?: never;
@@ -947,6 +988,194 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/registry/models/{model}/promotions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The model's promotion requests, newest first; filter by state or version */
+        get: operations["listModelPromotions"];
+        put?: never;
+        /**
+         * Ask for a version to get an alias (members); emits PROMOTION_REQUESTED
+         * @description The request waits for the approvals and checks the alias's policies ask for, and applies (moves the alias) as soon as they are met — at once when nothing is asked. 409 when the version already holds the alias or the same request is pending.
+         */
+        post: operations["requestPromotion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/registry/promotions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The team's promotion requests across its models, newest first; filter by state */
+        get: operations["listTeamPromotions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/registry/models/{model}/promotions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One promotion request */
+        get: operations["getPromotion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/registry/models/{model}/promotions/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a promotion request (members, or admins when the policy says so; not the requester); may apply it
+         * @description One vote per user (409 for a second one); 403 for the requester and for a role below the policy's setBy; 409 when the request is no longer pending.
+         */
+        post: operations["approvePromotion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/registry/models/{model}/promotions/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject a promotion request (members, or admins when the policy says so; not the requester); emits PROMOTION_REJECTED
+         * @description One vote per user (409 for a second one); 403 for the requester and for a role below the policy's setBy; 409 when the request is no longer pending.
+         */
+        post: operations["rejectPromotion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/registry/models/{model}/promotions/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Withdraw a pending promotion request (its requester or an admin) */
+        post: operations["cancelPromotion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/registry/models/{model}/versions/{version}/checks/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Report a check on a version (members and agents): pending, success or failure
+         * @description Reaching success or failure (from another state) emits CHECK_COMPLETED; success applies the pending promotion requests of the version whose requirements are then met.
+         */
+        put: operations["setVersionCheck"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/registry/models/{model}/versions/{version}/checks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A version's checks, by name */
+        get: operations["listVersionChecks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/registry/alias-policies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The team's alias policies */
+        get: operations["listAliasPolicies"];
+        put?: never;
+        /**
+         * Govern aliases (admins): who may move them, how many approvals and which checks a move needs
+         * @description A direct change of a governed alias by a role below setBy is 403; when approvals > 0 or requiredChecks is not empty it is 409 `promotion_required` (a promotion request is the way). Several policies covering one alias combine to the strictest.
+         */
+        post: operations["createAliasPolicy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/registry/alias-policies/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete an alias policy (admins) */
+        delete: operations["deleteAliasPolicy"];
+        options?: never;
+        head?: never;
+        /** Change an alias policy (admins); pending promotion requests are held to the new rules */
+        patch: operations["updateAliasPolicy"];
         trace?: never;
     };
 }
@@ -2209,6 +2438,15 @@ export interface operations {
                             metadata: {
                                 [key: string]: unknown;
                             };
+                            checks: {
+                                name: string;
+                                /** @enum {string} */
+                                state: "pending" | "success" | "failure";
+                                summary: string;
+                                detailsUrl: string | null;
+                                updatedBy: string;
+                                updatedAt: string;
+                            }[];
                             createdBy: string;
                             createdAt: string;
                         }[];
@@ -2263,6 +2501,15 @@ export interface operations {
                         metadata: {
                             [key: string]: unknown;
                         };
+                        checks: {
+                            name: string;
+                            /** @enum {string} */
+                            state: "pending" | "success" | "failure";
+                            summary: string;
+                            detailsUrl: string | null;
+                            updatedBy: string;
+                            updatedAt: string;
+                        }[];
                         createdBy: string;
                         createdAt: string;
                     };
@@ -2289,6 +2536,15 @@ export interface operations {
                         metadata: {
                             [key: string]: unknown;
                         };
+                        checks: {
+                            name: string;
+                            /** @enum {string} */
+                            state: "pending" | "success" | "failure";
+                            summary: string;
+                            detailsUrl: string | null;
+                            updatedBy: string;
+                            updatedAt: string;
+                        }[];
                         createdBy: string;
                         createdAt: string;
                     };
@@ -2336,6 +2592,15 @@ export interface operations {
                         metadata: {
                             [key: string]: unknown;
                         };
+                        checks: {
+                            name: string;
+                            /** @enum {string} */
+                            state: "pending" | "success" | "failure";
+                            summary: string;
+                            detailsUrl: string | null;
+                            updatedBy: string;
+                            updatedAt: string;
+                        }[];
                         createdBy: string;
                         createdAt: string;
                     };
@@ -2374,6 +2639,62 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
         };
     };
+    getAliasVersion: {
+        parameters: {
+            query?: {
+                /** @description ISO 8601 time, e.g. 2026-12-01T10:00:00Z */
+                at?: string;
+            };
+            header?: never;
+            path: {
+                team: string;
+                model: string;
+                alias: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        version: string;
+                        index: number;
+                        aliases: string[];
+                        source: {
+                            project: string;
+                            artifact: string;
+                            version: string;
+                            index: number;
+                        };
+                        artifactVersionId: string;
+                        metadata: {
+                            [key: string]: unknown;
+                        };
+                        checks: {
+                            name: string;
+                            /** @enum {string} */
+                            state: "pending" | "success" | "failure";
+                            summary: string;
+                            detailsUrl: string | null;
+                            updatedBy: string;
+                            updatedAt: string;
+                        }[];
+                        createdBy: string;
+                        createdAt: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
     setModelAlias: {
         parameters: {
             query?: never;
@@ -2390,6 +2711,8 @@ export interface operations {
                 "application/json": {
                     /** @description "v2" or another alias */
                     version: string;
+                    /** @description compare-and-set: where the alias must be now (null: nowhere) */
+                    expectedVersion?: string | null;
                 };
             };
         };
@@ -2415,6 +2738,15 @@ export interface operations {
                         metadata: {
                             [key: string]: unknown;
                         };
+                        checks: {
+                            name: string;
+                            /** @enum {string} */
+                            state: "pending" | "success" | "failure";
+                            summary: string;
+                            detailsUrl: string | null;
+                            updatedBy: string;
+                            updatedAt: string;
+                        }[];
                         createdBy: string;
                         createdAt: string;
                     };
@@ -2456,13 +2788,120 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
         };
     };
+    listAliasHistory: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page, as it was returned */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                team: string;
+                model: string;
+                alias: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** @description the version holding the alias after the change; null when it was taken away */
+                            version: string | null;
+                            previousVersion: string | null;
+                            by: string;
+                            at: string;
+                            /** @enum {string} */
+                            reason: "set" | "promotion" | "rollback" | "removed" | "unlink";
+                            promotionId: string | null;
+                            comment: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    rollbackAlias: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                model: string;
+                alias: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default  */
+                    comment?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        version: string;
+                        index: number;
+                        aliases: string[];
+                        source: {
+                            project: string;
+                            artifact: string;
+                            version: string;
+                            index: number;
+                        };
+                        artifactVersionId: string;
+                        metadata: {
+                            [key: string]: unknown;
+                        };
+                        checks: {
+                            name: string;
+                            /** @enum {string} */
+                            state: "pending" | "success" | "failure";
+                            summary: string;
+                            detailsUrl: string | null;
+                            updatedBy: string;
+                            updatedAt: string;
+                        }[];
+                        createdBy: string;
+                        createdAt: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
     listEvents: {
         parameters: {
             query?: {
                 limit?: number;
                 /** @description nextCursor of the previous page, as it was returned */
                 cursor?: string;
-                type?: "LINK_ARTIFACT" | "UNLINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "REMOVE_ARTIFACT_ALIAS" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+                type?: "LINK_ARTIFACT" | "UNLINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "REMOVE_ARTIFACT_ALIAS" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "PROMOTION_REQUESTED" | "PROMOTION_APPROVED" | "PROMOTION_REJECTED" | "CHECK_COMPLETED";
                 /** @description registered model name */
                 model?: string;
             };
@@ -2484,7 +2923,7 @@ export interface operations {
                         items: {
                             id: string;
                             /** @enum {string} */
-                            type: "LINK_ARTIFACT" | "UNLINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "REMOVE_ARTIFACT_ALIAS" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+                            type: "LINK_ARTIFACT" | "UNLINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "REMOVE_ARTIFACT_ALIAS" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "PROMOTION_REQUESTED" | "PROMOTION_APPROVED" | "PROMOTION_REJECTED" | "CHECK_COMPLETED";
                             project: string;
                             collection: string;
                             versionIndex: number | null;
@@ -4148,7 +4587,7 @@ export interface operations {
                             enabled: boolean;
                             event: {
                                 /** @enum {string} */
-                                type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+                                type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "REMOVE_ARTIFACT_ALIAS" | "PROMOTION_REQUESTED" | "PROMOTION_APPROVED" | "PROMOTION_REJECTED" | "CHECK_COMPLETED";
                                 model: string | null;
                                 aliasPattern: string | null;
                             };
@@ -4163,10 +4602,12 @@ export interface operations {
                                 type: "queue_job";
                                 queue: string;
                                 template: string;
+                                check: string | null;
                             } | {
                                 /** @enum {string} */
                                 type: "no_op";
                             };
+                            condition: string | null;
                             createdBy: string;
                             createdAt: string;
                             updatedAt: string;
@@ -4199,14 +4640,14 @@ export interface operations {
                     enabled?: boolean;
                     event: {
                         /** @enum {string} */
-                        type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+                        type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "REMOVE_ARTIFACT_ALIAS" | "PROMOTION_REQUESTED" | "PROMOTION_APPROVED" | "PROMOTION_REJECTED" | "CHECK_COMPLETED";
                         /**
                          * @description A registered model of the team, or null for the whole registry (models created later included)
                          * @default null
                          */
                         model?: string | null;
                         /**
-                         * @description ADD_ARTIFACT_ALIAS only: RE2 regular expression the alias must match (searched; anchor with ^…$)
+                         * @description Events that name an alias (ADD_ARTIFACT_ALIAS, REMOVE_ARTIFACT_ALIAS, PROMOTION_*): RE2 regular expression the alias must match (searched; anchor with ^…$)
                          * @default null
                          */
                         aliasPattern?: string | null;
@@ -4223,10 +4664,17 @@ export interface operations {
                         queue: string;
                         /** @description JSON object template of the job */
                         template: string;
+                        /** @description a check on the event's version that the job sets: pending when queued, success or failure from its exit code */
+                        check?: string | null;
                     } | {
                         /** @enum {string} */
                         type: "no_op";
                     };
+                    /**
+                     * @description e.g. metadata.eval.auc >= 0.9 && checks.eval == "success"; an event it does not hold for records nothing (docs/automations.md)
+                     * @default null
+                     */
+                    condition?: string | null;
                 };
             };
         };
@@ -4244,7 +4692,7 @@ export interface operations {
                         enabled: boolean;
                         event: {
                             /** @enum {string} */
-                            type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+                            type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "REMOVE_ARTIFACT_ALIAS" | "PROMOTION_REQUESTED" | "PROMOTION_APPROVED" | "PROMOTION_REJECTED" | "CHECK_COMPLETED";
                             model: string | null;
                             aliasPattern: string | null;
                         };
@@ -4259,10 +4707,12 @@ export interface operations {
                             type: "queue_job";
                             queue: string;
                             template: string;
+                            check: string | null;
                         } | {
                             /** @enum {string} */
                             type: "no_op";
                         };
+                        condition: string | null;
                         createdBy: string;
                         createdAt: string;
                         updatedAt: string;
@@ -4293,14 +4743,14 @@ export interface operations {
                     name?: string;
                     event: {
                         /** @enum {string} */
-                        type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+                        type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "REMOVE_ARTIFACT_ALIAS" | "PROMOTION_REQUESTED" | "PROMOTION_APPROVED" | "PROMOTION_REJECTED" | "CHECK_COMPLETED";
                         /**
                          * @description A registered model of the team, or null for the whole registry (models created later included)
                          * @default null
                          */
                         model?: string | null;
                         /**
-                         * @description ADD_ARTIFACT_ALIAS only: RE2 regular expression the alias must match (searched; anchor with ^…$)
+                         * @description Events that name an alias (ADD_ARTIFACT_ALIAS, REMOVE_ARTIFACT_ALIAS, PROMOTION_*): RE2 regular expression the alias must match (searched; anchor with ^…$)
                          * @default null
                          */
                         aliasPattern?: string | null;
@@ -4317,6 +4767,8 @@ export interface operations {
                         queue: string;
                         /** @description JSON object template of the job */
                         template: string;
+                        /** @description a check on the event's version that the job sets: pending when queued, success or failure from its exit code */
+                        check?: string | null;
                     } | {
                         /** @enum {string} */
                         type: "no_op";
@@ -4383,7 +4835,7 @@ export interface operations {
                         enabled: boolean;
                         event: {
                             /** @enum {string} */
-                            type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+                            type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "REMOVE_ARTIFACT_ALIAS" | "PROMOTION_REQUESTED" | "PROMOTION_APPROVED" | "PROMOTION_REJECTED" | "CHECK_COMPLETED";
                             model: string | null;
                             aliasPattern: string | null;
                         };
@@ -4398,10 +4850,12 @@ export interface operations {
                             type: "queue_job";
                             queue: string;
                             template: string;
+                            check: string | null;
                         } | {
                             /** @enum {string} */
                             type: "no_op";
                         };
+                        condition: string | null;
                         createdBy: string;
                         createdAt: string;
                         updatedAt: string;
@@ -4458,14 +4912,14 @@ export interface operations {
                     enabled?: boolean;
                     event?: {
                         /** @enum {string} */
-                        type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+                        type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "REMOVE_ARTIFACT_ALIAS" | "PROMOTION_REQUESTED" | "PROMOTION_APPROVED" | "PROMOTION_REJECTED" | "CHECK_COMPLETED";
                         /**
                          * @description A registered model of the team, or null for the whole registry (models created later included)
                          * @default null
                          */
                         model?: string | null;
                         /**
-                         * @description ADD_ARTIFACT_ALIAS only: RE2 regular expression the alias must match (searched; anchor with ^…$)
+                         * @description Events that name an alias (ADD_ARTIFACT_ALIAS, REMOVE_ARTIFACT_ALIAS, PROMOTION_*): RE2 regular expression the alias must match (searched; anchor with ^…$)
                          * @default null
                          */
                         aliasPattern?: string | null;
@@ -4482,10 +4936,14 @@ export interface operations {
                         queue: string;
                         /** @description JSON object template of the job */
                         template: string;
+                        /** @description a check on the event's version that the job sets: pending when queued, success or failure from its exit code */
+                        check?: string | null;
                     } | {
                         /** @enum {string} */
                         type: "no_op";
                     };
+                    /** @description e.g. metadata.eval.auc >= 0.9 && checks.eval == "success"; an event it does not hold for records nothing (docs/automations.md) */
+                    condition?: string | null;
                 };
             };
         };
@@ -4503,7 +4961,7 @@ export interface operations {
                         enabled: boolean;
                         event: {
                             /** @enum {string} */
-                            type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+                            type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "REMOVE_ARTIFACT_ALIAS" | "PROMOTION_REQUESTED" | "PROMOTION_APPROVED" | "PROMOTION_REJECTED" | "CHECK_COMPLETED";
                             model: string | null;
                             aliasPattern: string | null;
                         };
@@ -4518,10 +4976,12 @@ export interface operations {
                             type: "queue_job";
                             queue: string;
                             template: string;
+                            check: string | null;
                         } | {
                             /** @enum {string} */
                             type: "no_op";
                         };
+                        condition: string | null;
                         createdBy: string;
                         createdAt: string;
                         updatedAt: string;
@@ -4563,7 +5023,7 @@ export interface operations {
                             name: string;
                             enabled: boolean;
                             /** @enum {string} */
-                            triggerType: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+                            triggerType: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "REMOVE_ARTIFACT_ALIAS" | "PROMOTION_REQUESTED" | "PROMOTION_APPROVED" | "PROMOTION_REJECTED" | "CHECK_COMPLETED";
                             /** @enum {string} */
                             actionType: "webhook" | "queue_job" | "no_op";
                             /** @description The webhook name, the queue name, or "No action" */
@@ -4789,6 +5249,773 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    listModelPromotions: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page, as it was returned */
+                cursor?: string;
+                state?: "pending" | "applied" | "rejected" | "cancelled";
+                version?: string;
+            };
+            header?: never;
+            path: {
+                team: string;
+                model: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            model: string;
+                            version: string;
+                            alias: string;
+                            /** @enum {string} */
+                            state: "pending" | "applied" | "rejected" | "cancelled";
+                            comment: string;
+                            requestedBy: string;
+                            approvals: {
+                                by: string;
+                                comment: string;
+                                at: string;
+                            }[];
+                            rejections: {
+                                by: string;
+                                comment: string;
+                                at: string;
+                            }[];
+                            required: {
+                                approvals: number;
+                                checks: string[];
+                            };
+                            checks: {
+                                name: string;
+                                /** @enum {string} */
+                                state: "pending" | "success" | "failure" | "missing";
+                                summary: string;
+                            }[];
+                            /** @description why a pending request has not applied yet */
+                            waitingFor: string[];
+                            decidedBy: string | null;
+                            decisionComment: string | null;
+                            createdAt: string;
+                            updatedAt: string;
+                            decidedAt: string | null;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    requestPromotion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                model: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description "v3" (or an alias naming the version) */
+                    version: string;
+                    alias: string;
+                    /** @default  */
+                    comment?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        model: string;
+                        version: string;
+                        alias: string;
+                        /** @enum {string} */
+                        state: "pending" | "applied" | "rejected" | "cancelled";
+                        comment: string;
+                        requestedBy: string;
+                        approvals: {
+                            by: string;
+                            comment: string;
+                            at: string;
+                        }[];
+                        rejections: {
+                            by: string;
+                            comment: string;
+                            at: string;
+                        }[];
+                        required: {
+                            approvals: number;
+                            checks: string[];
+                        };
+                        checks: {
+                            name: string;
+                            /** @enum {string} */
+                            state: "pending" | "success" | "failure" | "missing";
+                            summary: string;
+                        }[];
+                        /** @description why a pending request has not applied yet */
+                        waitingFor: string[];
+                        decidedBy: string | null;
+                        decisionComment: string | null;
+                        createdAt: string;
+                        updatedAt: string;
+                        decidedAt: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    listTeamPromotions: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page, as it was returned */
+                cursor?: string;
+                state?: "pending" | "applied" | "rejected" | "cancelled";
+            };
+            header?: never;
+            path: {
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            model: string;
+                            version: string;
+                            alias: string;
+                            /** @enum {string} */
+                            state: "pending" | "applied" | "rejected" | "cancelled";
+                            comment: string;
+                            requestedBy: string;
+                            approvals: {
+                                by: string;
+                                comment: string;
+                                at: string;
+                            }[];
+                            rejections: {
+                                by: string;
+                                comment: string;
+                                at: string;
+                            }[];
+                            required: {
+                                approvals: number;
+                                checks: string[];
+                            };
+                            checks: {
+                                name: string;
+                                /** @enum {string} */
+                                state: "pending" | "success" | "failure" | "missing";
+                                summary: string;
+                            }[];
+                            /** @description why a pending request has not applied yet */
+                            waitingFor: string[];
+                            decidedBy: string | null;
+                            decisionComment: string | null;
+                            createdAt: string;
+                            updatedAt: string;
+                            decidedAt: string | null;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getPromotion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                model: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        model: string;
+                        version: string;
+                        alias: string;
+                        /** @enum {string} */
+                        state: "pending" | "applied" | "rejected" | "cancelled";
+                        comment: string;
+                        requestedBy: string;
+                        approvals: {
+                            by: string;
+                            comment: string;
+                            at: string;
+                        }[];
+                        rejections: {
+                            by: string;
+                            comment: string;
+                            at: string;
+                        }[];
+                        required: {
+                            approvals: number;
+                            checks: string[];
+                        };
+                        checks: {
+                            name: string;
+                            /** @enum {string} */
+                            state: "pending" | "success" | "failure" | "missing";
+                            summary: string;
+                        }[];
+                        /** @description why a pending request has not applied yet */
+                        waitingFor: string[];
+                        decidedBy: string | null;
+                        decisionComment: string | null;
+                        createdAt: string;
+                        updatedAt: string;
+                        decidedAt: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    approvePromotion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                model: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default  */
+                    comment?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        model: string;
+                        version: string;
+                        alias: string;
+                        /** @enum {string} */
+                        state: "pending" | "applied" | "rejected" | "cancelled";
+                        comment: string;
+                        requestedBy: string;
+                        approvals: {
+                            by: string;
+                            comment: string;
+                            at: string;
+                        }[];
+                        rejections: {
+                            by: string;
+                            comment: string;
+                            at: string;
+                        }[];
+                        required: {
+                            approvals: number;
+                            checks: string[];
+                        };
+                        checks: {
+                            name: string;
+                            /** @enum {string} */
+                            state: "pending" | "success" | "failure" | "missing";
+                            summary: string;
+                        }[];
+                        /** @description why a pending request has not applied yet */
+                        waitingFor: string[];
+                        decidedBy: string | null;
+                        decisionComment: string | null;
+                        createdAt: string;
+                        updatedAt: string;
+                        decidedAt: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    rejectPromotion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                model: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default  */
+                    comment?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        model: string;
+                        version: string;
+                        alias: string;
+                        /** @enum {string} */
+                        state: "pending" | "applied" | "rejected" | "cancelled";
+                        comment: string;
+                        requestedBy: string;
+                        approvals: {
+                            by: string;
+                            comment: string;
+                            at: string;
+                        }[];
+                        rejections: {
+                            by: string;
+                            comment: string;
+                            at: string;
+                        }[];
+                        required: {
+                            approvals: number;
+                            checks: string[];
+                        };
+                        checks: {
+                            name: string;
+                            /** @enum {string} */
+                            state: "pending" | "success" | "failure" | "missing";
+                            summary: string;
+                        }[];
+                        /** @description why a pending request has not applied yet */
+                        waitingFor: string[];
+                        decidedBy: string | null;
+                        decisionComment: string | null;
+                        createdAt: string;
+                        updatedAt: string;
+                        decidedAt: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    cancelPromotion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                model: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default  */
+                    comment?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        model: string;
+                        version: string;
+                        alias: string;
+                        /** @enum {string} */
+                        state: "pending" | "applied" | "rejected" | "cancelled";
+                        comment: string;
+                        requestedBy: string;
+                        approvals: {
+                            by: string;
+                            comment: string;
+                            at: string;
+                        }[];
+                        rejections: {
+                            by: string;
+                            comment: string;
+                            at: string;
+                        }[];
+                        required: {
+                            approvals: number;
+                            checks: string[];
+                        };
+                        checks: {
+                            name: string;
+                            /** @enum {string} */
+                            state: "pending" | "success" | "failure" | "missing";
+                            summary: string;
+                        }[];
+                        /** @description why a pending request has not applied yet */
+                        waitingFor: string[];
+                        decidedBy: string | null;
+                        decisionComment: string | null;
+                        createdAt: string;
+                        updatedAt: string;
+                        decidedAt: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    setVersionCheck: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                model: string;
+                version: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    state: "pending" | "success" | "failure";
+                    /** @default  */
+                    summary?: string;
+                    /**
+                     * @description an http(s) link to the details (logs, a report)
+                     * @default null
+                     */
+                    detailsUrl?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** @enum {string} */
+                        state: "pending" | "success" | "failure";
+                        summary: string;
+                        detailsUrl: string | null;
+                        updatedBy: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    listVersionChecks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                model: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            name: string;
+                            /** @enum {string} */
+                            state: "pending" | "success" | "failure";
+                            summary: string;
+                            detailsUrl: string | null;
+                            updatedBy: string;
+                            updatedAt: string;
+                        }[];
+                        nextCursor: null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    listAliasPolicies: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            aliasPattern: string;
+                            model: string | null;
+                            /** @enum {string} */
+                            setBy: "admin" | "member";
+                            approvals: number;
+                            requiredChecks: string[];
+                            createdBy: string;
+                            createdAt: string;
+                            updatedAt: string;
+                        }[];
+                        nextCursor: null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    createAliasPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description RE2 regular expression searched in the alias; anchor it (^production$) for one name */
+                    aliasPattern: string;
+                    /**
+                     * @description one registered model, or null for every model of the team
+                     * @default null
+                     */
+                    model?: string | null;
+                    /**
+                     * @description the lowest role that may move the alias (or vote on its promotions)
+                     * @default member
+                     * @enum {string}
+                     */
+                    setBy?: "admin" | "member";
+                    /** @default 0 */
+                    approvals?: number;
+                    /** @default [] */
+                    requiredChecks?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        aliasPattern: string;
+                        model: string | null;
+                        /** @enum {string} */
+                        setBy: "admin" | "member";
+                        approvals: number;
+                        requiredChecks: string[];
+                        createdBy: string;
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    deleteAliasPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    updateAliasPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description RE2 regular expression searched in the alias; anchor it (^production$) for one name */
+                    aliasPattern?: string;
+                    model?: string | null;
+                    /** @enum {string} */
+                    setBy?: "admin" | "member";
+                    approvals?: number;
+                    requiredChecks?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        aliasPattern: string;
+                        model: string | null;
+                        /** @enum {string} */
+                        setBy: "admin" | "member";
+                        approvals: number;
+                        requiredChecks: string[];
+                        createdBy: string;
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];

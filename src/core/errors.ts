@@ -7,6 +7,10 @@ export type ErrorCode =
   | 'forbidden'
   | 'not_found'
   | 'conflict'
+  /** 409: an alias policy wants approvals or checks; a promotion request is the way (issue 15). */
+  | 'promotion_required'
+  /** 409: the alias is not on the version the caller expected (`expectedVersion`). */
+  | 'alias_moved'
   | 'payload_too_large'
   | 'rate_limited'
   | 'internal';
@@ -17,6 +21,8 @@ const STATUS: Record<ErrorCode, number> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  promotion_required: 409,
+  alias_moved: 409,
   payload_too_large: 413,
   rate_limited: 429,
   internal: 500,

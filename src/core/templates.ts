@@ -36,8 +36,18 @@ export const TEMPLATE_VARIABLES: ReadonlyArray<{ name: string; description: stri
   { name: 'event_id', description: 'The id of the event (stable across retries and redeliveries).' },
   { name: 'timestamp', description: 'When the event happened, ISO 8601 UTC.' },
   {
+    name: 'previous_version',
+    description: 'Alias events: the version that held the alias before (e.g. v2); empty when the alias was new.',
+  },
+  { name: 'promotion_id', description: 'Promotion events: the id of the promotion request.' },
+  { name: 'promotion_url', description: 'Promotion events: a link to the request in Modelyard (needs MODELYARD_PUBLIC_URL); empty otherwise.' },
+  { name: 'comment', description: "Promotion events: the requester's, approver's or rejecter's comment." },
+  { name: 'check_name', description: 'CHECK_COMPLETED: the name of the check, e.g. eval.' },
+  { name: 'check_state', description: 'CHECK_COMPLETED: success or failure.' },
+  {
     name: 'artifact_metadata.KEY',
-    description: 'A top-level key of the version\'s metadata: strings as they are, other values as their JSON text; empty when absent.',
+    description:
+      'A key of the version\'s metadata, dotted for nested objects (artifact_metadata.eval.auc): strings as they are, other values as their JSON text; empty when absent.',
   },
 ];
 
@@ -377,9 +387,24 @@ function escapeEventValue(value: string): string {
   return escapeDollars(jsonStringContent(value));
 }
 
+/**
+ * A top-level key as written wins (a key may itself contain dots); otherwise a dotted key walks into nested objects,
+ * `eval.auc` → metadata.eval.auc.
+ */
+export function metadataValue(metadata: Record<string, unknown>, key: string): unknown {
+  if (Object.prototype.hasOwnProperty.call(metadata, key)) return metadata[key];
+  let value: unknown = metadata;
+  for (const segment of key.split('.')) {
+    if (value === null || typeof value !== 'object' || Array.isArray(value) || !Object.prototype.hasOwnProperty.call(value, segment)) {
+      return undefined;
+    }
+    value = (value as Record<string, unknown>)[segment];
+  }
+  return value;
+}
+
 function metadataText(metadata: Record<string, unknown>, key: string): string | undefined {
-  if (!Object.prototype.hasOwnProperty.call(metadata, key)) return undefined;
-  const value = metadata[key];
+  const value = metadataValue(metadata, key);
   if (value === undefined) return undefined;
   if (typeof value === 'string') return value;
   return JSON.stringify(value) ?? '';

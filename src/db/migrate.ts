@@ -6,6 +6,7 @@ import * as initial from './migrations/001_initial.js';
 import * as loginAttempts from './migrations/002_login_attempts.js';
 import * as jobEvents from './migrations/003_job_events.js';
 import * as webhookHeaders from './migrations/004_webhook_headers.js';
+import * as promotion from './migrations/005_promotion.js';
 import * as listen from './migrations/007_listen.js';
 
 const migrations: Record<string, Migration> = {
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '002_login_attempts': loginAttempts,
   '003_job_events': jobEvents,
   '004_webhook_headers': webhookHeaders,
+  '005_promotion': promotion,
   '007_listen': listen,
 };
 

@@ -133,7 +133,11 @@ export type EventType =
   | 'ADD_ARTIFACT_ALIAS'
   | 'REMOVE_ARTIFACT_ALIAS'
   | 'CREATE_ARTIFACT'
-  | 'AUTOMATION_FAILED';
+  | 'AUTOMATION_FAILED'
+  | 'PROMOTION_REQUESTED'
+  | 'PROMOTION_APPROVED'
+  | 'PROMOTION_REJECTED'
+  | 'CHECK_COMPLETED';
 
 export interface EventsTable {
   id: string;
@@ -207,6 +211,10 @@ export interface AutomationsTable {
   /** Payload template (webhook) or job template (queue_job). */
   template: string;
   queue_id: string | null;
+  /** An expression over the version's metadata and checks (core/conditions.ts); null runs on every event. */
+  condition: string | null;
+  /** queue_job only: the check on the event's version that the job's outcome sets (pending → success | failure). */
+  check_name: string | null;
   created_by: string;
   created_at: number;
   updated_at: number;
@@ -243,6 +251,8 @@ export interface ActionRunsTable {
   suppress_failure_event: number;
   /** 1 when an operator asked for a redelivery (bulk recover): the next attempt is recorded as manual, not retried. */
   manual_redelivery: number;
+  /** The check this run's job reports on (its automation's `check` when the run was created); null for none. */
+  check_name: string | null;
   created_at: number;
   finished_at: number | null;
   /** 1 for runs delivered through the team's stream (listen webhooks); they keep next_attempt_at null (migration 007). */
@@ -335,6 +345,85 @@ export interface LoginAttemptsTable {
   locked_until: number;
 }
 
+export type AliasChangeReason = 'set' | 'promotion' | 'rollback' | 'removed' | 'unlink';
+
+export interface ModelAliasHistoryTable {
+  id: string;
+  team_id: string;
+  model_id: string;
+  alias: string;
+  /** The version holding the alias after the change (by index); null when the change took it away. */
+  version_index: number | null;
+  previous_index: number | null;
+  reason: AliasChangeReason;
+  promotion_id: string | null;
+  comment: string;
+  /** The user's name at the time (like an event's author). */
+  author: string;
+  created_at: number;
+}
+
+export interface AliasPoliciesTable {
+  id: string;
+  team_id: string;
+  /** A regular expression matched against the whole alias (as automations' alias filters). */
+  alias_pattern: string;
+  /** One registered model, or null for every model of the team. */
+  model_id: string | null;
+  set_by: 'admin' | 'member';
+  approvals: number;
+  /** JSON array of check names. */
+  required_checks: string;
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export type PromotionState = 'pending' | 'applied' | 'rejected' | 'cancelled';
+
+export interface PromotionsTable {
+  id: string;
+  team_id: string;
+  model_id: string;
+  model_version_id: string;
+  version_index: number;
+  alias: string;
+  state: PromotionState;
+  comment: string;
+  requested_by: string;
+  requested_by_name: string;
+  /** Who rejected or cancelled it, and why (the applying approval is a vote like the others). */
+  decided_by_name: string | null;
+  decision_comment: string | null;
+  created_at: number;
+  updated_at: number;
+  decided_at: number | null;
+}
+
+export interface PromotionVotesTable {
+  promotion_id: string;
+  user_id: string;
+  user_name: string;
+  decision: 'approve' | 'reject';
+  comment: string;
+  created_at: number;
+}
+
+export type CheckState = 'pending' | 'success' | 'failure';
+
+export interface ModelVersionChecksTable {
+  model_version_id: string;
+  name: string;
+  team_id: string;
+  model_id: string;
+  state: CheckState;
+  summary: string;
+  details_url: string | null;
+  updated_by: string;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -360,6 +449,11 @@ export interface Database {
   instance_settings: { key: string; value: string };
   login_attempts: LoginAttemptsTable;
   automation_forwards: AutomationForwardsTable;
+  model_alias_history: ModelAliasHistoryTable;
+  alias_policies: AliasPoliciesTable;
+  promotions: PromotionsTable;
+  promotion_votes: PromotionVotesTable;
+  model_version_checks: ModelVersionChecksTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -368,6 +462,8 @@ export type Event = Selectable<EventsTable>;
 export type NewEvent = Insertable<EventsTable>;
 export type NewModelVersion = Insertable<ModelVersionsTable>;
 export type Automation = Selectable<AutomationsTable>;
+export type AliasPolicy = Selectable<AliasPoliciesTable>;
+export type Promotion = Selectable<PromotionsTable>;
 export type ActionRun = Selectable<ActionRunsTable>;
 export type NewActionRun = Insertable<ActionRunsTable>;
 export type ActionRunUpdate = Updateable<ActionRunsTable>;

@@ -59,6 +59,10 @@ export const EVENT_TYPES = [
   'REMOVE_ARTIFACT_ALIAS',
   'CREATE_ARTIFACT',
   'AUTOMATION_FAILED',
+  'PROMOTION_REQUESTED',
+  'PROMOTION_APPROVED',
+  'PROMOTION_REJECTED',
+  'CHECK_COMPLETED',
 ] as const satisfies readonly EventType[];
 // Fails to compile when EventType gains a member this list lacks.
 const everyEventTypeListed: Record<Exclude<EventType, (typeof EVENT_TYPES)[number]>, never> = {};

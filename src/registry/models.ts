@@ -16,14 +16,31 @@ import { prepared } from '../db/prepared.js';
 import { conflict, invalid, notFound } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { checkName } from '../core/names.js';
-import type { NewModelVersion } from '../db/schema.js';
-import { recordEvent } from '../automations/events.js';
-import { REGISTRY_PROJECT } from '../core/names.js';
+import type { NewModelVersion, TeamRole } from '../db/schema.js';
 import { checkExplicitAlias, checkExplicitAliases, LATEST, parseSource, parseVersionRef, versionLabel } from './refs.js';
 import { parseMetadata, resolveArtifactVersion } from './sources.js';
 import { aliasesByVersion, iso, latestVersionLabel } from './collections.js';
+import { aliasIndexAt, lastAliasChange, moveAlias, upsertAlias, type AliasChange } from './aliases.js';
+import { enforceDirectChange, governanceOf, roleAllows } from './alias-policies.js';
+import { recordModelEvent, type EventSubject } from './model-events.js';
+import { AppError } from '../core/errors.js';
 
 type Ctx = Pick<AppContext, 'db' | 'notifier' | 'config'>;
+
+/**
+ * Who changes an alias, with their role in the team: alias policies (alias-policies.ts) decide by it — the one place
+ * a registry service looks at the role the route already checked.
+ */
+export type GovernedActor = Actor & { role: TeamRole };
+
+export interface CheckView {
+  name: string;
+  state: 'pending' | 'success' | 'failure';
+  summary: string;
+  detailsUrl: string | null;
+  updatedBy: string;
+  updatedAt: string;
+}
 
 export interface ModelView {
   id: string;
@@ -44,6 +61,8 @@ export interface ModelVersionView {
   source: { project: string; artifact: string; version: string; index: number };
   artifactVersionId: string;
   metadata: Record<string, unknown>;
+  /** The checks reported on this version (checks.ts), by name. */
+  checks: CheckView[];
   createdBy: string;
   createdAt: string;
 }
@@ -170,6 +189,14 @@ export async function deleteModel(ctx: Ctx, actor: Actor, name: string): Promise
   await inTransaction(ctx, async (tx) => {
     const model = await lockModel(tx, actor.team.id, name);
     await tx.deleteFrom('model_aliases').where('model_id', '=', model.id).execute();
+    await tx.deleteFrom('model_alias_history').where('model_id', '=', model.id).execute();
+    await tx
+      .deleteFrom('promotion_votes')
+      .where('promotion_id', 'in', tx.selectFrom('promotions').select('id').where('model_id', '=', model.id))
+      .execute();
+    await tx.deleteFrom('promotions').where('model_id', '=', model.id).execute();
+    await tx.deleteFrom('model_version_checks').where('model_id', '=', model.id).execute();
+    await tx.deleteFrom('alias_policies').where('model_id', '=', model.id).execute();
     await tx.deleteFrom('model_versions').where('model_id', '=', model.id).execute();
     await tx.deleteFrom('automations').where('model_id', '=', model.id).execute();
     await tx.deleteFrom('registered_models').where('id', '=', model.id).execute();
@@ -177,7 +204,7 @@ export async function deleteModel(ctx: Ctx, actor: Actor, name: string): Promise
 }
 
 /** Finds the model and takes its row lock for the rest of the transaction (see the top of this file). */
-async function lockModel(tx: Tx, teamId: string, name: string): Promise<{ id: string; name: string }> {
+export async function lockModel(tx: Tx, teamId: string, name: string): Promise<{ id: string; name: string }> {
   const model = await tx
     .updateTable('registered_models')
     .set({ updated_at: Date.now() })
@@ -192,7 +219,7 @@ async function lockModel(tx: Tx, teamId: string, name: string): Promise<{ id: st
 // ---------------------------------------------------------------------------------------------------------------
 // Versions
 
-function versionQuery(db: Db, modelId: string) {
+export function versionQuery(db: Db, modelId: string) {
   return db
     .selectFrom('model_versions as mv')
     .innerJoin('artifact_versions as av', 'av.id', 'mv.artifact_version_id')
@@ -213,9 +240,9 @@ function versionQuery(db: Db, modelId: string) {
     .where('mv.model_id', '=', modelId);
 }
 
-type VersionRow = Awaited<ReturnType<ReturnType<typeof versionQuery>['executeTakeFirstOrThrow']>>;
+export type VersionRow = Awaited<ReturnType<ReturnType<typeof versionQuery>['executeTakeFirstOrThrow']>>;
 
-function versionView(row: VersionRow, aliases: string[]): ModelVersionView {
+export function versionView(row: VersionRow, aliases: string[], checks: CheckView[] = []): ModelVersionView {
   return {
     id: row.id,
     version: versionLabel(row.index),
@@ -224,18 +251,39 @@ function versionView(row: VersionRow, aliases: string[]): ModelVersionView {
     source: { project: row.project, artifact: row.artifact, version: versionLabel(row.source_index), index: row.source_index },
     artifactVersionId: row.artifact_version_id,
     metadata: parseMetadata(row.metadata),
+    checks,
     createdBy: row.creator ?? '',
     createdAt: iso(row.created_at),
   };
 }
 
-async function aliasesOf(db: Db, versionIds: string[]): Promise<Map<string, string[]>> {
+/** The checks of each version, by name. */
+export async function checksOf(db: Db, versionIds: string[]): Promise<Map<string, CheckView[]>> {
+  const byVersion = new Map<string, CheckView[]>();
+  if (versionIds.length === 0) return byVersion;
+  const rows = await db.selectFrom('model_version_checks').selectAll().where('model_version_id', 'in', versionIds).orderBy('name').execute();
+  for (const row of rows) {
+    const list = byVersion.get(row.model_version_id) ?? [];
+    list.push({
+      name: row.name,
+      state: row.state,
+      summary: row.summary,
+      detailsUrl: row.details_url,
+      updatedBy: row.updated_by,
+      updatedAt: iso(Number(row.updated_at)),
+    });
+    byVersion.set(row.model_version_id, list);
+  }
+  return byVersion;
+}
+
+export async function aliasesOf(db: Db, versionIds: string[]): Promise<Map<string, string[]>> {
   if (versionIds.length === 0) return new Map();
   const rows = await db.selectFrom('model_aliases').select(['model_version_id as version_id', 'alias']).where('model_version_id', 'in', versionIds).execute();
   return aliasesByVersion(rows);
 }
 
-async function findModelId(db: Db, teamId: string, name: string): Promise<string> {
+export async function findModelId(db: Db, teamId: string, name: string): Promise<string> {
   const model = await db
     .selectFrom('registered_models')
     .select('id')
@@ -257,11 +305,12 @@ export async function listModelVersions(
   let query = versionQuery(db, modelId).orderBy('mv.index', 'desc').limit(options.limit + 1);
   if (options.beforeIndex !== undefined) query = query.where('mv.index', '<', options.beforeIndex);
   const rows = await query.execute();
-  const aliases = await aliasesOf(db, rows.map((r) => r.id));
-  return rows.map((row) => versionView(row, aliases.get(row.id) ?? []));
+  const ids = rows.map((r) => r.id);
+  const [aliases, checks] = await Promise.all([aliasesOf(db, ids), checksOf(db, ids)]);
+  return rows.map((row) => versionView(row, aliases.get(row.id) ?? [], checks.get(row.id) ?? []));
 }
 
-async function findVersionRow(db: Db, modelId: string, modelName: string, ref: string, field = 'version'): Promise<VersionRow> {
+export async function findVersionRow(db: Db, modelId: string, modelName: string, ref: string, field = 'version'): Promise<VersionRow> {
   const parsed = parseVersionRef(field, ref);
   let query = versionQuery(db, modelId);
   if (parsed.index !== undefined) {
@@ -280,43 +329,8 @@ async function findVersionRow(db: Db, modelId: string, modelName: string, ref: s
 export async function getModelVersion(db: Db, teamId: string, modelName: string, ref: string): Promise<ModelVersionView> {
   const modelId = await findModelId(db, teamId, modelName);
   const row = await findVersionRow(db, modelId, modelName, ref);
-  const aliases = await aliasesOf(db, [row.id]);
-  return versionView(row, aliases.get(row.id) ?? []);
-}
-
-type AliasChange = 'unchanged' | 'added' | 'moved';
-
-/** Puts `alias` on a version, taking it from whichever version of the model held it. */
-async function placeAlias(tx: Tx, modelId: string, alias: string, versionId: string, userId: string): Promise<AliasChange> {
-  const current = await tx
-    .selectFrom('model_aliases')
-    .select('model_version_id')
-    .where('model_id', '=', modelId)
-    .where('alias', '=', alias)
-    .executeTakeFirst();
-  if (current?.model_version_id === versionId) return 'unchanged';
-  await upsertAlias(tx, modelId, alias, versionId, userId);
-  return current ? 'moved' : 'added';
-}
-
-const upsertAliasQuery = prepared((db, p: { modelId: string; alias: string; versionId: string; userId: string; now: number }) =>
-  db
-    .insertInto('model_aliases')
-    .values({ model_id: p.modelId, alias: p.alias, model_version_id: p.versionId, created_by: p.userId, created_at: p.now })
-    .onConflict((oc) =>
-      oc.columns(['model_id', 'alias']).doUpdateSet({ model_version_id: p.versionId, created_by: p.userId, created_at: p.now }),
-    ),
-);
-
-function upsertAlias(tx: Tx, modelId: string, alias: string, versionId: string, userId: string) {
-  return upsertAliasQuery.run(tx, { modelId, alias, versionId, userId, now: Date.now() });
-}
-
-interface EventSubject {
-  model: { id: string; name: string };
-  versionIndex: number;
-  artifactVersionId: string;
-  metadata: Record<string, unknown>;
+  const [aliases, checks] = await Promise.all([aliasesOf(db, [row.id]), checksOf(db, [row.id])]);
+  return versionView(row, aliases.get(row.id) ?? [], checks.get(row.id) ?? []);
 }
 
 function registryEvent(
@@ -324,23 +338,13 @@ function registryEvent(
   tx: Tx,
   after: AfterCommit,
   actor: Actor,
-  type: 'LINK_ARTIFACT' | 'UNLINK_ARTIFACT' | 'ADD_ARTIFACT_ALIAS' | 'REMOVE_ARTIFACT_ALIAS',
+  type: 'LINK_ARTIFACT' | 'UNLINK_ARTIFACT',
   subject: EventSubject,
-  alias: string | null = null,
 ) {
-  return recordEvent(tx, after, {
-    teamId: actor.team.id,
-    type,
-    project: REGISTRY_PROJECT,
-    collection: subject.model.name,
-    modelId: subject.model.id,
-    artifactVersionId: subject.artifactVersionId,
-    versionIndex: subject.versionIndex,
-    alias,
-    author: actor.user.name,
-    metadata: subject.metadata,
-  }, ctx.config);
+  return recordModelEvent(tx, after, ctx.config, { teamId: actor.team.id, author: actor.user.name }, type, subject);
 }
+
+const originOf = (actor: Actor) => ({ teamId: actor.team.id, author: actor.user.name, userId: actor.user.id });
 
 const reserveIndex = prepared((db, p: { teamId: string; name: string; now: number }) =>
   db
@@ -374,7 +378,7 @@ const insertVersion = prepared((db, p: NewModelVersion) =>
  */
 export async function linkVersion(
   ctx: Ctx,
-  actor: Actor,
+  actor: GovernedActor,
   modelName: string,
   input: { source: string; aliases?: string[] },
 ): Promise<{ created: boolean; version: ModelVersionView }> {
@@ -408,10 +412,10 @@ export async function linkVersion(
         .where('model_id', '=', model.id)
         .where('artifact_version_id', '=', artifactVersion.id)
         .executeTakeFirstOrThrow();
-      const subject = { model, versionIndex: existing.index, artifactVersionId: artifactVersion.id, metadata };
+      const target = { id: existing.id, index: existing.index, artifact_version_id: artifactVersion.id, metadata: artifactVersion.metadata };
       for (const alias of aliases) {
-        const change = await placeAlias(tx, model.id, alias, existing.id, actor.user.id);
-        if (change !== 'unchanged') await registryEvent(ctx, tx, after, actor, 'ADD_ARTIFACT_ALIAS', subject, alias);
+        const beforeChange = () => enforceDirectChange(tx, actor.team.id, actor.role, model, alias);
+        await moveAlias(tx, after, ctx.config, originOf(actor), model, alias, target, { reason: 'set', beforeChange });
       }
       const view = await findVersionRow(tx, model.id, model.name, versionLabel(existing.index));
       const held = await aliasesOf(tx, [existing.id]);
@@ -421,9 +425,10 @@ export async function linkVersion(
     await upsertAlias(tx, model.id, LATEST, row.id, actor.user.id);
     const subject = { model, versionIndex: index, artifactVersionId: artifactVersion.id, metadata };
     await registryEvent(ctx, tx, after, actor, 'LINK_ARTIFACT', subject);
+    const target = { id: row.id, index, artifact_version_id: artifactVersion.id, metadata: artifactVersion.metadata };
     for (const alias of aliases) {
-      await upsertAlias(tx, model.id, alias, row.id, actor.user.id);
-      await registryEvent(ctx, tx, after, actor, 'ADD_ARTIFACT_ALIAS', subject, alias);
+      const beforeChange = () => enforceDirectChange(tx, actor.team.id, actor.role, model, alias);
+      await moveAlias(tx, after, ctx.config, originOf(actor), model, alias, target, { reason: 'set', beforeChange });
     }
     return {
       created: true,
@@ -440,6 +445,7 @@ export async function linkVersion(
         },
         artifactVersionId: artifactVersion.id,
         metadata,
+        checks: [],
         createdBy: actor.user.name,
         createdAt: iso(now),
       },
@@ -448,14 +454,36 @@ export async function linkVersion(
 }
 
 /** Unlinks a version: its aliases go with it, and `latest` falls back to the newest remaining version. */
-export async function unlinkVersion(ctx: Ctx, actor: Actor, modelName: string, ref: string): Promise<void> {
+export async function unlinkVersion(ctx: Ctx, actor: GovernedActor, modelName: string, ref: string): Promise<void> {
   await inTransaction(ctx, async (tx, after) => {
     const model = await lockModel(tx, actor.team.id, modelName);
     const version = await findVersionRow(tx, model.id, modelName, ref);
-    const held = await aliasesOf(tx, [version.id]);
+    const held = (await aliasesOf(tx, [version.id])).get(version.id) ?? [];
+    // Unlinking takes the version's aliases with it: a governed one needs the policy's role (approvals are for moving
+    // an alias onto a version, not for retiring one), and each leaves an `unlink` entry in its history.
+    for (const alias of held) {
+      if (alias === LATEST) continue;
+      const governance = await governanceOf(tx, actor.team.id, model.id, alias);
+      if (governance && !roleAllows(actor.role, governance.setBy)) {
+        throw new AppError(
+          'forbidden',
+          `${versionLabel(version.index)} holds alias "${alias}", governed by ${governance.names.join(', ')}: only admins may unlink it`,
+          { policyIds: governance.policyIds },
+        );
+      }
+      await moveAlias(tx, after, ctx.config, originOf(actor), model, alias, null, { reason: 'unlink', silent: true });
+    }
+    // Its pending promotions can never apply now.
+    await tx
+      .updateTable('promotions')
+      .set({ state: 'cancelled', decided_by_name: actor.user.name, decision_comment: 'the version was unlinked', decided_at: Date.now(), updated_at: Date.now() })
+      .where('model_version_id', '=', version.id)
+      .where('state', '=', 'pending')
+      .execute();
+    await tx.deleteFrom('model_version_checks').where('model_version_id', '=', version.id).execute();
     await tx.deleteFrom('model_aliases').where('model_version_id', '=', version.id).execute();
     await tx.deleteFrom('model_versions').where('id', '=', version.id).execute();
-    if ((held.get(version.id) ?? []).includes(LATEST)) {
+    if (held.includes(LATEST)) {
       const newest = await tx
         .selectFrom('model_versions')
         .select('id')
@@ -477,55 +505,76 @@ export async function unlinkVersion(ctx: Ctx, actor: Actor, modelName: string, r
 // ---------------------------------------------------------------------------------------------------------------
 // Aliases
 
-/** Puts an alias on a version (moving it from another version of the model if one holds it). */
+/**
+ * Puts an alias on a version (moving it from another version of the model if one holds it). `expectedVersion`:
+ * compare-and-set — "v2" the alias must be on v2, null it must not exist (409 `alias_moved` otherwise).
+ */
 export async function setAlias(
   ctx: Ctx,
-  actor: Actor,
+  actor: GovernedActor,
   modelName: string,
   alias: string,
   versionRef: string,
+  expectedVersion?: string | null,
 ): Promise<{ change: AliasChange; version: ModelVersionView }> {
   checkExplicitAlias('alias', alias);
   if (!versionRef) throw invalid('version', 'is required (e.g. "v2")');
+  const expectedIndex = expectedVersion === undefined || expectedVersion === null ? expectedVersion : expectedIndexOf(expectedVersion);
   return inTransaction(ctx, async (tx, after) => {
     const model = await lockModel(tx, actor.team.id, modelName);
     const version = await findVersionRow(tx, model.id, modelName, versionRef);
-    const change = await placeAlias(tx, model.id, alias, version.id, actor.user.id);
-    if (change !== 'unchanged') {
-      await registryEvent(
-        ctx,
-        tx,
-        after,
-        actor,
-        'ADD_ARTIFACT_ALIAS',
-        { model, versionIndex: version.index, artifactVersionId: version.artifact_version_id, metadata: parseMetadata(version.metadata) },
-        alias,
-      );
-    }
+    const beforeChange = () => enforceDirectChange(tx, actor.team.id, actor.role, model, alias);
+    const change = await moveAlias(tx, after, ctx.config, originOf(actor), model, alias, version, { reason: 'set', beforeChange }, expectedIndex);
     const held = await aliasesOf(tx, [version.id]);
-    return { change, version: versionView(version, held.get(version.id) ?? []) };
+    const checks = await checksOf(tx, [version.id]);
+    return { change, version: versionView(version, held.get(version.id) ?? [], checks.get(version.id) ?? []) };
   });
 }
 
-export async function removeAlias(ctx: Ctx, actor: Actor, modelName: string, alias: string): Promise<void> {
+function expectedIndexOf(expectedVersion: string): number {
+  const parsed = parseVersionRef('expectedVersion', expectedVersion);
+  if (parsed.index === undefined) throw invalid('expectedVersion', 'must be a version such as "v2" (or null: the alias must not exist)');
+  return parsed.index;
+}
+
+export async function removeAlias(ctx: Ctx, actor: GovernedActor, modelName: string, alias: string): Promise<void> {
   checkExplicitAlias('alias', alias);
   await inTransaction(ctx, async (tx, after) => {
     const model = await lockModel(tx, actor.team.id, modelName);
-    const version = await versionQuery(tx, model.id)
-      .innerJoin('model_aliases as ma', 'ma.model_version_id', 'mv.id')
-      .where('ma.model_id', '=', model.id)
-      .where('ma.alias', '=', alias)
-      .executeTakeFirst();
-    if (!version) throw notFound(`alias "${alias}" of registered model "${modelName}"`);
-    await tx.deleteFrom('model_aliases').where('model_id', '=', model.id).where('alias', '=', alias).execute();
-    await registryEvent(
-      ctx,
-      tx,
-      after,
-      actor,
-      'REMOVE_ARTIFACT_ALIAS',
-      { model, versionIndex: version.index, artifactVersionId: version.artifact_version_id, metadata: parseMetadata(version.metadata) },
-      alias,
-    );
+    const beforeChange = () => enforceDirectChange(tx, actor.team.id, actor.role, model, alias);
+    await moveAlias(tx, after, ctx.config, originOf(actor), model, alias, null, { reason: 'removed', beforeChange });
   });
+}
+
+/**
+ * Undoes the alias's last change: puts it back on the version that held it before (policies apply, as to any direct
+ * change). Rolling back twice returns to where the alias was: a rollback is itself a change.
+ */
+export async function rollbackAlias(ctx: Ctx, actor: GovernedActor, modelName: string, alias: string, comment: string): Promise<ModelVersionView> {
+  checkExplicitAlias('alias', alias);
+  return inTransaction(ctx, async (tx, after) => {
+    const model = await lockModel(tx, actor.team.id, modelName);
+    const last = await lastAliasChange(tx, model.id, alias);
+    if (!last) throw notFound(`alias "${alias}" of registered model "${modelName}" (it has no history)`);
+    if (last.previous_index === null) throw conflict(`alias "${alias}" had no version before its last change: there is nothing to roll back to`);
+    const previous = await versionQuery(tx, model.id).where('mv.index', '=', last.previous_index).executeTakeFirst();
+    if (!previous) throw conflict(`${versionLabel(last.previous_index)}, which held "${alias}" before, has been unlinked`);
+    await enforceDirectChange(tx, actor.team.id, actor.role, model, alias);
+    await moveAlias(tx, after, ctx.config, originOf(actor), model, alias, previous, { reason: 'rollback', comment });
+    const held = await aliasesOf(tx, [previous.id]);
+    const checks = await checksOf(tx, [previous.id]);
+    return versionView(previous, held.get(previous.id) ?? [], checks.get(previous.id) ?? []);
+  });
+}
+
+/** The version that held the alias at `at` (ISO 8601); 404 when none did. */
+export async function getAliasAt(db: Db, teamId: string, modelName: string, alias: string, at: number): Promise<ModelVersionView> {
+  const modelId = await findModelId(db, teamId, modelName);
+  const index = await aliasIndexAt(db, modelId, alias, at);
+  const when = new Date(at).toISOString();
+  if (index === null) throw notFound(`a version holding alias "${alias}" of registered model "${modelName}" at ${when}`);
+  const row = await versionQuery(db, modelId).where('mv.index', '=', index).executeTakeFirst();
+  if (!row) throw new AppError('not_found', `${versionLabel(index)} held alias "${alias}" at ${when} but has since been unlinked`, { version: versionLabel(index) });
+  const [aliases, checks] = await Promise.all([aliasesOf(db, [row.id]), checksOf(db, [row.id])]);
+  return versionView(row, aliases.get(row.id) ?? [], checks.get(row.id) ?? []);
 }

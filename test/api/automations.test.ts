@@ -117,7 +117,7 @@ describe('automations API', () => {
       ['name', webhookAutomation(t.webhookId, { name: 'x'.repeat(256) })],
       ['name', webhookAutomation(t.webhookId, { name: '   ' })],
       ['event.type', webhookAutomation(t.webhookId, { event: { type: 'RUN_METRIC', model: null } })],
-      ['event.type', webhookAutomation(t.webhookId, { event: { type: 'REMOVE_ARTIFACT_ALIAS', model: null } })],
+      ['event.type', webhookAutomation(t.webhookId, { event: { type: 'DELETE_REGISTERED_MODEL', model: null } })],
       ['event.model', webhookAutomation(t.webhookId, { event: { type: 'LINK_ARTIFACT', model: 'no-such-model' } })],
       ['event.model', webhookAutomation(t.webhookId, { event: { type: 'CREATE_ARTIFACT', model: 'classifier' } })],
       ['event.aliasPattern', webhookAutomation(t.webhookId, { event: { type: 'LINK_ARTIFACT', model: null, aliasPattern: '^x$' } })],

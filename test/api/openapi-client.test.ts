@@ -296,6 +296,25 @@ describe('a client generated from the OpenAPI document', () => {
     expectError(await member.GET('/api/v1/teams/{team}/stream', { params: { path: team }, parseAs: 'stream' }), 403, 'forbidden');
   });
 
+  it('promotions: a governed alias is requested, listed and approved by another member; approving your own is a 403', async () => {
+    await artifactVersion('promoting', 'scorer');
+    const model = { ...team, model: 'scorer' };
+    expect((await member.POST('/api/v1/teams/{team}/registry/models', { params: { path: team }, body: { name: 'scorer' } })).response.status).toBe(201);
+    expect((await member.POST('/api/v1/teams/{team}/registry/models/{model}/versions', { params: { path: model }, body: { source: 'promoting/scorer:v0' } })).response.status).toBe(201);
+    const policy = await admin.POST('/api/v1/teams/{team}/registry/alias-policies', {
+      params: { path: team },
+      body: { aliasPattern: '^production$', model: 'scorer', setBy: 'member', approvals: 1, requiredChecks: [] },
+    });
+    expect(policy.response.status).toBe(201);
+    const requested = await member.POST('/api/v1/teams/{team}/registry/models/{model}/promotions', { params: { path: model }, body: { version: 'v0', alias: 'production', comment: 'eval passed' } });
+    expect(requested.data?.state).toBe('pending');
+    const promotion = { ...model, id: requested.data!.id };
+    expect((await member.GET('/api/v1/teams/{team}/registry/promotions', { params: { path: team, query: { state: 'pending' } } })).data?.items.map((p) => p.id)).toContain(promotion.id);
+    expectError(await member.POST('/api/v1/teams/{team}/registry/models/{model}/promotions/{id}/approve', { params: { path: promotion }, body: {} }), 403, 'forbidden');
+    const approved = await admin.POST('/api/v1/teams/{team}/registry/models/{model}/promotions/{id}/approve', { params: { path: promotion }, body: { comment: 'ok' } });
+    expect(approved.data?.state).toBe('applied');
+  });
+
   it('every tag of the document answered a success and a client error above', () => {
     const tags = new Set(tagOf.values());
     const missing = [...tags].flatMap((tag) => {

@@ -55,6 +55,7 @@ const automation = (name: string, payload: string, overrides: Partial<Automation
   description: '',
   enabled: true,
   event: { type: 'ADD_ARTIFACT_ALIAS', model: 'classifier', aliasPattern: '^production$' },
+  condition: null,
   action: { type: 'webhook', webhookId: 'w1', webhookName: 'deploy', payload },
   createdBy: 'admin',
   createdAt: '2026-01-01T00:00:00.000Z',
@@ -67,7 +68,12 @@ describe('the automations file', () => {
     const current = [
       automation('deploy', '{\n  "v": "${artifact_version_string}"\n}\n'),
       automation('no-newline', '{"a": "${HOOK_SECRET}"}', { enabled: false, description: 'x: y # not a comment' }),
-      automation('jobs', '', { event: { type: 'LINK_ARTIFACT', model: null, aliasPattern: null }, action: { type: 'queue_job', queue: 'eval', template: '{"n": 1}\n' } }),
+      automation('jobs', '', { event: { type: 'LINK_ARTIFACT', model: null, aliasPattern: null }, action: { type: 'queue_job', queue: 'eval', template: '{"n": 1}\n', check: null } }),
+      automation('gated', '', {
+        event: { type: 'CHECK_COMPLETED', model: 'classifier', aliasPattern: null },
+        condition: 'metadata.eval.auc >= 0.9 && checks.eval == "success"',
+        action: { type: 'queue_job', queue: 'eval', template: '{}', check: 'deploy' },
+      }),
     ];
     const text = renderAutomationsFile(current, 'vision');
     expect(text).toContain('payload: |\n        {\n          "v": "${artifact_version_string}"\n        }\n');

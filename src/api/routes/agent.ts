@@ -12,7 +12,7 @@ import { getJob } from '../../queues/jobs.js';
 import { appendLog, heartbeat, releaseJob, reportResult, type Lease } from '../../queues/agent-protocol.js';
 import { claimWithWait } from '../../queues/long-poll.js';
 import { JobDetail, jobDetail, JobParams, State } from './jobs.js';
-import { runsFollowJobs } from '../../automations/job-runs.js';
+import { jobOutcomesWithChecks } from '../../registry/checks.js';
 
 const QueueParams = TeamParams.extend({ queue: z.string() });
 const ClaimedJob = JobDetail.extend({ leaseMs: z.number().describe('heartbeat well within this (the agent uses a third)') });
@@ -26,7 +26,7 @@ export default async function agentRoutes(app: Api, ctx: AppContext): Promise<vo
   // Long-polling claims in flight; ended (answered 204) when the server shuts down, so shutdown does not wait
   // out their `wait`.
   const waitingClaims = new Set<AbortController>();
-  const outcomes = runsFollowJobs(ctx.config);
+  const outcomes = jobOutcomesWithChecks(ctx);
   app.addHook('preClose', async () => {
     for (const controller of waitingClaims) controller.abort();
   });

@@ -18,6 +18,7 @@ import {
 } from '../../automations/automations.js';
 import { MAX_ALIAS_PATTERN_LENGTH } from '../../automations/alias-pattern.js';
 import { previewAutomation } from '../../automations/preview.js';
+import { MAX_CONDITION_LENGTH } from '../../core/conditions.js';
 import { teamAccess } from '../auth.js';
 import { iso, JSON_DEPTH_RULE, TeamParams, UnpagedQuery, withinJsonDepth } from '../schemas.js';
 
@@ -32,14 +33,25 @@ const EventSpec = z.object({
     .max(MAX_ALIAS_PATTERN_LENGTH)
     .nullable()
     .default(null)
-    .describe('ADD_ARTIFACT_ALIAS only: RE2 regular expression the alias must match (searched; anchor with ^…$)'),
+    .describe('Events that name an alias (ADD_ARTIFACT_ALIAS, REMOVE_ARTIFACT_ALIAS, PROMOTION_*): RE2 regular expression the alias must match (searched; anchor with ^…$)'),
 });
 
 const ActionSpec = z.discriminatedUnion('type', [
   z.object({ type: z.literal('webhook'), webhookId: z.string().min(1).max(64), payload: Template.describe('JSON payload template with ${…} variables') }),
-  z.object({ type: z.literal('queue_job'), queue: z.string().min(1).max(128), template: Template.describe('JSON object template of the job') }),
+  z.object({
+    type: z.literal('queue_job'),
+    queue: z.string().min(1).max(128),
+    template: Template.describe('JSON object template of the job'),
+    check: z.string().max(128).nullable().optional().describe("a check on the event's version that the job sets: pending when queued, success or failure from its exit code"),
+  }),
   z.object({ type: z.literal('no_op') }),
 ]);
+
+const Condition = z
+  .string()
+  .max(MAX_CONDITION_LENGTH)
+  .nullable()
+  .describe('e.g. metadata.eval.auc >= 0.9 && checks.eval == "success"; an event it does not hold for records nothing (docs/automations.md)');
 
 const AutomationBody = z.object({
   name: z.string().min(1).max(MAX_AUTOMATION_NAME_LENGTH),
@@ -47,6 +59,7 @@ const AutomationBody = z.object({
   enabled: z.boolean().default(true),
   event: EventSpec,
   action: ActionSpec,
+  condition: Condition.default(null),
 });
 
 const AutomationPatchBody = z.object({
@@ -55,6 +68,7 @@ const AutomationPatchBody = z.object({
   enabled: z.boolean().optional(),
   event: EventSpec.optional(),
   action: ActionSpec.optional(),
+  condition: Condition.optional(),
 });
 
 export const AutomationResponse = z.object({
@@ -65,9 +79,10 @@ export const AutomationResponse = z.object({
   event: z.object({ type: EventType, model: z.string().nullable(), aliasPattern: z.string().nullable() }),
   action: z.discriminatedUnion('type', [
     z.object({ type: z.literal('webhook'), webhookId: z.string(), webhookName: z.string(), payload: z.string() }),
-    z.object({ type: z.literal('queue_job'), queue: z.string(), template: z.string() }),
+    z.object({ type: z.literal('queue_job'), queue: z.string(), template: z.string(), check: z.string().nullable() }),
     z.object({ type: z.literal('no_op') }),
   ]),
+  condition: z.string().nullable(),
   createdBy: z.string(),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -108,7 +123,7 @@ export default async function automationRoutes(app: Api, ctx: AppContext): Promi
         errorResponses: { add: [409] },
         summary: 'Create an automation (admins and members)',
         description:
-          'Event types: LINK_ARTIFACT, ADD_ARTIFACT_ALIAS, UNLINK_ARTIFACT, AUTOMATION_FAILED (scoped to one model or the whole registry) and CREATE_ARTIFACT (project-level: model must be null). The payload is checked when saved: invalid JSON, unknown variables and secrets not attached to the webhook are refused with their position.',
+          'Event types: LINK_ARTIFACT, ADD_ARTIFACT_ALIAS, REMOVE_ARTIFACT_ALIAS, UNLINK_ARTIFACT, AUTOMATION_FAILED, PROMOTION_REQUESTED, PROMOTION_APPROVED, PROMOTION_REJECTED, CHECK_COMPLETED (scoped to one model or the whole registry) and CREATE_ARTIFACT (project-level: model must be null). The payload is checked when saved: invalid JSON, unknown variables and secrets not attached to the webhook are refused with their position, and so is a condition that does not parse.',
         params: TeamParams,
         body: AutomationBody,
         response: { 201: AutomationResponse },

@@ -18,7 +18,31 @@ import webhooks from './webhooks.js';
 import automations from './automations.js';
 import presets from './presets.js';
 import stream from './stream.js';
+import promotions from './promotions.js';
+import checks from './checks.js';
+import aliasPolicies from './alias-policies.js';
 
 export type RouteModule = (app: Api, ctx: AppContext) => Promise<void>;
 
-export const routes: RouteModule[] = [health, session, users, teams, projects, artifacts, registry, events, queues, jobs, agent, runs, secrets, webhooks, automations, presets, stream];
+export const routes: RouteModule[] = [
+  health,
+  session,
+  users,
+  teams,
+  projects,
+  artifacts,
+  registry,
+  events,
+  queues,
+  jobs,
+  agent,
+  runs,
+  secrets,
+  webhooks,
+  automations,
+  presets,
+  stream,
+  promotions,
+  checks,
+  aliasPolicies,
+];

@@ -11,7 +11,7 @@ import { JOB_STATES } from '../../queues/job-states.js';
 import { cancelJob, enqueueByHand, getJob, listJobs, requeueJob, type JobRecord } from '../../queues/jobs.js';
 import { invalid } from '../../core/errors.js';
 import { parseJobEvent } from '../../queues/job-event.js';
-import { runsFollowJobs } from '../../automations/job-runs.js';
+import { jobOutcomesWithChecks } from '../../registry/checks.js';
 
 const QueueParams = TeamParams.extend({ queue: z.string() });
 export const JobParams = TeamParams.extend({ jobId: z.string().max(64) });
@@ -104,7 +104,7 @@ function parseStates(raw: string | undefined): JobState[] | undefined {
 }
 
 export default async function jobRoutes(app: Api, ctx: AppContext): Promise<void> {
-  const outcomes = runsFollowJobs(ctx.config);
+  const outcomes = jobOutcomesWithChecks(ctx);
   app.get(
     '/api/v1/teams/:team/queues/:queue/jobs',
     {

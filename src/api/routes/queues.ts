@@ -6,7 +6,7 @@ import type { AppContext } from '../../context.js';
 import { teamAccess } from '../auth.js';
 import { iso, Name, TeamParams, UnpagedQuery } from '../schemas.js';
 import { createQueue, deleteQueue, getQueue, listQueues, MAX_DESCRIPTION_LENGTH, type QueueSummary } from '../../queues/queues.js';
-import { runsFollowJobs } from '../../automations/job-runs.js';
+import { jobOutcomesWithChecks } from '../../registry/checks.js';
 
 const QueueParams = TeamParams.extend({ queue: z.string() });
 
@@ -85,7 +85,7 @@ export default async function queueRoutes(app: Api, ctx: AppContext): Promise<vo
     },
     async (request, reply) => {
       const access = await teamAccess(ctx, request, request.params.team, 'member');
-      await deleteQueue(ctx, access, request.params.queue, request.query.force === 'true', runsFollowJobs(ctx.config));
+      await deleteQueue(ctx, access, request.params.queue, request.query.force === 'true', jobOutcomesWithChecks(ctx));
       return reply.status(204).send(null);
     },
   );

@@ -8,16 +8,21 @@ import { decodeCursor, decodeIndexCursor, Name, PageQuery, pageOf, TeamParams, t
 import {
   createModel,
   deleteModel,
+  findModelId,
+  getAliasAt,
   getModel,
   getModelVersion,
   linkVersion,
   listModels,
   listModelVersions,
   removeAlias,
+  rollbackAlias,
   setAlias,
   unlinkVersion,
   updateModel,
 } from '../../registry/models.js';
+import { aliasHistory } from '../../registry/aliases.js';
+import { invalid } from '../../core/errors.js';
 
 const TAGS = ['registry'];
 
@@ -40,8 +45,28 @@ export const ModelVersionView = z.object({
   source: z.object({ project: z.string(), artifact: z.string(), version: z.string(), index: z.number().int() }),
   artifactVersionId: z.string(),
   metadata: z.record(z.string(), z.unknown()),
+  checks: z.array(
+    z.object({
+      name: z.string(),
+      state: z.enum(['pending', 'success', 'failure']),
+      summary: z.string(),
+      detailsUrl: z.string().nullable(),
+      updatedBy: z.string(),
+      updatedAt: z.string(),
+    }),
+  ),
   createdBy: z.string(),
   createdAt: z.string(),
+});
+
+export const AliasHistoryItem = z.object({
+  version: z.string().nullable().describe('the version holding the alias after the change; null when it was taken away'),
+  previousVersion: z.string().nullable(),
+  by: z.string(),
+  at: z.string(),
+  reason: z.enum(['set', 'promotion', 'rollback', 'removed', 'unlink']),
+  promotionId: z.string().nullable(),
+  comment: z.string(),
 });
 
 const ModelParams = TeamParams.extend({ model: z.string() });
@@ -222,15 +247,84 @@ export default async function registryRoutes(app: Api, ctx: AppContext): Promise
         tags: TAGS,
         operationId: 'setModelAlias',
         summary: 'Put an alias on a version, moving it from another version if one holds it (members)',
+        description:
+          'With `expectedVersion` the move is a compare-and-set: "v2" — the alias must be on v2; null — it must not exist; otherwise 409 `alias_moved` and nothing changes. An alias governed by a policy answers 403 (role below its setBy) or 409 `promotion_required` (it asks for approvals or checks). Emits ADD_ARTIFACT_ALIAS with previousVersion in its details.',
         params: AliasParams,
-        body: z.object({ version: z.string().min(1).max(128).describe('"v2" or another alias') }),
+        body: z.object({
+          version: z.string().min(1).max(128).describe('"v2" or another alias'),
+          expectedVersion: z.string().min(1).max(128).nullable().optional().describe('compare-and-set: where the alias must be now (null: nowhere)'),
+        }),
         response: { 200: ModelVersionView },
       },
     },
     async (request) => {
       const access = await teamAccess(ctx, request, request.params.team, 'member');
-      const { version } = await setAlias(ctx, access, request.params.model, request.params.alias, request.body.version);
-      return version;
+      const { version, expectedVersion } = request.body;
+      const moved = await setAlias(ctx, access, request.params.model, request.params.alias, version, expectedVersion);
+      return moved.version;
+    },
+  );
+
+  app.get(
+    '/api/v1/teams/:team/registry/models/:model/aliases/:alias',
+    {
+      schema: {
+        tags: TAGS,
+        operationId: 'getAliasVersion',
+        summary: 'The version an alias is on — now, or at the time `at` (from its history)',
+        params: AliasParams,
+        querystring: z.object({ at: z.string().max(64).optional().describe('ISO 8601 time, e.g. 2026-12-01T10:00:00Z') }),
+        response: { 200: ModelVersionView },
+      },
+    },
+    async (request) => {
+      const { team } = await teamAccess(ctx, request, request.params.team, 'viewer');
+      const { at } = request.query;
+      if (at === undefined) return getModelVersion(ctx.db, team.id, request.params.model, request.params.alias);
+      const time = Date.parse(at);
+      if (!/^\d{4}-\d{2}-\d{2}T/.test(at) || Number.isNaN(time)) throw invalid('at', 'must be an ISO 8601 time such as 2026-12-01T10:00:00Z');
+      return getAliasAt(ctx.db, team.id, request.params.model, request.params.alias, time);
+    },
+  );
+
+  app.get(
+    '/api/v1/teams/:team/registry/models/:model/aliases/:alias/history',
+    {
+      schema: {
+        tags: TAGS,
+        operationId: 'listAliasHistory',
+        summary: "Every change of an alias, newest first: which version held it, from which, who, when and why",
+        params: AliasParams,
+        querystring: PageQuery,
+        response: { 200: pageOf(AliasHistoryItem) },
+      },
+    },
+    async (request) => {
+      const { team } = await teamAccess(ctx, request, request.params.team, 'viewer');
+      const { limit, cursor } = request.query;
+      const modelId = await findModelId(ctx.db, team.id, request.params.model);
+      const rows = await aliasHistory(ctx.db, modelId, request.params.alias, { limit, beforeId: decodeCursor(cursor, 'id') });
+      const page = toPage(rows, limit, (row) => row.id);
+      return { items: page.items.map(({ id: _id, ...item }) => item), nextCursor: page.nextCursor };
+    },
+  );
+
+  app.post(
+    '/api/v1/teams/:team/registry/models/:model/aliases/:alias/rollback',
+    {
+      schema: {
+        tags: TAGS,
+        operationId: 'rollbackAlias',
+        summary: 'Move an alias back to the version that held it before its last change (members; policies apply)',
+        description: 'Emits ADD_ARTIFACT_ALIAS with reason `rollback` in its details. 409 when there was no previous version or it has been unlinked.',
+        params: AliasParams,
+        body: z.object({ comment: z.string().max(4000).default('') }),
+        response: { 200: ModelVersionView },
+      },
+    },
+    async (request) => {
+      const access = await teamAccess(ctx, request, request.params.team, 'member');
+      return rollbackAlias(ctx, access, request.params.model, request.params.alias, request.body.comment);
     },
   );
 
@@ -240,7 +334,7 @@ export default async function registryRoutes(app: Api, ctx: AppContext): Promise
       schema: {
         tags: TAGS,
         operationId: 'removeModelAlias',
-        summary: 'Remove an alias (members)',
+        summary: 'Remove an alias (members); emits REMOVE_ARTIFACT_ALIAS',
         params: AliasParams,
         response: { 204: z.null() },
       },

@@ -56,9 +56,9 @@ function requestBody(spec: AutomationSpec, webhookIds: Map<string, string>): Aut
     spec.action.type === 'webhook'
       ? { type: 'webhook', webhookId: webhookIds.get(spec.action.webhook)!, payload: spec.action.payload }
       : spec.action.type === 'queue_job'
-        ? { type: 'queue_job', queue: spec.action.queue, template: spec.action.template }
+        ? { type: 'queue_job', queue: spec.action.queue, template: spec.action.template, check: spec.action.check }
         : { type: 'no_op' };
-  return { name: spec.name, description: spec.description, enabled: spec.enabled, event: spec.event, action };
+  return { name: spec.name, description: spec.description, enabled: spec.enabled, event: spec.event, condition: spec.condition, action };
 }
 
 function planJson(plan: Plan) {

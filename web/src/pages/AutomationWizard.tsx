@@ -34,9 +34,12 @@ const DEFAULT_JOB_TEMPLATE = `{
 }`;
 
 /** Which step shows the control a server error names, so a refused "Create automation" lands there. */
+/** Events that name an alias: an automation on them can filter by alias. */
+const ALIAS_EVENTS: ReadonlySet<EventType> = new Set(['ADD_ARTIFACT_ALIAS', 'REMOVE_ARTIFACT_ALIAS', 'PROMOTION_REQUESTED', 'PROMOTION_APPROVED', 'PROMOTION_REJECTED']);
+
 function stepOfField(field: string | undefined): Step {
   if (!field) return 3;
-  if (field.startsWith('event')) return 1;
+  if (field.startsWith('event') || field === 'condition') return 1;
   if (field.startsWith('action')) return 2;
   return 3;
 }
@@ -53,6 +56,8 @@ export function AutomationWizard() {
   const [eventType, setEventType] = useState<EventType>('LINK_ARTIFACT');
   const [model, setModel] = useState(params.get('model') ?? '');
   const [aliasPattern, setAliasPattern] = useState('');
+  const [condition, setCondition] = useState('');
+  const [check, setCheck] = useState('');
   const [actionType, setActionType] = useState<ActionType>('webhook');
   const [webhookId, setWebhookId] = useState('');
   const [payload, setPayload] = useState(DEFAULT_PAYLOAD);
@@ -71,16 +76,17 @@ export function AutomationWizard() {
     actionType === 'webhook'
       ? { type: 'webhook', webhookId, payload }
       : actionType === 'queue_job'
-        ? { type: 'queue_job', queue, template: jobTemplate }
+        ? { type: 'queue_job', queue, template: jobTemplate, check: check.trim() || null }
         : { type: 'no_op' };
+  const namesAlias = ALIAS_EVENTS.has(eventType);
   const eventSpec: AutomationInput['event'] = {
     type: eventType,
     model: registryEvent && model ? model : null,
-    aliasPattern: eventType === 'ADD_ARTIFACT_ALIAS' && aliasPattern ? aliasPattern : null,
+    aliasPattern: namesAlias && aliasPattern ? aliasPattern : null,
   };
 
   const create = useFormSubmit(async () => {
-    const input: AutomationInput = { name, description, enabled: true, event: eventSpec, action };
+    const input: AutomationInput = { name, description, enabled: true, event: eventSpec, action, condition: condition.trim() || null };
     const created = await api.post<Automation>(teamPath(team, 'automations'), input);
     navigate(registryEvent && model ? teamUrl(team, 'registry', model) : teamUrl(team, 'automations', created.id));
   });
@@ -142,7 +148,7 @@ export function AutomationWizard() {
               )}
             </Field>
           )}
-          {eventType === 'ADD_ARTIFACT_ALIAS' && (
+          {namesAlias && (
             <Field
               label="Alias pattern"
               error={fieldError(create.error, 'event.aliasPattern')}
@@ -151,6 +157,13 @@ export function AutomationWizard() {
               {(p) => <input {...p} className="mono" value={aliasPattern} onChange={(e) => setAliasPattern(e.target.value)} placeholder="^production$" />}
             </Field>
           )}
+          <Field
+            label="Condition"
+            error={fieldError(create.error, 'condition')}
+            hint={<>Optional: run only when it holds, e.g. <code>metadata.eval.auc &gt;= 0.9 &amp;&amp; checks.eval == &quot;success&quot;</code>. Empty: every event.</>}
+          >
+            {(p) => <input {...p} className="mono" value={condition} onChange={(e) => setCondition(e.target.value)} placeholder='checks.eval == "success"' />}
+          </Field>
           <Field label="Action type" error={fieldError(create.error, 'action.type')}>
             {(p) => (
               <select {...p} value={actionType} onChange={(e) => setActionType(e.target.value as ActionType)}>
@@ -173,7 +186,8 @@ export function AutomationWizard() {
           <p className="muted" style={{ marginTop: 0 }}>
             When: {EVENT_LABELS[eventType].long.toLowerCase()}
             {registryEvent && (model ? ` (${model})` : ' (any registered model)')}
-            {eventType === 'ADD_ARTIFACT_ALIAS' && aliasPattern && `, alias matching ${aliasPattern}`}
+            {namesAlias && aliasPattern && `, alias matching ${aliasPattern}`}
+            {condition.trim() && `, when ${condition.trim()}`}
           </p>
           {actionType === 'webhook' && (
             <>
@@ -211,7 +225,7 @@ export function AutomationWizard() {
                 value={payload}
                 onChange={setPayload}
                 serverError={fieldError(create.error, 'action.payload')}
-                presets={presets.data?.items.filter((preset) => preset.eventTypes.includes(eventType)) ?? []}
+                presets={presets.data?.items.filter((preset) => (preset.eventTypes as string[]).includes(eventType)) ?? []}
                 secrets={[webhook?.secret, webhook?.accessToken].filter((s): s is string => Boolean(s))}
                 preview={webhookId ? { name: name || undefined, event: eventSpec, action: { type: 'webhook', webhookId, payload } } : null}
                 previewHint="Select a webhook to check and preview the payload."
@@ -243,6 +257,11 @@ export function AutomationWizard() {
                 preview={queue ? { name: name || undefined, event: eventSpec, action: { type: 'queue_job', queue, template: jobTemplate } } : null}
                 previewHint="Select a queue to check and preview the job."
               />
+              {eventType !== 'CREATE_ARTIFACT' && eventType !== 'CHECK_COMPLETED' && (
+                <Field label="Check" error={fieldError(create.error, 'action.check')} hint="Optional: a check on the version the job reports — pending when queued, success or failure from its exit code (e.g. eval).">
+                  {(p) => <input {...p} value={check} onChange={(e) => setCheck(e.target.value)} placeholder="eval" />}
+                </Field>
+              )}
             </>
           )}
           {actionType === 'no_op' && <p>No action: each matching event is recorded as a run in History and nothing is sent. Useful to try an event filter.</p>}
@@ -274,7 +293,7 @@ export function AutomationWizard() {
           <Field label="Description" error={fieldError(create.error, 'description')}>
             {(p) => <textarea {...p} rows={3} value={description} onChange={(e) => setDescription(e.target.value)} />}
           </Field>
-          <Summary eventType={eventType} model={registryEvent ? model : ''} aliasPattern={eventType === 'ADD_ARTIFACT_ALIAS' ? aliasPattern : ''} actionType={actionType} target={actionType === 'webhook' ? webhook?.name : queue} />
+          <Summary eventType={eventType} model={registryEvent ? model : ''} aliasPattern={namesAlias ? aliasPattern : ''} actionType={actionType} target={actionType === 'webhook' ? webhook?.name : queue} />
           <FormError error={create.error} shownFields={['name', 'description']} />
           <div className="buttons">
             <button type="button" onClick={() => setStep(2)}>

@@ -21,6 +21,7 @@ import { useLoad } from '../components/useLoad';
 import { useFormSubmit } from '../components/useSubmit';
 import { DataTable } from '../components/DataTable';
 import { ACTION_LABELS, EVENT_LABELS } from './labels';
+import { AliasHistoryDialog, PendingPromotionBadges, PromotionsSection, RequestPromotionDialog, usePendingPromotions, VersionChecks } from './promotions/Promotions';
 
 const PAGE_SIZE = 25;
 
@@ -30,10 +31,12 @@ type Dialog =
   | { kind: 'removeAlias'; alias: string; version: ModelVersion }
   | { kind: 'metadata'; version: ModelVersion }
   | { kind: 'link' }
+  | { kind: 'promote'; version: ModelVersion }
+  | { kind: 'history'; alias: string }
   | null;
 
 export function ModelPage() {
-  const { team, canEdit } = useTeam();
+  const { team, canEdit, isAdmin } = useTeam();
   const { model: modelName = '' } = useParams();
   const modelPath = teamPath(team, 'registry', 'models', modelName);
   const model = useLoad(() => api.get<Model>(modelPath), modelPath);
@@ -43,9 +46,13 @@ export function ModelPage() {
     `${modelPath}|${pager.cursor ?? ''}`,
   );
   const [dialog, setDialog] = useState<Dialog>(null);
+  // Bumped on every change here, so the promotion requests (which follow aliases and checks) are read again.
+  const [changes, setChanges] = useState(0);
+  const pendingPromotions = usePendingPromotions(team, modelName, changes);
   const reloadAll = () => {
     model.reload();
     versions.reload();
+    setChanges((n) => n + 1);
   };
 
   if (model.error) return <LoadError error={model.error} />;
@@ -94,7 +101,13 @@ export function ModelPage() {
                     <div className="badges">
                       {v.aliases.map((alias) => (
                         <span key={alias} className="badge alias">
-                          {alias}
+                          {alias === 'latest' ? (
+                            alias
+                          ) : (
+                            <button type="button" className="link alias-history" aria-label={`History of alias ${alias}`} onClick={() => setDialog({ kind: 'history', alias })}>
+                              {alias}
+                            </button>
+                          )}
                           {canEdit && alias !== 'latest' && (
                             <button
                               type="button"
@@ -108,6 +121,8 @@ export function ModelPage() {
                         </span>
                       ))}
                     </div>
+                    <VersionChecks checks={v.checks} />
+                    <PendingPromotionBadges promotions={pendingPromotions.get(v.version)} />
                   </td>
                   <td>{v.createdBy}</td>
                   <td>
@@ -122,6 +137,7 @@ export function ModelPage() {
                         label={`Actions for ${v.version}`}
                         items={[
                           { label: 'Add or move alias', onSelect: () => setDialog({ kind: 'alias', version: v }) },
+                          { label: 'Request promotion', onSelect: () => setDialog({ kind: 'promote', version: v }) },
                           { label: 'Unlink', danger: true, onSelect: () => setDialog({ kind: 'unlink', version: v }) },
                         ]}
                       />
@@ -135,10 +151,16 @@ export function ModelPage() {
         <Pager pager={pager} nextCursor={versions.data?.nextCursor} />
       </Section>
 
+      <PromotionsSection team={team} model={modelName} canEdit={canEdit} isAdmin={isAdmin} changes={changes} onChanged={reloadAll} />
+
       <ModelAutomations team={team} model={modelName} canEdit={canEdit} />
 
       {dialog?.kind === 'link' && <LinkDialog modelPath={modelPath} onClose={() => setDialog(null)} onDone={reloadAll} />}
       {dialog?.kind === 'alias' && <AliasDialog modelPath={modelPath} version={dialog.version} onClose={() => setDialog(null)} onDone={reloadAll} />}
+      {dialog?.kind === 'promote' && <RequestPromotionDialog modelPath={modelPath} version={dialog.version} onClose={() => setDialog(null)} onDone={reloadAll} />}
+      {dialog?.kind === 'history' && (
+        <AliasHistoryDialog modelPath={modelPath} alias={dialog.alias} canEdit={canEdit} onClose={() => setDialog(null)} onDone={reloadAll} />
+      )}
       {dialog?.kind === 'metadata' && (
         <Modal title={`Metadata of ${dialog.version.version}`} onClose={() => setDialog(null)}>
           <JsonView value={dialog.version.metadata} />

@@ -6,6 +6,7 @@ import { PageHead } from '../components/Layout';
 import { Members } from './team-settings/Members';
 import { TeamSecrets } from './team-settings/Secrets';
 import { Webhooks } from './team-settings/Webhooks';
+import { AliasPolicies } from './team-settings/AliasPolicies';
 
 export function TeamSettings() {
   const { team, isAdmin } = useTeam();
@@ -26,6 +27,7 @@ export function TeamSettings() {
       <Members team={team} />
       <TeamSecrets team={team} webhookChanges={webhookChanges} />
       <Webhooks team={team} onChanged={onWebhooksChanged} />
+      <AliasPolicies team={team} />
     </>
   );
 }

@@ -14,6 +14,11 @@ export const EVENT_LABELS: Record<EventType, EventLabel> = {
   UNLINK_ARTIFACT: { long: 'A version is unlinked from a registered model', short: 'Version unlinked', registry: true },
   CREATE_ARTIFACT: { long: 'A new artifact version is logged in a project', short: 'Artifact version logged', registry: false },
   AUTOMATION_FAILED: { long: 'An automation’s delivery failed after all retries', short: 'Automation failed', registry: true },
+  REMOVE_ARTIFACT_ALIAS: { long: 'An alias is removed from a version of a registered model', short: 'Alias removed', registry: true },
+  PROMOTION_REQUESTED: { long: 'A promotion of a version to an alias is requested', short: 'Promotion requested', registry: true },
+  PROMOTION_APPROVED: { long: 'A promotion is approved and the alias moves', short: 'Promotion approved', registry: true },
+  PROMOTION_REJECTED: { long: 'A promotion request is rejected', short: 'Promotion rejected', registry: true },
+  CHECK_COMPLETED: { long: 'A check on a version succeeds or fails', short: 'Check completed', registry: true },
 };
 
 /** Event types as runs and events report them (a plain string there). */
