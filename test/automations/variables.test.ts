@@ -44,6 +44,13 @@ describe('eventVariables', () => {
       automation_name: 'deploy',
       event_id: '0190a1b2-c3d4-7000-8000-000000000001',
       timestamp: '2026-11-26T12:34:56.789Z',
+      // Filled from the event's details (alias moves, promotions, checks); this row has none.
+      previous_version: '',
+      promotion_id: '',
+      promotion_url: '',
+      comment: '',
+      check_name: '',
+      check_state: '',
     });
   });
 
