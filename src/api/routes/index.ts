@@ -17,7 +17,8 @@ import secrets from './secrets.js';
 import webhooks from './webhooks.js';
 import automations from './automations.js';
 import presets from './presets.js';
+import eventTypes from './event-types.js';
 
 export type RouteModule = (app: Api, ctx: AppContext) => Promise<void>;
 
-export const routes: RouteModule[] = [health, session, users, teams, projects, artifacts, registry, events, queues, jobs, agent, runs, secrets, webhooks, automations, presets];
+export const routes: RouteModule[] = [health, session, users, teams, projects, artifacts, registry, events, queues, jobs, agent, runs, secrets, webhooks, automations, presets, eventTypes];

@@ -19,7 +19,8 @@ import {
 import { MAX_SECRET_NAME_LENGTH } from '../../auth/secrets.js';
 import { MAX_WEBHOOK_URL_LENGTH } from '../../core/urls.js';
 import { WebhookClient } from '../../delivery/http-client.js';
-import { testWebhook } from '../../delivery/webhook-test.js';
+import { testWebhook, type WebhookTestInput } from '../../delivery/webhook-test.js';
+import { EVENT_TYPES } from '../../registry/events.js';
 import { teamAccess } from '../auth.js';
 import { iso, TeamParams, UnpagedQuery } from '../schemas.js';
 
@@ -182,15 +183,26 @@ export default async function webhookRoutes(app: Api, ctx: AppContext): Promise<
         tags: ['webhooks'],
         summary: 'Send a payload signed exactly like a delivery and show the answer (admins); nothing is stored',
         description:
-          'The payload is JSON text. Event variables are filled from a made-up event; ${SECRET} placeholders may name only the webhook\'s own secrets. Blocked targets answer with status null and the reason in error.',
+          'Send either a payload template (JSON text) or the template of an automation that sends to this webhook (automationId). With eventType (for an automation: its own type by default) the variables come from the event catalog\'s realistic sample of that type (GET /api/v1/event-types), metadata included; without one from a made-up LINK_ARTIFACT. ${SECRET} placeholders may name only the webhook\'s own secrets. Blocked targets answer with status null and the reason in error.',
         params: WebhookParams,
-        body: z.object({ payload: z.string().min(1).max(MAX_TEST_PAYLOAD_LENGTH) }),
+        body: z
+          .object({
+            payload: z.string().min(1).max(MAX_TEST_PAYLOAD_LENGTH).optional(),
+            automationId: z.string().min(1).max(64).optional().describe('Send this automation\'s payload template'),
+            eventType: z.enum(EVENT_TYPES).optional().describe('Render with a realistic sample event of this type'),
+          })
+          .refine((body) => (body.payload === undefined) !== (body.automationId === undefined), {
+            message: 'give either payload or automationId (exactly one)',
+          }),
         response: { 200: TestResponse },
       },
     },
     async (request) => {
       const { team } = await teamAccess(ctx, request, request.params.team, 'admin');
-      return testWebhook(ctx, client, team.name, team.id, request.params.id, request.body.payload);
+      const { payload, automationId, eventType } = request.body;
+      const input: WebhookTestInput =
+        automationId !== undefined ? { automationId, ...(eventType ? { eventType } : {}) } : { payload: payload!, ...(eventType ? { eventType } : {}) };
+      return testWebhook(ctx, client, team.name, team.id, request.params.id, input);
     },
   );
 }

@@ -3343,7 +3343,7 @@ export interface paths {
         put?: never;
         /**
          * Send a payload signed exactly like a delivery and show the answer (admins); nothing is stored
-         * @description The payload is JSON text. Event variables are filled from a made-up event; ${SECRET} placeholders may name only the webhook's own secrets. Blocked targets answer with status null and the reason in error.
+         * @description Send either a payload template (JSON text) or the template of an automation that sends to this webhook (automationId). With eventType (for an automation: its own type by default) the variables come from the event catalog's realistic sample of that type (GET /api/v1/event-types), metadata included; without one from a made-up LINK_ARTIFACT. ${SECRET} placeholders may name only the webhook's own secrets. Blocked targets answer with status null and the reason in error.
          */
         post: {
             parameters: {
@@ -3358,7 +3358,14 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        payload: string;
+                        payload?: string;
+                        /** @description Send this automation's payload template */
+                        automationId?: string;
+                        /**
+                         * @description Render with a realistic sample event of this type
+                         * @enum {string}
+                         */
+                        eventType?: "LINK_ARTIFACT" | "UNLINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "REMOVE_ARTIFACT_ALIAS" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
                     };
                 };
             };
@@ -3958,6 +3965,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/event-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The event catalog: every event type, its template variables and their JSON Schema
+         * @description Versioned by schemaVersion. Ignore fields you do not know and event types you do not know: both are added without raising schemaVersion. schemaVersion rises only when a field is removed or changes meaning. Deduplicate on the webhook-id header (stable across retries and redeliveries).
+         */
+        get: operations["listEventTypes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3969,4 +3996,230 @@ export interface components {
     pathItems: never;
 }
 export type $defs = Record<string, never>;
-export type operations = Record<string, never>;
+export interface operations {
+    listEventTypes: {
+        parameters: {
+            query?: {
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {number} */
+                        schemaVersion: 1;
+                        /** @description What receivers must do with fields and event types they do not know */
+                        rule: string;
+                        items: {
+                            /** @enum {string} */
+                            type: "LINK_ARTIFACT" | "UNLINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "REMOVE_ARTIFACT_ALIAS" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+                            description: string;
+                            /** @description Whether an automation can be triggered by this event type */
+                            automatable: boolean;
+                            variables: {
+                                /** @description Used in a payload template as ${name} */
+                                name: string;
+                                description: string;
+                                /**
+                                 * @description always: never empty for this type; sometimes: empty for some events; never: always ""
+                                 * @enum {string}
+                                 */
+                                filled: "always" | "sometimes" | "never";
+                            }[];
+                            /** @description JSON Schema (2020-12) of the variables of an event of this type */
+                            schema: {
+                                [key: string]: unknown;
+                            };
+                            /** @description The variables of a realistic event of this type */
+                            sample: {
+                                /** @enum {string} */
+                                event_type: "LINK_ARTIFACT";
+                                /** @description The user who caused the event. (never empty) */
+                                event_author: string;
+                                /** @description URI of the artifact version, e.g. modelyard-artifact://_id/<id>. (never empty) */
+                                artifact_version: string;
+                                /** @description <team>/model-registry/<model>:<version or alias> — ends in :v<index> for LINK_ARTIFACT and :<alias> for ADD_ARTIFACT_ALIAS. (never empty) */
+                                artifact_version_string: string;
+                                /** @description The registered model (or artifact collection) name. (never empty) */
+                                artifact_collection_name: string;
+                                /** @description The project the event happened in (model-registry for the registry). (never empty) */
+                                project_name: string;
+                                /** @description The team. (never empty) */
+                                entity_name: string;
+                                /** @description The alias added, for ADD_ARTIFACT_ALIAS; empty otherwise. (always empty for this type) */
+                                alias: string;
+                                /** @description The version index as a number in text, e.g. 3. (never empty) */
+                                artifact_version_index: string;
+                                /** @description The name of the automation that fired. (never empty) */
+                                automation_name: string;
+                                /** @description The id of the event (stable across retries and redeliveries). (never empty) */
+                                event_id: string;
+                                /** @description When the event happened, ISO 8601 UTC. (never empty) */
+                                timestamp: string;
+                                /** @description The version's metadata; ${artifact_metadata.KEY} reads its top-level keys */
+                                artifact_metadata: {
+                                    [key: string]: unknown;
+                                };
+                            } | {
+                                /** @enum {string} */
+                                event_type: "UNLINK_ARTIFACT";
+                                /** @description The user who caused the event. (never empty) */
+                                event_author: string;
+                                /** @description URI of the artifact version, e.g. modelyard-artifact://_id/<id>. (never empty) */
+                                artifact_version: string;
+                                /** @description <team>/model-registry/<model>:<version or alias> — ends in :v<index> for LINK_ARTIFACT and :<alias> for ADD_ARTIFACT_ALIAS. (never empty) */
+                                artifact_version_string: string;
+                                /** @description The registered model (or artifact collection) name. (never empty) */
+                                artifact_collection_name: string;
+                                /** @description The project the event happened in (model-registry for the registry). (never empty) */
+                                project_name: string;
+                                /** @description The team. (never empty) */
+                                entity_name: string;
+                                /** @description The alias added, for ADD_ARTIFACT_ALIAS; empty otherwise. (always empty for this type) */
+                                alias: string;
+                                /** @description The version index as a number in text, e.g. 3. (never empty) */
+                                artifact_version_index: string;
+                                /** @description The name of the automation that fired. (never empty) */
+                                automation_name: string;
+                                /** @description The id of the event (stable across retries and redeliveries). (never empty) */
+                                event_id: string;
+                                /** @description When the event happened, ISO 8601 UTC. (never empty) */
+                                timestamp: string;
+                                /** @description The version's metadata; ${artifact_metadata.KEY} reads its top-level keys */
+                                artifact_metadata: {
+                                    [key: string]: unknown;
+                                };
+                            } | {
+                                /** @enum {string} */
+                                event_type: "ADD_ARTIFACT_ALIAS";
+                                /** @description The user who caused the event. (never empty) */
+                                event_author: string;
+                                /** @description URI of the artifact version, e.g. modelyard-artifact://_id/<id>. (never empty) */
+                                artifact_version: string;
+                                /** @description <team>/model-registry/<model>:<version or alias> — ends in :v<index> for LINK_ARTIFACT and :<alias> for ADD_ARTIFACT_ALIAS. (never empty) */
+                                artifact_version_string: string;
+                                /** @description The registered model (or artifact collection) name. (never empty) */
+                                artifact_collection_name: string;
+                                /** @description The project the event happened in (model-registry for the registry). (never empty) */
+                                project_name: string;
+                                /** @description The team. (never empty) */
+                                entity_name: string;
+                                /** @description The alias added, for ADD_ARTIFACT_ALIAS; empty otherwise. (never empty) */
+                                alias: string;
+                                /** @description The version index as a number in text, e.g. 3. (never empty) */
+                                artifact_version_index: string;
+                                /** @description The name of the automation that fired. (never empty) */
+                                automation_name: string;
+                                /** @description The id of the event (stable across retries and redeliveries). (never empty) */
+                                event_id: string;
+                                /** @description When the event happened, ISO 8601 UTC. (never empty) */
+                                timestamp: string;
+                                /** @description The version's metadata; ${artifact_metadata.KEY} reads its top-level keys */
+                                artifact_metadata: {
+                                    [key: string]: unknown;
+                                };
+                            } | {
+                                /** @enum {string} */
+                                event_type: "REMOVE_ARTIFACT_ALIAS";
+                                /** @description The user who caused the event. (never empty) */
+                                event_author: string;
+                                /** @description URI of the artifact version, e.g. modelyard-artifact://_id/<id>. (never empty) */
+                                artifact_version: string;
+                                /** @description <team>/model-registry/<model>:<version or alias> — ends in :v<index> for LINK_ARTIFACT and :<alias> for ADD_ARTIFACT_ALIAS. (never empty) */
+                                artifact_version_string: string;
+                                /** @description The registered model (or artifact collection) name. (never empty) */
+                                artifact_collection_name: string;
+                                /** @description The project the event happened in (model-registry for the registry). (never empty) */
+                                project_name: string;
+                                /** @description The team. (never empty) */
+                                entity_name: string;
+                                /** @description The alias added, for ADD_ARTIFACT_ALIAS; empty otherwise. (never empty) */
+                                alias: string;
+                                /** @description The version index as a number in text, e.g. 3. (never empty) */
+                                artifact_version_index: string;
+                                /** @description The name of the automation that fired. (never empty) */
+                                automation_name: string;
+                                /** @description The id of the event (stable across retries and redeliveries). (never empty) */
+                                event_id: string;
+                                /** @description When the event happened, ISO 8601 UTC. (never empty) */
+                                timestamp: string;
+                                /** @description The version's metadata; ${artifact_metadata.KEY} reads its top-level keys */
+                                artifact_metadata: {
+                                    [key: string]: unknown;
+                                };
+                            } | {
+                                /** @enum {string} */
+                                event_type: "CREATE_ARTIFACT";
+                                /** @description The user who caused the event. (never empty) */
+                                event_author: string;
+                                /** @description URI of the artifact version, e.g. modelyard-artifact://_id/<id>. (never empty) */
+                                artifact_version: string;
+                                /** @description <team>/model-registry/<model>:<version or alias> — ends in :v<index> for LINK_ARTIFACT and :<alias> for ADD_ARTIFACT_ALIAS. (never empty) */
+                                artifact_version_string: string;
+                                /** @description The registered model (or artifact collection) name. (never empty) */
+                                artifact_collection_name: string;
+                                /** @description The project the event happened in (model-registry for the registry). (never empty) */
+                                project_name: string;
+                                /** @description The team. (never empty) */
+                                entity_name: string;
+                                /** @description The alias added, for ADD_ARTIFACT_ALIAS; empty otherwise. (always empty for this type) */
+                                alias: string;
+                                /** @description The version index as a number in text, e.g. 3. (never empty) */
+                                artifact_version_index: string;
+                                /** @description The name of the automation that fired. (never empty) */
+                                automation_name: string;
+                                /** @description The id of the event (stable across retries and redeliveries). (never empty) */
+                                event_id: string;
+                                /** @description When the event happened, ISO 8601 UTC. (never empty) */
+                                timestamp: string;
+                                /** @description The version's metadata; ${artifact_metadata.KEY} reads its top-level keys */
+                                artifact_metadata: {
+                                    [key: string]: unknown;
+                                };
+                            } | {
+                                /** @enum {string} */
+                                event_type: "AUTOMATION_FAILED";
+                                /** @description The user who caused the event. (never empty) */
+                                event_author: string;
+                                /** @description URI of the artifact version, e.g. modelyard-artifact://_id/<id>. (may be empty) */
+                                artifact_version: string;
+                                /** @description <team>/model-registry/<model>:<version or alias> — ends in :v<index> for LINK_ARTIFACT and :<alias> for ADD_ARTIFACT_ALIAS. (never empty) */
+                                artifact_version_string: string;
+                                /** @description The registered model (or artifact collection) name. (never empty) */
+                                artifact_collection_name: string;
+                                /** @description The project the event happened in (model-registry for the registry). (never empty) */
+                                project_name: string;
+                                /** @description The team. (never empty) */
+                                entity_name: string;
+                                /** @description The alias added, for ADD_ARTIFACT_ALIAS; empty otherwise. (may be empty) */
+                                alias: string;
+                                /** @description The version index as a number in text, e.g. 3. (may be empty) */
+                                artifact_version_index: string;
+                                /** @description The name of the automation that fired. (never empty) */
+                                automation_name: string;
+                                /** @description The id of the event (stable across retries and redeliveries). (never empty) */
+                                event_id: string;
+                                /** @description When the event happened, ISO 8601 UTC. (never empty) */
+                                timestamp: string;
+                                /** @description The version's metadata; ${artifact_metadata.KEY} reads its top-level keys */
+                                artifact_metadata: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        }[];
+                        nextCursor: null;
+                    };
+                };
+            };
+        };
+    };
+}
