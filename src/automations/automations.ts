@@ -26,6 +26,7 @@ export const AUTOMATION_EVENT_TYPES = [
   'UNLINK_ARTIFACT',
   'CREATE_ARTIFACT',
   'AUTOMATION_FAILED',
+  'WEBHOOK_DISABLED',
 ] as const satisfies readonly EventType[];
 export type AutomationEventType = (typeof AUTOMATION_EVENT_TYPES)[number];
 
@@ -164,6 +165,9 @@ export async function checkAction(db: Db | Tx, team: { id: string; name: string 
 async function resolveInput(db: Db | Tx, team: { id: string; name: string }, event: EventSpec, action: ActionSpec): Promise<ResolvedAutomation> {
   if (event.model !== null && event.type === 'CREATE_ARTIFACT') {
     throw invalid('event.model', 'CREATE_ARTIFACT happens in projects, not on a registered model: leave model null');
+  }
+  if (event.model !== null && event.type === 'WEBHOOK_DISABLED') {
+    throw invalid('event.model', 'WEBHOOK_DISABLED is about a webhook, not a registered model: leave model null');
   }
   if (event.aliasPattern !== null && event.type !== 'ADD_ARTIFACT_ALIAS') {
     throw invalid('event.aliasPattern', 'an alias filter applies only to ADD_ARTIFACT_ALIAS');
@@ -312,7 +316,8 @@ export interface ModelAutomationSummary {
 
 /**
  * The automations that fire for a registered model's events: those scoped to it and those scoped to the whole
- * registry (CREATE_ARTIFACT automations are project-level and never fire for a model, so they are left out).
+ * registry (CREATE_ARTIFACT automations are project-level and WEBHOOK_DISABLED ones are about webhooks: neither fires for a
+ * model, so they are left out).
  */
 export async function automationsForModel(db: Db, teamId: string, modelName: string): Promise<ModelAutomationSummary[]> {
   const model = await db.selectFrom('registered_models').select('id').where('team_id', '=', teamId).where('name', '=', modelName).executeTakeFirst();
@@ -323,7 +328,7 @@ export async function automationsForModel(db: Db, teamId: string, modelName: str
     .leftJoin('queues as q', 'q.id', 'a.queue_id')
     .select(['a.id', 'a.name', 'a.enabled', 'a.event_type', 'a.action_type', 'a.model_id', 'w.name as webhook_name', 'q.name as queue_name'])
     .where('a.team_id', '=', teamId)
-    .where((eb) => eb.or([eb('a.model_id', '=', model.id), eb.and([eb('a.model_id', 'is', null), eb('a.event_type', '!=', 'CREATE_ARTIFACT')])]))
+    .where((eb) => eb.or([eb('a.model_id', '=', model.id), eb.and([eb('a.model_id', 'is', null), eb('a.event_type', 'not in', ['CREATE_ARTIFACT', 'WEBHOOK_DISABLED'])])]))
     .orderBy('a.name')
     .execute();
   return rows.map((row) => ({

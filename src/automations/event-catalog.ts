@@ -68,6 +68,13 @@ const SPECS: Record<EventType, EventTypeSpec> = {
     maySet: ['artifact_version', 'artifact_version_index', 'alias'],
     sample: { ...registrySample, alias: 'production', author: 'modelyard', metadata: SAMPLE_METADATA },
   },
+  WEBHOOK_DISABLED: {
+    description:
+      'A webhook was disabled because its endpoint kept failing for longer than its disableAfterSeconds (see Delivery controls). ' +
+      'The event log shows which webhook and why (details.webhookName, details.reason); POST …/webhooks/{id}/recover re-enables it.',
+    sets: [],
+    sample: { project: 'model-registry', collection: '', artifact_version_id: null, version_index: null, alias: null, author: 'modelyard', metadata: {} },
+  },
 };
 
 export interface CatalogVariable {

@@ -1,7 +1,7 @@
 // Table types for Kysely. The same schema runs on SQLite and PostgreSQL, so column types stay portable:
 // ids are text (UUIDv7, time-ordered), times are epoch milliseconds (bigint), flags are 0/1 integers,
 // JSON documents are text. Nothing outside db/ needs to know which database it talks to.
-import type { Insertable, Selectable, Updateable } from 'kysely';
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 export type TeamRole = 'admin' | 'member' | 'viewer';
 
@@ -133,7 +133,8 @@ export type EventType =
   | 'ADD_ARTIFACT_ALIAS'
   | 'REMOVE_ARTIFACT_ALIAS'
   | 'CREATE_ARTIFACT'
-  | 'AUTOMATION_FAILED';
+  | 'AUTOMATION_FAILED'
+  | 'WEBHOOK_DISABLED';
 
 export interface EventsTable {
   id: string;
@@ -177,9 +178,20 @@ export interface WebhooksTable {
   url: string;
   secret_name: string | null;
   access_token_name: string | null;
-  /** Set when a receiver answered 410 Gone (or an admin disabled it); deliveries to it fail at once. */
+  /** Set when a receiver answered 410 Gone, it failed for too long, or an admin disabled it; deliveries to it fail at once. */
   disabled_at: number | null;
   disabled_reason: string | null;
+  /** Endpoint health (core/endpoint-health.ts): failed attempts in a row, and since when (null while healthy). */
+  consecutive_failures: Generated<number>;
+  failing_since: number | null;
+  last_error: string | null;
+  last_error_at: number | null;
+  /** Set while the circuit is open: the earliest time the next probe may be sent. */
+  probe_at: number | null;
+  /** Consecutive failed attempts that open the circuit. */
+  circuit_failures: Generated<number>;
+  /** How long the endpoint may fail before the webhook is disabled; null: never. */
+  disable_after_seconds: number | null;
   created_by: string;
   created_at: number;
   updated_at: number;
@@ -244,6 +256,8 @@ export interface DeliveryAttemptsTable {
   id: string;
   run_id: string;
   team_id: string;
+  /** The run's webhook (for its health: index on webhook_id, started_at); null for attempts recorded before 006. */
+  webhook_id: string | null;
   number: number;
   trigger: 'automatic' | 'manual';
   started_at: number;

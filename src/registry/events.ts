@@ -59,6 +59,7 @@ export const EVENT_TYPES = [
   'REMOVE_ARTIFACT_ALIAS',
   'CREATE_ARTIFACT',
   'AUTOMATION_FAILED',
+  'WEBHOOK_DISABLED',
 ] as const satisfies readonly EventType[];
 // Fails to compile when EventType gains a member this list lacks.
 const everyEventTypeListed: Record<Exclude<EventType, (typeof EVENT_TYPES)[number]>, never> = {};

@@ -106,7 +106,7 @@ export default async function automationRoutes(app: Api, ctx: AppContext): Promi
         tags: ['automations'],
         summary: 'Create an automation (admins and members)',
         description:
-          'Event types: LINK_ARTIFACT, ADD_ARTIFACT_ALIAS, UNLINK_ARTIFACT, AUTOMATION_FAILED (scoped to one model or the whole registry) and CREATE_ARTIFACT (project-level: model must be null). The payload is checked when saved: invalid JSON, unknown variables and secrets not attached to the webhook are refused with their position.',
+          'Event types: LINK_ARTIFACT, ADD_ARTIFACT_ALIAS, UNLINK_ARTIFACT, AUTOMATION_FAILED (scoped to one model or the whole registry) and CREATE_ARTIFACT and WEBHOOK_DISABLED (not about a model: model must be null). The payload is checked when saved: invalid JSON, unknown variables and secrets not attached to the webhook are refused with their position.',
         params: TeamParams,
         body: AutomationBody,
         response: { 201: AutomationResponse },

@@ -1638,7 +1638,7 @@ export interface paths {
                     limit?: number;
                     /** @description nextCursor of the previous page, as it was returned */
                     cursor?: string;
-                    type?: "LINK_ARTIFACT" | "UNLINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "REMOVE_ARTIFACT_ALIAS" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+                    type?: "LINK_ARTIFACT" | "UNLINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "REMOVE_ARTIFACT_ALIAS" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "WEBHOOK_DISABLED";
                     /** @description registered model name */
                     model?: string;
                 };
@@ -1660,7 +1660,7 @@ export interface paths {
                             items: {
                                 id: string;
                                 /** @enum {string} */
-                                type: "LINK_ARTIFACT" | "UNLINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "REMOVE_ARTIFACT_ALIAS" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+                                type: "LINK_ARTIFACT" | "UNLINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "REMOVE_ARTIFACT_ALIAS" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "WEBHOOK_DISABLED";
                                 project: string;
                                 collection: string;
                                 versionIndex: number | null;
@@ -3133,11 +3133,15 @@ export interface paths {
                                 /** @description Name of the team secret sent as Authorization: Bearer (team admins only) */
                                 accessToken?: string | null;
                                 enabled: boolean;
-                                /** @description Set when the endpoint answered 410 Gone or an admin disabled it; PATCH {"enabled": true} re-enables */
+                                /** @description Set when the endpoint answered 410 Gone, kept failing longer than disableAfterSeconds, or an admin disabled it; PATCH {"enabled": true} or POST …/recover re-enables */
                                 disabled: {
                                     at: string;
                                     reason: string;
                                 } | null;
+                                /** @description Consecutive failed attempts that open the circuit (then only probes are sent) */
+                                circuitFailures: number;
+                                /** @description How long the endpoint may keep failing before the webhook is disabled; null: never */
+                                disableAfterSeconds: number | null;
                                 createdAt: string;
                                 updatedAt: string;
                             }[];
@@ -3167,6 +3171,10 @@ export interface paths {
                         secret?: string | null;
                         /** @default null */
                         accessToken?: string | null;
+                        /** @description Consecutive failed attempts that open the circuit (default 20) */
+                        circuitFailures?: number;
+                        /** @description How long the endpoint may keep failing before the webhook is disabled (default 259200, 3 days); null: never */
+                        disableAfterSeconds?: number | null;
                     };
                 };
             };
@@ -3187,11 +3195,15 @@ export interface paths {
                             /** @description Name of the team secret sent as Authorization: Bearer (team admins only) */
                             accessToken?: string | null;
                             enabled: boolean;
-                            /** @description Set when the endpoint answered 410 Gone or an admin disabled it; PATCH {"enabled": true} re-enables */
+                            /** @description Set when the endpoint answered 410 Gone, kept failing longer than disableAfterSeconds, or an admin disabled it; PATCH {"enabled": true} or POST …/recover re-enables */
                             disabled: {
                                 at: string;
                                 reason: string;
                             } | null;
+                            /** @description Consecutive failed attempts that open the circuit (then only probes are sent) */
+                            circuitFailures: number;
+                            /** @description How long the endpoint may keep failing before the webhook is disabled; null: never */
+                            disableAfterSeconds: number | null;
                             createdAt: string;
                             updatedAt: string;
                         };
@@ -3241,11 +3253,15 @@ export interface paths {
                             /** @description Name of the team secret sent as Authorization: Bearer (team admins only) */
                             accessToken?: string | null;
                             enabled: boolean;
-                            /** @description Set when the endpoint answered 410 Gone or an admin disabled it; PATCH {"enabled": true} re-enables */
+                            /** @description Set when the endpoint answered 410 Gone, kept failing longer than disableAfterSeconds, or an admin disabled it; PATCH {"enabled": true} or POST …/recover re-enables */
                             disabled: {
                                 at: string;
                                 reason: string;
                             } | null;
+                            /** @description Consecutive failed attempts that open the circuit (then only probes are sent) */
+                            circuitFailures: number;
+                            /** @description How long the endpoint may keep failing before the webhook is disabled; null: never */
+                            disableAfterSeconds: number | null;
                             createdAt: string;
                             updatedAt: string;
                         };
@@ -3298,6 +3314,10 @@ export interface paths {
                         secret?: string | null;
                         accessToken?: string | null;
                         enabled?: boolean;
+                        /** @description Consecutive failed attempts that open the circuit (default 20) */
+                        circuitFailures?: number;
+                        /** @description How long the endpoint may keep failing before the webhook is disabled (default 259200, 3 days); null: never */
+                        disableAfterSeconds?: number | null;
                     };
                 };
             };
@@ -3318,11 +3338,15 @@ export interface paths {
                             /** @description Name of the team secret sent as Authorization: Bearer (team admins only) */
                             accessToken?: string | null;
                             enabled: boolean;
-                            /** @description Set when the endpoint answered 410 Gone or an admin disabled it; PATCH {"enabled": true} re-enables */
+                            /** @description Set when the endpoint answered 410 Gone, kept failing longer than disableAfterSeconds, or an admin disabled it; PATCH {"enabled": true} or POST …/recover re-enables */
                             disabled: {
                                 at: string;
                                 reason: string;
                             } | null;
+                            /** @description Consecutive failed attempts that open the circuit (then only probes are sent) */
+                            circuitFailures: number;
+                            /** @description How long the endpoint may keep failing before the webhook is disabled; null: never */
+                            disableAfterSeconds: number | null;
                             createdAt: string;
                             updatedAt: string;
                         };
@@ -3330,6 +3354,46 @@ export interface paths {
                 };
             };
         };
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/webhooks/{id}/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The endpoint's health: success rate and latency over the last hour and day, failures in a row, circuit breaker
+         * @description Readable by the team; the last error's message (it may name the endpoint) by team admins only.
+         */
+        get: operations["getWebhookHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/webhooks/{id}/recover": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Re-enable a webhook and redeliver every run of it that failed since a time (admins)
+         * @description Clears the disabled state and the endpoint's failures (the circuit closes), and puts every failed run of this webhook created since `since` (at most 14 days ago) back in the queue: each is sent once more, as a manual attempt (not retried).
+         */
+        post: operations["recoverWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/teams/{team}/webhooks/{id}/test": {
@@ -3365,7 +3429,7 @@ export interface paths {
                          * @description Render with a realistic sample event of this type
                          * @enum {string}
                          */
-                        eventType?: "LINK_ARTIFACT" | "UNLINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "REMOVE_ARTIFACT_ALIAS" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+                        eventType?: "LINK_ARTIFACT" | "UNLINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "REMOVE_ARTIFACT_ALIAS" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "WEBHOOK_DISABLED";
                     };
                 };
             };
@@ -3441,7 +3505,7 @@ export interface paths {
                                 enabled: boolean;
                                 event: {
                                     /** @enum {string} */
-                                    type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+                                    type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "WEBHOOK_DISABLED";
                                     model: string | null;
                                     aliasPattern: string | null;
                                 };
@@ -3473,7 +3537,7 @@ export interface paths {
         put?: never;
         /**
          * Create an automation (admins and members)
-         * @description Event types: LINK_ARTIFACT, ADD_ARTIFACT_ALIAS, UNLINK_ARTIFACT, AUTOMATION_FAILED (scoped to one model or the whole registry) and CREATE_ARTIFACT (project-level: model must be null). The payload is checked when saved: invalid JSON, unknown variables and secrets not attached to the webhook are refused with their position.
+         * @description Event types: LINK_ARTIFACT, ADD_ARTIFACT_ALIAS, UNLINK_ARTIFACT, AUTOMATION_FAILED (scoped to one model or the whole registry) and CREATE_ARTIFACT and WEBHOOK_DISABLED (not about a model: model must be null). The payload is checked when saved: invalid JSON, unknown variables and secrets not attached to the webhook are refused with their position.
          */
         post: {
             parameters: {
@@ -3494,7 +3558,7 @@ export interface paths {
                         enabled?: boolean;
                         event: {
                             /** @enum {string} */
-                            type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+                            type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "WEBHOOK_DISABLED";
                             /**
                              * @description A registered model of the team, or null for the whole registry (models created later included)
                              * @default null
@@ -3539,7 +3603,7 @@ export interface paths {
                             enabled: boolean;
                             event: {
                                 /** @enum {string} */
-                                type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+                                type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "WEBHOOK_DISABLED";
                                 model: string | null;
                                 aliasPattern: string | null;
                             };
@@ -3600,7 +3664,7 @@ export interface paths {
                         name?: string;
                         event: {
                             /** @enum {string} */
-                            type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+                            type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "WEBHOOK_DISABLED";
                             /**
                              * @description A registered model of the team, or null for the whole registry (models created later included)
                              * @default null
@@ -3698,7 +3762,7 @@ export interface paths {
                             enabled: boolean;
                             event: {
                                 /** @enum {string} */
-                                type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+                                type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "WEBHOOK_DISABLED";
                                 model: string | null;
                                 aliasPattern: string | null;
                             };
@@ -3770,7 +3834,7 @@ export interface paths {
                         enabled?: boolean;
                         event?: {
                             /** @enum {string} */
-                            type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+                            type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "WEBHOOK_DISABLED";
                             /**
                              * @description A registered model of the team, or null for the whole registry (models created later included)
                              * @default null
@@ -3815,7 +3879,7 @@ export interface paths {
                             enabled: boolean;
                             event: {
                                 /** @enum {string} */
-                                type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+                                type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "WEBHOOK_DISABLED";
                                 model: string | null;
                                 aliasPattern: string | null;
                             };
@@ -3878,7 +3942,7 @@ export interface paths {
                                 name: string;
                                 enabled: boolean;
                                 /** @enum {string} */
-                                triggerType: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+                                triggerType: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "WEBHOOK_DISABLED";
                                 /** @enum {string} */
                                 actionType: "webhook" | "queue_job" | "no_op";
                                 /** @description The webhook name, the queue name, or "No action" */
@@ -3997,6 +4061,128 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    getWebhookHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        state: "healthy" | "failing" | "circuit_open" | "disabled";
+                        consecutiveFailures: number;
+                        failingSince: string | null;
+                        lastError: {
+                            at: string;
+                            /** @description Team admins only */
+                            message?: string;
+                        } | null;
+                        circuit: {
+                            failuresToOpen: number;
+                            open: boolean;
+                            nextProbeAt: string | null;
+                        };
+                        disableAfterSeconds: number | null;
+                        disabled: {
+                            at: string;
+                            reason: string;
+                        } | null;
+                        lastHour: {
+                            /** @description Attempts that made a request */
+                            attempts: number;
+                            succeeded: number;
+                            /** @description succeeded / attempts; null without attempts */
+                            successRate: number | null;
+                            latencyMs: {
+                                avg: number;
+                                p95: number;
+                                max: number;
+                            } | null;
+                        };
+                        lastDay: {
+                            /** @description Attempts that made a request */
+                            attempts: number;
+                            succeeded: number;
+                            /** @description succeeded / attempts; null without attempts */
+                            successRate: number | null;
+                            latencyMs: {
+                                avg: number;
+                                p95: number;
+                                max: number;
+                            } | null;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    recoverWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description ISO 8601 time, e.g. 2026-11-26T12:00:00Z */
+                    since: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        webhook: {
+                            id: string;
+                            name: string;
+                            /** @description Team admins only: a webhook URL is a credential */
+                            url?: string;
+                            /** @description Name of the team secret that signs deliveries (team admins only) */
+                            secret?: string | null;
+                            /** @description Name of the team secret sent as Authorization: Bearer (team admins only) */
+                            accessToken?: string | null;
+                            enabled: boolean;
+                            /** @description Set when the endpoint answered 410 Gone, kept failing longer than disableAfterSeconds, or an admin disabled it; PATCH {"enabled": true} or POST …/recover re-enables */
+                            disabled: {
+                                at: string;
+                                reason: string;
+                            } | null;
+                            /** @description Consecutive failed attempts that open the circuit (then only probes are sent) */
+                            circuitFailures: number;
+                            /** @description How long the endpoint may keep failing before the webhook is disabled; null: never */
+                            disableAfterSeconds: number | null;
+                            createdAt: string;
+                            updatedAt: string;
+                        };
+                        /** @description Failed runs put back in the queue */
+                        redelivered: number;
+                    };
+                };
+            };
+        };
+    };
     listEventTypes: {
         parameters: {
             query?: {
@@ -4021,7 +4207,7 @@ export interface operations {
                         rule: string;
                         items: {
                             /** @enum {string} */
-                            type: "LINK_ARTIFACT" | "UNLINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "REMOVE_ARTIFACT_ALIAS" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED";
+                            type: "LINK_ARTIFACT" | "UNLINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "REMOVE_ARTIFACT_ALIAS" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "WEBHOOK_DISABLED";
                             description: string;
                             /** @description Whether an automation can be triggered by this event type */
                             automatable: boolean;
@@ -4203,6 +4389,35 @@ export interface operations {
                                 /** @description The alias added, for ADD_ARTIFACT_ALIAS; empty otherwise. (may be empty) */
                                 alias: string;
                                 /** @description The version index as a number in text, e.g. 3. (may be empty) */
+                                artifact_version_index: string;
+                                /** @description The name of the automation that fired. (never empty) */
+                                automation_name: string;
+                                /** @description The id of the event (stable across retries and redeliveries). (never empty) */
+                                event_id: string;
+                                /** @description When the event happened, ISO 8601 UTC. (never empty) */
+                                timestamp: string;
+                                /** @description The version's metadata; ${artifact_metadata.KEY} reads its top-level keys */
+                                artifact_metadata: {
+                                    [key: string]: unknown;
+                                };
+                            } | {
+                                /** @enum {string} */
+                                event_type: "WEBHOOK_DISABLED";
+                                /** @description The user who caused the event. (never empty) */
+                                event_author: string;
+                                /** @description URI of the artifact version, e.g. modelyard-artifact://_id/<id>. (always empty for this type) */
+                                artifact_version: string;
+                                /** @description <team>/model-registry/<model>:<version or alias> — ends in :v<index> for LINK_ARTIFACT and :<alias> for ADD_ARTIFACT_ALIAS. (always empty for this type) */
+                                artifact_version_string: string;
+                                /** @description The registered model (or artifact collection) name. (always empty for this type) */
+                                artifact_collection_name: string;
+                                /** @description The project the event happened in (model-registry for the registry). (never empty) */
+                                project_name: string;
+                                /** @description The team. (never empty) */
+                                entity_name: string;
+                                /** @description The alias added, for ADD_ARTIFACT_ALIAS; empty otherwise. (always empty for this type) */
+                                alias: string;
+                                /** @description The version index as a number in text, e.g. 3. (always empty for this type) */
                                 artifact_version_index: string;
                                 /** @description The name of the automation that fired. (never empty) */
                                 automation_name: string;

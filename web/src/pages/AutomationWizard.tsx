@@ -211,7 +211,7 @@ export function AutomationWizard() {
                 value={payload}
                 onChange={setPayload}
                 serverError={fieldError(create.error, 'action.payload')}
-                presets={presets.data?.items.filter((preset) => preset.eventTypes.includes(eventType)) ?? []}
+                presets={presets.data?.items.filter((preset) => (preset.eventTypes as string[]).includes(eventType)) ?? []}
                 secrets={[webhook?.secret, webhook?.accessToken].filter((s): s is string => Boolean(s))}
                 preview={webhookId ? { name: name || undefined, event: eventSpec, action: { type: 'webhook', webhookId, payload } } : null}
                 previewHint="Select a webhook to check and preview the payload."

@@ -14,6 +14,7 @@ export const EVENT_LABELS: Record<EventType, EventLabel> = {
   UNLINK_ARTIFACT: { long: 'A version is unlinked from a registered model', short: 'Version unlinked', registry: true },
   CREATE_ARTIFACT: { long: 'A new artifact version is logged in a project', short: 'Artifact version logged', registry: false },
   AUTOMATION_FAILED: { long: 'An automation’s delivery failed after all retries', short: 'Automation failed', registry: true },
+  WEBHOOK_DISABLED: { long: 'A webhook was disabled because its endpoint kept failing', short: 'Webhook disabled', registry: false },
 };
 
 /** Event types as runs and events report them (a plain string there). */
