@@ -1,7 +1,7 @@
 // Endpoint health and the circuit breaker — pure: what an attempt says about its endpoint, and what the endpoint's
 // state becomes after a failed attempt.
 //
-//   CLOSED ──N consecutive failed attempts──▶ OPEN (probe_at = T)
+//   CLOSED ──N consecutive failed attempts, or a 429 with Retry-After (paused)──▶ OPEN (probe_at = T)
 //     ▲                                         │ at T one run is sent as a probe; the webhook's other due runs wait
 //     │ any successful attempt                  │ for the next probe instead of being sent
 //     └─────────────────────────────────────────┤ a failed probe: next probe at T' (growing backoff)
@@ -10,6 +10,7 @@
 // Only answers count: a 2xx is a success; any other status, a timeout or a network error is a failure. A delivery
 // refused before any request (blocked target, missing secret, disabled webhook) says nothing about the endpoint.
 import type { AttemptResponse } from './delivery-decision.js';
+import { parseRetryAfter } from './retry.js';
 
 /** Consecutive failed attempts that open the circuit, unless the webhook sets its own. */
 export const DEFAULT_CIRCUIT_FAILURES = 20;
@@ -28,6 +29,17 @@ export function endpointVerdict(response: AttemptResponse): 'succeeded' | 'faile
   return response.status !== null && response.status >= 200 && response.status < 300 ? 'succeeded' : 'failed';
 }
 
+/**
+ * A 429 with Retry-After pauses the whole endpoint, not only the run that got it: until the time returned, the
+ * webhook's runs wait as behind an open circuit (then one goes first, as a probe). The pause is capped like a
+ * retry's Retry-After (`ceilingMs`). Null for any other answer, or a 429 without a usable Retry-After.
+ */
+export function rateLimitPause(response: AttemptResponse, now: number, ceilingMs: number): number | null {
+  if (response.kind !== 'answered' || response.status !== 429) return null;
+  const requested = parseRetryAfter(response.retryAfter, now);
+  return requested === null ? null : now + Math.min(requested, ceilingMs);
+}
+
 /** The delay before the next probe once `failures` consecutive attempts have failed (`threshold` opened the circuit). */
 export function probeDelayMs(failures: number, threshold: number): number {
   const beyond = Math.max(0, failures - threshold);
@@ -42,6 +54,13 @@ export interface FailingEndpoint {
   circuitFailures: number;
   /** null: never disabled for failing. */
   disableAfterSeconds: number | null;
+}
+
+/** A failed attempt's consequence, with the pause a 429 asked for (the later of the two holds). */
+export function withPause(consequence: FailureConsequence, pauseUntil: number | null): FailureConsequence {
+  if (pauseUntil === null || consequence.kind === 'disable') return consequence;
+  if (consequence.kind === 'open_circuit' && consequence.probeAt >= pauseUntil) return consequence;
+  return { kind: 'open_circuit', probeAt: pauseUntil };
 }
 
 export type FailureConsequence =

@@ -25,8 +25,11 @@ export interface WindowHealth {
 }
 
 export interface WebhookHealth {
-  /** healthy | failing (failures in a row, circuit closed) | circuit_open (only probes are sent) | disabled */
-  state: 'healthy' | 'failing' | 'circuit_open' | 'disabled';
+  /**
+   * healthy | failing (failures in a row, circuit closed) | paused (a 429 asked to wait: runs wait until then) |
+   * circuit_open (only probes are sent) | disabled
+   */
+  state: 'healthy' | 'failing' | 'paused' | 'circuit_open' | 'disabled';
   consecutiveFailures: number;
   failingSince: number | null;
   lastError: { at: number; message: string } | null;
@@ -39,7 +42,7 @@ export interface WebhookHealth {
 
 function healthState(webhook: Webhook): WebhookHealth['state'] {
   if (webhook.disabled_at !== null) return 'disabled';
-  if (webhook.probe_at !== null) return 'circuit_open';
+  if (webhook.probe_at !== null) return webhook.consecutive_failures >= webhook.circuit_failures ? 'circuit_open' : 'paused';
   return webhook.consecutive_failures > 0 ? 'failing' : 'healthy';
 }
 

@@ -31,7 +31,8 @@ import { CHANNEL_RUNS } from '../context.js';
 import { newId } from '../core/ids.js';
 import { conflict } from '../core/errors.js';
 import { decideDelivery, type AttemptResponse, type DeliveryDecision } from '../core/delivery-decision.js';
-import { endpointVerdict, FIRST_PROBE_DELAY_MS } from '../core/endpoint-health.js';
+import { endpointVerdict, FIRST_PROBE_DELAY_MS, rateLimitPause } from '../core/endpoint-health.js';
+import { retryAfterCeilingMs } from '../core/retry.js';
 import { redactSecrets, redactSecretsInHeaders } from '../core/redact.js';
 import { decryptSecret } from '../auth/secrets.js';
 import type { RunOutcome } from '../automations/run-states.js';
@@ -445,7 +446,7 @@ function outcomeOf(finished: FinishedAttempt, decision: DeliveryDecision, keepSc
   }
 }
 
-function toRecorded(finished: FinishedAttempt, decision: DeliveryDecision, outcome: RunOutcome): RecordedAttempt {
+function toRecorded(finished: FinishedAttempt, decision: DeliveryDecision, outcome: RunOutcome, pauseUntil: number | null): RecordedAttempt {
   const { response } = finished;
   return {
     run: finished.run,
@@ -469,6 +470,7 @@ function toRecorded(finished: FinishedAttempt, decision: DeliveryDecision, outco
     disableWebhook: decision.state === 'failed' && decision.disableWebhook ? decision.reason : null,
     raiseFailure: decision.state === 'failed' && decision.raiseFailure && outcome.state === 'failed',
     health: healthChange(finished),
+    pauseUntil,
   };
 }
 
@@ -486,7 +488,7 @@ export async function recordAttempts(ctx: Pick<AppContext, 'config'>, store: Run
   const recorded = batch.map((finished) => {
     const decision = decide(ctx, finished, now);
     if (decision.state === 'retry') retries.push(decision.at);
-    return toRecorded(finished, decision, outcomeOf(finished, decision, null));
+    return toRecorded(finished, decision, outcomeOf(finished, decision, null), rateLimitPause(finished.response, now, retryAfterCeilingMs(ctx.config.retrySchedule)));
   });
   await store.record(owner, recorded, now);
   return retries;
@@ -525,7 +527,12 @@ export async function redeliverNow(ctx: AppContext, runId: string, teamId: strin
     const finished = await attempt(ctx, client, step!);
     const now = Date.now();
     const decision = decide(ctx, finished, now);
-    const recorded = toRecorded(finished, decision, outcomeOf(finished, decision, dueAt === null ? null : { dueAt }));
+    const recorded = toRecorded(
+      finished,
+      decision,
+      outcomeOf(finished, decision, dueAt === null ? null : { dueAt }),
+      rateLimitPause(finished.response, now, retryAfterCeilingMs(ctx.config.retrySchedule)),
+    );
     await store.record(owner, [recorded], now);
     return {
       number: recorded.attempt.number,

@@ -168,4 +168,35 @@ describe('webhook health', () => {
     expect(scoped.status).toBe(400);
     expect(scoped.body.error.message).toContain('WEBHOOK_DISABLED is about a webhook');
   });
+
+  it('pauses the whole endpoint on a 429 with Retry-After: later runs wait for the pause, not only the run that got it', async () => {
+    const { admin } = await createTeamWithRoles(server, 'paused');
+    const team = await teamId(admin, 'paused');
+    const limited = new Receiver(() => ({ status: 429, headers: { 'retry-after': '120' } }));
+    await limited.start();
+    try {
+      const webhookId = await createWebhook(admin, 'paused', { name: 'limited', url: limited.url('/limited') });
+      await createAutomation(admin, 'paused', webhookAutomation({ name: 'on-link', eventType: 'LINK_ARTIFACT', webhookId, payload: '{"v":"${artifact_version_index}"}' }));
+      const before = Date.now();
+      const first = await fireEvent(server.ctx, { teamId: team, versionIndex: 0 });
+      await limited.waitFor(1);
+      const paused = await eventually(async () => {
+        const reply = await admin.get(`/api/v1/teams/paused/webhooks/${webhookId}/health`);
+        return reply.body.state === 'paused' ? reply : undefined;
+      });
+      const until = Date.parse(paused.body.circuit.nextProbeAt!);
+      expect(until).toBeGreaterThanOrEqual(before + 120_000);
+      expect(paused.body).toMatchObject({ consecutiveFailures: 1, circuit: { open: true }, lastError: { message: 'HTTP 429' } });
+      // The run that got the 429 retries no earlier than asked; a new run waits for the pause without a request.
+      expect((await server.ctx.db.selectFrom('action_runs').select('next_attempt_at').where('event_id', '=', first.id).executeTakeFirstOrThrow()).next_attempt_at).toBeGreaterThanOrEqual(before + 120_000);
+      const second = await fireEvent(server.ctx, { teamId: team, versionIndex: 1 });
+      await eventually(async () => {
+        const run = await server.ctx.db.selectFrom('action_runs').selectAll().where('event_id', '=', second.id).executeTakeFirst();
+        return run && run.lease_owner === null && run.next_attempt_at === until ? run : undefined;
+      });
+      expect(limited.requests).toHaveLength(1);
+    } finally {
+      await limited.close();
+    }
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { afterFailure, endpointVerdict, probeDelayMs, MAX_PROBE_DELAY_MS } from '../../src/core/endpoint-health.js';
+import { afterFailure, endpointVerdict, probeDelayMs, rateLimitPause, withPause, MAX_PROBE_DELAY_MS } from '../../src/core/endpoint-health.js';
 
 const DAY = 24 * 3600 * 1000;
 const t0 = Date.parse('2026-11-26T00:00:00Z');
@@ -45,5 +45,24 @@ describe('afterFailure', () => {
     });
     expect(afterFailure({ ...endpoint, disableAfterSeconds: 3600 }, t0 + 3600_000)).toMatchObject({ kind: 'disable', reason: expect.stringContaining('longer than 1 hour') });
     expect(afterFailure({ ...endpoint, disableAfterSeconds: 90 }, t0 + 90_000)).toMatchObject({ kind: 'disable', reason: expect.stringContaining('longer than 90 seconds') });
+  });
+});
+
+describe('rateLimitPause and withPause', () => {
+  const answered = (status: number, retryAfter: string | null) => ({ kind: 'answered' as const, status, error: null, retryAfter });
+  it('pauses the endpoint for a 429 with Retry-After (seconds or a date), capped; nothing otherwise', () => {
+    expect(rateLimitPause(answered(429, '30'), t0, 36_000_000)).toBe(t0 + 30_000);
+    expect(rateLimitPause(answered(429, new Date(t0 + 120_000).toUTCString()), t0, 36_000_000)).toBe(t0 + 120_000);
+    expect(rateLimitPause(answered(429, '86400'), t0, 3_600_000)).toBe(t0 + 3_600_000);
+    expect(rateLimitPause(answered(429, null), t0, 36_000_000)).toBeNull();
+    expect(rateLimitPause(answered(503, '30'), t0, 36_000_000)).toBeNull();
+    expect(rateLimitPause({ kind: 'refused', error: 'x' }, t0, 36_000_000)).toBeNull();
+  });
+  it('holds the endpoint until the later of the pause and the next probe; disabling wins', () => {
+    expect(withPause({ kind: 'keep_sending' }, t0 + 5)).toEqual({ kind: 'open_circuit', probeAt: t0 + 5 });
+    expect(withPause({ kind: 'keep_sending' }, null)).toEqual({ kind: 'keep_sending' });
+    expect(withPause({ kind: 'open_circuit', probeAt: t0 + 10 }, t0 + 5)).toEqual({ kind: 'open_circuit', probeAt: t0 + 10 });
+    expect(withPause({ kind: 'open_circuit', probeAt: t0 + 10 }, t0 + 50)).toEqual({ kind: 'open_circuit', probeAt: t0 + 50 });
+    expect(withPause({ kind: 'disable', reason: 'r' }, t0 + 50)).toEqual({ kind: 'disable', reason: 'r' });
   });
 });

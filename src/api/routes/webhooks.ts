@@ -106,7 +106,7 @@ const Window = z.object({
 });
 
 const HealthResponse = z.object({
-  state: z.enum(['healthy', 'failing', 'circuit_open', 'disabled']),
+  state: z.enum(['healthy', 'failing', 'paused', 'circuit_open', 'disabled']).describe('paused: a 429 with Retry-After holds every run of the endpoint until then'),
   consecutiveFailures: z.number().int(),
   failingSince: z.string().nullable(),
   lastError: z.object({ at: z.string(), message: z.string().optional().describe('Team admins only') }).nullable(),

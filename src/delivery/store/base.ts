@@ -8,7 +8,7 @@ import { inTransaction, type AfterCommit } from '../../db/transaction.js';
 import { outcomeColumns, succeededColumns } from '../../automations/run-states.js';
 import { recordAutomationFailed, recordWebhookDisabled } from '../../automations/events.js';
 import { HEALTHY } from '../../automations/webhooks.js';
-import { afterFailure } from '../../core/endpoint-health.js';
+import { afterFailure, withPause } from '../../core/endpoint-health.js';
 import type { ClaimedRun, NewDeliveryAttempt, OneClaim, RecordedAttempt, RunStore, RunStoreContext } from './index.js';
 
 /**
@@ -144,9 +144,9 @@ export abstract class BaseRunStore implements RunStore {
     }
     await inTransaction(this.ctx, async (tx, after) => {
       await insertMany(tx, 'delivery_attempts', attempts);
-      for (const { run, outcome, disableWebhook, raiseFailure, health, attempt } of recorded) {
+      for (const { run, outcome, disableWebhook, raiseFailure, health, attempt, pauseUntil } of recorded) {
         // The endpoint answered (or failed to) whoever holds the run now: its health counts the attempt either way.
-        if (health != null && run.webhook_id !== null) await recordHealth(tx, after, this.ctx.config, run.webhook_id, health, attempt, now);
+        if (health != null && run.webhook_id !== null) await recordHealth(tx, after, this.ctx.config, run.webhook_id, health, attempt, pauseUntil ?? null, now);
         if (!(await finishRun(tx, run.id, owner, outcomeColumns(outcome, now)))) continue;
         if (disableWebhook !== null && run.webhook_id !== null) {
           await tx
@@ -219,6 +219,7 @@ async function recordHealth(
   webhookId: string,
   health: 'failed' | 'reset',
   attempt: NewDeliveryAttempt,
+  pauseUntil: number | null,
   now: number,
 ): Promise<void> {
   if (health === 'reset') {
@@ -244,7 +245,7 @@ async function recordHealth(
     circuitFailures: webhook.circuit_failures,
     disableAfterSeconds: webhook.disable_after_seconds,
   };
-  const consequence = afterFailure(endpoint, now);
+  const consequence = withPause(afterFailure(endpoint, now), pauseUntil);
   if (consequence.kind === 'open_circuit') {
     await tx.updateTable('webhooks').set({ probe_at: consequence.probeAt }).where('id', '=', webhookId).execute();
   } else if (consequence.kind === 'disable') {

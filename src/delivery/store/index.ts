@@ -56,6 +56,8 @@ export interface RecordedAttempt {
    * single statement.
    */
   health?: 'failed' | 'reset' | null;
+  /** A 429 with Retry-After: the endpoint is paused until then (core/endpoint-health.ts rateLimitPause). */
+  pauseUntil?: number | null;
 }
 
 /** A claim of one run by id (manual redelivery). */

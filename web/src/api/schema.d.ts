@@ -4080,8 +4080,11 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** @enum {string} */
-                        state: "healthy" | "failing" | "circuit_open" | "disabled";
+                        /**
+                         * @description paused: a 429 with Retry-After holds every run of the endpoint until then
+                         * @enum {string}
+                         */
+                        state: "healthy" | "failing" | "paused" | "circuit_open" | "disabled";
                         consecutiveFailures: number;
                         failingSince: string | null;
                         lastError: {
