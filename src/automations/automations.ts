@@ -52,6 +52,9 @@ export interface AutomationInput {
   enabled: boolean;
   event: EventSpec;
   action: ActionSpec;
+  /** Flood control (core/flood-control.ts); null or absent: none. */
+  rateLimit?: { max: number; perSeconds: number } | null;
+  cooldownSeconds?: number | null;
 }
 
 export type AutomationPatch = Partial<AutomationInput>;
@@ -66,6 +69,8 @@ export interface AutomationView {
     | { type: 'webhook'; webhookId: string; webhookName: string; payload: string }
     | { type: 'queue_job'; queue: string; template: string }
     | { type: 'no_op' };
+  rateLimit: { max: number; perSeconds: number } | null;
+  cooldownSeconds: number | null;
   createdBy: string;
   createdAt: number;
   updatedAt: number;
@@ -179,6 +184,20 @@ async function resolveInput(db: Db | Tx, team: { id: string; name: string }, eve
   return { event_type: event.type, model_id, alias_pattern, ...checked };
 }
 
+/**
+ * The flood-control columns of an automation. Changing its limits restarts the rate window (the count under the old
+ * limit says nothing about the new one); the cooldown keeps counting from the last admitted run.
+ */
+function floodColumns(rateLimit: AutomationInput['rateLimit'] | null, cooldownSeconds: number | null) {
+  return {
+    rate_limit_max: rateLimit?.max ?? null,
+    rate_limit_per_seconds: rateLimit?.perSeconds ?? null,
+    cooldown_seconds: cooldownSeconds,
+    rate_window_start: null,
+    rate_window_count: 0,
+  };
+}
+
 function rethrowUnique(error: unknown, name: string): never {
   if (isUniqueViolation(error)) throw conflict(`an automation named "${name}" already exists in this team`);
   throw error;
@@ -200,6 +219,7 @@ export async function createAutomation(ctx: Ctx, actor: Actor, input: Automation
           description: input.description,
           enabled: input.enabled ? 1 : 0,
           ...resolved,
+          ...floodColumns(input.rateLimit ?? null, input.cooldownSeconds ?? null),
           created_by: actor.user.id,
           created_at: now,
           updated_at: now,
@@ -242,6 +262,8 @@ function toView(row: ViewRow): AutomationView {
     enabled: row.enabled === 1,
     event: { type: row.event_type as AutomationEventType, model: row.model_name, aliasPattern: row.alias_pattern },
     action,
+    rateLimit: row.rate_limit_max === null || row.rate_limit_per_seconds === null ? null : { max: row.rate_limit_max, perSeconds: row.rate_limit_per_seconds },
+    cooldownSeconds: row.cooldown_seconds,
     createdBy: row.creator_name,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -277,6 +299,10 @@ export async function updateAutomation(ctx: Ctx, actor: Actor, id: string, patch
           description: patch.description ?? current.description,
           enabled: (patch.enabled ?? current.enabled) ? 1 : 0,
           ...resolved,
+          ...floodColumns(
+            patch.rateLimit === undefined ? current.rateLimit : patch.rateLimit,
+            patch.cooldownSeconds === undefined ? current.cooldownSeconds : patch.cooldownSeconds,
+          ),
           updated_at: Date.now(),
         })
         .where('team_id', '=', actor.team.id)

@@ -15,6 +15,8 @@
 //              stays `pending` — with no due time, and the delivery worker claims only webhook runs — until the job
 //              finishes, then follows it (job-runs.ts).
 //   no_op      run `succeeded` at once (the history still shows that the automation fired).
+// An automation with a rate limit or cooldown (core/flood-control.ts) gets a `skipped` run, with the reason, for an
+// event that comes over its limit: nothing is sent or enqueued for it.
 // An automation whose target vanished (its queue deleted) or whose stored template no longer renders gets a `failed`
 // run with the reason, instead of failing the registry change that raised the event.
 import type { Config } from '../config.js';
@@ -29,6 +31,7 @@ import { renderTemplate, type TemplateValues } from '../core/templates.js';
 import { insertJobs, type NewJob } from '../queues/jobs.js';
 import type { JobEvent } from '../queues/job-event.js';
 import { aliasMatches } from './alias-pattern.js';
+import { admitRun } from '../core/flood-control.js';
 import { eventMetadata, eventVariables, withAutomationName } from './variables.js';
 
 /**
@@ -50,6 +53,8 @@ export function matchQuery<DB extends Database>(qc: QueryCreator<DB>, p: MatchPa
       'a.template',
       'a.webhook_id',
       'a.queue_id',
+      'a.rate_limit_max',
+      'a.cooldown_seconds',
       'w.name as webhook_name',
       'w.url',
       'w.secret_name',
@@ -131,6 +136,16 @@ export async function createActionRuns(
     runs.push(run);
     if (automation.action_type === 'no_op') continue;
 
+    // Flood control costs a statement or two only for the automations that set it (the match brought the limits).
+    if (automation.rate_limit_max !== null || automation.cooldown_seconds !== null) {
+      const skipped = await admitOrSkip(tx, automation.id, now);
+      if (skipped !== null) {
+        run.state = 'skipped';
+        run.last_error = skipped;
+        continue;
+      }
+    }
+
     try {
       run.body = renderTemplate(automation.template, withAutomationName(variables, automation.name), metadata);
     } catch (error) {
@@ -191,6 +206,36 @@ export async function createActionRuns(
   await insertMany(tx, 'action_runs', runs);
   if (pending > 0) after.notify(CHANNEL_RUNS);
   return runs.length;
+}
+
+/**
+ * Admits a run under its automation's rate limit and cooldown, or says why it is skipped. The automation's row is
+ * updated first (a write that changes nothing): on PostgreSQL that locks it, so concurrent events of one automation
+ * are admitted one after another and a limit is never exceeded; on SQLite the transaction already holds the lock.
+ */
+async function admitOrSkip(tx: Tx, automationId: string, now: number): Promise<string | null> {
+  const row = await tx
+    .updateTable('automations')
+    .set((eb) => ({ rate_window_count: eb.ref('rate_window_count') }))
+    .where('id', '=', automationId)
+    .returning(['rate_limit_max', 'rate_limit_per_seconds', 'cooldown_seconds', 'rate_window_start', 'rate_window_count', 'last_sent_at'])
+    .executeTakeFirst();
+  if (!row) return null;
+  const admission = admitRun(
+    {
+      rateLimit: row.rate_limit_max === null || row.rate_limit_per_seconds === null ? null : { max: row.rate_limit_max, perSeconds: row.rate_limit_per_seconds },
+      cooldownSeconds: row.cooldown_seconds,
+    },
+    { windowStart: row.rate_window_start, windowCount: row.rate_window_count, lastSentAt: row.last_sent_at },
+    now,
+  );
+  if (!admission.admitted) return admission.reason;
+  await tx
+    .updateTable('automations')
+    .set({ rate_window_start: admission.next.windowStart, rate_window_count: admission.next.windowCount, last_sent_at: admission.next.lastSentAt })
+    .where('id', '=', automationId)
+    .execute();
+  return null;
 }
 
 /** What a job carries of the event it was created for (the same for every job of the event). */

@@ -212,12 +212,22 @@ export interface AutomationsTable {
   /** Payload template (webhook) or job template (queue_job). */
   template: string;
   queue_id: string | null;
+  /** Flood control (core/flood-control.ts): at most rate_limit_max runs per rate_limit_per_seconds; null: no limit. */
+  rate_limit_max: number | null;
+  rate_limit_per_seconds: number | null;
+  /** Seconds after an admitted run during which later runs are skipped; null: none. */
+  cooldown_seconds: number | null;
+  /** Flood-control counters kept by dispatch. */
+  rate_window_start: number | null;
+  rate_window_count: Generated<number>;
+  last_sent_at: number | null;
   created_by: string;
   created_at: number;
   updated_at: number;
 }
 
-export type RunState = 'pending' | 'succeeded' | 'failed';
+/** `skipped`: not sent because of the automation's rate limit or cooldown (last_error says which). */
+export type RunState = 'pending' | 'succeeded' | 'failed' | 'skipped';
 
 export interface ActionRunsTable {
   id: string;

@@ -41,12 +41,26 @@ const ActionSpec = z.discriminatedUnion('type', [
   z.object({ type: z.literal('no_op') }),
 ]);
 
+const RateLimit = z
+  .object({ max: z.number().int().min(1).max(100_000), perSeconds: z.number().int().min(1).max(86_400) })
+  .nullable()
+  .describe('At most `max` runs per `perSeconds` (fixed windows); events over the limit get a skipped run. null: no limit (the default)');
+const CooldownSeconds = z
+  .number()
+  .int()
+  .min(1)
+  .max(7 * 86_400)
+  .nullable()
+  .describe('For this long after a run, later events get a skipped run. null: none (the default)');
+
 const AutomationBody = z.object({
   name: z.string().min(1).max(MAX_AUTOMATION_NAME_LENGTH),
   description: z.string().max(MAX_DESCRIPTION_LENGTH).default(''),
   enabled: z.boolean().default(true),
   event: EventSpec,
   action: ActionSpec,
+  rateLimit: RateLimit.default(null),
+  cooldownSeconds: CooldownSeconds.default(null),
 });
 
 const AutomationPatchBody = z.object({
@@ -55,6 +69,8 @@ const AutomationPatchBody = z.object({
   enabled: z.boolean().optional(),
   event: EventSpec.optional(),
   action: ActionSpec.optional(),
+  rateLimit: RateLimit.optional(),
+  cooldownSeconds: CooldownSeconds.optional(),
 });
 
 export const AutomationResponse = z.object({
@@ -68,6 +84,8 @@ export const AutomationResponse = z.object({
     z.object({ type: z.literal('queue_job'), queue: z.string(), template: z.string() }),
     z.object({ type: z.literal('no_op') }),
   ]),
+  rateLimit: z.object({ max: z.number().int(), perSeconds: z.number().int() }).nullable(),
+  cooldownSeconds: z.number().int().nullable(),
   createdBy: z.string(),
   createdAt: z.string(),
   updatedAt: z.string(),

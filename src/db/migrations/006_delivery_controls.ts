@@ -9,6 +9,9 @@
 // last error, and probe_at — set while the circuit is open: the earliest time the next probe may go. And the
 // breaker's settings per webhook: after how many consecutive failures the circuit opens, and after how long failing
 // the webhook is disabled (null: never).
+//
+// On automations, flood control (src/core/flood-control.ts): the rate limit and cooldown (null: none), and the
+// counters dispatch keeps — the current window's start and count, and when the last run was admitted.
 import { sql, type Kysely } from 'kysely';
 
 export async function up(db: Kysely<any>): Promise<void> {
@@ -27,9 +30,22 @@ export async function up(db: Kysely<any>): Promise<void> {
   ];
   // One column per statement: SQLite's ALTER TABLE adds one at a time.
   for (const [name, type, build] of columns) await db.schema.alterTable('webhooks').addColumn(name, type as 'text', build).execute();
+
+  const automationColumns: Array<[string, string, (c: any) => any]> = [
+    ['rate_limit_max', 'integer', (c) => c],
+    ['rate_limit_per_seconds', 'integer', (c) => c],
+    ['cooldown_seconds', 'integer', (c) => c],
+    ['rate_window_start', 'bigint', (c) => c],
+    ['rate_window_count', 'integer', (c) => c.notNull().defaultTo(0)],
+    ['last_sent_at', 'bigint', (c) => c],
+  ];
+  for (const [name, type, build] of automationColumns) await db.schema.alterTable('automations').addColumn(name, type as 'text', build).execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  for (const name of ['last_sent_at', 'rate_window_count', 'rate_window_start', 'cooldown_seconds', 'rate_limit_per_seconds', 'rate_limit_max']) {
+    await db.schema.alterTable('automations').dropColumn(name).execute();
+  }
   for (const name of ['disable_after_seconds', 'circuit_failures', 'probe_at', 'last_error_at', 'last_error', 'failing_since', 'consecutive_failures']) {
     await db.schema.alterTable('webhooks').dropColumn(name).execute();
   }

@@ -2591,7 +2591,8 @@ export interface paths {
                     limit?: number;
                     /** @description nextCursor of the previous page, as it was returned */
                     cursor?: string;
-                    state?: "pending" | "succeeded" | "failed";
+                    /** @description skipped: not sent because of the automation's rate limit or cooldown (error says which) */
+                    state?: "pending" | "succeeded" | "failed" | "skipped";
                 };
                 header?: never;
                 path: {
@@ -2616,8 +2617,11 @@ export interface paths {
                                 eventId: string;
                                 eventType: string;
                                 actionType: string;
-                                /** @enum {string} */
-                                state: "pending" | "succeeded" | "failed";
+                                /**
+                                 * @description skipped: not sent because of the automation's rate limit or cooldown (error says which)
+                                 * @enum {string}
+                                 */
+                                state: "pending" | "succeeded" | "failed" | "skipped";
                                 /** @description HTTP status of the last attempt */
                                 status: number | null;
                                 /** @description Error of the last attempt */
@@ -2668,7 +2672,8 @@ export interface paths {
                     limit?: number;
                     /** @description nextCursor of the previous page, as it was returned */
                     cursor?: string;
-                    state?: "pending" | "succeeded" | "failed";
+                    /** @description skipped: not sent because of the automation's rate limit or cooldown (error says which) */
+                    state?: "pending" | "succeeded" | "failed" | "skipped";
                 };
                 header?: never;
                 path: {
@@ -2692,8 +2697,11 @@ export interface paths {
                                 eventId: string;
                                 eventType: string;
                                 actionType: string;
-                                /** @enum {string} */
-                                state: "pending" | "succeeded" | "failed";
+                                /**
+                                 * @description skipped: not sent because of the automation's rate limit or cooldown (error says which)
+                                 * @enum {string}
+                                 */
+                                state: "pending" | "succeeded" | "failed" | "skipped";
                                 /** @description HTTP status of the last attempt */
                                 status: number | null;
                                 /** @description Error of the last attempt */
@@ -2763,8 +2771,11 @@ export interface paths {
                             eventId: string;
                             eventType: string;
                             actionType: string;
-                            /** @enum {string} */
-                            state: "pending" | "succeeded" | "failed";
+                            /**
+                             * @description skipped: not sent because of the automation's rate limit or cooldown (error says which)
+                             * @enum {string}
+                             */
+                            state: "pending" | "succeeded" | "failed" | "skipped";
                             /** @description HTTP status of the last attempt */
                             status: number | null;
                             /** @description Error of the last attempt */
@@ -3524,6 +3535,11 @@ export interface paths {
                                     /** @enum {string} */
                                     type: "no_op";
                                 };
+                                rateLimit: {
+                                    max: number;
+                                    perSeconds: number;
+                                } | null;
+                                cooldownSeconds: number | null;
                                 createdBy: string;
                                 createdAt: string;
                                 updatedAt: string;
@@ -3586,6 +3602,19 @@ export interface paths {
                             /** @enum {string} */
                             type: "no_op";
                         };
+                        /**
+                         * @description At most `max` runs per `perSeconds` (fixed windows); events over the limit get a skipped run. null: no limit (the default)
+                         * @default null
+                         */
+                        rateLimit?: {
+                            max: number;
+                            perSeconds: number;
+                        } | null;
+                        /**
+                         * @description For this long after a run, later events get a skipped run. null: none (the default)
+                         * @default null
+                         */
+                        cooldownSeconds?: number | null;
                     };
                 };
             };
@@ -3622,6 +3651,11 @@ export interface paths {
                                 /** @enum {string} */
                                 type: "no_op";
                             };
+                            rateLimit: {
+                                max: number;
+                                perSeconds: number;
+                            } | null;
+                            cooldownSeconds: number | null;
                             createdBy: string;
                             createdAt: string;
                             updatedAt: string;
@@ -3781,6 +3815,11 @@ export interface paths {
                                 /** @enum {string} */
                                 type: "no_op";
                             };
+                            rateLimit: {
+                                max: number;
+                                perSeconds: number;
+                            } | null;
+                            cooldownSeconds: number | null;
                             createdBy: string;
                             createdAt: string;
                             updatedAt: string;
@@ -3862,6 +3901,13 @@ export interface paths {
                             /** @enum {string} */
                             type: "no_op";
                         };
+                        /** @description At most `max` runs per `perSeconds` (fixed windows); events over the limit get a skipped run. null: no limit (the default) */
+                        rateLimit?: {
+                            max: number;
+                            perSeconds: number;
+                        } | null;
+                        /** @description For this long after a run, later events get a skipped run. null: none (the default) */
+                        cooldownSeconds?: number | null;
                     };
                 };
             };
@@ -3898,6 +3944,11 @@ export interface paths {
                                 /** @enum {string} */
                                 type: "no_op";
                             };
+                            rateLimit: {
+                                max: number;
+                                perSeconds: number;
+                            } | null;
+                            cooldownSeconds: number | null;
                             createdBy: string;
                             createdAt: string;
                             updatedAt: string;
