@@ -33,6 +33,7 @@ export const AUTOMATION_EVENT_TYPES = [
   'PROMOTION_APPROVED',
   'PROMOTION_REJECTED',
   'CHECK_COMPLETED',
+  'WEBHOOK_DISABLED',
 ] as const satisfies readonly EventType[];
 export type AutomationEventType = (typeof AUTOMATION_EVENT_TYPES)[number];
 
@@ -60,6 +61,9 @@ export interface AutomationInput {
   action: ActionSpec;
   /** core/conditions.ts; null (or absent) fires on every matching event. */
   condition?: string | null;
+  /** Flood control (core/flood-control.ts); null or absent: none. */
+  rateLimit?: { max: number; perSeconds: number } | null;
+  cooldownSeconds?: number | null;
 }
 
 export type AutomationPatch = Partial<AutomationInput>;
@@ -75,6 +79,8 @@ export interface AutomationView {
     | { type: 'queue_job'; queue: string; template: string; check: string | null }
     | { type: 'no_op' };
   condition: string | null;
+  rateLimit: { max: number; perSeconds: number } | null;
+  cooldownSeconds: number | null;
   createdBy: string;
   createdAt: number;
   updatedAt: number;
@@ -208,6 +214,9 @@ async function resolveInput(
   if (event.model !== null && event.type === 'CREATE_ARTIFACT') {
     throw invalid('event.model', 'CREATE_ARTIFACT happens in projects, not on a registered model: leave model null');
   }
+  if (event.model !== null && event.type === 'WEBHOOK_DISABLED') {
+    throw invalid('event.model', 'WEBHOOK_DISABLED is about a webhook, not a registered model: leave model null');
+  }
   if (event.aliasPattern !== null && !ALIAS_EVENT_TYPES.has(event.type)) {
     throw invalid('event.aliasPattern', `an alias filter applies only to events that name an alias (${[...ALIAS_EVENT_TYPES].join(', ')})`);
   }
@@ -218,6 +227,20 @@ async function resolveInput(
   const { problems, field, ...checked } = await checkAction(db, team, action);
   if (problems.length > 0) throw templateError(field, problems);
   return { event_type: event.type, model_id, alias_pattern, ...checked, condition: checkedCondition, check_name };
+}
+
+/**
+ * The flood-control columns of an automation. Changing its limits restarts the rate window (the count under the old
+ * limit says nothing about the new one); the cooldown keeps counting from the last admitted run.
+ */
+function floodColumns(rateLimit: AutomationInput['rateLimit'] | null, cooldownSeconds: number | null) {
+  return {
+    rate_limit_max: rateLimit?.max ?? null,
+    rate_limit_per_seconds: rateLimit?.perSeconds ?? null,
+    cooldown_seconds: cooldownSeconds,
+    rate_window_start: null,
+    rate_window_count: 0,
+  };
 }
 
 function rethrowUnique(error: unknown, name: string): never {
@@ -241,6 +264,7 @@ export async function createAutomation(ctx: Ctx, actor: Actor, input: Automation
           description: input.description,
           enabled: input.enabled ? 1 : 0,
           ...resolved,
+          ...floodColumns(input.rateLimit ?? null, input.cooldownSeconds ?? null),
           created_by: actor.user.id,
           created_at: now,
           updated_at: now,
@@ -284,6 +308,8 @@ function toView(row: ViewRow): AutomationView {
     event: { type: row.event_type as AutomationEventType, model: row.model_name, aliasPattern: row.alias_pattern },
     action,
     condition: row.condition,
+    rateLimit: row.rate_limit_max === null || row.rate_limit_per_seconds === null ? null : { max: row.rate_limit_max, perSeconds: row.rate_limit_per_seconds },
+    cooldownSeconds: row.cooldown_seconds,
     createdBy: row.creator_name,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -320,6 +346,10 @@ export async function updateAutomation(ctx: Ctx, actor: Actor, id: string, patch
           description: patch.description ?? current.description,
           enabled: (patch.enabled ?? current.enabled) ? 1 : 0,
           ...resolved,
+          ...floodColumns(
+            patch.rateLimit === undefined ? current.rateLimit : patch.rateLimit,
+            patch.cooldownSeconds === undefined ? current.cooldownSeconds : patch.cooldownSeconds,
+          ),
           updated_at: Date.now(),
         })
         .where('team_id', '=', actor.team.id)
@@ -359,7 +389,8 @@ export interface ModelAutomationSummary {
 
 /**
  * The automations that fire for a registered model's events: those scoped to it and those scoped to the whole
- * registry (CREATE_ARTIFACT automations are project-level and never fire for a model, so they are left out).
+ * registry (CREATE_ARTIFACT automations are project-level and WEBHOOK_DISABLED ones are about webhooks: neither fires for a
+ * model, so they are left out).
  */
 export async function automationsForModel(db: Db, teamId: string, modelName: string): Promise<ModelAutomationSummary[]> {
   const model = await db.selectFrom('registered_models').select('id').where('team_id', '=', teamId).where('name', '=', modelName).executeTakeFirst();
@@ -370,7 +401,7 @@ export async function automationsForModel(db: Db, teamId: string, modelName: str
     .leftJoin('queues as q', 'q.id', 'a.queue_id')
     .select(['a.id', 'a.name', 'a.enabled', 'a.event_type', 'a.action_type', 'a.model_id', 'w.name as webhook_name', 'q.name as queue_name'])
     .where('a.team_id', '=', teamId)
-    .where((eb) => eb.or([eb('a.model_id', '=', model.id), eb.and([eb('a.model_id', 'is', null), eb('a.event_type', '!=', 'CREATE_ARTIFACT')])]))
+    .where((eb) => eb.or([eb('a.model_id', '=', model.id), eb.and([eb('a.model_id', 'is', null), eb('a.event_type', 'not in', ['CREATE_ARTIFACT', 'WEBHOOK_DISABLED'])])]))
     .orderBy('a.name')
     .execute();
   return rows.map((row) => ({

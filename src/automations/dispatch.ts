@@ -20,6 +20,8 @@
 // An automation with a condition (core/conditions.ts) gets no run at all for an event it does not hold for; the
 // version's checks are read only when a condition asks for them. A queue_job automation with a `check` sets that
 // check on the event's version to `pending` with its job (registry/checks.ts sets the outcome when the job ends).
+// An automation with a rate limit or cooldown (core/flood-control.ts) gets a `skipped` run, with the reason, for an
+// event that comes over its limit: nothing is sent or enqueued for it.
 // An automation whose target vanished (its queue deleted) or whose stored template no longer renders gets a `failed`
 // run with the reason, instead of failing the registry change that raised the event.
 import type { Config } from '../config.js';
@@ -35,6 +37,7 @@ import { insertJobs, type NewJob } from '../queues/jobs.js';
 import type { JobEvent } from '../queues/job-event.js';
 import { aliasMatches } from './alias-pattern.js';
 import { evaluate, parseCondition, readsChecks, type ConditionNode } from '../core/conditions.js';
+import { admitRun } from '../core/flood-control.js';
 import { ALIAS_EVENT_TYPES, eventMetadata, eventVariables, withAutomationName } from './variables.js';
 
 /**
@@ -61,6 +64,8 @@ export function matchQuery<DB extends Database>(qc: QueryCreator<DB>, p: MatchPa
       'a.queue_id',
       'a.condition',
       'a.check_name',
+      'a.rate_limit_max',
+      'a.cooldown_seconds',
       'w.name as webhook_name',
       'w.url',
       'w.secret_name',
@@ -155,6 +160,16 @@ export async function createActionRuns(
     };
     runs.push(run);
     if (automation.action_type === 'no_op') continue;
+
+    // Flood control costs a statement or two only for the automations that set it (the match brought the limits).
+    if (automation.rate_limit_max !== null || automation.cooldown_seconds !== null) {
+      const skipped = await admitOrSkip(tx, automation.id, now);
+      if (skipped !== null) {
+        run.state = 'skipped';
+        run.last_error = skipped;
+        continue;
+      }
+    }
 
     try {
       run.body = renderTemplate(automation.template, withAutomationName(variables, automation.name), metadata);
@@ -322,6 +337,36 @@ async function markChecksPending(tx: Tx, event: Event, names: string[]): Promise
       .onConflict((oc) => oc.columns(['model_version_id', 'name']).doUpdateSet({ state: 'pending', summary: 'job queued', details_url: null, updated_by: 'modelyard', updated_at: now }))
       .execute();
   }
+}
+
+/**
+ * Admits a run under its automation's rate limit and cooldown, or says why it is skipped. The automation's row is
+ * updated first (a write that changes nothing): on PostgreSQL that locks it, so concurrent events of one automation
+ * are admitted one after another and a limit is never exceeded; on SQLite the transaction already holds the lock.
+ */
+async function admitOrSkip(tx: Tx, automationId: string, now: number): Promise<string | null> {
+  const row = await tx
+    .updateTable('automations')
+    .set((eb) => ({ rate_window_count: eb.ref('rate_window_count') }))
+    .where('id', '=', automationId)
+    .returning(['rate_limit_max', 'rate_limit_per_seconds', 'cooldown_seconds', 'rate_window_start', 'rate_window_count', 'last_sent_at'])
+    .executeTakeFirst();
+  if (!row) return null;
+  const admission = admitRun(
+    {
+      rateLimit: row.rate_limit_max === null || row.rate_limit_per_seconds === null ? null : { max: row.rate_limit_max, perSeconds: row.rate_limit_per_seconds },
+      cooldownSeconds: row.cooldown_seconds,
+    },
+    { windowStart: row.rate_window_start, windowCount: row.rate_window_count, lastSentAt: row.last_sent_at },
+    now,
+  );
+  if (!admission.admitted) return admission.reason;
+  await tx
+    .updateTable('automations')
+    .set({ rate_window_start: admission.next.windowStart, rate_window_count: admission.next.windowCount, last_sent_at: admission.next.lastSentAt })
+    .where('id', '=', automationId)
+    .execute();
+  return null;
 }
 
 /** What a job carries of the event it was created for (the same for every job of the event). */

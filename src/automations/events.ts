@@ -85,6 +85,37 @@ export async function recordEvent(tx: Tx, after: AfterCommit, input: EventInput,
   return event;
 }
 
+/** A webhook disabled for failing too long (core/endpoint-health.ts), as WEBHOOK_DISABLED describes it. */
+export interface DisabledWebhook {
+  id: string;
+  team_id: string;
+  name: string;
+  reason: string;
+  failingSince: number;
+  consecutiveFailures: number;
+}
+
+/**
+ * Raises WEBHOOK_DISABLED (in the transaction that disabled the webhook), so an automation can tell an admin. Not about
+ * a model: only automations without a model scope match it.
+ */
+export async function recordWebhookDisabled(tx: Tx, after: AfterCommit, config: Pick<Config, 'jobMaxAttempts'>, webhook: DisabledWebhook): Promise<void> {
+  await recordEvent(tx, after, {
+    teamId: webhook.team_id,
+    type: 'WEBHOOK_DISABLED',
+    project: REGISTRY_PROJECT,
+    collection: '',
+    author: 'modelyard',
+    details: {
+      webhookId: webhook.id,
+      webhookName: webhook.name,
+      reason: webhook.reason,
+      failingSince: new Date(webhook.failingSince).toISOString(),
+      consecutiveFailures: webhook.consecutiveFailures,
+    },
+  }, config);
+}
+
 /** The run that failed for good, as AUTOMATION_FAILED describes it. */
 export interface FailedRun {
   id: string;

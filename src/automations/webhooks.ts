@@ -16,6 +16,7 @@ import { accessTokenValueProblem, existingSecretNames, findSecretValues } from '
 import type { Keyring } from '../auth/keyring.js';
 import { inTransaction, writeTransaction } from '../db/transaction.js';
 import { failedColumns } from './run-states.js';
+import { DEFAULT_CIRCUIT_FAILURES, DEFAULT_DISABLE_AFTER_SECONDS } from '../core/endpoint-health.js';
 import { recordAutomationFailed } from './events.js';
 
 /** The reference system's integration name rule: words of letters, digits, `_` and `-` separated by spaces. */
@@ -23,7 +24,15 @@ export const WEBHOOK_NAME_PATTERN = /^[-\w]+([ ]+[-\w]+)*$/;
 export const WEBHOOK_NAME_RULE = 'use letters, digits, "_" and "-", words separated by single spaces';
 export const MAX_WEBHOOK_NAME_LENGTH = 64;
 
-export interface WebhookInput {
+/** The circuit breaker's settings of a webhook (core/endpoint-health.ts). */
+export interface BreakerSettings {
+  /** Consecutive failed attempts that open the circuit. */
+  circuitFailures?: number;
+  /** How long the endpoint may keep failing before the webhook is disabled; null: never. */
+  disableAfterSeconds?: number | null;
+}
+
+export interface WebhookInput extends BreakerSettings {
   name: string;
   /** Required for a push webhook; a listen webhook has none. */
   url?: string | null;
@@ -34,7 +43,7 @@ export interface WebhookInput {
   headers: CustomHeader[];
 }
 
-export interface WebhookPatch {
+export interface WebhookPatch extends BreakerSettings {
   name?: string;
   url?: string;
   secret?: string | null;
@@ -43,6 +52,9 @@ export interface WebhookPatch {
   headers?: CustomHeader[];
   enabled?: boolean;
 }
+
+/** A healthy endpoint's breaker state: what a new webhook starts with and what re-enabling or recovering restores. */
+export const HEALTHY = { consecutive_failures: 0, failing_since: null, last_error: null, last_error_at: null, probe_at: null } as const;
 
 type Ctx = Pick<AppContext, 'db' | 'config' | 'keyring'>;
 
@@ -158,6 +170,9 @@ export async function createWebhook(ctx: Ctx, teamId: string, userId: string, in
     headers: JSON.stringify(input.headers.map(({ name, value }) => ({ name, value }))),
     disabled_at: null,
     disabled_reason: null,
+    ...HEALTHY,
+    circuit_failures: input.circuitFailures ?? DEFAULT_CIRCUIT_FAILURES,
+    disable_after_seconds: input.disableAfterSeconds === undefined ? DEFAULT_DISABLE_AFTER_SECONDS : input.disableAfterSeconds,
     created_by: userId,
     created_at: now,
     updated_at: now,
@@ -200,9 +215,13 @@ export async function updateWebhook(ctx: Ctx, teamId: string, id: string, userNa
         secret_name: patch.secret === undefined ? current.secret_name : patch.secret,
         access_token_name: patch.accessToken === undefined ? current.access_token_name : patch.accessToken,
         headers: patch.headers === undefined ? current.headers : JSON.stringify(patch.headers.map(({ name, value }) => ({ name, value }))),
+        circuit_failures: patch.circuitFailures ?? current.circuit_failures,
+        disable_after_seconds: patch.disableAfterSeconds === undefined ? current.disable_after_seconds : patch.disableAfterSeconds,
         updated_at: Date.now(),
       };
-      if (patch.enabled === true) {
+      if (patch.enabled === true && current.disabled_at !== null) {
+        // Re-enabling starts the endpoint's health afresh: the failures that disabled it are not held against it.
+        Object.assign(next, HEALTHY);
         next.disabled_at = null;
         next.disabled_reason = null;
       } else if (patch.enabled === false && current.disabled_at === null) {
@@ -227,6 +246,13 @@ export async function updateWebhook(ctx: Ctx, teamId: string, id: string, userNa
           headers: next.headers,
           disabled_at: next.disabled_at,
           disabled_reason: next.disabled_reason,
+          consecutive_failures: next.consecutive_failures,
+          failing_since: next.failing_since,
+          last_error: next.last_error,
+          last_error_at: next.last_error_at,
+          probe_at: next.probe_at,
+          circuit_failures: next.circuit_failures,
+          disable_after_seconds: next.disable_after_seconds,
           updated_at: next.updated_at,
         })
         .where('id', '=', id)

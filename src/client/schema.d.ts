@@ -818,6 +818,46 @@ export interface paths {
         patch: operations["updateWebhook"];
         trace?: never;
     };
+    "/api/v1/teams/{team}/webhooks/{id}/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The endpoint's health: success rate and latency over the last hour and day, failures in a row, circuit breaker
+         * @description Readable by the team; the last error's message (it may name the endpoint) by team admins only.
+         */
+        get: operations["getWebhookHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/webhooks/{id}/recover": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Re-enable a webhook and redeliver every run of it that failed since a time (admins)
+         * @description Clears the disabled state and the endpoint's failures (the circuit closes), and puts every failed run of this webhook created since `since` (at most 14 days ago) back in the queue: each is sent once more, as a manual attempt (not retried).
+         */
+        post: operations["recoverWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/teams/{team}/webhooks/{id}/test": {
         parameters: {
             query?: never;
@@ -829,7 +869,7 @@ export interface paths {
         put?: never;
         /**
          * Send a payload signed exactly like a delivery and show the answer (admins); nothing is stored
-         * @description The payload is JSON text. Event variables are filled from a made-up event; ${SECRET} placeholders may name only the webhook's own secrets. Blocked targets answer with status null and the reason in error.
+         * @description Send either a payload template (JSON text) or the template of an automation that sends to this webhook (automationId). With eventType (for an automation: its own type by default) the variables come from the event catalog's realistic sample of that type (GET /api/v1/event-types), metadata included; without one from a made-up LINK_ARTIFACT. ${SECRET} placeholders may name only the webhook's own secrets. Blocked targets answer with status null and the reason in error.
          */
         post: operations["testWebhook"];
         delete?: never;
@@ -850,7 +890,7 @@ export interface paths {
         put?: never;
         /**
          * Create an automation (admins and members)
-         * @description Event types: LINK_ARTIFACT, ADD_ARTIFACT_ALIAS, REMOVE_ARTIFACT_ALIAS, UNLINK_ARTIFACT, AUTOMATION_FAILED, PROMOTION_REQUESTED, PROMOTION_APPROVED, PROMOTION_REJECTED, CHECK_COMPLETED (scoped to one model or the whole registry) and CREATE_ARTIFACT (project-level: model must be null). The payload is checked when saved: invalid JSON, unknown variables and secrets not attached to the webhook are refused with their position, and so is a condition that does not parse.
+         * @description Event types: LINK_ARTIFACT, ADD_ARTIFACT_ALIAS, REMOVE_ARTIFACT_ALIAS, UNLINK_ARTIFACT, AUTOMATION_FAILED, PROMOTION_REQUESTED, PROMOTION_APPROVED, PROMOTION_REJECTED, CHECK_COMPLETED (scoped to one model or the whole registry) and CREATE_ARTIFACT and WEBHOOK_DISABLED (not about a model: model must be null). The payload is checked when saved: invalid JSON, unknown variables and secrets not attached to the webhook are refused with their position, and so is a condition that does not parse.
          */
         post: operations["createAutomation"];
         delete?: never;
@@ -1176,6 +1216,26 @@ export interface paths {
         head?: never;
         /** Change an alias policy (admins); pending promotion requests are held to the new rules */
         patch: operations["updateAliasPolicy"];
+        trace?: never;
+    };
+    "/api/v1/event-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The event catalog: every event type, its template variables and their JSON Schema
+         * @description Versioned by schemaVersion. Ignore fields you do not know and event types you do not know: both are added without raising schemaVersion. schemaVersion rises only when a field is removed or changes meaning. Deduplicate on the webhook-id header (stable across retries and redeliveries).
+         */
+        get: operations["listEventTypes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
 }
@@ -2901,7 +2961,7 @@ export interface operations {
                 limit?: number;
                 /** @description nextCursor of the previous page, as it was returned */
                 cursor?: string;
-                type?: "LINK_ARTIFACT" | "UNLINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "REMOVE_ARTIFACT_ALIAS" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "PROMOTION_REQUESTED" | "PROMOTION_APPROVED" | "PROMOTION_REJECTED" | "CHECK_COMPLETED";
+                type?: "LINK_ARTIFACT" | "UNLINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "REMOVE_ARTIFACT_ALIAS" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "PROMOTION_REQUESTED" | "PROMOTION_APPROVED" | "PROMOTION_REJECTED" | "CHECK_COMPLETED" | "WEBHOOK_DISABLED";
                 /** @description registered model name */
                 model?: string;
             };
@@ -2923,7 +2983,7 @@ export interface operations {
                         items: {
                             id: string;
                             /** @enum {string} */
-                            type: "LINK_ARTIFACT" | "UNLINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "REMOVE_ARTIFACT_ALIAS" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "PROMOTION_REQUESTED" | "PROMOTION_APPROVED" | "PROMOTION_REJECTED" | "CHECK_COMPLETED";
+                            type: "LINK_ARTIFACT" | "UNLINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "REMOVE_ARTIFACT_ALIAS" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "PROMOTION_REQUESTED" | "PROMOTION_APPROVED" | "PROMOTION_REJECTED" | "CHECK_COMPLETED" | "WEBHOOK_DISABLED";
                             project: string;
                             collection: string;
                             versionIndex: number | null;
@@ -3745,7 +3805,8 @@ export interface operations {
                 limit?: number;
                 /** @description nextCursor of the previous page, as it was returned */
                 cursor?: string;
-                state?: "pending" | "succeeded" | "failed";
+                /** @description skipped: not sent because of the automation's rate limit or cooldown (error says which) */
+                state?: "pending" | "succeeded" | "failed" | "skipped";
             };
             header?: never;
             path: {
@@ -3770,8 +3831,11 @@ export interface operations {
                             eventId: string;
                             eventType: string;
                             actionType: string;
-                            /** @enum {string} */
-                            state: "pending" | "succeeded" | "failed";
+                            /**
+                             * @description skipped: not sent because of the automation's rate limit or cooldown (error says which)
+                             * @enum {string}
+                             */
+                            state: "pending" | "succeeded" | "failed" | "skipped";
                             /** @description HTTP status of the last attempt */
                             status: number | null;
                             /** @description Error of the last attempt */
@@ -3813,7 +3877,8 @@ export interface operations {
                 limit?: number;
                 /** @description nextCursor of the previous page, as it was returned */
                 cursor?: string;
-                state?: "pending" | "succeeded" | "failed";
+                /** @description skipped: not sent because of the automation's rate limit or cooldown (error says which) */
+                state?: "pending" | "succeeded" | "failed" | "skipped";
             };
             header?: never;
             path: {
@@ -3837,8 +3902,11 @@ export interface operations {
                             eventId: string;
                             eventType: string;
                             actionType: string;
-                            /** @enum {string} */
-                            state: "pending" | "succeeded" | "failed";
+                            /**
+                             * @description skipped: not sent because of the automation's rate limit or cooldown (error says which)
+                             * @enum {string}
+                             */
+                            state: "pending" | "succeeded" | "failed" | "skipped";
                             /** @description HTTP status of the last attempt */
                             status: number | null;
                             /** @description Error of the last attempt */
@@ -3899,8 +3967,11 @@ export interface operations {
                         eventId: string;
                         eventType: string;
                         actionType: string;
-                        /** @enum {string} */
-                        state: "pending" | "succeeded" | "failed";
+                        /**
+                         * @description skipped: not sent because of the automation's rate limit or cooldown (error says which)
+                         * @enum {string}
+                         */
+                        state: "pending" | "succeeded" | "failed" | "skipped";
                         /** @description HTTP status of the last attempt */
                         status: number | null;
                         /** @description Error of the last attempt */
@@ -4245,11 +4316,15 @@ export interface operations {
                                 value: string;
                             }[];
                             enabled: boolean;
-                            /** @description Set when the endpoint answered 410 Gone or an admin disabled it; PATCH {"enabled": true} re-enables */
+                            /** @description Set when the endpoint answered 410 Gone, kept failing longer than disableAfterSeconds, or an admin disabled it; PATCH {"enabled": true} or POST …/recover re-enables */
                             disabled: {
                                 at: string;
                                 reason: string;
                             } | null;
+                            /** @description Consecutive failed attempts that open the circuit (then only probes are sent) */
+                            circuitFailures: number;
+                            /** @description How long the endpoint may keep failing before the webhook is disabled; null: never */
+                            disableAfterSeconds: number | null;
                             createdAt: string;
                             updatedAt: string;
                         }[];
@@ -4296,6 +4371,10 @@ export interface operations {
                         /** @description Sent as written; ${SECRET_NAME} inserts the webhook's signing secret or access token (filled only when sending) */
                         value: string;
                     }[];
+                    /** @description Consecutive failed attempts that open the circuit (default 20) */
+                    circuitFailures?: number;
+                    /** @description How long the endpoint may keep failing before the webhook is disabled (default 259200, 3 days); null: never */
+                    disableAfterSeconds?: number | null;
                 };
             };
         };
@@ -4328,11 +4407,15 @@ export interface operations {
                             value: string;
                         }[];
                         enabled: boolean;
-                        /** @description Set when the endpoint answered 410 Gone or an admin disabled it; PATCH {"enabled": true} re-enables */
+                        /** @description Set when the endpoint answered 410 Gone, kept failing longer than disableAfterSeconds, or an admin disabled it; PATCH {"enabled": true} or POST …/recover re-enables */
                         disabled: {
                             at: string;
                             reason: string;
                         } | null;
+                        /** @description Consecutive failed attempts that open the circuit (then only probes are sent) */
+                        circuitFailures: number;
+                        /** @description How long the endpoint may keep failing before the webhook is disabled; null: never */
+                        disableAfterSeconds: number | null;
                         createdAt: string;
                         updatedAt: string;
                     };
@@ -4387,11 +4470,15 @@ export interface operations {
                             value: string;
                         }[];
                         enabled: boolean;
-                        /** @description Set when the endpoint answered 410 Gone or an admin disabled it; PATCH {"enabled": true} re-enables */
+                        /** @description Set when the endpoint answered 410 Gone, kept failing longer than disableAfterSeconds, or an admin disabled it; PATCH {"enabled": true} or POST …/recover re-enables */
                         disabled: {
                             at: string;
                             reason: string;
                         } | null;
+                        /** @description Consecutive failed attempts that open the circuit (then only probes are sent) */
+                        circuitFailures: number;
+                        /** @description How long the endpoint may keep failing before the webhook is disabled; null: never */
+                        disableAfterSeconds: number | null;
                         createdAt: string;
                         updatedAt: string;
                     };
@@ -4455,6 +4542,10 @@ export interface operations {
                         value: string;
                     }[];
                     enabled?: boolean;
+                    /** @description Consecutive failed attempts that open the circuit (default 20) */
+                    circuitFailures?: number;
+                    /** @description How long the endpoint may keep failing before the webhook is disabled (default 259200, 3 days); null: never */
+                    disableAfterSeconds?: number | null;
                 };
             };
         };
@@ -4487,11 +4578,15 @@ export interface operations {
                             value: string;
                         }[];
                         enabled: boolean;
-                        /** @description Set when the endpoint answered 410 Gone or an admin disabled it; PATCH {"enabled": true} re-enables */
+                        /** @description Set when the endpoint answered 410 Gone, kept failing longer than disableAfterSeconds, or an admin disabled it; PATCH {"enabled": true} or POST …/recover re-enables */
                         disabled: {
                             at: string;
                             reason: string;
                         } | null;
+                        /** @description Consecutive failed attempts that open the circuit (then only probes are sent) */
+                        circuitFailures: number;
+                        /** @description How long the endpoint may keep failing before the webhook is disabled; null: never */
+                        disableAfterSeconds: number | null;
                         createdAt: string;
                         updatedAt: string;
                     };
@@ -4502,6 +4597,152 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    getWebhookHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description paused: a 429 with Retry-After holds every run of the endpoint until then
+                         * @enum {string}
+                         */
+                        state: "healthy" | "failing" | "paused" | "circuit_open" | "disabled";
+                        consecutiveFailures: number;
+                        failingSince: string | null;
+                        lastError: {
+                            at: string;
+                            /** @description Team admins only */
+                            message?: string;
+                        } | null;
+                        circuit: {
+                            failuresToOpen: number;
+                            open: boolean;
+                            nextProbeAt: string | null;
+                        };
+                        disableAfterSeconds: number | null;
+                        disabled: {
+                            at: string;
+                            reason: string;
+                        } | null;
+                        lastHour: {
+                            /** @description Attempts that made a request */
+                            attempts: number;
+                            succeeded: number;
+                            /** @description succeeded / attempts; null without attempts */
+                            successRate: number | null;
+                            latencyMs: {
+                                avg: number;
+                                p95: number;
+                                max: number;
+                            } | null;
+                        };
+                        lastDay: {
+                            /** @description Attempts that made a request */
+                            attempts: number;
+                            succeeded: number;
+                            /** @description succeeded / attempts; null without attempts */
+                            successRate: number | null;
+                            latencyMs: {
+                                avg: number;
+                                p95: number;
+                                max: number;
+                            } | null;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    recoverWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description ISO 8601 time, e.g. 2026-11-26T12:00:00Z */
+                    since: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        webhook: {
+                            id: string;
+                            name: string;
+                            /** @description Team admins only: a webhook URL is a credential. A listen webhook has none */
+                            url?: string;
+                            /**
+                             * @description push: deliveries are sent to the URL; listen: a listener takes them from GET /api/v1/teams/{team}/stream (docs/receivers.md)
+                             * @enum {string}
+                             */
+                            mode: "push" | "listen";
+                            /** @description Name of the team secret that signs deliveries (team admins only) */
+                            secret?: string | null;
+                            /** @description Name of the team secret sent as Authorization: Bearer (team admins only) */
+                            accessToken?: string | null;
+                            /** @description Custom request headers sent with every delivery and Test (team admins only: values are credentials). Reserved: Content-Type, User-Agent, X-Wandb-Signature, webhook-*, Host, Content-Length, hop-by-hop headers, Content-Encoding, and Authorization when an access token is set. */
+                            headers?: {
+                                /** @description An HTTP header name (token characters); not one Modelyard sets itself */
+                                name: string;
+                                /** @description Sent as written; ${SECRET_NAME} inserts the webhook's signing secret or access token (filled only when sending) */
+                                value: string;
+                            }[];
+                            enabled: boolean;
+                            /** @description Set when the endpoint answered 410 Gone, kept failing longer than disableAfterSeconds, or an admin disabled it; PATCH {"enabled": true} or POST …/recover re-enables */
+                            disabled: {
+                                at: string;
+                                reason: string;
+                            } | null;
+                            /** @description Consecutive failed attempts that open the circuit (then only probes are sent) */
+                            circuitFailures: number;
+                            /** @description How long the endpoint may keep failing before the webhook is disabled; null: never */
+                            disableAfterSeconds: number | null;
+                            createdAt: string;
+                            updatedAt: string;
+                        };
+                        /** @description Failed runs put back in the queue */
+                        redelivered: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
         };
@@ -4519,7 +4760,14 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    payload: string;
+                    payload?: string;
+                    /** @description Send this automation's payload template */
+                    automationId?: string;
+                    /**
+                     * @description Render with a realistic sample event of this type
+                     * @enum {string}
+                     */
+                    eventType?: "LINK_ARTIFACT" | "UNLINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "REMOVE_ARTIFACT_ALIAS" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "PROMOTION_REQUESTED" | "PROMOTION_APPROVED" | "PROMOTION_REJECTED" | "CHECK_COMPLETED" | "WEBHOOK_DISABLED";
                 };
             };
         };
@@ -4587,7 +4835,7 @@ export interface operations {
                             enabled: boolean;
                             event: {
                                 /** @enum {string} */
-                                type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "REMOVE_ARTIFACT_ALIAS" | "PROMOTION_REQUESTED" | "PROMOTION_APPROVED" | "PROMOTION_REJECTED" | "CHECK_COMPLETED";
+                                type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "REMOVE_ARTIFACT_ALIAS" | "PROMOTION_REQUESTED" | "PROMOTION_APPROVED" | "PROMOTION_REJECTED" | "CHECK_COMPLETED" | "WEBHOOK_DISABLED";
                                 model: string | null;
                                 aliasPattern: string | null;
                             };
@@ -4608,6 +4856,11 @@ export interface operations {
                                 type: "no_op";
                             };
                             condition: string | null;
+                            rateLimit: {
+                                max: number;
+                                perSeconds: number;
+                            } | null;
+                            cooldownSeconds: number | null;
                             createdBy: string;
                             createdAt: string;
                             updatedAt: string;
@@ -4640,7 +4893,7 @@ export interface operations {
                     enabled?: boolean;
                     event: {
                         /** @enum {string} */
-                        type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "REMOVE_ARTIFACT_ALIAS" | "PROMOTION_REQUESTED" | "PROMOTION_APPROVED" | "PROMOTION_REJECTED" | "CHECK_COMPLETED";
+                        type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "REMOVE_ARTIFACT_ALIAS" | "PROMOTION_REQUESTED" | "PROMOTION_APPROVED" | "PROMOTION_REJECTED" | "CHECK_COMPLETED" | "WEBHOOK_DISABLED";
                         /**
                          * @description A registered model of the team, or null for the whole registry (models created later included)
                          * @default null
@@ -4675,6 +4928,19 @@ export interface operations {
                      * @default null
                      */
                     condition?: string | null;
+                    /**
+                     * @description At most `max` runs per `perSeconds` (fixed windows); events over the limit get a skipped run. null: no limit (the default)
+                     * @default null
+                     */
+                    rateLimit?: {
+                        max: number;
+                        perSeconds: number;
+                    } | null;
+                    /**
+                     * @description For this long after a run, later events get a skipped run. null: none (the default)
+                     * @default null
+                     */
+                    cooldownSeconds?: number | null;
                 };
             };
         };
@@ -4692,7 +4958,7 @@ export interface operations {
                         enabled: boolean;
                         event: {
                             /** @enum {string} */
-                            type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "REMOVE_ARTIFACT_ALIAS" | "PROMOTION_REQUESTED" | "PROMOTION_APPROVED" | "PROMOTION_REJECTED" | "CHECK_COMPLETED";
+                            type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "REMOVE_ARTIFACT_ALIAS" | "PROMOTION_REQUESTED" | "PROMOTION_APPROVED" | "PROMOTION_REJECTED" | "CHECK_COMPLETED" | "WEBHOOK_DISABLED";
                             model: string | null;
                             aliasPattern: string | null;
                         };
@@ -4713,6 +4979,11 @@ export interface operations {
                             type: "no_op";
                         };
                         condition: string | null;
+                        rateLimit: {
+                            max: number;
+                            perSeconds: number;
+                        } | null;
+                        cooldownSeconds: number | null;
                         createdBy: string;
                         createdAt: string;
                         updatedAt: string;
@@ -4743,7 +5014,7 @@ export interface operations {
                     name?: string;
                     event: {
                         /** @enum {string} */
-                        type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "REMOVE_ARTIFACT_ALIAS" | "PROMOTION_REQUESTED" | "PROMOTION_APPROVED" | "PROMOTION_REJECTED" | "CHECK_COMPLETED";
+                        type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "REMOVE_ARTIFACT_ALIAS" | "PROMOTION_REQUESTED" | "PROMOTION_APPROVED" | "PROMOTION_REJECTED" | "CHECK_COMPLETED" | "WEBHOOK_DISABLED";
                         /**
                          * @description A registered model of the team, or null for the whole registry (models created later included)
                          * @default null
@@ -4835,7 +5106,7 @@ export interface operations {
                         enabled: boolean;
                         event: {
                             /** @enum {string} */
-                            type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "REMOVE_ARTIFACT_ALIAS" | "PROMOTION_REQUESTED" | "PROMOTION_APPROVED" | "PROMOTION_REJECTED" | "CHECK_COMPLETED";
+                            type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "REMOVE_ARTIFACT_ALIAS" | "PROMOTION_REQUESTED" | "PROMOTION_APPROVED" | "PROMOTION_REJECTED" | "CHECK_COMPLETED" | "WEBHOOK_DISABLED";
                             model: string | null;
                             aliasPattern: string | null;
                         };
@@ -4856,6 +5127,11 @@ export interface operations {
                             type: "no_op";
                         };
                         condition: string | null;
+                        rateLimit: {
+                            max: number;
+                            perSeconds: number;
+                        } | null;
+                        cooldownSeconds: number | null;
                         createdBy: string;
                         createdAt: string;
                         updatedAt: string;
@@ -4912,7 +5188,7 @@ export interface operations {
                     enabled?: boolean;
                     event?: {
                         /** @enum {string} */
-                        type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "REMOVE_ARTIFACT_ALIAS" | "PROMOTION_REQUESTED" | "PROMOTION_APPROVED" | "PROMOTION_REJECTED" | "CHECK_COMPLETED";
+                        type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "REMOVE_ARTIFACT_ALIAS" | "PROMOTION_REQUESTED" | "PROMOTION_APPROVED" | "PROMOTION_REJECTED" | "CHECK_COMPLETED" | "WEBHOOK_DISABLED";
                         /**
                          * @description A registered model of the team, or null for the whole registry (models created later included)
                          * @default null
@@ -4944,6 +5220,13 @@ export interface operations {
                     };
                     /** @description e.g. metadata.eval.auc >= 0.9 && checks.eval == "success"; an event it does not hold for records nothing (docs/automations.md) */
                     condition?: string | null;
+                    /** @description At most `max` runs per `perSeconds` (fixed windows); events over the limit get a skipped run. null: no limit (the default) */
+                    rateLimit?: {
+                        max: number;
+                        perSeconds: number;
+                    } | null;
+                    /** @description For this long after a run, later events get a skipped run. null: none (the default) */
+                    cooldownSeconds?: number | null;
                 };
             };
         };
@@ -4961,7 +5244,7 @@ export interface operations {
                         enabled: boolean;
                         event: {
                             /** @enum {string} */
-                            type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "REMOVE_ARTIFACT_ALIAS" | "PROMOTION_REQUESTED" | "PROMOTION_APPROVED" | "PROMOTION_REJECTED" | "CHECK_COMPLETED";
+                            type: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "REMOVE_ARTIFACT_ALIAS" | "PROMOTION_REQUESTED" | "PROMOTION_APPROVED" | "PROMOTION_REJECTED" | "CHECK_COMPLETED" | "WEBHOOK_DISABLED";
                             model: string | null;
                             aliasPattern: string | null;
                         };
@@ -4982,6 +5265,11 @@ export interface operations {
                             type: "no_op";
                         };
                         condition: string | null;
+                        rateLimit: {
+                            max: number;
+                            perSeconds: number;
+                        } | null;
+                        cooldownSeconds: number | null;
                         createdBy: string;
                         createdAt: string;
                         updatedAt: string;
@@ -5023,7 +5311,7 @@ export interface operations {
                             name: string;
                             enabled: boolean;
                             /** @enum {string} */
-                            triggerType: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "REMOVE_ARTIFACT_ALIAS" | "PROMOTION_REQUESTED" | "PROMOTION_APPROVED" | "PROMOTION_REJECTED" | "CHECK_COMPLETED";
+                            triggerType: "LINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "UNLINK_ARTIFACT" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "REMOVE_ARTIFACT_ALIAS" | "PROMOTION_REQUESTED" | "PROMOTION_APPROVED" | "PROMOTION_REJECTED" | "CHECK_COMPLETED" | "WEBHOOK_DISABLED";
                             /** @enum {string} */
                             actionType: "webhook" | "queue_job" | "no_op";
                             /** @description The webhook name, the queue name, or "No action" */
@@ -6023,6 +6311,510 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    listEventTypes: {
+        parameters: {
+            query?: {
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {number} */
+                        schemaVersion: 1;
+                        /** @description What receivers must do with fields and event types they do not know */
+                        rule: string;
+                        items: {
+                            /** @enum {string} */
+                            type: "LINK_ARTIFACT" | "UNLINK_ARTIFACT" | "ADD_ARTIFACT_ALIAS" | "REMOVE_ARTIFACT_ALIAS" | "CREATE_ARTIFACT" | "AUTOMATION_FAILED" | "PROMOTION_REQUESTED" | "PROMOTION_APPROVED" | "PROMOTION_REJECTED" | "CHECK_COMPLETED" | "WEBHOOK_DISABLED";
+                            description: string;
+                            /** @description Whether an automation can be triggered by this event type */
+                            automatable: boolean;
+                            variables: {
+                                /** @description Used in a payload template as ${name} */
+                                name: string;
+                                description: string;
+                                /**
+                                 * @description always: never empty for this type; sometimes: empty for some events; never: always ""
+                                 * @enum {string}
+                                 */
+                                filled: "always" | "sometimes" | "never";
+                            }[];
+                            /** @description JSON Schema (2020-12) of the variables of an event of this type */
+                            schema: {
+                                [key: string]: unknown;
+                            };
+                            /** @description The variables of a realistic event of this type */
+                            sample: {
+                                /** @enum {string} */
+                                event_type: "LINK_ARTIFACT";
+                                /** @description The user who caused the event. (never empty) */
+                                event_author: string;
+                                /** @description URI of the artifact version, e.g. modelyard-artifact://_id/<id>. (never empty) */
+                                artifact_version: string;
+                                /** @description <team>/model-registry/<model>:<version or alias> — ends in :v<index> for LINK_ARTIFACT and :<alias> for ADD_ARTIFACT_ALIAS. (never empty) */
+                                artifact_version_string: string;
+                                /** @description The registered model (or artifact collection) name. (never empty) */
+                                artifact_collection_name: string;
+                                /** @description The project the event happened in (model-registry for the registry). (never empty) */
+                                project_name: string;
+                                /** @description The team. (never empty) */
+                                entity_name: string;
+                                /** @description The alias added, for ADD_ARTIFACT_ALIAS; empty otherwise. (always empty for this type) */
+                                alias: string;
+                                /** @description The version index as a number in text, e.g. 3. (never empty) */
+                                artifact_version_index: string;
+                                /** @description The name of the automation that fired. (never empty) */
+                                automation_name: string;
+                                /** @description The id of the event (stable across retries and redeliveries). (never empty) */
+                                event_id: string;
+                                /** @description When the event happened, ISO 8601 UTC. (never empty) */
+                                timestamp: string;
+                                /** @description Alias events: the version that held the alias before (e.g. v2); empty when the alias was new. (always empty for this type) */
+                                previous_version: string;
+                                /** @description Promotion events: the id of the promotion request. (always empty for this type) */
+                                promotion_id: string;
+                                /** @description Promotion events: a link to the request in Modelyard (needs MODELYARD_PUBLIC_URL); empty otherwise. (always empty for this type) */
+                                promotion_url: string;
+                                /** @description Promotion events: the requester's, approver's or rejecter's comment. (always empty for this type) */
+                                comment: string;
+                                /** @description CHECK_COMPLETED: the name of the check, e.g. eval. (always empty for this type) */
+                                check_name: string;
+                                /** @description CHECK_COMPLETED: success or failure. (always empty for this type) */
+                                check_state: string;
+                                /** @description The version's metadata; ${artifact_metadata.KEY} reads its top-level keys */
+                                artifact_metadata: {
+                                    [key: string]: unknown;
+                                };
+                            } | {
+                                /** @enum {string} */
+                                event_type: "UNLINK_ARTIFACT";
+                                /** @description The user who caused the event. (never empty) */
+                                event_author: string;
+                                /** @description URI of the artifact version, e.g. modelyard-artifact://_id/<id>. (never empty) */
+                                artifact_version: string;
+                                /** @description <team>/model-registry/<model>:<version or alias> — ends in :v<index> for LINK_ARTIFACT and :<alias> for ADD_ARTIFACT_ALIAS. (never empty) */
+                                artifact_version_string: string;
+                                /** @description The registered model (or artifact collection) name. (never empty) */
+                                artifact_collection_name: string;
+                                /** @description The project the event happened in (model-registry for the registry). (never empty) */
+                                project_name: string;
+                                /** @description The team. (never empty) */
+                                entity_name: string;
+                                /** @description The alias added, for ADD_ARTIFACT_ALIAS; empty otherwise. (always empty for this type) */
+                                alias: string;
+                                /** @description The version index as a number in text, e.g. 3. (never empty) */
+                                artifact_version_index: string;
+                                /** @description The name of the automation that fired. (never empty) */
+                                automation_name: string;
+                                /** @description The id of the event (stable across retries and redeliveries). (never empty) */
+                                event_id: string;
+                                /** @description When the event happened, ISO 8601 UTC. (never empty) */
+                                timestamp: string;
+                                /** @description Alias events: the version that held the alias before (e.g. v2); empty when the alias was new. (always empty for this type) */
+                                previous_version: string;
+                                /** @description Promotion events: the id of the promotion request. (always empty for this type) */
+                                promotion_id: string;
+                                /** @description Promotion events: a link to the request in Modelyard (needs MODELYARD_PUBLIC_URL); empty otherwise. (always empty for this type) */
+                                promotion_url: string;
+                                /** @description Promotion events: the requester's, approver's or rejecter's comment. (always empty for this type) */
+                                comment: string;
+                                /** @description CHECK_COMPLETED: the name of the check, e.g. eval. (always empty for this type) */
+                                check_name: string;
+                                /** @description CHECK_COMPLETED: success or failure. (always empty for this type) */
+                                check_state: string;
+                                /** @description The version's metadata; ${artifact_metadata.KEY} reads its top-level keys */
+                                artifact_metadata: {
+                                    [key: string]: unknown;
+                                };
+                            } | {
+                                /** @enum {string} */
+                                event_type: "ADD_ARTIFACT_ALIAS";
+                                /** @description The user who caused the event. (never empty) */
+                                event_author: string;
+                                /** @description URI of the artifact version, e.g. modelyard-artifact://_id/<id>. (never empty) */
+                                artifact_version: string;
+                                /** @description <team>/model-registry/<model>:<version or alias> — ends in :v<index> for LINK_ARTIFACT and :<alias> for ADD_ARTIFACT_ALIAS. (never empty) */
+                                artifact_version_string: string;
+                                /** @description The registered model (or artifact collection) name. (never empty) */
+                                artifact_collection_name: string;
+                                /** @description The project the event happened in (model-registry for the registry). (never empty) */
+                                project_name: string;
+                                /** @description The team. (never empty) */
+                                entity_name: string;
+                                /** @description The alias added, for ADD_ARTIFACT_ALIAS; empty otherwise. (never empty) */
+                                alias: string;
+                                /** @description The version index as a number in text, e.g. 3. (never empty) */
+                                artifact_version_index: string;
+                                /** @description The name of the automation that fired. (never empty) */
+                                automation_name: string;
+                                /** @description The id of the event (stable across retries and redeliveries). (never empty) */
+                                event_id: string;
+                                /** @description When the event happened, ISO 8601 UTC. (never empty) */
+                                timestamp: string;
+                                /** @description Alias events: the version that held the alias before (e.g. v2); empty when the alias was new. (may be empty) */
+                                previous_version: string;
+                                /** @description Promotion events: the id of the promotion request. (always empty for this type) */
+                                promotion_id: string;
+                                /** @description Promotion events: a link to the request in Modelyard (needs MODELYARD_PUBLIC_URL); empty otherwise. (always empty for this type) */
+                                promotion_url: string;
+                                /** @description Promotion events: the requester's, approver's or rejecter's comment. (always empty for this type) */
+                                comment: string;
+                                /** @description CHECK_COMPLETED: the name of the check, e.g. eval. (always empty for this type) */
+                                check_name: string;
+                                /** @description CHECK_COMPLETED: success or failure. (always empty for this type) */
+                                check_state: string;
+                                /** @description The version's metadata; ${artifact_metadata.KEY} reads its top-level keys */
+                                artifact_metadata: {
+                                    [key: string]: unknown;
+                                };
+                            } | {
+                                /** @enum {string} */
+                                event_type: "REMOVE_ARTIFACT_ALIAS";
+                                /** @description The user who caused the event. (never empty) */
+                                event_author: string;
+                                /** @description URI of the artifact version, e.g. modelyard-artifact://_id/<id>. (never empty) */
+                                artifact_version: string;
+                                /** @description <team>/model-registry/<model>:<version or alias> — ends in :v<index> for LINK_ARTIFACT and :<alias> for ADD_ARTIFACT_ALIAS. (never empty) */
+                                artifact_version_string: string;
+                                /** @description The registered model (or artifact collection) name. (never empty) */
+                                artifact_collection_name: string;
+                                /** @description The project the event happened in (model-registry for the registry). (never empty) */
+                                project_name: string;
+                                /** @description The team. (never empty) */
+                                entity_name: string;
+                                /** @description The alias added, for ADD_ARTIFACT_ALIAS; empty otherwise. (never empty) */
+                                alias: string;
+                                /** @description The version index as a number in text, e.g. 3. (never empty) */
+                                artifact_version_index: string;
+                                /** @description The name of the automation that fired. (never empty) */
+                                automation_name: string;
+                                /** @description The id of the event (stable across retries and redeliveries). (never empty) */
+                                event_id: string;
+                                /** @description When the event happened, ISO 8601 UTC. (never empty) */
+                                timestamp: string;
+                                /** @description Alias events: the version that held the alias before (e.g. v2); empty when the alias was new. (may be empty) */
+                                previous_version: string;
+                                /** @description Promotion events: the id of the promotion request. (always empty for this type) */
+                                promotion_id: string;
+                                /** @description Promotion events: a link to the request in Modelyard (needs MODELYARD_PUBLIC_URL); empty otherwise. (always empty for this type) */
+                                promotion_url: string;
+                                /** @description Promotion events: the requester's, approver's or rejecter's comment. (always empty for this type) */
+                                comment: string;
+                                /** @description CHECK_COMPLETED: the name of the check, e.g. eval. (always empty for this type) */
+                                check_name: string;
+                                /** @description CHECK_COMPLETED: success or failure. (always empty for this type) */
+                                check_state: string;
+                                /** @description The version's metadata; ${artifact_metadata.KEY} reads its top-level keys */
+                                artifact_metadata: {
+                                    [key: string]: unknown;
+                                };
+                            } | {
+                                /** @enum {string} */
+                                event_type: "CREATE_ARTIFACT";
+                                /** @description The user who caused the event. (never empty) */
+                                event_author: string;
+                                /** @description URI of the artifact version, e.g. modelyard-artifact://_id/<id>. (never empty) */
+                                artifact_version: string;
+                                /** @description <team>/model-registry/<model>:<version or alias> — ends in :v<index> for LINK_ARTIFACT and :<alias> for ADD_ARTIFACT_ALIAS. (never empty) */
+                                artifact_version_string: string;
+                                /** @description The registered model (or artifact collection) name. (never empty) */
+                                artifact_collection_name: string;
+                                /** @description The project the event happened in (model-registry for the registry). (never empty) */
+                                project_name: string;
+                                /** @description The team. (never empty) */
+                                entity_name: string;
+                                /** @description The alias added, for ADD_ARTIFACT_ALIAS; empty otherwise. (always empty for this type) */
+                                alias: string;
+                                /** @description The version index as a number in text, e.g. 3. (never empty) */
+                                artifact_version_index: string;
+                                /** @description The name of the automation that fired. (never empty) */
+                                automation_name: string;
+                                /** @description The id of the event (stable across retries and redeliveries). (never empty) */
+                                event_id: string;
+                                /** @description When the event happened, ISO 8601 UTC. (never empty) */
+                                timestamp: string;
+                                /** @description Alias events: the version that held the alias before (e.g. v2); empty when the alias was new. (always empty for this type) */
+                                previous_version: string;
+                                /** @description Promotion events: the id of the promotion request. (always empty for this type) */
+                                promotion_id: string;
+                                /** @description Promotion events: a link to the request in Modelyard (needs MODELYARD_PUBLIC_URL); empty otherwise. (always empty for this type) */
+                                promotion_url: string;
+                                /** @description Promotion events: the requester's, approver's or rejecter's comment. (always empty for this type) */
+                                comment: string;
+                                /** @description CHECK_COMPLETED: the name of the check, e.g. eval. (always empty for this type) */
+                                check_name: string;
+                                /** @description CHECK_COMPLETED: success or failure. (always empty for this type) */
+                                check_state: string;
+                                /** @description The version's metadata; ${artifact_metadata.KEY} reads its top-level keys */
+                                artifact_metadata: {
+                                    [key: string]: unknown;
+                                };
+                            } | {
+                                /** @enum {string} */
+                                event_type: "AUTOMATION_FAILED";
+                                /** @description The user who caused the event. (never empty) */
+                                event_author: string;
+                                /** @description URI of the artifact version, e.g. modelyard-artifact://_id/<id>. (may be empty) */
+                                artifact_version: string;
+                                /** @description <team>/model-registry/<model>:<version or alias> — ends in :v<index> for LINK_ARTIFACT and :<alias> for ADD_ARTIFACT_ALIAS. (never empty) */
+                                artifact_version_string: string;
+                                /** @description The registered model (or artifact collection) name. (never empty) */
+                                artifact_collection_name: string;
+                                /** @description The project the event happened in (model-registry for the registry). (never empty) */
+                                project_name: string;
+                                /** @description The team. (never empty) */
+                                entity_name: string;
+                                /** @description The alias added, for ADD_ARTIFACT_ALIAS; empty otherwise. (may be empty) */
+                                alias: string;
+                                /** @description The version index as a number in text, e.g. 3. (may be empty) */
+                                artifact_version_index: string;
+                                /** @description The name of the automation that fired. (never empty) */
+                                automation_name: string;
+                                /** @description The id of the event (stable across retries and redeliveries). (never empty) */
+                                event_id: string;
+                                /** @description When the event happened, ISO 8601 UTC. (never empty) */
+                                timestamp: string;
+                                /** @description Alias events: the version that held the alias before (e.g. v2); empty when the alias was new. (always empty for this type) */
+                                previous_version: string;
+                                /** @description Promotion events: the id of the promotion request. (always empty for this type) */
+                                promotion_id: string;
+                                /** @description Promotion events: a link to the request in Modelyard (needs MODELYARD_PUBLIC_URL); empty otherwise. (always empty for this type) */
+                                promotion_url: string;
+                                /** @description Promotion events: the requester's, approver's or rejecter's comment. (always empty for this type) */
+                                comment: string;
+                                /** @description CHECK_COMPLETED: the name of the check, e.g. eval. (always empty for this type) */
+                                check_name: string;
+                                /** @description CHECK_COMPLETED: success or failure. (always empty for this type) */
+                                check_state: string;
+                                /** @description The version's metadata; ${artifact_metadata.KEY} reads its top-level keys */
+                                artifact_metadata: {
+                                    [key: string]: unknown;
+                                };
+                            } | {
+                                /** @enum {string} */
+                                event_type: "PROMOTION_REQUESTED";
+                                /** @description The user who caused the event. (never empty) */
+                                event_author: string;
+                                /** @description URI of the artifact version, e.g. modelyard-artifact://_id/<id>. (never empty) */
+                                artifact_version: string;
+                                /** @description <team>/model-registry/<model>:<version or alias> — ends in :v<index> for LINK_ARTIFACT and :<alias> for ADD_ARTIFACT_ALIAS. (never empty) */
+                                artifact_version_string: string;
+                                /** @description The registered model (or artifact collection) name. (never empty) */
+                                artifact_collection_name: string;
+                                /** @description The project the event happened in (model-registry for the registry). (never empty) */
+                                project_name: string;
+                                /** @description The team. (never empty) */
+                                entity_name: string;
+                                /** @description The alias added, for ADD_ARTIFACT_ALIAS; empty otherwise. (never empty) */
+                                alias: string;
+                                /** @description The version index as a number in text, e.g. 3. (never empty) */
+                                artifact_version_index: string;
+                                /** @description The name of the automation that fired. (never empty) */
+                                automation_name: string;
+                                /** @description The id of the event (stable across retries and redeliveries). (never empty) */
+                                event_id: string;
+                                /** @description When the event happened, ISO 8601 UTC. (never empty) */
+                                timestamp: string;
+                                /** @description Alias events: the version that held the alias before (e.g. v2); empty when the alias was new. (always empty for this type) */
+                                previous_version: string;
+                                /** @description Promotion events: the id of the promotion request. (never empty) */
+                                promotion_id: string;
+                                /** @description Promotion events: a link to the request in Modelyard (needs MODELYARD_PUBLIC_URL); empty otherwise. (may be empty) */
+                                promotion_url: string;
+                                /** @description Promotion events: the requester's, approver's or rejecter's comment. (may be empty) */
+                                comment: string;
+                                /** @description CHECK_COMPLETED: the name of the check, e.g. eval. (always empty for this type) */
+                                check_name: string;
+                                /** @description CHECK_COMPLETED: success or failure. (always empty for this type) */
+                                check_state: string;
+                                /** @description The version's metadata; ${artifact_metadata.KEY} reads its top-level keys */
+                                artifact_metadata: {
+                                    [key: string]: unknown;
+                                };
+                            } | {
+                                /** @enum {string} */
+                                event_type: "PROMOTION_APPROVED";
+                                /** @description The user who caused the event. (never empty) */
+                                event_author: string;
+                                /** @description URI of the artifact version, e.g. modelyard-artifact://_id/<id>. (never empty) */
+                                artifact_version: string;
+                                /** @description <team>/model-registry/<model>:<version or alias> — ends in :v<index> for LINK_ARTIFACT and :<alias> for ADD_ARTIFACT_ALIAS. (never empty) */
+                                artifact_version_string: string;
+                                /** @description The registered model (or artifact collection) name. (never empty) */
+                                artifact_collection_name: string;
+                                /** @description The project the event happened in (model-registry for the registry). (never empty) */
+                                project_name: string;
+                                /** @description The team. (never empty) */
+                                entity_name: string;
+                                /** @description The alias added, for ADD_ARTIFACT_ALIAS; empty otherwise. (never empty) */
+                                alias: string;
+                                /** @description The version index as a number in text, e.g. 3. (never empty) */
+                                artifact_version_index: string;
+                                /** @description The name of the automation that fired. (never empty) */
+                                automation_name: string;
+                                /** @description The id of the event (stable across retries and redeliveries). (never empty) */
+                                event_id: string;
+                                /** @description When the event happened, ISO 8601 UTC. (never empty) */
+                                timestamp: string;
+                                /** @description Alias events: the version that held the alias before (e.g. v2); empty when the alias was new. (always empty for this type) */
+                                previous_version: string;
+                                /** @description Promotion events: the id of the promotion request. (never empty) */
+                                promotion_id: string;
+                                /** @description Promotion events: a link to the request in Modelyard (needs MODELYARD_PUBLIC_URL); empty otherwise. (may be empty) */
+                                promotion_url: string;
+                                /** @description Promotion events: the requester's, approver's or rejecter's comment. (may be empty) */
+                                comment: string;
+                                /** @description CHECK_COMPLETED: the name of the check, e.g. eval. (always empty for this type) */
+                                check_name: string;
+                                /** @description CHECK_COMPLETED: success or failure. (always empty for this type) */
+                                check_state: string;
+                                /** @description The version's metadata; ${artifact_metadata.KEY} reads its top-level keys */
+                                artifact_metadata: {
+                                    [key: string]: unknown;
+                                };
+                            } | {
+                                /** @enum {string} */
+                                event_type: "PROMOTION_REJECTED";
+                                /** @description The user who caused the event. (never empty) */
+                                event_author: string;
+                                /** @description URI of the artifact version, e.g. modelyard-artifact://_id/<id>. (never empty) */
+                                artifact_version: string;
+                                /** @description <team>/model-registry/<model>:<version or alias> — ends in :v<index> for LINK_ARTIFACT and :<alias> for ADD_ARTIFACT_ALIAS. (never empty) */
+                                artifact_version_string: string;
+                                /** @description The registered model (or artifact collection) name. (never empty) */
+                                artifact_collection_name: string;
+                                /** @description The project the event happened in (model-registry for the registry). (never empty) */
+                                project_name: string;
+                                /** @description The team. (never empty) */
+                                entity_name: string;
+                                /** @description The alias added, for ADD_ARTIFACT_ALIAS; empty otherwise. (never empty) */
+                                alias: string;
+                                /** @description The version index as a number in text, e.g. 3. (never empty) */
+                                artifact_version_index: string;
+                                /** @description The name of the automation that fired. (never empty) */
+                                automation_name: string;
+                                /** @description The id of the event (stable across retries and redeliveries). (never empty) */
+                                event_id: string;
+                                /** @description When the event happened, ISO 8601 UTC. (never empty) */
+                                timestamp: string;
+                                /** @description Alias events: the version that held the alias before (e.g. v2); empty when the alias was new. (always empty for this type) */
+                                previous_version: string;
+                                /** @description Promotion events: the id of the promotion request. (never empty) */
+                                promotion_id: string;
+                                /** @description Promotion events: a link to the request in Modelyard (needs MODELYARD_PUBLIC_URL); empty otherwise. (may be empty) */
+                                promotion_url: string;
+                                /** @description Promotion events: the requester's, approver's or rejecter's comment. (may be empty) */
+                                comment: string;
+                                /** @description CHECK_COMPLETED: the name of the check, e.g. eval. (always empty for this type) */
+                                check_name: string;
+                                /** @description CHECK_COMPLETED: success or failure. (always empty for this type) */
+                                check_state: string;
+                                /** @description The version's metadata; ${artifact_metadata.KEY} reads its top-level keys */
+                                artifact_metadata: {
+                                    [key: string]: unknown;
+                                };
+                            } | {
+                                /** @enum {string} */
+                                event_type: "CHECK_COMPLETED";
+                                /** @description The user who caused the event. (never empty) */
+                                event_author: string;
+                                /** @description URI of the artifact version, e.g. modelyard-artifact://_id/<id>. (never empty) */
+                                artifact_version: string;
+                                /** @description <team>/model-registry/<model>:<version or alias> — ends in :v<index> for LINK_ARTIFACT and :<alias> for ADD_ARTIFACT_ALIAS. (never empty) */
+                                artifact_version_string: string;
+                                /** @description The registered model (or artifact collection) name. (never empty) */
+                                artifact_collection_name: string;
+                                /** @description The project the event happened in (model-registry for the registry). (never empty) */
+                                project_name: string;
+                                /** @description The team. (never empty) */
+                                entity_name: string;
+                                /** @description The alias added, for ADD_ARTIFACT_ALIAS; empty otherwise. (always empty for this type) */
+                                alias: string;
+                                /** @description The version index as a number in text, e.g. 3. (never empty) */
+                                artifact_version_index: string;
+                                /** @description The name of the automation that fired. (never empty) */
+                                automation_name: string;
+                                /** @description The id of the event (stable across retries and redeliveries). (never empty) */
+                                event_id: string;
+                                /** @description When the event happened, ISO 8601 UTC. (never empty) */
+                                timestamp: string;
+                                /** @description Alias events: the version that held the alias before (e.g. v2); empty when the alias was new. (always empty for this type) */
+                                previous_version: string;
+                                /** @description Promotion events: the id of the promotion request. (always empty for this type) */
+                                promotion_id: string;
+                                /** @description Promotion events: a link to the request in Modelyard (needs MODELYARD_PUBLIC_URL); empty otherwise. (always empty for this type) */
+                                promotion_url: string;
+                                /** @description Promotion events: the requester's, approver's or rejecter's comment. (always empty for this type) */
+                                comment: string;
+                                /** @description CHECK_COMPLETED: the name of the check, e.g. eval. (never empty) */
+                                check_name: string;
+                                /** @description CHECK_COMPLETED: success or failure. (never empty) */
+                                check_state: string;
+                                /** @description The version's metadata; ${artifact_metadata.KEY} reads its top-level keys */
+                                artifact_metadata: {
+                                    [key: string]: unknown;
+                                };
+                            } | {
+                                /** @enum {string} */
+                                event_type: "WEBHOOK_DISABLED";
+                                /** @description The user who caused the event. (never empty) */
+                                event_author: string;
+                                /** @description URI of the artifact version, e.g. modelyard-artifact://_id/<id>. (always empty for this type) */
+                                artifact_version: string;
+                                /** @description <team>/model-registry/<model>:<version or alias> — ends in :v<index> for LINK_ARTIFACT and :<alias> for ADD_ARTIFACT_ALIAS. (always empty for this type) */
+                                artifact_version_string: string;
+                                /** @description The registered model (or artifact collection) name. (always empty for this type) */
+                                artifact_collection_name: string;
+                                /** @description The project the event happened in (model-registry for the registry). (never empty) */
+                                project_name: string;
+                                /** @description The team. (never empty) */
+                                entity_name: string;
+                                /** @description The alias added, for ADD_ARTIFACT_ALIAS; empty otherwise. (always empty for this type) */
+                                alias: string;
+                                /** @description The version index as a number in text, e.g. 3. (always empty for this type) */
+                                artifact_version_index: string;
+                                /** @description The name of the automation that fired. (never empty) */
+                                automation_name: string;
+                                /** @description The id of the event (stable across retries and redeliveries). (never empty) */
+                                event_id: string;
+                                /** @description When the event happened, ISO 8601 UTC. (never empty) */
+                                timestamp: string;
+                                /** @description Alias events: the version that held the alias before (e.g. v2); empty when the alias was new. (always empty for this type) */
+                                previous_version: string;
+                                /** @description Promotion events: the id of the promotion request. (always empty for this type) */
+                                promotion_id: string;
+                                /** @description Promotion events: a link to the request in Modelyard (needs MODELYARD_PUBLIC_URL); empty otherwise. (always empty for this type) */
+                                promotion_url: string;
+                                /** @description Promotion events: the requester's, approver's or rejecter's comment. (always empty for this type) */
+                                comment: string;
+                                /** @description CHECK_COMPLETED: the name of the check, e.g. eval. (always empty for this type) */
+                                check_name: string;
+                                /** @description CHECK_COMPLETED: success or failure. (always empty for this type) */
+                                check_state: string;
+                                /** @description The version's metadata; ${artifact_metadata.KEY} reads its top-level keys */
+                                artifact_metadata: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        }[];
+                        nextCursor: null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
         };
     };
 }

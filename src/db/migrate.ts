@@ -7,6 +7,7 @@ import * as loginAttempts from './migrations/002_login_attempts.js';
 import * as jobEvents from './migrations/003_job_events.js';
 import * as webhookHeaders from './migrations/004_webhook_headers.js';
 import * as promotion from './migrations/005_promotion.js';
+import * as deliveryControls from './migrations/006_delivery_controls.js';
 import * as listen from './migrations/007_listen.js';
 
 const migrations: Record<string, Migration> = {
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '003_job_events': jobEvents,
   '004_webhook_headers': webhookHeaders,
   '005_promotion': promotion,
+  '006_delivery_controls': deliveryControls,
   '007_listen': listen,
 };
 

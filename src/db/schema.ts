@@ -137,7 +137,8 @@ export type EventType =
   | 'PROMOTION_REQUESTED'
   | 'PROMOTION_APPROVED'
   | 'PROMOTION_REJECTED'
-  | 'CHECK_COMPLETED';
+  | 'CHECK_COMPLETED'
+  | 'WEBHOOK_DISABLED';
 
 export interface EventsTable {
   id: string;
@@ -188,9 +189,20 @@ export interface WebhooksTable {
   access_token_name: string | null;
   /** Custom request headers: a JSON list of { name, value }, secret placeholders unfilled (migration 004). */
   headers: Generated<string>;
-  /** Set when a receiver answered 410 Gone (or an admin disabled it); deliveries to it fail at once. */
+  /** Set when a receiver answered 410 Gone, it failed for too long, or an admin disabled it; deliveries to it fail at once. */
   disabled_at: number | null;
   disabled_reason: string | null;
+  /** Endpoint health (core/endpoint-health.ts): failed attempts in a row, and since when (null while healthy). */
+  consecutive_failures: Generated<number>;
+  failing_since: number | null;
+  last_error: string | null;
+  last_error_at: number | null;
+  /** Set while the circuit is open: the earliest time the next probe may be sent. */
+  probe_at: number | null;
+  /** Consecutive failed attempts that open the circuit. */
+  circuit_failures: Generated<number>;
+  /** How long the endpoint may fail before the webhook is disabled; null: never. */
+  disable_after_seconds: number | null;
   created_by: string;
   created_at: number;
   updated_at: number;
@@ -215,12 +227,22 @@ export interface AutomationsTable {
   condition: string | null;
   /** queue_job only: the check on the event's version that the job's outcome sets (pending → success | failure). */
   check_name: string | null;
+  /** Flood control (core/flood-control.ts): at most rate_limit_max runs per rate_limit_per_seconds; null: no limit. */
+  rate_limit_max: number | null;
+  rate_limit_per_seconds: number | null;
+  /** Seconds after an admitted run during which later runs are skipped; null: none. */
+  cooldown_seconds: number | null;
+  /** Flood-control counters kept by dispatch. */
+  rate_window_start: number | null;
+  rate_window_count: Generated<number>;
+  last_sent_at: number | null;
   created_by: string;
   created_at: number;
   updated_at: number;
 }
 
-export type RunState = 'pending' | 'succeeded' | 'failed';
+/** `skipped`: not sent because of the automation's rate limit or cooldown (last_error says which). */
+export type RunState = 'pending' | 'succeeded' | 'failed' | 'skipped';
 
 export interface ActionRunsTable {
   id: string;
@@ -279,6 +301,8 @@ export interface DeliveryAttemptsTable {
   id: string;
   run_id: string;
   team_id: string;
+  /** The run's webhook (for its health: index on webhook_id, started_at); null for attempts recorded before 006. */
+  webhook_id: string | null;
   number: number;
   trigger: 'automatic' | 'manual';
   started_at: number;

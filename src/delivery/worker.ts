@@ -10,7 +10,8 @@
 //   any ──stop()──▶ STOPPING (no more claims; in-flight sends finish, bounded; unsent leases released) ──▶ STOPPED
 //
 // One run, one attempt — each state a type:
-//   ClaimedRun         leased to this worker, with its webhook as it is now (URL, secrets, disabled?) read by the claim
+//   ClaimedRun         leased to this worker, with its webhook as it is now (URL, secrets, disabled?, circuit) read by the claim
+//      │ circuit open (core/endpoint-health.ts): one run per webhook goes out as the probe when due, the rest wait
 //      │ prepare
 //   PreparedDelivery   kind 'prepared': exact body bytes (only the webhook's attached secrets filled in), signed headers
 //      │               kind 'refused':  webhook deleted or disabled, secret missing or not attached ─▶ no request
@@ -30,6 +31,8 @@ import { CHANNEL_RUNS } from '../context.js';
 import { newId } from '../core/ids.js';
 import { conflict } from '../core/errors.js';
 import { decideDelivery, type AttemptResponse, type DeliveryDecision } from '../core/delivery-decision.js';
+import { endpointVerdict, FIRST_PROBE_DELAY_MS, rateLimitPause } from '../core/endpoint-health.js';
+import { retryAfterCeilingMs } from '../core/retry.js';
 import { redactSecrets, redactSecretsInHeaders } from '../core/redact.js';
 import { decryptSecret } from '../auth/secrets.js';
 import type { RunOutcome } from '../automations/run-states.js';
@@ -226,11 +229,13 @@ export class DeliveryWorker {
     while (!condition()) await sleep(10);
   }
 
-  private async deliverBatch(runs: ClaimedRun[]): Promise<void> {
-    for (const run of runs) {
+  private async deliverBatch(claimed: ClaimedRun[]): Promise<void> {
+    for (const run of claimed) {
       this.inFlight.set(run.id, run);
       this.unsent.add(run.id);
     }
+    // The claim read each run's circuit: only a batch with a run to an open circuit costs anything more.
+    const runs = claimed.some((run) => run.webhook_probe_at !== null) ? await this.holdBackOpenCircuits(claimed) : claimed;
     let steps: DeliveryStep[];
     try {
       steps = prepareDeliveries(this.ctx, runs, (run) => (run.manual_redelivery === 1 ? 'manual' : 'automatic'));
@@ -256,6 +261,49 @@ export class DeliveryWorker {
         if (this.concurrency - this.inFlight.size === this.minClaim) this.requestWake();
       }),
     );
+  }
+
+  /**
+   * CIRCUIT OPEN: of a webhook's runs whose circuit is open, one goes out as the probe once the probe is due (one
+   * worker wins it), the others are given back, due at the next probe time — not sent, their attempts not counted.
+   * Manual redeliveries go out anyway (an operator asked for them), and runs that will be refused (deleted or
+   * disabled webhook) are refused as usual. Returns the runs to send.
+   */
+  private async holdBackOpenCircuits(runs: ClaimedRun[]): Promise<ClaimedRun[]> {
+    const send: ClaimedRun[] = [];
+    const held = new Map<string, ClaimedRun[]>();
+    for (const run of runs) {
+      if (run.webhook_probe_at === null || run.webhook_id === null || run.webhook_url === null || run.webhook_disabled_at !== null || run.manual_redelivery === 1) {
+        send.push(run);
+      } else {
+        held.set(run.webhook_id, [...(held.get(run.webhook_id) ?? []), run]);
+      }
+    }
+    const now = Date.now();
+    for (const [webhookId, group] of held) {
+      const probeAt = group[0]!.webhook_probe_at!;
+      let deferred = group;
+      try {
+        if (probeAt <= now && (await this.store.takeProbe(webhookId, now, now + this.leaseMs))) {
+          // The oldest run is the probe (the claim returns the batch oldest first).
+          send.push(group[0]!);
+          deferred = group.slice(1);
+        }
+        // While a probe is out its answer decides: look again shortly (closed by then, or deferred to the next probe).
+        const at = probeAt > now ? probeAt : now + FIRST_PROBE_DELAY_MS;
+        await this.store.defer(this.owner, deferred.map((run) => run.id), at);
+        this.nextKnownDueAt = Math.min(this.nextKnownDueAt, at);
+      } catch (error) {
+        // Left leased: the runs are taken up again when their lease expires.
+        this.ctx.logger.error({ err: error, webhookId }, 'holding back runs of an open circuit failed');
+      }
+      for (const run of deferred) {
+        this.inFlight.delete(run.id);
+        this.unsent.delete(run.id);
+      }
+    }
+    if (send.length < runs.length) this.requestWake();
+    return send;
   }
 
   private scheduleRecording(): void {
@@ -398,7 +446,7 @@ function outcomeOf(finished: FinishedAttempt, decision: DeliveryDecision, keepSc
   }
 }
 
-function toRecorded(finished: FinishedAttempt, decision: DeliveryDecision, outcome: RunOutcome): RecordedAttempt {
+function toRecorded(finished: FinishedAttempt, decision: DeliveryDecision, outcome: RunOutcome, pauseUntil: number | null): RecordedAttempt {
   const { response } = finished;
   return {
     run: finished.run,
@@ -406,6 +454,7 @@ function toRecorded(finished: FinishedAttempt, decision: DeliveryDecision, outco
       id: newId(),
       run_id: finished.run.id,
       team_id: finished.run.team_id,
+      webhook_id: finished.run.webhook_id,
       number: finished.run.attempts + 1,
       trigger: finished.trigger,
       started_at: finished.startedAt,
@@ -420,7 +469,16 @@ function toRecorded(finished: FinishedAttempt, decision: DeliveryDecision, outco
     outcome,
     disableWebhook: decision.state === 'failed' && decision.disableWebhook ? decision.reason : null,
     raiseFailure: decision.state === 'failed' && decision.raiseFailure && outcome.state === 'failed',
+    health: healthChange(finished),
+    pauseUntil,
   };
+}
+
+/** What the attempt does to its endpoint's health (see RecordedAttempt.health): nothing, for a success to a healthy one. */
+function healthChange(finished: FinishedAttempt): RecordedAttempt['health'] {
+  const verdict = endpointVerdict(finished.response);
+  if (verdict === 'failed') return 'failed';
+  return verdict === 'succeeded' && (finished.run.webhook_consecutive_failures ?? 0) > 0 ? 'reset' : null;
 }
 
 /** DECIDING and RECORDING a batch of finished attempts (one store transaction). Returns the retry times it scheduled. */
@@ -430,7 +488,7 @@ export async function recordAttempts(ctx: Pick<AppContext, 'config'>, store: Run
   const recorded = batch.map((finished) => {
     const decision = decide(ctx, finished, now);
     if (decision.state === 'retry') retries.push(decision.at);
-    return toRecorded(finished, decision, outcomeOf(finished, decision, null));
+    return toRecorded(finished, decision, outcomeOf(finished, decision, null), rateLimitPause(finished.response, now, retryAfterCeilingMs(ctx.config.retrySchedule)));
   });
   await store.record(owner, recorded, now);
   return retries;
@@ -469,7 +527,12 @@ export async function redeliverNow(ctx: AppContext, runId: string, teamId: strin
     const finished = await attempt(ctx, client, step!);
     const now = Date.now();
     const decision = decide(ctx, finished, now);
-    const recorded = toRecorded(finished, decision, outcomeOf(finished, decision, dueAt === null ? null : { dueAt }));
+    const recorded = toRecorded(
+      finished,
+      decision,
+      outcomeOf(finished, decision, dueAt === null ? null : { dueAt }),
+      rateLimitPause(finished.response, now, retryAfterCeilingMs(ctx.config.retrySchedule)),
+    );
     await store.record(owner, [recorded], now);
     return {
       number: recorded.attempt.number,

@@ -63,6 +63,7 @@ export const EVENT_TYPES = [
   'PROMOTION_APPROVED',
   'PROMOTION_REJECTED',
   'CHECK_COMPLETED',
+  'WEBHOOK_DISABLED',
 ] as const satisfies readonly EventType[];
 // Fails to compile when EventType gains a member this list lacks.
 const everyEventTypeListed: Record<Exclude<EventType, (typeof EVENT_TYPES)[number]>, never> = {};

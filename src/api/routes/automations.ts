@@ -52,6 +52,17 @@ const Condition = z
   .max(MAX_CONDITION_LENGTH)
   .nullable()
   .describe('e.g. metadata.eval.auc >= 0.9 && checks.eval == "success"; an event it does not hold for records nothing (docs/automations.md)');
+const RateLimit = z
+  .object({ max: z.number().int().min(1).max(100_000), perSeconds: z.number().int().min(1).max(86_400) })
+  .nullable()
+  .describe('At most `max` runs per `perSeconds` (fixed windows); events over the limit get a skipped run. null: no limit (the default)');
+const CooldownSeconds = z
+  .number()
+  .int()
+  .min(1)
+  .max(7 * 86_400)
+  .nullable()
+  .describe('For this long after a run, later events get a skipped run. null: none (the default)');
 
 const AutomationBody = z.object({
   name: z.string().min(1).max(MAX_AUTOMATION_NAME_LENGTH),
@@ -60,6 +71,8 @@ const AutomationBody = z.object({
   event: EventSpec,
   action: ActionSpec,
   condition: Condition.default(null),
+  rateLimit: RateLimit.default(null),
+  cooldownSeconds: CooldownSeconds.default(null),
 });
 
 const AutomationPatchBody = z.object({
@@ -69,6 +82,8 @@ const AutomationPatchBody = z.object({
   event: EventSpec.optional(),
   action: ActionSpec.optional(),
   condition: Condition.optional(),
+  rateLimit: RateLimit.optional(),
+  cooldownSeconds: CooldownSeconds.optional(),
 });
 
 export const AutomationResponse = z.object({
@@ -83,6 +98,8 @@ export const AutomationResponse = z.object({
     z.object({ type: z.literal('no_op') }),
   ]),
   condition: z.string().nullable(),
+  rateLimit: z.object({ max: z.number().int(), perSeconds: z.number().int() }).nullable(),
+  cooldownSeconds: z.number().int().nullable(),
   createdBy: z.string(),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -123,7 +140,7 @@ export default async function automationRoutes(app: Api, ctx: AppContext): Promi
         errorResponses: { add: [409] },
         summary: 'Create an automation (admins and members)',
         description:
-          'Event types: LINK_ARTIFACT, ADD_ARTIFACT_ALIAS, REMOVE_ARTIFACT_ALIAS, UNLINK_ARTIFACT, AUTOMATION_FAILED, PROMOTION_REQUESTED, PROMOTION_APPROVED, PROMOTION_REJECTED, CHECK_COMPLETED (scoped to one model or the whole registry) and CREATE_ARTIFACT (project-level: model must be null). The payload is checked when saved: invalid JSON, unknown variables and secrets not attached to the webhook are refused with their position, and so is a condition that does not parse.',
+          'Event types: LINK_ARTIFACT, ADD_ARTIFACT_ALIAS, REMOVE_ARTIFACT_ALIAS, UNLINK_ARTIFACT, AUTOMATION_FAILED, PROMOTION_REQUESTED, PROMOTION_APPROVED, PROMOTION_REJECTED, CHECK_COMPLETED (scoped to one model or the whole registry) and CREATE_ARTIFACT and WEBHOOK_DISABLED (not about a model: model must be null). The payload is checked when saved: invalid JSON, unknown variables and secrets not attached to the webhook are refused with their position, and so is a condition that does not parse.',
         params: TeamParams,
         body: AutomationBody,
         response: { 201: AutomationResponse },

@@ -21,6 +21,7 @@ import stream from './stream.js';
 import promotions from './promotions.js';
 import checks from './checks.js';
 import aliasPolicies from './alias-policies.js';
+import eventTypes from './event-types.js';
 
 export type RouteModule = (app: Api, ctx: AppContext) => Promise<void>;
 
@@ -45,4 +46,5 @@ export const routes: RouteModule[] = [
   promotions,
   checks,
   aliasPolicies,
+  eventTypes,
 ];

@@ -16,7 +16,7 @@ import { jobSummaries, type JobSummary } from '../../queues/jobs.js';
 import { teamAccess } from '../auth.js';
 import { decodeCursor, iso, isoOrNull, PageQuery, pageOf, TeamParams, toPage } from '../schemas.js';
 
-const RunStateSchema = z.enum(['pending', 'succeeded', 'failed']);
+const RunStateSchema = z.enum(['pending', 'succeeded', 'failed', 'skipped']).describe('skipped: not sent because of the automation\'s rate limit or cooldown (error says which)');
 
 const RunView = z.object({
   id: z.string(),

@@ -21,10 +21,14 @@ import { MAX_SECRET_NAME_LENGTH } from '../../auth/secrets.js';
 import { MAX_WEBHOOK_URL_LENGTH } from '../../core/urls.js';
 import { MAX_CUSTOM_HEADERS, MAX_HEADER_NAME_LENGTH, MAX_HEADER_VALUE_LENGTH, parseStoredHeaders } from '../../core/webhook-headers.js';
 import { WebhookClient } from '../../delivery/http-client.js';
-import { testWebhook } from '../../delivery/webhook-test.js';
+import { testWebhook, type WebhookTestInput } from '../../delivery/webhook-test.js';
+import { EVENT_TYPES } from '../../registry/events.js';
 import { teamAccess } from '../auth.js';
-import { iso, TeamParams, UnpagedQuery } from '../schemas.js';
-import { conflict } from '../../core/errors.js';
+import { iso, isoOrNull, TeamParams, UnpagedQuery } from '../schemas.js';
+import { conflict, invalid } from '../../core/errors.js';
+import { DEFAULT_CIRCUIT_FAILURES, DEFAULT_DISABLE_AFTER_SECONDS } from '../../core/endpoint-health.js';
+import { recoverWebhook, webhookHealth } from '../../delivery/health.js';
+import { MAX_RECOVERY_WINDOW_MS } from '../../delivery/history.js';
 
 const WebhookName = z.string().min(1).max(MAX_WEBHOOK_NAME_LENGTH).regex(WEBHOOK_NAME_PATTERN, WEBHOOK_NAME_RULE);
 const WebhookUrl = z.string().min(1).max(MAX_WEBHOOK_URL_LENGTH);
@@ -60,7 +64,9 @@ export const WebhookResponse = z.object({
   disabled: z
     .object({ at: z.string(), reason: z.string() })
     .nullable()
-    .describe('Set when the endpoint answered 410 Gone or an admin disabled it; PATCH {"enabled": true} re-enables'),
+    .describe('Set when the endpoint answered 410 Gone, kept failing longer than disableAfterSeconds, or an admin disabled it; PATCH {"enabled": true} or POST …/recover re-enables'),
+  circuitFailures: z.number().int().describe('Consecutive failed attempts that open the circuit (then only probes are sent)'),
+  disableAfterSeconds: z.number().int().nullable().describe('How long the endpoint may keep failing before the webhook is disabled; null: never'),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -89,6 +95,8 @@ function toResponse(webhook: Webhook): z.infer<typeof WebhookResponse> {
     headers: parseStoredHeaders(webhook.headers),
     enabled: webhook.disabled_at === null,
     disabled: webhook.disabled_at === null ? null : { at: iso(webhook.disabled_at), reason: webhook.disabled_reason ?? '' },
+    circuitFailures: webhook.circuit_failures,
+    disableAfterSeconds: webhook.disable_after_seconds,
     createdAt: iso(webhook.created_at),
     updatedAt: iso(webhook.updated_at),
   };
@@ -102,6 +110,34 @@ function forRole(role: TeamRole, view: z.infer<typeof WebhookResponse>): z.infer
 }
 
 const WebhookParams = TeamParams.extend({ id: z.string() });
+
+const CircuitFailures = z.number().int().min(1).max(10_000).describe(`Consecutive failed attempts that open the circuit (default ${DEFAULT_CIRCUIT_FAILURES})`);
+const DisableAfterSeconds = z
+  .number()
+  .int()
+  .min(60)
+  .max(MAX_RECOVERY_WINDOW_MS / 1000)
+  .nullable()
+  .describe(`How long the endpoint may keep failing before the webhook is disabled (default ${DEFAULT_DISABLE_AFTER_SECONDS}, 3 days); null: never`);
+
+const Window = z.object({
+  attempts: z.number().int().describe('Attempts that made a request'),
+  succeeded: z.number().int(),
+  successRate: z.number().nullable().describe('succeeded / attempts; null without attempts'),
+  latencyMs: z.object({ avg: z.number(), p95: z.number(), max: z.number() }).nullable(),
+});
+
+const HealthResponse = z.object({
+  state: z.enum(['healthy', 'failing', 'paused', 'circuit_open', 'disabled']).describe('paused: a 429 with Retry-After holds every run of the endpoint until then'),
+  consecutiveFailures: z.number().int(),
+  failingSince: z.string().nullable(),
+  lastError: z.object({ at: z.string(), message: z.string().optional().describe('Team admins only') }).nullable(),
+  circuit: z.object({ failuresToOpen: z.number().int(), open: z.boolean(), nextProbeAt: z.string().nullable() }),
+  disableAfterSeconds: z.number().int().nullable(),
+  disabled: z.object({ at: z.string(), reason: z.string() }).nullable(),
+  lastHour: Window,
+  lastDay: Window,
+});
 
 export default async function webhookRoutes(app: Api, ctx: AppContext): Promise<void> {
   // One guarded client for Test requests; its keep-alive sockets are closed with the server.
@@ -124,6 +160,8 @@ export default async function webhookRoutes(app: Api, ctx: AppContext): Promise<
           secret: SecretRef.default(null),
           accessToken: SecretRef.default(null),
           headers: CustomHeaders.default([]),
+          circuitFailures: CircuitFailures.optional(),
+          disableAfterSeconds: DisableAfterSeconds.optional(),
         }),
         response: { 201: WebhookResponse },
       },
@@ -185,6 +223,8 @@ export default async function webhookRoutes(app: Api, ctx: AppContext): Promise<
           accessToken: SecretRef.optional(),
           headers: CustomHeaders.optional().describe('Replaces the whole list ([] removes every custom header)'),
           enabled: z.boolean().optional(),
+          circuitFailures: CircuitFailures.optional(),
+          disableAfterSeconds: DisableAfterSeconds.optional(),
         }),
         response: { 200: WebhookResponse },
       },
@@ -214,6 +254,54 @@ export default async function webhookRoutes(app: Api, ctx: AppContext): Promise<
     },
   );
 
+  app.get(
+    '/api/v1/teams/:team/webhooks/:id/health',
+    {
+      schema: {
+        operationId: 'getWebhookHealth',
+        tags: ['webhooks'],
+        summary: "The endpoint's health: success rate and latency over the last hour and day, failures in a row, circuit breaker",
+        description: 'Readable by the team; the last error\'s message (it may name the endpoint) by team admins only.',
+        params: WebhookParams,
+        response: { 200: HealthResponse },
+      },
+    },
+    async (request) => {
+      const { team, role } = await teamAccess(ctx, request, request.params.team, 'viewer');
+      const health = await webhookHealth(ctx.db, team.id, request.params.id);
+      return {
+        ...health,
+        failingSince: isoOrNull(health.failingSince),
+        lastError: health.lastError === null ? null : { at: iso(health.lastError.at), ...(role === 'admin' ? { message: health.lastError.message } : {}) },
+        circuit: { ...health.circuit, nextProbeAt: isoOrNull(health.circuit.nextProbeAt) },
+        disabled: health.disabled === null ? null : { at: iso(health.disabled.at), reason: health.disabled.reason },
+      };
+    },
+  );
+
+  app.post(
+    '/api/v1/teams/:team/webhooks/:id/recover',
+    {
+      schema: {
+        operationId: 'recoverWebhook',
+        tags: ['webhooks'],
+        summary: 'Re-enable a webhook and redeliver every run of it that failed since a time (admins)',
+        description:
+          'Clears the disabled state and the endpoint\'s failures (the circuit closes), and puts every failed run of this webhook created since `since` (at most 14 days ago) back in the queue: each is sent once more, as a manual attempt (not retried).',
+        params: WebhookParams,
+        body: z.object({ since: z.string().max(64).describe('ISO 8601 time, e.g. 2026-11-26T12:00:00Z') }),
+        response: { 200: z.object({ webhook: WebhookResponse, redelivered: z.number().int().describe('Failed runs put back in the queue') }) },
+      },
+    },
+    async (request) => {
+      const { team } = await teamAccess(ctx, request, request.params.team, 'admin');
+      const since = Date.parse(request.body.since);
+      if (!/^\d{4}-\d{2}-\d{2}T/.test(request.body.since) || Number.isNaN(since)) throw invalid('since', 'must be an ISO 8601 time such as 2026-11-26T12:00:00Z');
+      const { webhook, redelivered } = await recoverWebhook(ctx, team.id, request.params.id, since);
+      return { webhook: toResponse(webhook), redelivered };
+    },
+  );
+
   app.post(
     '/api/v1/teams/:team/webhooks/:id/test',
     {
@@ -222,9 +310,17 @@ export default async function webhookRoutes(app: Api, ctx: AppContext): Promise<
         operationId: 'testWebhook',
         summary: 'Send a payload signed exactly like a delivery and show the answer (admins); nothing is stored',
         description:
-          'The payload is JSON text. Event variables are filled from a made-up event; ${SECRET} placeholders may name only the webhook\'s own secrets. Blocked targets answer with status null and the reason in error.',
+          'Send either a payload template (JSON text) or the template of an automation that sends to this webhook (automationId). With eventType (for an automation: its own type by default) the variables come from the event catalog\'s realistic sample of that type (GET /api/v1/event-types), metadata included; without one from a made-up LINK_ARTIFACT. ${SECRET} placeholders may name only the webhook\'s own secrets. Blocked targets answer with status null and the reason in error.',
         params: WebhookParams,
-        body: z.object({ payload: z.string().min(1).max(MAX_TEST_PAYLOAD_LENGTH) }),
+        body: z
+          .object({
+            payload: z.string().min(1).max(MAX_TEST_PAYLOAD_LENGTH).optional(),
+            automationId: z.string().min(1).max(64).optional().describe('Send this automation\'s payload template'),
+            eventType: z.enum(EVENT_TYPES).optional().describe('Render with a realistic sample event of this type'),
+          })
+          .refine((body) => (body.payload === undefined) !== (body.automationId === undefined), {
+            message: 'give either payload or automationId (exactly one)',
+          }),
         response: { 200: TestResponse },
       },
     },
@@ -232,7 +328,10 @@ export default async function webhookRoutes(app: Api, ctx: AppContext): Promise<
       const { team } = await teamAccess(ctx, request, request.params.team, 'admin');
       const webhook = await getWebhook(ctx.db, team.id, request.params.id);
       if (webhook.mode === 'listen') throw conflict('a listen webhook has no URL to test; run `modelyard listen` and its deliveries reach your local receiver');
-      return testWebhook(ctx, client, team.name, team.id, request.params.id, request.body.payload);
+      const { payload, automationId, eventType } = request.body;
+      const input: WebhookTestInput =
+        automationId !== undefined ? { automationId, ...(eventType ? { eventType } : {}) } : { payload: payload!, ...(eventType ? { eventType } : {}) };
+      return testWebhook(ctx, client, team.name, team.id, request.params.id, input);
     },
   );
 }

@@ -4,9 +4,11 @@ import { sql, type Kysely, type QueryCreator } from 'kysely';
 import type { Db, Tx } from '../../db/index.js';
 import type { Database } from '../../db/schema.js';
 import { insertMany } from '../../db/bulk.js';
-import { inTransaction } from '../../db/transaction.js';
+import { inTransaction, type AfterCommit } from '../../db/transaction.js';
 import { outcomeColumns, succeededColumns } from '../../automations/run-states.js';
-import { recordAutomationFailed } from '../../automations/events.js';
+import { recordAutomationFailed, recordWebhookDisabled } from '../../automations/events.js';
+import { HEALTHY } from '../../automations/webhooks.js';
+import { afterFailure, withPause } from '../../core/endpoint-health.js';
 import type { ClaimedRun, NewDeliveryAttempt, OneClaim, RecordedAttempt, RunStore, RunStoreContext } from './index.js';
 
 /**
@@ -42,6 +44,8 @@ const NO_WEBHOOK: WebhookNow = {
   webhook_headers: null,
   webhook_disabled_at: null,
   webhook_disabled_reason: null,
+  webhook_consecutive_failures: null,
+  webhook_probe_at: null,
   signing_ciphertext: null,
   token_ciphertext: null,
 };
@@ -58,6 +62,8 @@ export const WEBHOOK_NOW_COLUMNS = [
   'w.headers as webhook_headers',
   'w.disabled_at as webhook_disabled_at',
   'w.disabled_reason as webhook_disabled_reason',
+  'w.consecutive_failures as webhook_consecutive_failures',
+  'w.probe_at as webhook_probe_at',
   'sig.ciphertext as signing_ciphertext',
   'tok.ciphertext as token_ciphertext',
 ] as const;
@@ -70,6 +76,8 @@ export const WEBHOOK_NOW_NAMES = [
   'webhook_headers',
   'webhook_disabled_at',
   'webhook_disabled_reason',
+  'webhook_consecutive_failures',
+  'webhook_probe_at',
   'signing_ciphertext',
   'token_ciphertext',
 ] as const satisfies ReadonlyArray<keyof WebhookNow>;
@@ -188,12 +196,14 @@ export abstract class BaseRunStore implements RunStore {
   async record(owner: string, recorded: RecordedAttempt[], now = Date.now()): Promise<void> {
     if (recorded.length === 0) return;
     const attempts = recorded.map((r) => r.attempt);
-    if (recorded.every((r) => r.outcome.state === 'succeeded' && r.disableWebhook === null && !r.raiseFailure)) {
+    if (recorded.every((r) => r.outcome.state === 'succeeded' && r.disableWebhook === null && !r.raiseFailure && (r.health ?? null) === null)) {
       return this.recordAllSucceeded(owner, attempts, recorded.map((r) => ({ id: r.run.id, status: r.outcome.status })), now);
     }
     await inTransaction(this.ctx, async (tx, after) => {
       await insertMany(tx, 'delivery_attempts', attempts);
-      for (const { run, outcome, disableWebhook, raiseFailure } of recorded) {
+      for (const { run, outcome, disableWebhook, raiseFailure, health, attempt, pauseUntil } of recorded) {
+        // The endpoint answered (or failed to) whoever holds the run now: its health counts the attempt either way.
+        if (health != null && run.webhook_id !== null) await recordHealth(tx, after, this.ctx.config, run.webhook_id, health, attempt, pauseUntil ?? null, now);
         if (!(await finishRun(tx, run.id, owner, outcomeColumns(outcome, now)))) continue;
         if (disableWebhook !== null && run.webhook_id !== null) {
           await tx
@@ -219,6 +229,27 @@ export abstract class BaseRunStore implements RunStore {
       .execute();
   }
 
+  async takeProbe(webhookId: string, now: number, holdUntil: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('webhooks')
+      .set({ probe_at: holdUntil })
+      .where('id', '=', webhookId)
+      .where('probe_at', '<=', now)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async defer(owner: string, runIds: string[], at: number): Promise<void> {
+    if (runIds.length === 0) return;
+    await this.db
+      .updateTable('action_runs')
+      .set({ lease_owner: null, lease_until: null, next_attempt_at: at })
+      .where('id', 'in', runIds)
+      .where('lease_owner', '=', owner)
+      .where('state', '=', 'pending')
+      .execute();
+  }
+
   async nextDueAt(): Promise<number | null> {
     const row = await this.db
       .selectFrom('action_runs')
@@ -230,6 +261,60 @@ export abstract class BaseRunStore implements RunStore {
       .limit(1)
       .executeTakeFirst();
     return row?.next_attempt_at ?? null;
+  }
+}
+
+/**
+ * Counts an attempt in its endpoint's health: a failure adds to the failures in a row (opening the circuit at the
+ * webhook's threshold, disabling the webhook once it has failed for too long, with WEBHOOK_DISABLED); an answer after
+ * failures clears them and closes the circuit.
+ */
+async function recordHealth(
+  tx: Tx,
+  after: AfterCommit,
+  config: RunStoreContext['config'],
+  webhookId: string,
+  health: 'failed' | 'reset',
+  attempt: NewDeliveryAttempt,
+  pauseUntil: number | null,
+  now: number,
+): Promise<void> {
+  if (health === 'reset') {
+    await tx.updateTable('webhooks').set(HEALTHY).where('id', '=', webhookId).where('consecutive_failures', '>', 0).execute();
+    return;
+  }
+  const error = attempt.error ?? (attempt.status === null || attempt.status === undefined ? 'no response' : `HTTP ${attempt.status}`);
+  const webhook = await tx
+    .updateTable('webhooks')
+    .set((eb) => ({
+      consecutive_failures: eb('consecutive_failures', '+', 1),
+      failing_since: eb.fn.coalesce('failing_since', eb.val(attempt.started_at)),
+      last_error: error,
+      last_error_at: attempt.started_at,
+    }))
+    .where('id', '=', webhookId)
+    .returning(['id', 'team_id', 'name', 'consecutive_failures', 'failing_since', 'circuit_failures', 'disable_after_seconds', 'disabled_at'])
+    .executeTakeFirst();
+  if (!webhook || webhook.disabled_at !== null) return;
+  const endpoint = {
+    consecutiveFailures: webhook.consecutive_failures,
+    failingSince: Number(webhook.failing_since ?? attempt.started_at),
+    circuitFailures: webhook.circuit_failures,
+    disableAfterSeconds: webhook.disable_after_seconds,
+  };
+  const consequence = withPause(afterFailure(endpoint, now), pauseUntil);
+  if (consequence.kind === 'open_circuit') {
+    await tx.updateTable('webhooks').set({ probe_at: consequence.probeAt }).where('id', '=', webhookId).execute();
+  } else if (consequence.kind === 'disable') {
+    await tx.updateTable('webhooks').set({ disabled_at: now, disabled_reason: consequence.reason, probe_at: null }).where('id', '=', webhookId).execute();
+    await recordWebhookDisabled(tx, after, config, {
+      id: webhook.id,
+      team_id: webhook.team_id,
+      name: webhook.name,
+      reason: consequence.reason,
+      failingSince: endpoint.failingSince,
+      consecutiveFailures: endpoint.consecutiveFailures,
+    });
   }
 }
 

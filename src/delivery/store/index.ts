@@ -33,6 +33,9 @@ export type ClaimedRun = Pick<ActionRun, (typeof RUN_COLUMNS)[number]> & {
   webhook_headers: string | null;
   webhook_disabled_at: number | null;
   webhook_disabled_reason: string | null;
+  /** The endpoint's failed attempts in a row (0 while healthy), and the next probe time while its circuit is open. */
+  webhook_consecutive_failures: number | null;
+  webhook_probe_at: number | null;
   signing_ciphertext: string | null;
   token_ciphertext: string | null;
 };
@@ -48,6 +51,15 @@ export interface RecordedAttempt {
   disableWebhook: string | null;
   /** AUTOMATION_FAILED is raised for the run (only with a `failed` outcome). */
   raiseFailure: boolean;
+  /**
+   * What the attempt does to its endpoint's health: `failed` counts a failure (and may open the circuit or disable the
+   * webhook), `reset` clears the failures of an endpoint that answered again, null changes nothing (a success to a
+   * healthy endpoint, or no request made; also when absent) — the usual case, which keeps the all-succeeded batch a
+   * single statement.
+   */
+  health?: 'failed' | 'reset' | null;
+  /** A 429 with Retry-After: the endpoint is paused until then (core/endpoint-health.ts rateLimitPause). */
+  pauseUntil?: number | null;
 }
 
 /** A claim of one run by id (manual redelivery). */
@@ -74,6 +86,13 @@ export interface RunStore {
   release(owner: string, runIds: string[]): Promise<void>;
   /** The earliest next_attempt_at of a pending webhook run (the worker sleeps until then when nothing is due). */
   nextDueAt(): Promise<number | null>;
+  /**
+   * Takes the probe of a webhook whose circuit is open and whose probe is due at `now`: true for exactly one caller,
+   * which holds it until `holdUntil` (recording the probe's attempt sets the next probe time, or closes the circuit).
+   */
+  takeProbe(webhookId: string, now: number, holdUntil: number): Promise<boolean>;
+  /** Gives back claimed runs held by an open circuit, due again at `at`; their attempt count is unchanged. */
+  defer(owner: string, runIds: string[], at: number): Promise<void>;
 }
 
 /**

@@ -27,6 +27,7 @@ const ATTEMPT_COLUMNS = [
   'id',
   'run_id',
   'team_id',
+  'webhook_id',
   'number',
   'trigger',
   'started_at',

@@ -96,6 +96,7 @@ export function RunList({ team, automationId }: { team: string; automationId?: s
               <option value="pending">Pending</option>
               <option value="succeeded">Succeeded</option>
               <option value="failed">Failed</option>
+              <option value="skipped">Skipped</option>
             </select>
           </label>
         </>

@@ -19,6 +19,7 @@ export const EVENT_LABELS: Record<EventType, EventLabel> = {
   PROMOTION_APPROVED: { long: 'A promotion is approved and the alias moves', short: 'Promotion approved', registry: true },
   PROMOTION_REJECTED: { long: 'A promotion request is rejected', short: 'Promotion rejected', registry: true },
   CHECK_COMPLETED: { long: 'A check on a version succeeds or fails', short: 'Check completed', registry: true },
+  WEBHOOK_DISABLED: { long: 'A webhook was disabled because its endpoint kept failing', short: 'Webhook disabled', registry: false },
 };
 
 /** Event types as runs and events report them (a plain string there). */

@@ -1,0 +1,44 @@
+// Flood control per automation — pure: whether a new run is admitted under the automation's rate limit and cooldown,
+// and the automation's counters afterwards. A run that is not admitted is recorded `skipped` with the reason.
+//
+// The rate limit counts admitted runs in fixed windows of `perSeconds`, each starting at the first run after the
+// previous window ended (so a burst after a quiet spell gets the whole `max` at once). The cooldown starts at each
+// admitted run: for `cooldownSeconds` after it, every later event's run is skipped.
+
+export interface FloodLimits {
+  rateLimit: { max: number; perSeconds: number } | null;
+  cooldownSeconds: number | null;
+}
+
+/** The automation's counters, kept on its row. */
+export interface FloodState {
+  windowStart: number | null;
+  windowCount: number;
+  lastSentAt: number | null;
+}
+
+export type Admission = { admitted: true; next: FloodState } | { admitted: false; reason: string };
+
+export function admitRun(limits: FloodLimits, state: FloodState, now: number): Admission {
+  if (limits.cooldownSeconds !== null && state.lastSentAt !== null && now < state.lastSentAt + limits.cooldownSeconds * 1000) {
+    return {
+      admitted: false,
+      reason: `skipped: cooldown of ${limits.cooldownSeconds} s after the run at ${new Date(state.lastSentAt).toISOString()}`,
+    };
+  }
+  let { windowStart, windowCount } = state;
+  if (limits.rateLimit !== null) {
+    if (windowStart === null || now >= windowStart + limits.rateLimit.perSeconds * 1000) {
+      windowStart = now;
+      windowCount = 0;
+    }
+    if (windowCount >= limits.rateLimit.max) {
+      return {
+        admitted: false,
+        reason: `skipped: rate limit of ${limits.rateLimit.max} per ${limits.rateLimit.perSeconds} s reached (the next window starts at ${new Date(windowStart + limits.rateLimit.perSeconds * 1000).toISOString()})`,
+      };
+    }
+    windowCount += 1;
+  }
+  return { admitted: true, next: { windowStart, windowCount, lastSentAt: now } };
+}
