@@ -21,6 +21,7 @@ const EVENT_TYPES = [
   'PROMOTION_APPROVED',
   'PROMOTION_REJECTED',
   'CHECK_COMPLETED',
+  'WEBHOOK_DISABLED',
 ] as const satisfies ReadonlyArray<Automation['event']['type']>;
 // Every event type an automation can have is one a file can name: this fails to compile when the API gains one.
 type Unnamed = Exclude<Automation['event']['type'], (typeof EVENT_TYPES)[number]>;
@@ -43,6 +44,8 @@ const AutomationSpec = z.strictObject({
     aliasPattern: z.string().nullable().default(null),
   }),
   condition: z.string().min(1).nullable().default(null),
+  rateLimit: z.strictObject({ max: z.number().int().min(1), perSeconds: z.number().int().min(1) }).nullable().default(null),
+  cooldownSeconds: z.number().int().min(1).nullable().default(null),
   action: Action,
 });
 export type AutomationSpec = z.infer<typeof AutomationSpec>;
@@ -91,6 +94,8 @@ export function specOf(automation: Automation): AutomationSpec {
     enabled: automation.enabled,
     event: { type: automation.event.type, model: automation.event.model, aliasPattern: automation.event.aliasPattern },
     condition: automation.condition ?? null,
+    rateLimit: automation.rateLimit ?? null,
+    cooldownSeconds: automation.cooldownSeconds ?? null,
     action,
   };
 }
@@ -110,6 +115,8 @@ export function renderAutomationsFile(automations: Automation[], team: string): 
         ...(spec.event.aliasPattern !== null ? { aliasPattern: spec.event.aliasPattern } : {}),
       },
       ...(spec.condition !== null ? { condition: spec.condition } : {}),
+      ...(spec.rateLimit !== null ? { rateLimit: spec.rateLimit } : {}),
+      ...(spec.cooldownSeconds !== null ? { cooldownSeconds: spec.cooldownSeconds } : {}),
       action: spec.action.type === 'queue_job' && spec.action.check === null ? { type: spec.action.type, queue: spec.action.queue, template: spec.action.template } : spec.action,
     }));
   const doc = new YAML.Document({ version: FILE_VERSION, automations: entries });
@@ -143,6 +150,8 @@ function changedFields(current: AutomationSpec, desired: AutomationSpec): string
   if (current.description !== desired.description) fields.push('description');
   if (current.enabled !== desired.enabled) fields.push('enabled');
   if (current.condition !== desired.condition) fields.push('condition');
+  if (JSON.stringify(current.rateLimit) !== JSON.stringify(desired.rateLimit)) fields.push('rateLimit');
+  if (current.cooldownSeconds !== desired.cooldownSeconds) fields.push('cooldownSeconds');
   for (const key of ['type', 'model', 'aliasPattern'] as const) if (current.event[key] !== desired.event[key]) fields.push(`event.${key}`);
   const a = current.action as Record<string, unknown>;
   const b = desired.action as Record<string, unknown>;

@@ -56,6 +56,8 @@ const automation = (name: string, payload: string, overrides: Partial<Automation
   enabled: true,
   event: { type: 'ADD_ARTIFACT_ALIAS', model: 'classifier', aliasPattern: '^production$' },
   condition: null,
+  rateLimit: null,
+  cooldownSeconds: null,
   action: { type: 'webhook', webhookId: 'w1', webhookName: 'deploy', payload },
   createdBy: 'admin',
   createdAt: '2026-01-01T00:00:00.000Z',
@@ -72,6 +74,8 @@ describe('the automations file', () => {
       automation('gated', '', {
         event: { type: 'CHECK_COMPLETED', model: 'classifier', aliasPattern: null },
         condition: 'metadata.eval.auc >= 0.9 && checks.eval == "success"',
+        rateLimit: { max: 10, perSeconds: 60 },
+        cooldownSeconds: 30,
         action: { type: 'queue_job', queue: 'eval', template: '{}', check: 'deploy' },
       }),
     ];
