@@ -59,6 +59,18 @@ const SPECS: Record<EventType, EventTypeSpec> = {
     maySet: ['previous_version'],
     sample: { ...registrySample, alias: 'staging', metadata: SAMPLE_METADATA, details: JSON.stringify({ previousVersion: 'v7', reason: 'removed' }) },
   },
+  CREATE_ARTIFACT: {
+    description: 'A new artifact version was logged in a project (outside the registry).',
+    sets: VERSION_VARIABLES,
+    sample: { ...registrySample, project: 'training', collection: 'resnet50-run-42', version_index: 0, alias: null, metadata: SAMPLE_METADATA },
+  },
+  AUTOMATION_FAILED: {
+    description:
+      'A delivery ran out of retries (or was cancelled). Carries the model, version and alias of the event whose run failed; runs it triggers never raise AUTOMATION_FAILED themselves.',
+    sets: ['artifact_collection_name', 'artifact_version_string'],
+    maySet: ['artifact_version', 'artifact_version_index', 'alias'],
+    sample: { ...registrySample, alias: 'production', author: 'modelyard', metadata: SAMPLE_METADATA },
+  },
   PROMOTION_REQUESTED: {
     description: 'A promotion of a version to an alias was requested (docs/promotion.md); promotion_url opens it when MODELYARD_PUBLIC_URL is set.',
     sets: [...VERSION_VARIABLES, 'alias', 'promotion_id'],
@@ -81,18 +93,6 @@ const SPECS: Record<EventType, EventTypeSpec> = {
     description: 'A check on a version (e.g. eval) reached success or failure.',
     sets: [...VERSION_VARIABLES, 'check_name', 'check_state'],
     sample: { ...registrySample, author: 'ci-bot', alias: null, metadata: SAMPLE_METADATA, details: JSON.stringify({ checkName: 'eval', checkState: 'success' }) },
-  },
-  CREATE_ARTIFACT: {
-    description: 'A new artifact version was logged in a project (outside the registry).',
-    sets: VERSION_VARIABLES,
-    sample: { ...registrySample, project: 'training', collection: 'resnet50-run-42', version_index: 0, alias: null, metadata: SAMPLE_METADATA },
-  },
-  AUTOMATION_FAILED: {
-    description:
-      'A delivery ran out of retries (or was cancelled). Carries the model, version and alias of the event whose run failed; runs it triggers never raise AUTOMATION_FAILED themselves.',
-    sets: ['artifact_collection_name', 'artifact_version_string'],
-    maySet: ['artifact_version', 'artifact_version_index', 'alias'],
-    sample: { ...registrySample, alias: 'production', author: 'modelyard', metadata: SAMPLE_METADATA },
   },
   WEBHOOK_DISABLED: {
     description:
