@@ -5,11 +5,13 @@ import type { Db } from './index.js';
 import * as initial from './migrations/001_initial.js';
 import * as loginAttempts from './migrations/002_login_attempts.js';
 import * as jobEvents from './migrations/003_job_events.js';
+import * as usersAdmin from './migrations/008_users_admin.js';
 
 const migrations: Record<string, Migration> = {
   '001_initial': initial,
   '002_login_attempts': loginAttempts,
   '003_job_events': jobEvents,
+  '008_users_admin': usersAdmin,
 };
 
 export async function migrateToLatest(db: Db): Promise<string[]> {

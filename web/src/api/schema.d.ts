@@ -357,46 +357,79 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Every user of the instance by name, active or not (instance admins only) */
+        get: operations["listUsers"];
+        put?: never;
+        /** Create a user (instance admins only); without a password one is generated and returned once; optionally a first API key */
+        post: operations["createUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{name}/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
         get?: never;
         put?: never;
-        /** Create a user (instance admins only); optionally returns a first API key for them */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        name: string;
-                        password: string;
-                        /** @default false */
-                        isAdmin?: boolean;
-                        /** @default false */
-                        apiKey?: boolean;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            name: string;
-                            isAdmin: boolean;
-                            createdAt: string;
-                            apiKey?: string;
-                        };
-                    };
-                };
-            };
+        /** Reset a user's password (instance admins only); ends their sessions; without a password one is generated and returned once */
+        post: operations["resetUserPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{name}/deactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
+        get?: never;
+        put?: never;
+        /** Deactivate a user (instance admins only): no more logins, their sessions end and their API keys are revoked */
+        post: operations["deactivateUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{name}/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Let a deactivated user log in again (instance admins only); their revoked API keys stay revoked */
+        post: operations["activateUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One user of the instance (instance admins only) */
+        get: operations["getUser"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3969,4 +4002,205 @@ export interface components {
     pathItems: never;
 }
 export type $defs = Record<string, never>;
-export type operations = Record<string, never>;
+export interface operations {
+    listUsers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            name: string;
+                            isAdmin: boolean;
+                            /** @description false once an instance admin deactivated the user: no login, no sessions, no API keys */
+                            active: boolean;
+                            createdAt: string;
+                            deactivatedAt: string | null;
+                            /** @description How many API keys the user holds */
+                            apiKeys: number;
+                        }[];
+                        nextCursor: null;
+                    };
+                };
+            };
+        };
+    };
+    createUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    /** @description omit to have a password generated (returned once in `password`) */
+                    password?: string;
+                    /** @default false */
+                    isAdmin?: boolean;
+                    /** @default false */
+                    apiKey?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        isAdmin: boolean;
+                        createdAt: string;
+                        apiKey?: string;
+                        /** @description the generated password, when none was given; shown only here */
+                        password?: string;
+                    };
+                };
+            };
+        };
+    };
+    resetUserPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    password?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the new password; shown only here */
+                        password: string;
+                    };
+                };
+            };
+        };
+    };
+    deactivateUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        isAdmin: boolean;
+                        /** @description false once an instance admin deactivated the user: no login, no sessions, no API keys */
+                        active: boolean;
+                        createdAt: string;
+                        deactivatedAt: string | null;
+                        /** @description How many API keys the user holds */
+                        apiKeys: number;
+                    };
+                };
+            };
+        };
+    };
+    activateUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        isAdmin: boolean;
+                        /** @description false once an instance admin deactivated the user: no login, no sessions, no API keys */
+                        active: boolean;
+                        createdAt: string;
+                        deactivatedAt: string | null;
+                        /** @description How many API keys the user holds */
+                        apiKeys: number;
+                    };
+                };
+            };
+        };
+    };
+    getUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        isAdmin: boolean;
+                        /** @description false once an instance admin deactivated the user: no login, no sessions, no API keys */
+                        active: boolean;
+                        createdAt: string;
+                        deactivatedAt: string | null;
+                        /** @description How many API keys the user holds */
+                        apiKeys: number;
+                    };
+                };
+            };
+        };
+    };
+}
