@@ -24,7 +24,7 @@ describe('users for instance admins', () => {
   it('creates a user with a generated password that is returned once and works', async () => {
     const created = expectStatus(await server.admin.post('/api/v1/users', { name: 'gen-user' }), 201, 'create');
     expect(created.body.password).toMatch(/^[A-Za-z0-9_-]{20,}$/);
-    expect((await logIn('gen-user', created.body.password)).status).toBe(200);
+    expect((await logIn('gen-user', created.body.password!)).status).toBe(200);
     // A chosen password is not echoed back.
     const chosen = expectStatus(await server.admin.post('/api/v1/users', { name: 'chosen-user', password: 'correct horse battery' }), 201, 'create');
     expect(chosen.body.password).toBeUndefined();

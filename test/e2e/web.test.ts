@@ -191,6 +191,9 @@ describe('web UI', () => {
     await page.getByLabel('Description').fill('Tell #ml-releases about every new version');
     await page.getByRole('button', { name: 'Create automation' }).click();
 
+    // The wizard lands on the automation's page; the model page lists it too.
+    await page.getByRole('heading', { name: /notify-slack/, level: 1 }).waitFor();
+    await page.getByRole('link', { name: MODEL, exact: true }).click();
     await page.getByRole('heading', { name: MODEL, level: 1 }).waitFor();
     const automations = page.getByRole('table', { name: 'Automations' });
     const row = automations.getByRole('row', { name: /notify-slack/ });

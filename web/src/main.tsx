@@ -5,6 +5,7 @@ import { createRoot } from 'react-dom/client';
 import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
 import './styles.css';
 import { SessionProvider } from './session';
+import { NoticeProvider } from './components/Notices';
 import { Login } from './pages/Login';
 import { Home, TeamLayout } from './pages/Layout';
 import { ModelList } from './pages/ModelList';
@@ -13,16 +14,22 @@ import { ProjectList, ProjectPage, ArtifactPage } from './pages/Artifacts';
 import { TeamSettings } from './pages/TeamSettings';
 import { AutomationWizard } from './pages/AutomationWizard';
 import { AutomationList, AutomationPage } from './pages/Automations';
+import { EditAutomation } from './pages/EditAutomation';
 import { History, RunPage } from './pages/History';
 import { Queues } from './pages/Queues';
 import { ApiKeys } from './pages/ApiKeys';
+import { Admin } from './pages/Admin';
 
 function App() {
   return (
     <BrowserRouter>
       <SessionProvider login={(onLoggedIn) => <Login onLoggedIn={onLoggedIn} />}>
+        <NoticeProvider>
         <Routes>
           <Route path="/" element={<Home />} />
+          <Route path="/admin" element={<TeamLayout />}>
+            <Route index element={<Admin />} />
+          </Route>
           <Route path="/t/:team" element={<TeamLayout />}>
             <Route index element={<Navigate to="registry" replace />} />
             <Route path="registry" element={<ModelList />} />
@@ -33,6 +40,7 @@ function App() {
             <Route path="automations" element={<AutomationList />} />
             <Route path="automations/new" element={<AutomationWizard />} />
             <Route path="automations/:automationId" element={<AutomationPage />} />
+            <Route path="automations/:automationId/edit" element={<EditAutomation />} />
             <Route path="history" element={<History />} />
             <Route path="runs/:runId" element={<RunPage />} />
             <Route path="queues" element={<Queues />} />
@@ -41,6 +49,7 @@ function App() {
           </Route>
           <Route path="*" element={<Navigate to="/" replace />} />
         </Routes>
+        </NoticeProvider>
       </SessionProvider>
     </BrowserRouter>
   );

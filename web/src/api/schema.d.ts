@@ -3598,6 +3598,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/teams/{team}/automations/alias-pattern": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check an alias pattern as saving an automation would (RE2 syntax, length), without saving anything
+         * @description For forms that check the pattern where it is typed. A refused pattern is a 400 naming the field event.aliasPattern; `matches` says which of the given aliases it matches.
+         */
+        post: operations["checkAliasPattern"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/teams/{team}/automations/preview": {
         parameters: {
             query?: never;
@@ -4198,6 +4218,39 @@ export interface operations {
                         deactivatedAt: string | null;
                         /** @description How many API keys the user holds */
                         apiKeys: number;
+                    };
+                };
+            };
+        };
+    };
+    checkAliasPattern: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    aliasPattern: string;
+                    /** @default [] */
+                    aliases?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        aliasPattern: string;
+                        matches: string[];
                     };
                 };
             };

@@ -5,7 +5,8 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { api, teamPath } from '../api/client';
 import type { Automation, Page } from '../api/types';
 import { teamUrl, useTeam } from '../session';
-import { AutomationStatusCells, DeleteAutomationDialog } from '../components/AutomationActions';
+import { AutomationStatusCells, DeleteAutomationDialog, DisableAutomationDialog } from '../components/AutomationActions';
+import { useNotify } from '../components/Notices';
 import { EnabledBadge } from '../components/Badges';
 import { FormError } from '../components/Field';
 import { prettyJson } from '../components/format';
@@ -85,8 +86,11 @@ export function AutomationPage() {
   const path = teamPath(team, 'automations', automationId);
   const automation = useLoad(() => api.get<Automation>(path), path);
   const [deleting, setDeleting] = useState(false);
-  const toggle = useSubmit(async (enabled: boolean) => {
-    await api.patch(path, { enabled });
+  const [disabling, setDisabling] = useState(false);
+  const notify = useNotify();
+  const enable = useSubmit(async () => {
+    await api.patch(path, { enabled: true });
+    notify(`Enabled automation “${automation.data?.name ?? ''}”.`);
     automation.reload();
   });
   if (automation.error) return <LoadError error={automation.error} />;
@@ -109,7 +113,10 @@ export function AutomationPage() {
         actions={
           canEdit && (
             <div className="row">
-              <button type="button" onClick={() => void toggle.run(!a.enabled)} disabled={toggle.busy}>
+              <Link className="button primary" to={teamUrl(team, 'automations', a.id, 'edit')}>
+                Edit
+              </Link>
+              <button type="button" onClick={() => (a.enabled ? setDisabling(true) : void enable.run())} disabled={enable.busy}>
                 {a.enabled ? 'Disable' : 'Enable'}
               </button>
               <button type="button" className="danger" onClick={() => setDeleting(true)}>
@@ -119,7 +126,7 @@ export function AutomationPage() {
           )
         }
       />
-      <FormError error={toggle.error} />
+      <FormError error={enable.error} />
       <section className="card">
         <dl className="props">
           <dt>Event type</dt>
@@ -163,6 +170,7 @@ export function AutomationPage() {
         )}
       </section>
       <RunList team={team} automationId={a.id} />
+      {disabling && <DisableAutomationDialog team={team} automation={a} onClose={() => setDisabling(false)} onDone={automation.reload} />}
       {deleting && <DeleteAutomationDialog team={team} automation={a} onClose={() => setDeleting(false)} onDone={() => navigate(teamUrl(team, 'automations'))} />}
     </>
   );

@@ -21,6 +21,9 @@ import { useLoad } from '../components/useLoad';
 import { useFormSubmit } from '../components/useSubmit';
 import { DataTable } from '../components/DataTable';
 import { ACTION_LABELS, EVENT_LABELS } from './labels';
+import { LinkVersionDialog } from './model/LinkVersionDialog';
+import { useNotify } from '../components/Notices';
+import { countTriggeredRuns, TriggeredNotice } from '../components/triggered';
 
 const PAGE_SIZE = 25;
 
@@ -137,8 +140,8 @@ export function ModelPage() {
 
       <ModelAutomations team={team} model={modelName} canEdit={canEdit} />
 
-      {dialog?.kind === 'link' && <LinkDialog modelPath={modelPath} onClose={() => setDialog(null)} onDone={reloadAll} />}
-      {dialog?.kind === 'alias' && <AliasDialog modelPath={modelPath} version={dialog.version} onClose={() => setDialog(null)} onDone={reloadAll} />}
+      {dialog?.kind === 'link' && <LinkVersionDialog team={team} model={modelName} onClose={() => setDialog(null)} onDone={reloadAll} />}
+      {dialog?.kind === 'alias' && <AliasDialog team={team} model={modelName} version={dialog.version} onClose={() => setDialog(null)} onDone={reloadAll} />}
       {dialog?.kind === 'metadata' && (
         <Modal title={`Metadata of ${dialog.version.version}`} onClose={() => setDialog(null)}>
           <JsonView value={dialog.version.metadata} />
@@ -209,34 +212,13 @@ function MetadataSummary({ metadata, onMore }: { metadata: Record<string, unknow
   );
 }
 
-function LinkDialog({ modelPath, onClose, onDone }: { modelPath: string; onClose: () => void; onDone: () => void }) {
-  const [source, setSource] = useState('');
-  const [aliases, setAliases] = useState('');
-  const submit = useFormSubmit(async () => {
-    const list = aliases
-      .split(/[\s,]+/)
-      .map((a) => a.trim())
-      .filter(Boolean);
-    await api.post(`${modelPath}/versions`, { source, aliases: list });
-    onDone();
-    onClose();
-  });
-  return (
-    <FormDialog title="Link version" submitLabel="Link" submit={submit} shownFields={['source', 'aliases']} onClose={onClose}>
-      <Field label="Source artifact version" error={fieldError(submit.error, 'source')} hint="project/artifact:v2 or project/artifact:alias">
-        {(p) => <input {...p} className="mono" value={source} onChange={(e) => setSource(e.target.value)} required autoFocus placeholder="training/classifier:v3" />}
-      </Field>
-      <Field label="Aliases" error={fieldError(submit.error, 'aliases')} hint="Optional, separated by commas or spaces, e.g. staging">
-        {(p) => <input {...p} value={aliases} onChange={(e) => setAliases(e.target.value)} />}
-      </Field>
-    </FormDialog>
-  );
-}
-
-function AliasDialog({ modelPath, version, onClose, onDone }: { modelPath: string; version: ModelVersion; onClose: () => void; onDone: () => void }) {
+function AliasDialog({ team, model, version, onClose, onDone }: { team: string; model: string; version: ModelVersion; onClose: () => void; onDone: () => void }) {
   const [alias, setAlias] = useState('');
+  const notify = useNotify();
   const submit = useFormSubmit(async () => {
-    await api.put(`${modelPath}/aliases/${encodeURIComponent(alias)}`, { version: version.version });
+    await api.put(teamPath(team, 'registry', 'models', model, 'aliases', alias), { version: version.version });
+    const count = await countTriggeredRuns(team, model, { version: version.version, linked: false, aliases: [alias] }).catch(() => 0);
+    notify(<TriggeredNotice team={team} what={`${model}:${version.version} is now “${alias}”.`} count={count} />);
     onDone();
     onClose();
   });

@@ -1,6 +1,6 @@
 // Team settings › Members: who is in the team and with which role; add, change a role, remove.
 import { useState } from 'react';
-import { api, teamPath } from '../../api/client';
+import { api, asApiError, teamPath } from '../../api/client';
 import type { Member, Page, Role } from '../../api/types';
 import { useSession } from '../../session';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
@@ -13,11 +13,13 @@ import { Time } from '../../components/Time';
 import { useLoad } from '../../components/useLoad';
 import { useFormSubmit } from '../../components/useSubmit';
 import { DataTable } from '../../components/DataTable';
+import { useNotify } from '../../components/Notices';
 
 const ROLES: Role[] = ['admin', 'member', 'viewer'];
 
 export function Members({ team }: { team: string }) {
   const { me, refresh } = useSession();
+  const notify = useNotify();
   const members = useLoad(() => api.get<Page<Member>>(teamPath(team, 'members')), `${team}|members`);
   const [adding, setAdding] = useState(false);
   const [removing, setRemoving] = useState<Member | null>(null);
@@ -26,10 +28,11 @@ export function Members({ team }: { team: string }) {
     setRoleError(undefined);
     try {
       await api.put(teamPath(team, 'members', member.name), { role });
+      notify(`${member.name} is now ${role === 'admin' ? 'an admin' : `a ${role}`} of ${team}.`);
       members.reload();
       if (member.name === me.user.name) await refresh();
     } catch (error) {
-      setRoleError(error instanceof Error ? error.message : String(error));
+      setRoleError(asApiError(error).sentence);
     }
   };
   return (
