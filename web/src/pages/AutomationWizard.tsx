@@ -240,7 +240,7 @@ export function AutomationWizard({ existing }: { existing?: Automation } = {}) {
                     <option value="">Select a webhook</option>
                     {webhooks.data?.items.map((w) => (
                       <option key={w.id} value={w.id}>
-                        {w.url ? `${w.name} — ${w.url}` : w.name}
+                        {(w.url ? `${w.name} — ${w.url}` : w.name) + (w.enabled ? '' : ' (disabled: nothing is sent until it is enabled)')}
                       </option>
                     ))}
                   </select>

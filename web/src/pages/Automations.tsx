@@ -3,7 +3,8 @@
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api, teamPath } from '../api/client';
-import type { Automation, Page } from '../api/types';
+import type { Automation, Page, Webhook } from '../api/types';
+import { WebhookDisabledBadge } from '../components/WebhookBadge';
 import { teamUrl, useTeam } from '../session';
 import { AutomationStatusCells, DeleteAutomationDialog, DisableAutomationDialog } from '../components/AutomationActions';
 import { useNotify } from '../components/Notices';
@@ -28,6 +29,8 @@ function scopeText(a: Automation): string {
 export function AutomationList() {
   const { team, canEdit } = useTeam();
   const automations = useLoad(() => api.get<Page<Automation>>(teamPath(team, 'automations')), `${team}|automations`);
+  const webhooks = useLoad(() => api.get<Page<Webhook>>(teamPath(team, 'webhooks')), `${team}|webhooks`);
+  const webhookById = new Map(webhooks.data?.items.map((w) => [w.id, w]));
   return (
     <>
       <PageHead
@@ -65,7 +68,12 @@ export function AutomationList() {
                   <td>{scopeText(a)}</td>
                   <td>
                     {ACTION_LABELS[a.action.type]}
-                    {a.action.type === 'webhook' && <span className="muted"> · {a.action.webhookName}</span>}
+                    {a.action.type === 'webhook' && (
+                      <>
+                        <span className="muted"> · {a.action.webhookName}</span>{' '}
+                        {webhookById.get(a.action.webhookId) && <WebhookDisabledBadge webhook={webhookById.get(a.action.webhookId)!} />}
+                      </>
+                    )}
                     {a.action.type === 'queue_job' && <span className="muted"> · {a.action.queue}</span>}
                   </td>
                   <AutomationStatusCells team={team} automation={a} canEdit={canEdit} onChanged={automations.reload} />
@@ -85,6 +93,7 @@ export function AutomationPage() {
   const { automationId = '' } = useParams();
   const path = teamPath(team, 'automations', automationId);
   const automation = useLoad(() => api.get<Automation>(path), path);
+  const webhooks = useLoad(() => api.get<Page<Webhook>>(teamPath(team, 'webhooks')), `${team}|webhooks`);
   const [deleting, setDeleting] = useState(false);
   const [disabling, setDisabling] = useState(false);
   const notify = useNotify();
@@ -148,7 +157,13 @@ export function AutomationPage() {
           {a.action.type === 'webhook' && (
             <>
               <dt>Webhook</dt>
-              <dd>{a.action.webhookName}</dd>
+              <dd>
+                {a.action.webhookName}{' '}
+                {(() => {
+                  const webhook = webhooks.data?.items.find((w) => w.id === (a.action.type === 'webhook' ? a.action.webhookId : ''));
+                  return webhook && <WebhookDisabledBadge webhook={webhook} />;
+                })()}
+              </dd>
             </>
           )}
           {a.action.type === 'queue_job' && (

@@ -14,6 +14,7 @@ import { useLoad } from '../../components/useLoad';
 import { useFormSubmit } from '../../components/useSubmit';
 import { DataTable } from '../../components/DataTable';
 import { TestWebhookDialog } from './TestWebhookDialog';
+import { TruncatedUrl, WebhookDisabledBadge } from '../../components/WebhookBadge';
 
 type WebhookDialog = { kind: 'new' } | { kind: 'edit'; webhook: Webhook } | { kind: 'test'; webhook: Webhook } | { kind: 'delete'; webhook: Webhook } | null;
 
@@ -59,16 +60,12 @@ export function Webhooks({ team, onChanged }: { team: string; onChanged: () => v
             {items.map((w) => (
               <tr key={w.id}>
                 <td>{w.name}</td>
-                <td className="mono small" style={{ overflowWrap: 'anywhere' }}>
-                  {w.url}
-                </td>
+                <td>{w.url && <TruncatedUrl url={w.url} />}</td>
                 <td className="mono">{w.secret ?? <span className="muted">—</span>}</td>
                 <td className="mono">{w.accessToken ?? <span className="muted">—</span>}</td>
                 <td>
                   {w.disabled ? (
-                    <span className="badge fail" title={`Disabled ${w.disabled.at}`}>
-                      Disabled: {w.disabled.reason || 'by an admin'}
-                    </span>
+                    <WebhookDisabledBadge webhook={w} />
                   ) : (
                     <span className="badge ok">Active</span>
                   )}
