@@ -142,13 +142,15 @@ describe('web UI from an empty instance', () => {
     await dialog.getByLabel('Metadata').fill('{"accuracy": 0.91, "framework": "pytorch"}');
     await dialog.getByLabel('Aliases').fill('candidate');
     await expectAccessible(page);
+    await dialog.evaluate((element) => element.scrollTo(0, 0));
     await screenshot(page, 'upload');
     // The bars follow XMLHttpRequest's upload progress; the dialog closes once the server has the version.
     await page.evaluate(() => {
       (window as unknown as { progressSeen: Record<string, string> }).progressSeen = {};
-      new MutationObserver(() => {
-        for (const bar of document.querySelectorAll('progress')) {
-          (window as unknown as { progressSeen: Record<string, string> }).progressSeen[bar.getAttribute('aria-label') ?? ''] = String((bar as HTMLProgressElement).value);
+      new MutationObserver((records) => {
+        for (const record of records) {
+          const bar = record.target as HTMLProgressElement;
+          (window as unknown as { progressSeen: Record<string, string> }).progressSeen[bar.getAttribute('aria-label') ?? ''] = bar.getAttribute('value') ?? '';
         }
       }).observe(document.body, { subtree: true, attributes: true, attributeFilter: ['value'] });
     });
@@ -226,7 +228,7 @@ describe('web UI from an empty instance', () => {
     const runs = page.getByRole('table', { name: 'Runs' });
     await expect.poll(() => runs.getByRole('row', { name: /deploy-on-link/ }).textContent(), POLL).toContain('Succeeded');
     await expectAccessible(page);
-    await screenshot(page, 'history');
+    await screenshot(page, 'history-delivered');
     await runs.getByRole('row', { name: /deploy-on-link/ }).getByRole('link').first().click();
     await page.getByRole('heading', { name: /Run of deploy-on-link/ }).waitFor();
     // A run's page belongs to History in the navigation.
@@ -239,7 +241,8 @@ describe('web UI from an empty instance', () => {
     await page.getByRole('link', { name: 'deploy-on-link' }).click();
     await page.getByRole('link', { name: 'Edit' }).click();
     await page.getByRole('heading', { name: 'Edit automation deploy-on-link' }).waitFor();
-    expect(await page.getByLabel('Registered model').inputValue()).toBe('classifier');
+    // Filled in with the automation as it is (the model list loads beside it).
+    await expect.poll(() => page.getByLabel('Registered model').inputValue(), POLL).toBe('classifier');
     await page.getByLabel('Event type').selectOption('ADD_ARTIFACT_ALIAS');
     // The pattern is checked by the server's RE2 rules where it is typed, and a refused one keeps step 1.
     const pattern = page.getByLabel('Alias pattern');
@@ -271,7 +274,7 @@ describe('web UI from an empty instance', () => {
     await screenshot(page, 'automation-edit');
     await expectAccessible(page);
     await page.getByRole('button', { name: 'Next step' }).click();
-    expect(await page.getByLabel('Automation name').inputValue()).toBe('deploy-on-link');
+    await expect.poll(() => page.getByLabel('Automation name').inputValue(), POLL).toBe('deploy-on-link');
     await page.getByRole('button', { name: 'Save automation' }).click();
     await page.getByRole('heading', { name: /deploy-on-link/, level: 1 }).waitFor();
     await expect.poll(() => lastNotice(page).textContent(), POLL).toContain('Saved automation “deploy-on-link”');
@@ -327,7 +330,7 @@ describe('web UI from an empty instance', () => {
     await receiver.waitFor(2);
     expect(JSON.parse(receiver.requests[1]!.body)).toEqual({ version: `${TEAM}/model-registry/classifier:production`, alias: 'production' });
     await expectAccessible(page);
-    await screenshot(page, 'model-page');
+    await screenshot(page, 'model-page-notice');
   });
 
   it('the admin deactivates the user: logged out at once, and no longer able to log in', { timeout: STEP_TIMEOUT }, async () => {

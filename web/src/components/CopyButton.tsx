@@ -13,7 +13,7 @@ export function CopyButton({ value, label = 'Copy' }: { value: string; label?: s
     }
   };
   return (
-    <button type="button" className="small" onClick={() => void copy()} aria-label={`${label}: copy to the clipboard`}>
+    <button type="button" className="small" onClick={() => void copy()} title="Copy to the clipboard">
       {copied === null ? label : copied ? 'Copied' : 'Select and copy it by hand'}
     </button>
   );

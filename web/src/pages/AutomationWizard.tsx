@@ -49,7 +49,7 @@ function stepOfField(field: string | undefined): Step {
  * Back goes to the previous step.
  */
 export function AutomationWizard({ existing }: { existing?: Automation } = {}) {
-  const { team } = useTeam();
+  const { team, isAdmin, canEdit } = useTeam();
   const navigate = useNavigate();
   const notify = useNotify();
   const [params, setParams] = useSearchParams();
@@ -107,11 +107,25 @@ export function AutomationWizard({ existing }: { existing?: Automation } = {}) {
     aliasPattern: eventType === 'ADD_ARTIFACT_ALIAS' && aliasPattern ? aliasPattern : null,
   };
 
+  // Closing or reloading the tab with unsaved changes asks first (the browser's own prompt).
+  const draft = JSON.stringify([eventType, model, aliasPattern, actionType, webhookId, payload, queue, jobTemplate, name, description, enabled]);
+  const [initialDraft] = useState(draft);
+  const savedRef = useRef(false);
+  useEffect(() => {
+    if (draft === initialDraft) return;
+    const warn = (event: BeforeUnloadEvent) => {
+      if (!savedRef.current) event.preventDefault();
+    };
+    window.addEventListener('beforeunload', warn);
+    return () => window.removeEventListener('beforeunload', warn);
+  }, [draft, initialDraft]);
+
   const create = useFormSubmit(async () => {
     const input: AutomationInput = { name, description, enabled, event: eventSpec, action };
     const saved = existing
       ? await api.patch<Automation>(teamPath(team, 'automations', existing.id), input)
       : await api.post<Automation>(teamPath(team, 'automations'), input);
+    savedRef.current = true;
     notify(existing ? `Saved automation “${saved.name}”.` : `Created automation “${saved.name}”${saved.enabled ? '' : ' (disabled)'}.`);
     // One landing page after create or save: the automation's own page (its settings and its History).
     navigate(teamUrl(team, 'automations', saved.id), { replace: true });
@@ -131,6 +145,14 @@ export function AutomationWizard({ existing }: { existing?: Automation } = {}) {
     if (step < 3) setStep((step + 1) as Step);
   };
 
+  if (!canEdit) {
+    return (
+      <div className="card">
+        <h1>New automation</h1>
+        <p>Viewers cannot create automations. Ask a member or an admin of {team}, or see the existing ones under <Link to={teamUrl(team, 'automations')}>Automations</Link>.</p>
+      </div>
+    );
+  }
   return (
     <>
       <PageHead
@@ -229,9 +251,15 @@ export function AutomationWizard({ existing }: { existing?: Automation } = {}) {
                       webhooks.error.sentence
                     )
                   ) : webhooks.data?.items.length === 0 ? (
-                    <>
-                      No webhooks yet: create one under <Link to={teamUrl(team, 'settings')}>Team settings</Link> (admins).
-                    </>
+                    isAdmin ? (
+                      <>
+                        No webhooks yet: create one under <Link to={teamUrl(team, 'settings')}>Team settings</Link>.
+                      </>
+                    ) : (
+                      'No webhooks yet: only team admins create them. Ask an admin, or go back and choose “Queue job”.'
+                    )
+                  ) : !isAdmin ? (
+                    'Webhook URLs and their secrets are shown to team admins only, so secret placeholders cannot be inserted here.'
                   ) : undefined
                 }
               >

@@ -5,6 +5,7 @@ import { Link, useParams, useSearchParams } from 'react-router';
 import { api, teamPath, withQuery } from '../api/client';
 import type { Attempt, Automation, Page, Run, RunDetail, RunState, Webhook } from '../api/types';
 import { TruncatedUrl, WebhookDisabledBadge } from '../components/WebhookBadge';
+import { CopyButton } from '../components/CopyButton';
 import { teamUrl, useTeam } from '../session';
 import { StateBadge } from '../components/Badges';
 import { Field, fieldError, FormError } from '../components/Field';
@@ -320,9 +321,13 @@ export function RunPage() {
               </span>
             )}
           </dd>
+          <dt>Run</dt>
+          <dd>
+            <span className="mono small">{r.id}</span> <CopyButton value={r.id} label="Copy run id" />
+          </dd>
           <dt>Event</dt>
           <dd>
-            {r.eventType} <span className="muted mono small">{r.eventId}</span>
+            {r.eventType} <span className="muted mono small">{r.eventId}</span> <CopyButton value={r.eventId} label="Copy event id" />
           </dd>
           <dt>Action</dt>
           <dd>

@@ -21,6 +21,9 @@ function TopBar() {
   };
   return (
     <header className="topbar">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
       <a className="brand" href="/">
         Model<span>yard</span>
       </a>

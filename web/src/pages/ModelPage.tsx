@@ -22,6 +22,7 @@ import { useFormSubmit } from '../components/useSubmit';
 import { DataTable } from '../components/DataTable';
 import { ACTION_LABELS, EVENT_LABELS } from './labels';
 import { LinkVersionDialog } from './model/LinkVersionDialog';
+import { NotFoundPage } from '../components/NotFoundPage';
 import { useNotify } from '../components/Notices';
 import { countTriggeredRuns, TriggeredNotice } from '../components/triggered';
 
@@ -51,6 +52,7 @@ export function ModelPage() {
     versions.reload();
   };
 
+  if (model.error?.status === 404) return <NotFoundPage title={`No registered model “${modelName}”`} back={{ to: teamUrl(team, 'registry'), label: 'Back to the registry' }} />;
   if (model.error) return <LoadError error={model.error} />;
   if (!model.data) return <Loading what="the model" />;
   return (

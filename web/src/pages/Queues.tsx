@@ -21,6 +21,7 @@ import { useLoad } from '../components/useLoad';
 import { useSubmit } from '../components/useSubmit';
 import { DataTable } from '../components/DataTable';
 import { useAutoRefresh } from '../components/useRefresh';
+import { CopyButton } from '../components/CopyButton';
 import { eventLabel } from './labels';
 import type { Automation } from '../api/types';
 
@@ -208,6 +209,10 @@ function JobPanel({ team, jobId, canEdit, onClose }: { team: string; jobId: stri
       {job.data && (
         <>
           <dl className="props">
+            <dt>Job id</dt>
+            <dd>
+              <span className="mono small">{job.data.id}</span> <CopyButton value={job.data.id} label="Copy job id" />
+            </dd>
             <dt>State</dt>
             <dd>
               <StateBadge state={job.data.state} /> {job.data.exitCode !== null && <span className="muted">exit code {job.data.exitCode}</span>}

@@ -2,6 +2,7 @@
 // a description, metadata as JSON (checked while typed) and aliases, sent as the API's multipart form with a
 // progress bar per file.
 import { useRef, useState, type DragEvent } from 'react';
+import { flushSync } from 'react-dom';
 import { ApiError, asApiError, postWithProgress, teamPath } from '../../api/client';
 import type { ArtifactVersion } from '../../api/types';
 import { Field, fieldError, FormError } from '../../components/Field';
@@ -116,7 +117,8 @@ export function UploadDialog({
         // The body is the text fields, then the files in order: the share of it sent, in file bytes.
         setSent(total > 0 ? Math.min(totalSize, (loaded / total) * totalSize) : 0);
       });
-      setSent(totalSize);
+      // Every bar shows 100 % before the dialog closes (the last progress event may not have been rendered yet).
+      flushSync(() => setSent(totalSize));
       // 200 (not 201): identical to the latest version, which is returned instead of a new one.
       onUploaded(answer.data, answer.status === 201);
       onClose();

@@ -41,7 +41,7 @@ export function Webhooks({ team, onChanged }: { team: string; onChanged: () => v
       title="Webhooks"
       intro="Endpoints automations can call. Payloads are signed with the selected secret (X-Wandb-Signature and Standard Webhooks headers)."
       actions={
-        <button type="button" className="primary" onClick={() => setDialog({ kind: 'new' })}>
+        <button type="button" onClick={() => setDialog({ kind: 'new' })}>
           New webhook
         </button>
       }
