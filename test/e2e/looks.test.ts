@@ -103,6 +103,15 @@ describe('navigation, roles and looks', () => {
     expect(await page.evaluate(() => navigator.clipboard.readText())).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it('offers a way forward when deleting a webhook in use: the automations using it, each with Edit', { timeout: STEP_TIMEOUT }, async () => {
+    await page.goto(`/t/${TEAM}/settings`);
+    await page.getByRole('table', { name: 'Webhooks' }).getByRole('button', { name: 'Actions for webhook ci' }).click();
+    await page.getByRole('menuitem', { name: 'Delete' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Delete webhook “ci”?' });
+    await confirm.getByRole('list', { name: 'Automations using this webhook' }).getByRole('link', { name: 'Edit notify' }).click();
+    await page.getByRole('heading', { name: 'Edit automation notify' }).waitFor();
+  });
+
   it('adds a member who is new to the instance, with a generated password shown once', { timeout: STEP_TIMEOUT }, async () => {
     await page.goto(`/t/${TEAM}/settings`);
     await page.getByRole('button', { name: 'Add member' }).click();

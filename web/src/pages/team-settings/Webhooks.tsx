@@ -15,6 +15,7 @@ import { useFormSubmit } from '../../components/useSubmit';
 import { DataTable } from '../../components/DataTable';
 import { TestWebhookDialog } from './TestWebhookDialog';
 import { TruncatedUrl, WebhookDisabledBadge } from '../../components/WebhookBadge';
+import { WebhookUsers } from '../../components/WebhookUsers';
 
 type WebhookDialog = { kind: 'new' } | { kind: 'edit'; webhook: Webhook } | { kind: 'test'; webhook: Webhook } | { kind: 'delete'; webhook: Webhook } | null;
 
@@ -99,7 +100,7 @@ export function Webhooks({ team, onChanged }: { team: string; onChanged: () => v
             reload();
           }}
         >
-          <p>Automations can no longer use it. Deliveries already under way still finish.</p>
+          <WebhookUsers team={team} webhookId={dialog.webhook.id} />
         </ConfirmDialog>
       )}
     </Section>
