@@ -112,6 +112,26 @@ describe('navigation, roles and looks', () => {
     await page.getByRole('heading', { name: 'Edit automation notify' }).waitFor();
   });
 
+  it('asks before leaving the wizard with changes', { timeout: STEP_TIMEOUT }, async () => {
+    await page.goto(`/t/${TEAM}/automations/new`);
+    await page.getByLabel('Event type').selectOption('ADD_ARTIFACT_ALIAS');
+    const answers: string[] = [];
+    const answer = (accept: boolean) =>
+      page.once('dialog', (dialog) => {
+        answers.push(dialog.message());
+        void (accept ? dialog.accept() : dialog.dismiss());
+      });
+    const history = page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'History', exact: true });
+    answer(false);
+    await history.click();
+    await expect.poll(() => answers.length, POLL).toBe(1);
+    expect(answers[0]).toContain('Your changes are not saved');
+    expect(await page.getByLabel('Event type').inputValue()).toBe('ADD_ARTIFACT_ALIAS');
+    answer(true);
+    await history.click();
+    await page.getByRole('heading', { name: 'History', level: 1 }).waitFor();
+  });
+
   it('adds a member who is new to the instance, with a generated password shown once', { timeout: STEP_TIMEOUT }, async () => {
     await page.goto(`/t/${TEAM}/settings`);
     await page.getByRole('button', { name: 'Add member' }).click();

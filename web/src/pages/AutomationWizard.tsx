@@ -107,7 +107,7 @@ export function AutomationWizard({ existing }: { existing?: Automation } = {}) {
     aliasPattern: eventType === 'ADD_ARTIFACT_ALIAS' && aliasPattern ? aliasPattern : null,
   };
 
-  // Closing or reloading the tab with unsaved changes asks first (the browser's own prompt).
+  // Leaving with unsaved changes asks first: closing or reloading the tab (the browser's own prompt), or a link.
   const draft = JSON.stringify([eventType, model, aliasPattern, actionType, webhookId, payload, queue, jobTemplate, name, description, enabled]);
   const [initialDraft] = useState(draft);
   const savedRef = useRef(false);
@@ -116,8 +116,22 @@ export function AutomationWizard({ existing }: { existing?: Automation } = {}) {
     const warn = (event: BeforeUnloadEvent) => {
       if (!savedRef.current) event.preventDefault();
     };
+    // Links that leave the wizard (the sections, the crumbs) ask too. The router in use cannot block its own
+    // navigation, so the click is stopped before it reaches the link.
+    const confirmLeaving = (event: MouseEvent) => {
+      const link = (event.target as Element | null)?.closest?.('a[href]');
+      if (!link || savedRef.current || event.defaultPrevented) return;
+      if (!window.confirm('Leave this automation? Your changes are not saved.')) {
+        event.preventDefault();
+        event.stopPropagation();
+      }
+    };
     window.addEventListener('beforeunload', warn);
-    return () => window.removeEventListener('beforeunload', warn);
+    document.addEventListener('click', confirmLeaving, true);
+    return () => {
+      window.removeEventListener('beforeunload', warn);
+      document.removeEventListener('click', confirmLeaving, true);
+    };
   }, [draft, initialDraft]);
 
   const create = useFormSubmit(async () => {
