@@ -25,30 +25,30 @@ function App() {
     <BrowserRouter>
       <SessionProvider login={(onLoggedIn) => <Login onLoggedIn={onLoggedIn} />}>
         <NoticeProvider>
-        <Routes>
-          <Route path="/" element={<Home />} />
-          <Route path="/admin" element={<TeamLayout />}>
-            <Route index element={<Admin />} />
-          </Route>
-          <Route path="/t/:team" element={<TeamLayout />}>
-            <Route index element={<Navigate to="registry" replace />} />
-            <Route path="registry" element={<ModelList />} />
-            <Route path="registry/:model" element={<ModelPage />} />
-            <Route path="projects" element={<ProjectList />} />
-            <Route path="projects/:project" element={<ProjectPage />} />
-            <Route path="projects/:project/artifacts/:artifact" element={<ArtifactPage />} />
-            <Route path="automations" element={<AutomationList />} />
-            <Route path="automations/new" element={<AutomationWizard />} />
-            <Route path="automations/:automationId" element={<AutomationPage />} />
-            <Route path="automations/:automationId/edit" element={<EditAutomation />} />
-            <Route path="history" element={<History />} />
-            <Route path="runs/:runId" element={<RunPage />} />
-            <Route path="queues" element={<Queues />} />
-            <Route path="settings" element={<TeamSettings />} />
-            <Route path="api-keys" element={<ApiKeys />} />
-          </Route>
-          <Route path="*" element={<Navigate to="/" replace />} />
-        </Routes>
+          <Routes>
+            <Route path="/" element={<Home />} />
+            <Route path="/admin" element={<TeamLayout />}>
+              <Route index element={<Admin />} />
+            </Route>
+            <Route path="/t/:team" element={<TeamLayout />}>
+              <Route index element={<Navigate to="registry" replace />} />
+              <Route path="registry" element={<ModelList />} />
+              <Route path="registry/:model" element={<ModelPage />} />
+              <Route path="projects" element={<ProjectList />} />
+              <Route path="projects/:project" element={<ProjectPage />} />
+              <Route path="projects/:project/artifacts/:artifact" element={<ArtifactPage />} />
+              <Route path="automations" element={<AutomationList />} />
+              <Route path="automations/new" element={<AutomationWizard />} />
+              <Route path="automations/:automationId" element={<AutomationPage />} />
+              <Route path="automations/:automationId/edit" element={<EditAutomation />} />
+              <Route path="history" element={<History />} />
+              <Route path="runs/:runId" element={<RunPage />} />
+              <Route path="queues" element={<Queues />} />
+              <Route path="settings" element={<TeamSettings />} />
+              <Route path="api-keys" element={<ApiKeys />} />
+            </Route>
+            <Route path="*" element={<Navigate to="/" replace />} />
+          </Routes>
         </NoticeProvider>
       </SessionProvider>
     </BrowserRouter>
