@@ -1,13 +1,16 @@
-// Users, sessions and API keys.
+// Users, sessions and API keys. A deactivated user (an instance admin's decision, reversible) cannot log in, and
+// has no sessions or API keys left: deactivating ends both in the same transaction, and the look-ups below refuse
+// a deactivated user's session or key as well, should one be created in a race.
 import type { Db, Notifier } from '../db/index.js';
 import { CHANNEL_ACCESS, type AccessCache } from './access-cache.js';
 import { isUniqueViolation } from '../db/index.js';
 import { prepared } from '../db/prepared.js';
+import { inTransaction } from '../db/transaction.js';
 import type { User } from '../db/schema.js';
-import { conflict, notFound } from '../core/errors.js';
+import { conflict, invalid, notFound } from '../core/errors.js';
 import { newId, newToken } from '../core/ids.js';
 import { checkName } from '../core/names.js';
-import { hashPassword, verifyPassword } from './passwords.js';
+import { generatePassword, hashPassword, verifyPassword } from './passwords.js';
 import { hashToken, newApiKey } from './tokens.js';
 
 export const SESSION_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -24,6 +27,7 @@ export async function createUser(
     password_hash: await hashPassword(input.password),
     is_admin: input.isAdmin ? 1 : 0,
     created_at: Date.now(),
+    deactivated_at: null,
   };
   try {
     await db.insertInto('users').values(user).execute();
@@ -38,11 +42,14 @@ export async function findUserByName(db: Db, name: string): Promise<User | undef
   return db.selectFrom('users').selectAll().where('name', '=', name).executeTakeFirst();
 }
 
-/** The user if the password matches; the same work is done whether or not the user exists. */
+/**
+ * The user if the password matches and the user is active; the same work is done whether or not the user exists,
+ * and a deactivated user is refused like a wrong password (the login form says nothing about which accounts exist).
+ */
 export async function checkPassword(db: Db, name: string, password: string): Promise<User | undefined> {
   const user = await findUserByName(db, name);
   const ok = await verifyPassword(password, user?.password_hash);
-  return ok ? user : undefined;
+  return ok && user?.deactivated_at === null ? user : undefined;
 }
 
 export async function createSession(db: Db, userId: string): Promise<{ token: string; csrfToken: string; expiresAt: number }> {
@@ -68,6 +75,7 @@ export async function userForSession(db: Db, token: string): Promise<{ user: Use
     .selectAll('users')
     .select(['sessions.csrf_token', 'sessions.expires_at'])
     .where('sessions.id', '=', hashToken(token))
+    .where('users.deactivated_at', 'is', null)
     .executeTakeFirst();
   if (!row || row.expires_at < Date.now()) return undefined;
   const { csrf_token, expires_at: _expires, ...user } = row;
@@ -80,7 +88,8 @@ const apiKeyUser = prepared((db, p: { keyHash: string }) =>
     .innerJoin('users', 'users.id', 'api_keys.user_id')
     .selectAll('users')
     .select(['api_keys.id as key_id', 'api_keys.last_used_at'])
-    .where('api_keys.key_hash', '=', p.keyHash),
+    .where('api_keys.key_hash', '=', p.keyHash)
+    .where('users.deactivated_at', 'is', null),
 );
 
 /**
@@ -144,3 +153,96 @@ function apiKeyView(row: { id: string; name: string; prefix: string; created_at:
 export function userView(user: User): { id: string; name: string; isAdmin: boolean; createdAt: string } {
   return { id: user.id, name: user.name, isAdmin: user.is_admin === 1, createdAt: new Date(user.created_at).toISOString() };
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Instance administration: the users of the instance, password resets, deactivation.
+
+type Ctx = { db: Db; notifier: Notifier };
+
+export interface AdminUserView {
+  id: string;
+  name: string;
+  isAdmin: boolean;
+  active: boolean;
+  createdAt: string;
+  deactivatedAt: string | null;
+  apiKeys: number;
+}
+
+async function findUserOr404(db: Db, name: string): Promise<User> {
+  const user = await findUserByName(db, name);
+  if (!user) throw notFound(`user "${name}"`);
+  return user;
+}
+
+function adminUserView(user: User, apiKeys: number): AdminUserView {
+  return {
+    id: user.id,
+    name: user.name,
+    isAdmin: user.is_admin === 1,
+    active: user.deactivated_at === null,
+    createdAt: new Date(user.created_at).toISOString(),
+    deactivatedAt: user.deactivated_at === null ? null : new Date(user.deactivated_at).toISOString(),
+    apiKeys,
+  };
+}
+
+/** Every user of the instance by name, with how many API keys each holds. */
+export async function listUsers(db: Db): Promise<AdminUserView[]> {
+  const users = await db.selectFrom('users').selectAll().orderBy('name').execute();
+  const counts = await db.selectFrom('api_keys').select(['user_id', db.fn.countAll<number>().as('count')]).groupBy('user_id').execute();
+  const byUser = new Map(counts.map((c) => [c.user_id, Number(c.count)]));
+  return users.map((user) => adminUserView(user, byUser.get(user.id) ?? 0));
+}
+
+export async function getAdminUserView(db: Db, name: string): Promise<AdminUserView> {
+  const user = await findUserOr404(db, name);
+  const row = await db.selectFrom('api_keys').select(db.fn.countAll<number>().as('count')).where('user_id', '=', user.id).executeTakeFirst();
+  return adminUserView(user, Number(row?.count ?? 0));
+}
+
+/**
+ * Sets a new password (generated unless given) and ends the user's sessions, so whoever held the old one is logged
+ * out. The generated password is returned once and stored only as its hash.
+ */
+export async function resetPassword(ctx: Ctx, name: string, password?: string): Promise<{ password: string }> {
+  const user = await findUserOr404(ctx.db, name);
+  const next = password ?? generatePassword();
+  if (next.length < MIN_PASSWORD_LENGTH) throw invalid('password', `must be at least ${MIN_PASSWORD_LENGTH} characters`);
+  const hash = await hashPassword(next);
+  await inTransaction(ctx, async (tx) => {
+    await tx.updateTable('users').set({ password_hash: hash }).where('id', '=', user.id).execute();
+    await tx.deleteFrom('sessions').where('user_id', '=', user.id).execute();
+  });
+  return { password: next };
+}
+
+/**
+ * Deactivates a user: they can no longer log in, and their sessions and API keys are deleted (agents and CI jobs
+ * using those keys are refused from now on). Team memberships and what they created stay. An admin cannot
+ * deactivate themselves (the instance could be left without anyone to undo it).
+ */
+export async function deactivateUser(ctx: Ctx, actor: User, name: string): Promise<AdminUserView> {
+  const user = await findUserOr404(ctx.db, name);
+  if (user.id === actor.id) throw conflict('you cannot deactivate yourself; ask another instance admin');
+  const now = Date.now();
+  await inTransaction(ctx, async (tx, after) => {
+    // Every process forgets the user's keys at once (src/auth/access-cache.ts).
+    after.notify(CHANNEL_ACCESS);
+    await tx.updateTable('users').set({ deactivated_at: now }).where('id', '=', user.id).where('deactivated_at', 'is', null).execute();
+    await tx.deleteFrom('sessions').where('user_id', '=', user.id).execute();
+    await tx.deleteFrom('api_keys').where('user_id', '=', user.id).execute();
+  });
+  return getAdminUserView(ctx.db, name);
+}
+
+/** Lets a deactivated user log in again (with their old password, or one reset for them); keys stay revoked. */
+export async function reactivateUser(ctx: Ctx, name: string): Promise<AdminUserView> {
+  const user = await findUserOr404(ctx.db, name);
+  await inTransaction(ctx, async (tx) => {
+    await tx.updateTable('users').set({ deactivated_at: null }).where('id', '=', user.id).execute();
+  });
+  return getAdminUserView(ctx.db, name);
+}
+
+export { generatePassword };

@@ -3,6 +3,7 @@
 import type { Db } from '../db/index.js';
 import { notFound } from '../core/errors.js';
 import { renderTemplate, TemplateError, type TemplateProblem } from '../core/templates.js';
+import { aliasMatches } from './alias-pattern.js';
 import { checkAction, resolveModelId, type ActionSpec, type EventSpec } from './automations.js';
 import { eventMetadata, eventVariables, sampleEvent, withAutomationName, type VariableSource } from './variables.js';
 
@@ -44,7 +45,7 @@ async function latestVersionSample(db: Db, teamId: string, modelName: string, sp
   let alias = sample.alias;
   if (alias !== null) {
     const held = await db.selectFrom('model_aliases').select('alias').where('model_version_id', '=', version.id).orderBy('alias').execute();
-    alias = held.map((a) => a.alias).find((a) => a !== 'latest') ?? alias;
+    alias = previewAlias(spec.aliasPattern, held.map((a) => a.alias).filter((a) => a !== 'latest'), alias);
   }
   return {
     variables: {
@@ -61,6 +62,20 @@ async function latestVersionSample(db: Db, teamId: string, modelName: string, sp
   };
 }
 
+/**
+ * The alias a preview shows: one the version holds that the automation's pattern matches, else the name a literal
+ * pattern such as ^production$ spells, else one the version holds, else the sample's. A preview with an alias the
+ * automation would never fire for would mislead.
+ */
+function previewAlias(pattern: string | null, held: string[], fallback: string): string {
+  const matching = held.find((alias) => aliasMatches(pattern, alias));
+  if (matching) return matching;
+  const literal = pattern === null ? undefined : /^\^?([A-Za-z0-9_-]+(?:\\?\.[A-Za-z0-9_-]+)*)\$?$/.exec(pattern)?.[1]?.replaceAll('\\.', '.');
+  if (literal && aliasMatches(pattern, literal)) return literal;
+  if (pattern === null && held[0]) return held[0];
+  return aliasMatches(pattern, fallback) ? fallback : (held[0] ?? fallback);
+}
+
 async function previewSource(db: Db, teamId: string, input: PreviewInput): Promise<Source> {
   if (input.sampleEventId !== undefined) {
     const event = await db.selectFrom('events').selectAll().where('team_id', '=', teamId).where('id', '=', input.sampleEventId).executeTakeFirst();
@@ -71,7 +86,9 @@ async function previewSource(db: Db, teamId: string, input: PreviewInput): Promi
     const fromModel = await latestVersionSample(db, teamId, input.event.model, input.event);
     if (fromModel) return fromModel;
   }
-  return { variables: sampleEvent(input.event.type), metadata: {}, kind: 'generic', description: `a made-up ${input.event.type} event` };
+  const sample = sampleEvent(input.event.type);
+  const variables = sample.alias === null ? sample : { ...sample, alias: previewAlias(input.event.aliasPattern, [], sample.alias) };
+  return { variables, metadata: {}, kind: 'generic', description: `a made-up ${input.event.type} event` };
 }
 
 export async function previewAutomation(db: Db, team: { id: string; name: string }, input: PreviewInput): Promise<PreviewResult> {

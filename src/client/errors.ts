@@ -21,6 +21,16 @@ export class ApiError extends Error {
     return typeof this.details.field === 'string' ? this.details.field : undefined;
   }
 
+  /**
+   * The message as a sentence for a form: the server prefixes it with the field it blames (`event.aliasPattern: not
+   * a valid…`), which a form already shows by placing the message beside that field.
+   */
+  get sentence(): string {
+    const field = this.field;
+    const text = field && this.message.startsWith(`${field}: `) ? this.message.slice(field.length + 2) : this.message;
+    return text.charAt(0).toUpperCase() + text.slice(1);
+  }
+
   /** An error answer (its parsed JSON body, or its text) as an ApiError. */
   static fromResponse(status: number, body: unknown, statusText = ''): ApiError {
     const envelope = (body as { error?: { code?: unknown; message?: unknown; details?: unknown } } | null | undefined)?.error;

@@ -9,6 +9,7 @@ import * as webhookHeaders from './migrations/004_webhook_headers.js';
 import * as promotion from './migrations/005_promotion.js';
 import * as deliveryControls from './migrations/006_delivery_controls.js';
 import * as listen from './migrations/007_listen.js';
+import * as usersAdmin from './migrations/008_users_admin.js';
 
 const migrations: Record<string, Migration> = {
   '001_initial': initial,
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '005_promotion': promotion,
   '006_delivery_controls': deliveryControls,
   '007_listen': listen,
+  '008_users_admin': usersAdmin,
 };
 
 export async function migrateToLatest(db: Db): Promise<string[]> {

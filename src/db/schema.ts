@@ -11,6 +11,8 @@ export interface UsersTable {
   password_hash: string;
   is_admin: number;
   created_at: number;
+  /** Set when an instance admin deactivated the user (migration 008); null while active. */
+  deactivated_at: number | null;
 }
 
 export interface SessionsTable {

@@ -43,15 +43,16 @@ it('keeps apart values that only look alike (null, empty text, zero) and writes 
 });
 
 it('leaves columns the rows do not name to their defaults', async () => {
-  // users.is_admin defaults to 0; the type makes it required, so the rows are cast to leave it out.
+  // users.is_admin defaults to 0 and users.deactivated_at to null; the type makes them required, so the rows are cast
+  // to leave them out.
   await insertMany(database.handle.db, 'users', [
     { id: 'u-1', name: 'ada', password_hash: 'x', created_at: 1 } as User,
     { id: 'u-2', name: 'grace', password_hash: 'y', created_at: 2 } as User,
   ]);
   const rows = await database.handle.db.selectFrom('users').selectAll().where('id', 'in', ['u-1', 'u-2']).orderBy('id').execute();
   expect(rows).toEqual([
-    { id: 'u-1', name: 'ada', password_hash: 'x', created_at: 1, is_admin: 0 },
-    { id: 'u-2', name: 'grace', password_hash: 'y', created_at: 2, is_admin: 0 },
+    { id: 'u-1', name: 'ada', password_hash: 'x', created_at: 1, is_admin: 0, deactivated_at: null },
+    { id: 'u-2', name: 'grace', password_hash: 'y', created_at: 2, is_admin: 0, deactivated_at: null },
   ]);
 });
 

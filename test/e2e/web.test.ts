@@ -130,7 +130,8 @@ describe('web UI', () => {
     await testDialog.getByLabel('Payload').fill('{"text":"hello from the browser"}');
     await testDialog.getByRole('button', { name: 'Test webhook' }).click();
     await expect.poll(() => testDialog.getByLabel('Response status').textContent(), POLL).toBe('200');
-    await expect.poll(() => testDialog.getByLabel('Response body').textContent(), POLL).toBe('{"received":true}');
+    // The body comes first, pretty-printed when it is JSON.
+    await expect.poll(() => testDialog.getByLabel('Response body').textContent(), POLL).toBe('{\n  "received": true\n}');
     await testDialog.getByRole('table', { name: 'Response headers' }).getByRole('cell', { name: 'test-receiver' }).waitFor();
     expect(receiver.requests).toHaveLength(1);
     expect(receiver.requests[0]!.body).toBe('{"text":"hello from the browser"}');
@@ -202,6 +203,9 @@ describe('web UI', () => {
     await page.getByLabel('Description').fill('Tell #ml-releases about every new version');
     await page.getByRole('button', { name: 'Create automation' }).click();
 
+    // The wizard lands on the automation's page; the model page lists it too.
+    await page.getByRole('heading', { name: /notify-slack/, level: 1 }).waitFor();
+    await page.getByRole('link', { name: MODEL, exact: true }).click();
     await page.getByRole('heading', { name: MODEL, level: 1 }).waitFor();
     const automations = page.getByRole('table', { name: 'Automations' });
     const row = automations.getByRole('row', { name: /notify-slack/ });

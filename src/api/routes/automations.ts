@@ -16,7 +16,7 @@ import {
   updateAutomation,
   type AutomationView,
 } from '../../automations/automations.js';
-import { MAX_ALIAS_PATTERN_LENGTH } from '../../automations/alias-pattern.js';
+import { aliasMatches, checkAliasPattern, MAX_ALIAS_PATTERN_LENGTH } from '../../automations/alias-pattern.js';
 import { previewAutomation } from '../../automations/preview.js';
 import { MAX_CONDITION_LENGTH } from '../../core/conditions.js';
 import { teamAccess } from '../auth.js';
@@ -168,6 +168,26 @@ export default async function automationRoutes(app: Api, ctx: AppContext): Promi
       const { team } = await teamAccess(ctx, request, request.params.team, 'viewer');
       const items = await listAutomations(ctx.db, team.id, request.query.model === undefined ? {} : { model: request.query.model });
       return { items: items.map(toResponse), nextCursor: null };
+    },
+  );
+
+  app.post(
+    '/api/v1/teams/:team/automations/alias-pattern',
+    {
+      schema: {
+        tags: ['automations'],
+        operationId: 'checkAliasPattern',
+        summary: 'Check an alias pattern as saving an automation would (RE2 syntax, length), without saving anything',
+        description: 'For forms that check the pattern where it is typed. A refused pattern is a 400 naming the field event.aliasPattern; `matches` says which of the given aliases it matches.',
+        params: TeamParams,
+        body: z.object({ aliasPattern: z.string().max(MAX_ALIAS_PATTERN_LENGTH * 4), aliases: z.array(z.string().max(128)).max(100).default([]) }),
+        response: { 200: z.object({ aliasPattern: z.string(), matches: z.array(z.string()) }) },
+      },
+    },
+    async (request) => {
+      await teamAccess(ctx, request, request.params.team, 'viewer');
+      const pattern = checkAliasPattern(request.body.aliasPattern);
+      return { aliasPattern: pattern, matches: request.body.aliases.filter((alias) => aliasMatches(pattern, alias)) };
     },
   );
 

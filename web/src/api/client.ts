@@ -17,7 +17,11 @@ export function setCsrfToken(token: string | null): void {
 /** Fired when the session has ended (expired, or logged out in another tab); the app returns to the login page. */
 export const UNAUTHENTICATED_EVENT = 'modelyard:unauthenticated';
 
-async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+function apiErrorOf(status: number, statusText: string, data: unknown): ApiError {
+  return ApiError.fromResponse(status, data, statusText);
+}
+
+async function requestWithStatus<T>(method: string, path: string, body?: unknown): Promise<{ status: number; data: T }> {
   const headers: Record<string, string> = { accept: 'application/json' };
   const init: RequestInit = { method, headers, credentials: 'same-origin' };
   if (body !== undefined) {
@@ -34,11 +38,14 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   const isJson = (response.headers.get('content-type') ?? '').includes('application/json');
   const data: unknown = isJson && text !== '' ? JSON.parse(text) : text;
   if (!response.ok) {
-    const envelope = (data as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | null)?.error;
     if (response.status === 401 && path !== '/api/v1/login') window.dispatchEvent(new Event(UNAUTHENTICATED_EVENT));
-    throw ApiError.fromResponse(response.status, envelope ? data : null, response.statusText);
+    throw ApiError.fromResponse(response.status, data, response.statusText);
   }
-  return (response.status === 204 ? undefined : data) as T;
+  return { status: response.status, data: (response.status === 204 ? undefined : data) as T };
+}
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  return (await requestWithStatus<T>(method, path, body)).data;
 }
 
 export const api = {
@@ -47,7 +54,43 @@ export const api = {
   put: <T>(path: string, body?: unknown) => request<T>('PUT', path, body),
   patch: <T>(path: string, body?: unknown) => request<T>('PATCH', path, body),
   delete: <T = void>(path: string) => request<T>('DELETE', path),
+  /** A POST whose answer's status matters (201 created, 200 already there). */
+  postWithStatus: <T>(path: string, body?: unknown) => requestWithStatus<T>('POST', path, body),
 };
+
+/**
+ * POSTs a multipart form with XMLHttpRequest, whose upload events report the bytes sent so far (fetch has no upload
+ * progress). Same cookie, CSRF header and error shape as `api`.
+ */
+export function postWithProgress<T>(
+  path: string,
+  form: FormData,
+  onProgress: (sentBytes: number, totalBytes: number) => void,
+): Promise<{ status: number; data: T }> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', path);
+    xhr.withCredentials = true;
+    xhr.setRequestHeader('accept', 'application/json');
+    if (csrfToken) xhr.setRequestHeader('x-csrf-token', csrfToken);
+    xhr.upload.onprogress = (event) => onProgress(event.loaded, event.lengthComputable ? event.total : 0);
+    xhr.onerror = () => reject(new ApiError(0, 'network', 'the upload was interrupted (network error)'));
+    xhr.onabort = () => reject(new ApiError(0, 'aborted', 'the upload was cancelled'));
+    xhr.onload = () => {
+      const isJson = (xhr.getResponseHeader('content-type') ?? '').includes('application/json');
+      let data: unknown = xhr.responseText;
+      try {
+        if (isJson && xhr.responseText !== '') data = JSON.parse(xhr.responseText);
+      } catch {
+        // Not JSON after all: keep the text.
+      }
+      if (xhr.status >= 200 && xhr.status < 300) return resolve({ status: xhr.status, data: data as T });
+      if (xhr.status === 401) window.dispatchEvent(new Event(UNAUTHENTICATED_EVENT));
+      reject(apiErrorOf(xhr.status, xhr.statusText, data));
+    };
+    xhr.send(form);
+  });
+}
 
 /** `/api/v1/teams/<team>/<parts…>` with every part URL-encoded (names may hold `.`; file paths keep their `/`). */
 export function teamPath(team: string, ...parts: string[]): string {

@@ -7,6 +7,7 @@ import { teamUrl } from '../session';
 import { EnabledBadge } from './Badges';
 import { ConfirmDialog } from './ConfirmDialog';
 import { RowMenu } from './RowMenu';
+import { useNotify } from './Notices';
 
 export function DeleteAutomationDialog({ team, automation, onClose, onDone }: { team: string; automation: { id: string; name: string }; onClose: () => void; onDone: () => void }) {
   return (
@@ -23,12 +24,34 @@ export function DeleteAutomationDialog({ team, automation, onClose, onDone }: { 
   );
 }
 
+/** Disabling stops new runs: asked first, since events in the meantime are not replayed when it is enabled again. */
+export function DisableAutomationDialog({ team, automation, onClose, onDone }: { team: string; automation: { id: string; name: string }; onClose: () => void; onDone: () => void }) {
+  const notify = useNotify();
+  return (
+    <ConfirmDialog
+      title={`Disable automation “${automation.name}”?`}
+      confirmLabel="Disable"
+      onClose={onClose}
+      onConfirm={async () => {
+        await api.patch(teamPath(team, 'automations', automation.id), { enabled: false });
+        notify(`Disabled automation “${automation.name}”.`);
+        onDone();
+      }}
+    >
+      <p>Events that happen while it is disabled create no runs, and are not replayed when it is enabled again. Runs already created still finish.</p>
+    </ConfirmDialog>
+  );
+}
+
 /** `onChanged` reloads the list after an automation was enabled, disabled or deleted. */
 export function AutomationRowMenu({ team, automation, onChanged }: { team: string; automation: { id: string; name: string; enabled: boolean }; onChanged: () => void }) {
   const navigate = useNavigate();
+  const notify = useNotify();
   const [deleting, setDeleting] = useState(false);
-  const setEnabled = async (enabled: boolean) => {
-    await api.patch(teamPath(team, 'automations', automation.id), { enabled });
+  const [disabling, setDisabling] = useState(false);
+  const enable = async () => {
+    await api.patch(teamPath(team, 'automations', automation.id), { enabled: true });
+    notify(`Enabled automation “${automation.name}”.`);
     onChanged();
   };
   return (
@@ -36,12 +59,14 @@ export function AutomationRowMenu({ team, automation, onChanged }: { team: strin
       <RowMenu
         label={`Actions for ${automation.name}`}
         items={[
+          { label: 'Edit', onSelect: () => navigate(teamUrl(team, 'automations', automation.id, 'edit')) },
           { label: 'History', onSelect: () => navigate(teamUrl(team, 'automations', automation.id)) },
-          automation.enabled ? { label: 'Disable', onSelect: () => void setEnabled(false) } : { label: 'Enable', onSelect: () => void setEnabled(true) },
+          automation.enabled ? { label: 'Disable', onSelect: () => setDisabling(true) } : { label: 'Enable', onSelect: () => void enable() },
           { label: 'Delete', danger: true, onSelect: () => setDeleting(true) },
         ]}
       />
       {deleting && <DeleteAutomationDialog team={team} automation={automation} onClose={() => setDeleting(false)} onDone={onChanged} />}
+      {disabling && <DisableAutomationDialog team={team} automation={automation} onClose={() => setDisabling(false)} onDone={onChanged} />}
     </>
   );
 }

@@ -34,7 +34,7 @@ export function Field({ label, error, hint, children }: { label: string; error?:
 export function fieldError(error: ApiError | undefined, ...fields: string[]): string | undefined {
   const blamed = error?.field;
   if (!blamed) return undefined;
-  return fields.some((f) => blamed === f || blamed.startsWith(`${f}.`) || blamed.startsWith(`${f}[`)) ? error.message : undefined;
+  return fields.some((f) => blamed === f || blamed.startsWith(`${f}.`) || blamed.startsWith(`${f}[`)) ? error.sentence : undefined;
 }
 
 /** A form-level message for errors no field shows. */
@@ -42,7 +42,7 @@ export function FormError({ error, shownFields = [] }: { error: ApiError | undef
   if (!error || fieldError(error, ...shownFields)) return null;
   return (
     <div className="form-error" role="alert">
-      {error.message}
+      {error.sentence}
     </div>
   );
 }

@@ -11,6 +11,7 @@ export function FormDialog({
   shownFields,
   onClose,
   children,
+  wide,
 }: {
   title: string;
   submitLabel: string;
@@ -20,9 +21,10 @@ export function FormDialog({
   shownFields: string[];
   onClose: () => void;
   children: ReactNode;
+  wide?: boolean;
 }) {
   return (
-    <Modal title={title} onClose={onClose}>
+    <Modal title={title} onClose={onClose} wide={wide}>
       <form onSubmit={submit.onSubmit}>
         {children}
         <FormError error={submit.error} shownFields={shownFields} />

@@ -16,7 +16,7 @@ export function LoadError({ error }: { error: ApiError | undefined }) {
   return (
     <div className="form-error" role="alert">
       {error.status === 404 ? 'Not found: ' : ''}
-      {error.message}
+      {error.sentence}
     </div>
   );
 }

@@ -14,6 +14,7 @@ import { Time } from '../components/Time';
 import { useLoad } from '../components/useLoad';
 import { useFormSubmit } from '../components/useSubmit';
 import { DataTable } from '../components/DataTable';
+import { CopyButton } from '../components/CopyButton';
 
 type ApiKey = Json<'/api/v1/api-keys', 'get'>['items'][number];
 type CreatedKey = Json<'/api/v1/api-keys', 'post', 201>;
@@ -98,6 +99,7 @@ function NewKeyDialog({ onClose, onDone }: { onClose: () => void; onDone: () => 
         <p>Copy the key now: it is not shown again.</p>
         <pre aria-label="New API key">{created.key}</pre>
         <div className="buttons">
+          <CopyButton value={created.key} label="Copy key" />
           <button type="button" className="primary" onClick={onClose}>
             Done
           </button>

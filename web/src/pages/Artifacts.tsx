@@ -1,6 +1,6 @@
 // The artifact browser: projects → artifacts → versions, with each version's files (downloadable) and metadata.
 import { useState } from 'react';
-import { Link, useParams, useSearchParams } from 'react-router';
+import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { api, teamPath, withQuery } from '../api/client';
 import type { Artifact, ArtifactVersion, ArtifactVersionSummary, Page, Project } from '../api/types';
 import { teamUrl, useTeam } from '../session';
@@ -14,6 +14,9 @@ import { Empty, LoadError, Loading } from '../components/Status';
 import { Time } from '../components/Time';
 import { useLoad } from '../components/useLoad';
 import { DataTable } from '../components/DataTable';
+import { useNotify } from '../components/Notices';
+import { UploadDialog } from './artifacts/UploadDialog';
+import { LinkToModelDialog } from './model/LinkVersionDialog';
 
 const PAGE_SIZE = 25;
 
@@ -45,10 +48,9 @@ export function ProjectList() {
           empty={
             <Empty title="No projects yet.">
               <p>
-                Create a project ({canEdit ? '“New project”, or ' : ''}<code>POST {teamPath(team, 'projects')}</code>), then upload artifact versions into it with the
-                API: <code>POST {teamPath(team, 'projects', 'PROJECT', 'artifacts', 'NAME', 'versions')}</code>, a multipart form with <code>type</code>,{' '}
-                <code>metadata</code> and one <code>file</code> part per file. The README’s “A first automation” shows both with <code>curl</code>; every
-                operation is in the <a href="/api/docs">API reference</a>.
+                {canEdit ? 'Create a project with “New project”, then open it and upload files with “Upload”.' : 'A member of the team can create a project and upload artifacts into it.'}{' '}
+                Scripts use the API (<code>POST {teamPath(team, 'projects', 'PROJECT', 'artifacts', 'NAME', 'versions')}</code>, see the{' '}
+                <a href="/api/docs">API reference</a>) or the Python SDK.
               </p>
             </Empty>
           }
@@ -87,9 +89,25 @@ export function ProjectList() {
   );
 }
 
+/** After an upload: where the version is, and that nothing new was made when the content was already there. */
+function useUploaded(team: string, project: string) {
+  const notify = useNotify();
+  const navigate = useNavigate();
+  return (version: ArtifactVersion, created: boolean) => {
+    notify(
+      created
+        ? `Uploaded ${project}/${version.artifact}:${version.version} (${version.fileCount} file${version.fileCount === 1 ? '' : 's'}).`
+        : `Nothing new: the files, type and metadata are those of ${project}/${version.artifact}:${version.version}.`,
+    );
+    navigate(`${teamUrl(team, 'projects', project, 'artifacts', version.artifact)}?version=${encodeURIComponent(version.version)}`);
+  };
+}
+
 export function ProjectPage() {
-  const { team } = useTeam();
+  const { team, canEdit } = useTeam();
   const { project = '' } = useParams();
+  const [uploading, setUploading] = useState(false);
+  const onUploaded = useUploaded(team, project);
   const base = teamPath(team, 'projects', project, 'artifacts');
   const pager = useCursorPager(base);
   const artifacts = useLoad(() => api.get<Page<Artifact>>(withQuery(base, { limit: PAGE_SIZE, cursor: pager.cursor })), `${base}|${pager.cursor ?? ''}`);
@@ -102,6 +120,13 @@ export function ProjectPage() {
           </>
         }
         title={project}
+        actions={
+          canEdit && (
+            <button type="button" className="primary" onClick={() => setUploading(true)}>
+              Upload
+            </button>
+          )
+        }
       />
       <div className="card">
         <LoadedList
@@ -110,8 +135,9 @@ export function ProjectPage() {
           empty={
             <Empty title="No artifacts in this project yet.">
               <p>
-                Upload a version with the API: <code>POST {teamPath(team, 'projects', project, 'artifacts', 'NAME', 'versions')}</code>, a multipart form with{' '}
-                <code>type</code>, <code>metadata</code> and <code>file</code> parts (see the <a href="/api/docs">API reference</a>).
+                {canEdit ? 'Upload files or a folder with “Upload”: each upload is a new version of the artifact you name.' : 'A member of the team can upload artifacts here.'}{' '}
+                Scripts use the API (<code>POST {teamPath(team, 'projects', project, 'artifacts', 'NAME', 'versions')}</code>, see the{' '}
+                <a href="/api/docs">API reference</a>).
               </p>
             </Empty>
           }
@@ -137,13 +163,16 @@ export function ProjectPage() {
         </LoadedList>
         <Pager pager={pager} nextCursor={artifacts.data?.nextCursor} />
       </div>
+      {uploading && <UploadDialog team={team} project={project} onClose={() => setUploading(false)} onUploaded={onUploaded} />}
     </>
   );
 }
 
 export function ArtifactPage() {
-  const { team } = useTeam();
+  const { team, canEdit } = useTeam();
   const { project = '', artifact = '' } = useParams();
+  const [uploading, setUploading] = useState(false);
+  const onUploaded = useUploaded(team, project);
   const [params, setParams] = useSearchParams();
   const base = teamPath(team, 'projects', project, 'artifacts', artifact);
   const pager = useCursorPager(base);
@@ -161,6 +190,13 @@ export function ArtifactPage() {
           </>
         }
         title={artifact}
+        actions={
+          canEdit && (
+            <button type="button" className="primary" onClick={() => setUploading(true)}>
+              Upload new version
+            </button>
+          )
+        }
       />
       <div className="editor-grid">
         <section className="card" aria-labelledby="artifact-versions">
@@ -195,21 +231,42 @@ export function ArtifactPage() {
           </LoadedList>
           <Pager pager={pager} nextCursor={versions.data?.nextCursor} />
         </section>
-        {selected && <ArtifactVersionDetail base={base} version={selected} />}
+        {selected && <ArtifactVersionDetail team={team} base={base} version={selected} canEdit={canEdit} />}
       </div>
+      {uploading && (
+        <UploadDialog
+          team={team}
+          project={project}
+          artifact={artifact}
+          defaultType={versions.data?.items[0]?.type}
+          onClose={() => setUploading(false)}
+          onUploaded={(version, created) => {
+            versions.reload();
+            onUploaded(version, created);
+          }}
+        />
+      )}
     </>
   );
 }
 
-function ArtifactVersionDetail({ base, version }: { base: string; version: string }) {
+function ArtifactVersionDetail({ team, base, version, canEdit }: { team: string; base: string; version: string; canEdit: boolean }) {
   const path = `${base}/versions/${encodeURIComponent(version)}`;
   const detail = useLoad(() => api.get<ArtifactVersion>(path), path);
+  const [linking, setLinking] = useState(false);
   if (detail.error) return <LoadError error={detail.error} />;
   if (!detail.data) return <Loading what={version} />;
   const v = detail.data;
   return (
     <section className="card" aria-label={`Version ${v.version}`}>
-      <h2>{v.version}</h2>
+      <div className="card-head">
+        <h2>{v.version}</h2>
+        {canEdit && (
+          <button type="button" onClick={() => setLinking(true)}>
+            Link to registered model
+          </button>
+        )}
+      </div>
       <dl className="props" style={{ marginTop: 8 }}>
         <dt>Type</dt>
         <dd>{v.type}</dd>
@@ -250,6 +307,7 @@ function ArtifactVersionDetail({ base, version }: { base: string; version: strin
       )}
       <h3>Metadata</h3>
       <JsonView value={v.metadata} label="Metadata" />
+      {linking && <LinkToModelDialog team={team} source={`${v.project}/${v.artifact}:${v.version}`} onClose={() => setLinking(false)} />}
     </section>
   );
 }

@@ -15,6 +15,8 @@ import { PageHead } from '../components/Layout';
 import { useLoad } from '../components/useLoad';
 import { useFormSubmit } from '../components/useSubmit';
 import { EVENT_LABELS } from './labels';
+import { useNotify } from '../components/Notices';
+import { AliasPatternField, type PatternVerdict } from '../components/AliasPatternField';
 
 type Step = 1 | 2 | 3;
 
@@ -44,28 +46,54 @@ function stepOfField(field: string | undefined): Step {
   return 3;
 }
 
-export function AutomationWizard() {
-  const { team } = useTeam();
+/**
+ * Creates an automation, or with `existing` edits one (event, model, alias pattern, action, payload, name,
+ * description, enabled) through the same steps and preview. The step is in the URL (`?step=2`), so the browser's
+ * Back goes to the previous step.
+ */
+export function AutomationWizard({ existing }: { existing?: Automation } = {}) {
+  const { team, isAdmin, canEdit } = useTeam();
   const navigate = useNavigate();
-  const [params] = useSearchParams();
+  const notify = useNotify();
+  const [params, setParams] = useSearchParams();
   const models = useLoad(() => api.get<Page<Model>>(withQuery(teamPath(team, 'registry', 'models'), { limit: 500 })), `${team}|models`);
   const webhooks = useLoad(() => api.get<Page<Webhook>>(teamPath(team, 'webhooks')), `${team}|webhooks`);
   const queues = useLoad(() => api.get<Page<Queue>>(teamPath(team, 'queues')), `${team}|queues`);
 
-  const [step, setStep] = useState<Step>(1);
-  const [eventType, setEventType] = useState<EventType>('LINK_ARTIFACT');
-  const [model, setModel] = useState(params.get('model') ?? '');
-  const [aliasPattern, setAliasPattern] = useState('');
-  const [condition, setCondition] = useState('');
-  const [check, setCheck] = useState('');
-  const [actionType, setActionType] = useState<ActionType>('webhook');
-  const [webhookId, setWebhookId] = useState('');
-  const [payload, setPayload] = useState(DEFAULT_PAYLOAD);
-  const [queue, setQueue] = useState('');
-  const [jobTemplate, setJobTemplate] = useState(DEFAULT_JOB_TEMPLATE);
-  const [name, setName] = useState('');
-  const [description, setDescription] = useState('');
+  const urlStep = Number(params.get('step'));
+  const step: Step = urlStep === 2 || urlStep === 3 ? urlStep : 1;
+  const setStep = (next: Step) => {
+    const kept = new URLSearchParams(params);
+    if (next === 1) kept.delete('step');
+    else kept.set('step', String(next));
+    setParams(kept);
+  };
+  const existingAction = existing?.action;
+  const [eventType, setEventType] = useState<EventType>(existing?.event.type ?? 'LINK_ARTIFACT');
+  const [model, setModel] = useState(existing ? (existing.event.model ?? '') : (params.get('model') ?? ''));
+  const [aliasPattern, setAliasPattern] = useState(existing?.event.aliasPattern ?? '');
+  const [condition, setCondition] = useState(existing?.condition ?? '');
+  const [check, setCheck] = useState(existingAction?.type === 'queue_job' ? (existingAction.check ?? '') : '');
+  const [actionType, setActionType] = useState<ActionType>(existingAction?.type ?? 'webhook');
+  const [webhookId, setWebhookId] = useState(existingAction?.type === 'webhook' ? existingAction.webhookId : '');
+  const [payload, setPayload] = useState(existingAction?.type === 'webhook' ? existingAction.payload : DEFAULT_PAYLOAD);
+  const [queue, setQueue] = useState(existingAction?.type === 'queue_job' ? existingAction.queue : '');
+  const [jobTemplate, setJobTemplate] = useState(existingAction?.type === 'queue_job' ? existingAction.template : DEFAULT_JOB_TEMPLATE);
+  const [name, setName] = useState(existing?.name ?? '');
+  const [description, setDescription] = useState(existing?.description ?? '');
+  const [enabled, setEnabled] = useState(existing?.enabled ?? true);
   const [stepError, setStepError] = useState<string>();
+  const [patternVerdict, setPatternVerdict] = useState<PatternVerdict>({ state: 'empty' });
+  /** Problems the server found in the template of step 2 (unknown variables, broken JSON): they block Next. */
+  const [templateProblems, setTemplateProblems] = useState(0);
+  // A new automation reached at a later step (a reload, a bookmark) has nothing filled in yet: it starts at step 1.
+  const arrivedAtLaterStep = useRef(!existing && step !== 1);
+  useEffect(() => {
+    if (arrivedAtLaterStep.current) {
+      arrivedAtLaterStep.current = false;
+      setStep(1);
+    }
+  });
 
   const presets = useLoad(() => api.get<Page<Preset>>(withQuery('/api/v1/presets', { eventType })), `presets|${eventType}`);
   const registryEvent = EVENT_LABELS[eventType].registry;
@@ -85,10 +113,42 @@ export function AutomationWizard() {
     aliasPattern: namesAlias && aliasPattern ? aliasPattern : null,
   };
 
+  // Leaving with unsaved changes asks first: closing or reloading the tab (the browser's own prompt), or a link.
+  const draft = JSON.stringify([eventType, model, aliasPattern, actionType, webhookId, payload, queue, jobTemplate, name, description, enabled]);
+  const [initialDraft] = useState(draft);
+  const savedRef = useRef(false);
+  useEffect(() => {
+    if (draft === initialDraft) return;
+    const warn = (event: BeforeUnloadEvent) => {
+      if (!savedRef.current) event.preventDefault();
+    };
+    // Links that leave the wizard (the sections, the crumbs) ask too. The router in use cannot block its own
+    // navigation, so the click is stopped before it reaches the link.
+    const confirmLeaving = (event: MouseEvent) => {
+      const link = (event.target as Element | null)?.closest?.('a[href]');
+      if (!link || savedRef.current || event.defaultPrevented) return;
+      if (!window.confirm('Leave this automation? Your changes are not saved.')) {
+        event.preventDefault();
+        event.stopPropagation();
+      }
+    };
+    window.addEventListener('beforeunload', warn);
+    document.addEventListener('click', confirmLeaving, true);
+    return () => {
+      window.removeEventListener('beforeunload', warn);
+      document.removeEventListener('click', confirmLeaving, true);
+    };
+  }, [draft, initialDraft]);
+
   const create = useFormSubmit(async () => {
-    const input: AutomationInput = { name, description, enabled: true, event: eventSpec, action, condition: condition.trim() || null };
-    const created = await api.post<Automation>(teamPath(team, 'automations'), input);
-    navigate(registryEvent && model ? teamUrl(team, 'registry', model) : teamUrl(team, 'automations', created.id));
+    const input: AutomationInput = { name, description, enabled, event: eventSpec, action, condition: condition.trim() || null };
+    const saved = existing
+      ? await api.patch<Automation>(teamPath(team, 'automations', existing.id), input)
+      : await api.post<Automation>(teamPath(team, 'automations'), input);
+    savedRef.current = true;
+    notify(existing ? `Saved automation “${saved.name}”.` : `Created automation “${saved.name}”${saved.enabled ? '' : ' (disabled)'}.`);
+    // One landing page after create or save: the automation's own page (its settings and its History).
+    navigate(teamUrl(team, 'automations', saved.id), { replace: true });
   });
   useEffect(() => {
     if (create.error?.field) setStep(stepOfField(create.error.field));
@@ -97,20 +157,38 @@ export function AutomationWizard() {
   const next = (event: FormEvent) => {
     event.preventDefault();
     setStepError(undefined);
+    if (step === 1 && eventType === 'ADD_ARTIFACT_ALIAS' && patternVerdict.state === 'invalid') return setStepError('Fix the alias pattern first.');
+    if (step === 1 && eventType === 'ADD_ARTIFACT_ALIAS' && patternVerdict.state === 'checking') return setStepError('The alias pattern is still being checked.');
+    if (step === 2 && actionType !== 'no_op' && templateProblems > 0) return setStepError('Fix the problems in the template first (shown under it).');
     if (step === 2 && actionType === 'webhook' && !webhookId) return setStepError('Select a webhook, or create one under Team settings first.');
     if (step === 2 && actionType === 'queue_job' && !queue) return setStepError('Select a queue.');
-    setStep((s) => (s < 3 ? ((s + 1) as Step) : s));
+    if (step < 3) setStep((step + 1) as Step);
   };
 
+  if (!canEdit) {
+    return (
+      <div className="card">
+        <h1>New automation</h1>
+        <p>Viewers cannot create automations. Ask a member or an admin of {team}, or see the existing ones under <Link to={teamUrl(team, 'automations')}>Automations</Link>.</p>
+      </div>
+    );
+  }
   return (
     <>
       <PageHead
         crumbs={
           <>
-            <Link to={teamUrl(team, 'automations')}>Automations</Link> / new
+            <Link to={teamUrl(team, 'automations')}>Automations</Link> /{' '}
+            {existing ? (
+              <>
+                <Link to={teamUrl(team, 'automations', existing.id)}>{existing.name}</Link> / edit
+              </>
+            ) : (
+              'new'
+            )}
           </>
         }
-        title="New automation"
+        title={existing ? `Edit automation ${existing.name}` : 'New automation'}
         sub="When something happens in the registry, send a webhook or queue a job."
       />
       <ol className="steps" aria-label="Steps">
@@ -149,13 +227,7 @@ export function AutomationWizard() {
             </Field>
           )}
           {namesAlias && (
-            <Field
-              label="Alias pattern"
-              error={fieldError(create.error, 'event.aliasPattern')}
-              hint="Optional regular expression the alias must match, e.g. ^production$. Empty: any alias."
-            >
-              {(p) => <input {...p} className="mono" value={aliasPattern} onChange={(e) => setAliasPattern(e.target.value)} placeholder="^production$" />}
-            </Field>
+            <AliasPatternField team={team} value={aliasPattern} onChange={setAliasPattern} serverError={fieldError(create.error, 'event.aliasPattern')} onVerdict={setPatternVerdict} />
           )}
           <Field
             label="Condition"
@@ -173,6 +245,11 @@ export function AutomationWizard() {
               </select>
             )}
           </Field>
+          {stepError && (
+            <div className="form-error" role="alert">
+              {stepError}
+            </div>
+          )}
           <div className="buttons">
             <button type="submit" className="primary">
               Next step
@@ -199,12 +276,18 @@ export function AutomationWizard() {
                     webhooks.error.status === 403 ? (
                       'Only team admins can see webhooks: ask an admin to create this automation, or choose another action type.'
                     ) : (
-                      webhooks.error.message
+                      webhooks.error.sentence
                     )
                   ) : webhooks.data?.items.length === 0 ? (
-                    <>
-                      No webhooks yet: create one under <Link to={teamUrl(team, 'settings')}>Team settings</Link> (admins).
-                    </>
+                    isAdmin ? (
+                      <>
+                        No webhooks yet: create one under <Link to={teamUrl(team, 'settings')}>Team settings</Link>.
+                      </>
+                    ) : (
+                      'No webhooks yet: only team admins create them. Ask an admin, or go back and choose “Queue job”.'
+                    )
+                  ) : !isAdmin ? (
+                    'Webhook URLs and their secrets are shown to team admins only, so secret placeholders cannot be inserted here.'
                   ) : undefined
                 }
               >
@@ -213,7 +296,7 @@ export function AutomationWizard() {
                     <option value="">Select a webhook</option>
                     {webhooks.data?.items.map((w) => (
                       <option key={w.id} value={w.id}>
-                        {w.url ? `${w.name} — ${w.url}` : w.name}
+                        {(w.url ? `${w.name} — ${w.url}` : w.name) + (w.enabled ? '' : ' (disabled: nothing is sent until it is enabled)')}
                       </option>
                     ))}
                   </select>
@@ -228,6 +311,7 @@ export function AutomationWizard() {
                 presets={presets.data?.items.filter((preset) => (preset.eventTypes as string[]).includes(eventType)) ?? []}
                 secrets={[webhook?.secret, webhook?.accessToken].filter((s): s is string => Boolean(s))}
                 preview={webhookId ? { name: name || undefined, event: eventSpec, action: { type: 'webhook', webhookId, payload } } : null}
+                onProblems={setTemplateProblems}
                 previewHint="Select a webhook to check and preview the payload."
               />
             </>
@@ -255,6 +339,7 @@ export function AutomationWizard() {
                 presets={[]}
                 secrets={[]}
                 preview={queue ? { name: name || undefined, event: eventSpec, action: { type: 'queue_job', queue, template: jobTemplate } } : null}
+                onProblems={setTemplateProblems}
                 previewHint="Select a queue to check and preview the job."
               />
               {eventType !== 'CREATE_ARTIFACT' && eventType !== 'CHECK_COMPLETED' && (
@@ -293,6 +378,10 @@ export function AutomationWizard() {
           <Field label="Description" error={fieldError(create.error, 'description')}>
             {(p) => <textarea {...p} rows={3} value={description} onChange={(e) => setDescription(e.target.value)} />}
           </Field>
+          <label className="row" style={{ marginBottom: 8 }}>
+            <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} />
+            Enabled: matching events create runs
+          </label>
           <Summary eventType={eventType} model={registryEvent ? model : ''} aliasPattern={namesAlias ? aliasPattern : ''} actionType={actionType} target={actionType === 'webhook' ? webhook?.name : queue} />
           <FormError error={create.error} shownFields={['name', 'description']} />
           <div className="buttons">
@@ -300,7 +389,7 @@ export function AutomationWizard() {
               Back
             </button>
             <button type="submit" className="primary" disabled={create.busy}>
-              Create automation
+              {existing ? 'Save automation' : 'Create automation'}
             </button>
           </div>
         </form>
@@ -338,6 +427,7 @@ function TemplateEditor({
   secrets,
   preview,
   previewHint,
+  onProblems,
 }: {
   team: string;
   label: string;
@@ -349,9 +439,12 @@ function TemplateEditor({
   /** What to render; null until the action names its target. */
   preview: PreviewRequest | null;
   previewHint: string;
+  /** How many problems the server reported for the current text (0 while unchecked). */
+  onProblems: (count: number) => void;
 }) {
   const textarea = useRef<HTMLTextAreaElement>(null);
-  const pendingSelection = useRef<number | null>(null);
+  /** The selection to restore after an insertion re-rendered the textarea: [start, end]. */
+  const pendingSelection = useRef<[number, number] | null>(null);
   const [result, setResult] = useState<PreviewResult>();
   const [previewError, setPreviewError] = useState<ApiError>();
   const [chosenPresetId, setChosenPresetId] = useState<string>();
@@ -362,16 +455,18 @@ function TemplateEditor({
   useLayoutEffect(() => {
     if (pendingSelection.current !== null && textarea.current) {
       textarea.current.focus();
-      textarea.current.setSelectionRange(pendingSelection.current, pendingSelection.current);
+      textarea.current.setSelectionRange(pendingSelection.current[0], pendingSelection.current[1]);
       pendingSelection.current = null;
     }
   });
 
-  const insert = (text: string) => {
+  /** Inserts at the cursor; `placeholder`, a part of `text` the user must replace, is left selected. */
+  const insert = (text: string, placeholder?: string) => {
     const element = textarea.current;
     const start = element?.selectionStart ?? value.length;
     const end = element?.selectionEnd ?? value.length;
-    pendingSelection.current = start + text.length;
+    const at = placeholder ? text.indexOf(placeholder) : -1;
+    pendingSelection.current = at >= 0 ? [start + at, start + at + placeholder!.length] : [start + text.length, start + text.length];
     onChange(value.slice(0, start) + text + value.slice(end));
   };
 
@@ -394,6 +489,7 @@ function TemplateEditor({
   }, [team, previewKey]);
 
   const problems = result?.problems ?? [];
+  useEffect(() => onProblems(problems.length), [problems.length, onProblems]);
   const verdict = !preview ? (
     previewHint
   ) : problems.length > 0 ? (
@@ -401,7 +497,7 @@ function TemplateEditor({
   ) : result ? (
     <span className="validation ok">Valid template.</span>
   ) : previewError ? (
-    <span className="validation bad">{previewError.message}</span>
+    <span className="validation bad">{previewError.sentence}</span>
   ) : (
     'Checking…'
   );
@@ -440,7 +536,7 @@ function TemplateEditor({
             {TEMPLATE_VARIABLES.map((v) => {
               const text = v.name === 'artifact_metadata.KEY' ? '${artifact_metadata.KEY}' : `\${${v.name}}`;
               return (
-                <button key={v.name} type="button" title={v.description} onClick={() => insert(text)}>
+                <button key={v.name} type="button" title={v.description} onClick={() => insert(text, v.name === 'artifact_metadata.KEY' ? 'KEY' : undefined)}>
                   {text}
                 </button>
               );

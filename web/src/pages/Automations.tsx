@@ -3,9 +3,11 @@
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api, teamPath } from '../api/client';
-import type { Automation, Page } from '../api/types';
+import type { Automation, Page, Webhook } from '../api/types';
+import { WebhookDisabledBadge } from '../components/WebhookBadge';
 import { teamUrl, useTeam } from '../session';
-import { AutomationStatusCells, DeleteAutomationDialog } from '../components/AutomationActions';
+import { AutomationStatusCells, DeleteAutomationDialog, DisableAutomationDialog } from '../components/AutomationActions';
+import { useNotify } from '../components/Notices';
 import { EnabledBadge } from '../components/Badges';
 import { FormError } from '../components/Field';
 import { prettyJson } from '../components/format';
@@ -27,6 +29,8 @@ function scopeText(a: Automation): string {
 export function AutomationList() {
   const { team, canEdit } = useTeam();
   const automations = useLoad(() => api.get<Page<Automation>>(teamPath(team, 'automations')), `${team}|automations`);
+  const webhooks = useLoad(() => api.get<Page<Webhook>>(teamPath(team, 'webhooks')), `${team}|webhooks`);
+  const webhookById = new Map(webhooks.data?.items.map((w) => [w.id, w]));
   return (
     <>
       <PageHead
@@ -64,7 +68,12 @@ export function AutomationList() {
                   <td>{scopeText(a)}</td>
                   <td>
                     {ACTION_LABELS[a.action.type]}
-                    {a.action.type === 'webhook' && <span className="muted"> · {a.action.webhookName}</span>}
+                    {a.action.type === 'webhook' && (
+                      <>
+                        <span className="muted"> · {a.action.webhookName}</span>{' '}
+                        {webhookById.get(a.action.webhookId) && <WebhookDisabledBadge webhook={webhookById.get(a.action.webhookId)!} />}
+                      </>
+                    )}
                     {a.action.type === 'queue_job' && <span className="muted"> · {a.action.queue}</span>}
                   </td>
                   <AutomationStatusCells team={team} automation={a} canEdit={canEdit} onChanged={automations.reload} />
@@ -84,9 +93,13 @@ export function AutomationPage() {
   const { automationId = '' } = useParams();
   const path = teamPath(team, 'automations', automationId);
   const automation = useLoad(() => api.get<Automation>(path), path);
+  const webhooks = useLoad(() => api.get<Page<Webhook>>(teamPath(team, 'webhooks')), `${team}|webhooks`);
   const [deleting, setDeleting] = useState(false);
-  const toggle = useSubmit(async (enabled: boolean) => {
-    await api.patch(path, { enabled });
+  const [disabling, setDisabling] = useState(false);
+  const notify = useNotify();
+  const enable = useSubmit(async () => {
+    await api.patch(path, { enabled: true });
+    notify(`Enabled automation “${automation.data?.name ?? ''}”.`);
     automation.reload();
   });
   if (automation.error) return <LoadError error={automation.error} />;
@@ -109,7 +122,10 @@ export function AutomationPage() {
         actions={
           canEdit && (
             <div className="row">
-              <button type="button" onClick={() => void toggle.run(!a.enabled)} disabled={toggle.busy}>
+              <Link className="button primary" to={teamUrl(team, 'automations', a.id, 'edit')}>
+                Edit
+              </Link>
+              <button type="button" onClick={() => (a.enabled ? setDisabling(true) : void enable.run())} disabled={enable.busy}>
                 {a.enabled ? 'Disable' : 'Enable'}
               </button>
               <button type="button" className="danger" onClick={() => setDeleting(true)}>
@@ -119,7 +135,7 @@ export function AutomationPage() {
           )
         }
       />
-      <FormError error={toggle.error} />
+      <FormError error={enable.error} />
       <section className="card">
         <dl className="props">
           <dt>Event type</dt>
@@ -141,7 +157,13 @@ export function AutomationPage() {
           {a.action.type === 'webhook' && (
             <>
               <dt>Webhook</dt>
-              <dd>{a.action.webhookName}</dd>
+              <dd>
+                {a.action.webhookName}{' '}
+                {(() => {
+                  const webhook = webhooks.data?.items.find((w) => w.id === (a.action.type === 'webhook' ? a.action.webhookId : ''));
+                  return webhook && <WebhookDisabledBadge webhook={webhook} />;
+                })()}
+              </dd>
             </>
           )}
           {a.action.type === 'queue_job' && (
@@ -163,6 +185,7 @@ export function AutomationPage() {
         )}
       </section>
       <RunList team={team} automationId={a.id} />
+      {disabling && <DisableAutomationDialog team={team} automation={a} onClose={() => setDisabling(false)} onDone={automation.reload} />}
       {deleting && <DeleteAutomationDialog team={team} automation={a} onClose={() => setDeleting(false)} onDone={() => navigate(teamUrl(team, 'automations'))} />}
     </>
   );

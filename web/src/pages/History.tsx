@@ -3,7 +3,9 @@
 import { useEffect, useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { api, teamPath, withQuery } from '../api/client';
-import type { Attempt, Page, Run, RunDetail, RunState } from '../api/types';
+import type { Attempt, Automation, Page, Run, RunDetail, RunState, Webhook } from '../api/types';
+import { TruncatedUrl, WebhookDisabledBadge } from '../components/WebhookBadge';
+import { CopyButton } from '../components/CopyButton';
 import { teamUrl, useTeam } from '../session';
 import { StateBadge } from '../components/Badges';
 import { Field, fieldError, FormError } from '../components/Field';
@@ -62,6 +64,7 @@ function JobState({ job }: { job: NonNullable<Run['job']> }) {
     <>
       Job <StateBadge state={job.state} />
       {job.exitCode !== null && <span className="muted"> exit code {job.exitCode}</span>}
+      {job.error && <span className="muted"> · {job.error}</span>}
     </>
   );
 }
@@ -161,15 +164,48 @@ const RECOVERY_WINDOWS = [
   { label: 'the last 14 days (the longest window)', ms: 14 * 24 * 60 * 60 * 1000 },
 ];
 
+/** Pages read at most when counting (500 runs each); a longer history is counted as "at least". */
+const COUNT_PAGES = 20;
+
+/**
+ * What a bulk redelivery will send: the failed webhook runs created since `since` (the server redelivers those
+ * only; runs are listed newest first, so paging stops at the first older run), and how many of them go to a
+ * webhook that is disabled now (they will fail again).
+ */
+async function plannedRedeliveries(team: string, base: string, since: number): Promise<{ count: number; toDisabled: number }> {
+  const webhooks = await api.get<Page<Webhook>>(teamPath(team, 'webhooks'));
+  const disabled = new Set(webhooks.items.filter((w) => !w.enabled).map((w) => w.name));
+  let count = 0;
+  let toDisabled = 0;
+  let cursor: string | undefined;
+  for (let page = 0; page < COUNT_PAGES; page++) {
+    const runs = await api.get<Page<Run>>(withQuery(base, { state: 'failed', limit: 500, cursor }));
+    for (const run of runs.items) {
+      if (Date.parse(run.createdAt) < since) return { count, toDisabled };
+      if (run.actionType !== 'webhook') continue;
+      count++;
+      if (run.webhookName !== null && disabled.has(run.webhookName)) toDisabled++;
+    }
+    if (!runs.nextCursor) break;
+    cursor = runs.nextCursor;
+  }
+  return { count, toDisabled };
+}
+
 /** After an outage of the receiver: send every failed run of a time window again (recorded as manual attempts). */
 function BulkRedeliverDialog({ team, automationId, onClose, onDone }: { team: string; automationId: string | undefined; onClose: () => void; onDone: () => void }) {
   const [windowMs, setWindowMs] = useState(RECOVERY_WINDOWS[1]!.ms);
   const [count, setCount] = useState<number>();
+  // The window is fixed when the dialog opens, so the count shown is the count of the runs that will be sent.
+  const [openedAt] = useState(() => Date.now());
+  const since = openedAt - windowMs + 1000;
+  const base = automationId ? teamPath(team, 'automations', automationId, 'runs') : teamPath(team, 'runs');
+  const plan = useLoad(() => plannedRedeliveries(team, base, since), `${base}|${since}`);
+  const planned = { data: plan.data?.count };
   const submit = useFormSubmit(async () => {
-    const now = Date.now();
     const answer = await api.post<{ count: number }>(teamPath(team, 'runs', 'redeliver'), {
-      since: new Date(now - windowMs + 1000).toISOString(),
-      until: new Date(now).toISOString(),
+      since: new Date(since).toISOString(),
+      until: new Date(openedAt).toISOString(),
       ...(automationId ? { automationId } : {}),
     });
     setCount(answer.count);
@@ -190,20 +226,35 @@ function BulkRedeliverDialog({ team, automationId, onClose, onDone }: { team: st
               </select>
             )}
           </Field>
-          <p className="muted">{automationId ? 'Only this automation’s runs.' : 'Runs of every automation of the team.'} Each is sent once more, now.</p>
+          <p aria-live="polite">
+            {planned.data === undefined
+              ? 'Counting the failed runs…'
+              : planned.data === 0
+                ? 'No failed run in this window: nothing to send.'
+                : `${planned.data === 1 ? '1 failed run' : `${planned.data} failed runs`} will be sent once more, now, each to its webhook as it is now.`}{' '}
+            {Boolean(plan.data?.toDisabled) && (
+              <strong>
+                {plan.data!.toDisabled === planned.data ? 'All of them go' : `${plan.data!.toDisabled} of them go`} to a disabled webhook and will fail again: enable it
+                under Team settings first.
+              </strong>
+            )}{' '}
+            <span className="muted">{automationId ? 'Only this automation’s runs.' : 'Runs of every automation of the team.'}</span>
+          </p>
           <FormError error={submit.error} shownFields={['since', 'until']} />
           <div className="buttons">
             <button type="button" onClick={onClose}>
               Cancel
             </button>
-            <button type="submit" className="primary" disabled={submit.busy}>
-              Redeliver
+            <button type="submit" className="primary" disabled={submit.busy || !planned.data}>
+              {planned.data ? `Redeliver ${planned.data === 1 ? '1 run' : `${planned.data} runs`}` : 'Redeliver'}
             </button>
           </div>
         </form>
       ) : (
         <>
-          <p role="status">{count === 1 ? '1 failed run is' : `${count} failed runs are`} being sent again; their new attempts appear in each run.</p>
+          <p role="status">
+            {count === 0 ? 'No failed run was left to send (they may have been redelivered meanwhile).' : `${count === 1 ? '1 failed run is' : `${count} failed runs are`} being sent again; their new attempts appear in each run.`}
+          </p>
           <div className="buttons">
             <button type="button" className="primary" onClick={onClose}>
               Done
@@ -225,9 +276,12 @@ export function RunPage() {
     await api.post(`${path}/redeliver`);
     run.reload();
   });
+  const target = useRedeliveryTarget(team, run.data);
   if (run.error) return <LoadError error={run.error} />;
   if (!run.data) return <Loading what="the run" />;
   const r = run.data;
+  const canRedeliver = canEdit && r.actionType === 'webhook';
+  const blocked = target.kind === 'deleted' || (target.kind === 'found' && !target.webhook.enabled);
   return (
     <>
       <PageHead
@@ -247,14 +301,14 @@ export function RunPage() {
           </>
         }
         actions={
-          canEdit &&
-          r.actionType === 'webhook' && (
-            <button type="button" onClick={() => void redeliver.run()} disabled={redeliver.busy}>
+          canRedeliver && (
+            <button type="button" onClick={() => void redeliver.run()} disabled={redeliver.busy || blocked || target.kind === 'loading'}>
               {redeliver.busy ? 'Sending…' : 'Redeliver'}
             </button>
           )
         }
       />
+      {canRedeliver && <RedeliveryTarget team={team} target={target} />}
       <FormError error={redeliver.error} />
       <section className="card">
         <dl className="props">
@@ -268,9 +322,13 @@ export function RunPage() {
               </span>
             )}
           </dd>
+          <dt>Run</dt>
+          <dd>
+            <span className="mono small">{r.id}</span> <CopyButton value={r.id} label="Copy run id" />
+          </dd>
           <dt>Event</dt>
           <dd>
-            {r.eventType} <span className="muted mono small">{r.eventId}</span>
+            {r.eventType} <span className="muted mono small">{r.eventId}</span> <CopyButton value={r.eventId} label="Copy event id" />
           </dd>
           <dt>Action</dt>
           <dd>
@@ -281,7 +339,9 @@ export function RunPage() {
           {r.url && (
             <>
               <dt>URL</dt>
-              <dd className="mono small">{r.url}</dd>
+              <dd>
+                <TruncatedUrl url={r.url} /> <span className="muted small">(when the run was created)</span>
+              </dd>
             </>
           )}
           {r.jobId && (
@@ -317,10 +377,58 @@ export function RunPage() {
         {r.attempts.length === 0 ? (
           <Empty title={r.actionType === 'webhook' ? 'Not sent yet.' : 'No delivery attempts for this kind of action.'} />
         ) : (
-          r.attempts.map((attempt) => <AttemptView key={attempt.number} attempt={attempt} />)
+          // Newest first: the attempt just made (a redelivery) is the one to read.
+          [...r.attempts].reverse().map((attempt) => <AttemptView key={attempt.number} attempt={attempt} />)
         )}
       </section>
     </>
+  );
+}
+
+type Target = { kind: 'loading' } | { kind: 'deleted' } | { kind: 'unknown' } | { kind: 'found'; webhook: Webhook };
+
+/**
+ * Where a redelivery goes: the run's webhook as it is now (its URL may have changed since the run was created;
+ * a disabled webhook is refused by the worker, a deleted one by the server). Found through the automation's
+ * webhook id, or by name once the automation is gone.
+ */
+function useRedeliveryTarget(team: string, run: RunDetail | undefined): Target {
+  const key = run && run.actionType === 'webhook' ? `${team}|${run.automationId}|${run.webhookName ?? ''}|${run.attempts.length}` : '';
+  const loaded = useLoad(async (): Promise<Target> => {
+    if (!run || run.actionType !== 'webhook') return { kind: 'unknown' };
+    const [automation, webhooks] = await Promise.all([
+      api.get<Automation>(teamPath(team, 'automations', run.automationId)).catch(() => undefined),
+      api.get<Page<Webhook>>(teamPath(team, 'webhooks')),
+    ]);
+    const id = automation?.action.type === 'webhook' ? automation.action.webhookId : undefined;
+    const webhook = webhooks.items.find((w) => (id ? w.id === id : w.name === run.webhookName));
+    return webhook ? { kind: 'found', webhook } : { kind: 'deleted' };
+  }, key);
+  if (!key) return { kind: 'unknown' };
+  if (loaded.error) return { kind: 'unknown' };
+  return loaded.data ?? { kind: 'loading' };
+}
+
+function RedeliveryTarget({ team, target }: { team: string; target: Target }) {
+  if (target.kind === 'loading' || target.kind === 'unknown') return null;
+  if (target.kind === 'deleted') {
+    return (
+      <p className="notice" role="note">
+        The webhook of this run has been deleted: it cannot be redelivered.
+      </p>
+    );
+  }
+  const { webhook } = target;
+  return (
+    <p className={webhook.enabled ? 'muted' : 'notice'} role="note" aria-label="Redelivery target">
+      Redeliver sends this payload to webhook <strong>{webhook.name}</strong> as it is now{webhook.url && <> (<TruncatedUrl url={webhook.url} />)</>}, signed with its
+      current secret. {!webhook.enabled && <WebhookDisabledBadge webhook={webhook} />}{' '}
+      {!webhook.enabled && (
+        <>
+          It is disabled, so nothing would be sent: enable it under <Link to={teamUrl(team, 'settings')}>Team settings</Link> first.
+        </>
+      )}
+    </p>
   );
 }
 

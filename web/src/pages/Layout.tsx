@@ -3,9 +3,10 @@
 import { useEffect, useState } from 'react';
 import { Navigate, NavLink, Outlet, useLocation, useNavigate } from 'react-router';
 import { api } from '../api/client';
-import { lastTeam, rememberTeam, useSession, useTeam } from '../session';
-import { Field, FormError } from '../components/Field';
+import { lastTeam, rememberTeam, teamUrl, useSession, useTeam } from '../session';
+import { Field, fieldError, FormError } from '../components/Field';
 import { useFormSubmit } from '../components/useSubmit';
+import { NoticeArea } from '../components/Notices';
 
 function TopBar() {
   const { me, logout } = useSession();
@@ -15,11 +16,14 @@ function TopBar() {
   const switchTeam = (next: string) => {
     // Stay on the same kind of page (registry, settings, …) in the other team.
     const section = location.pathname.split('/')[3] ?? 'registry';
-    const kept = ['registry', 'projects', 'automations', 'history', 'queues', 'settings', 'api-keys'].includes(section) ? section : 'registry';
+    const kept = ['registry', 'projects', 'automations', 'history', 'queues', 'settings', 'api-keys', 'admin'].includes(section) ? section : 'registry';
     navigate(`/t/${encodeURIComponent(next)}/${kept}`);
   };
   return (
     <header className="topbar">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
       <a className="brand" href="/">
         Model<span>yard</span>
       </a>
@@ -27,7 +31,7 @@ function TopBar() {
         <label>
           Team
           <select value={team} onChange={(e) => switchTeam(e.target.value)}>
-            {!me.teams.some((t) => t.name === team) && <option value={team}>{team}</option>}
+            {!me.teams.some((t) => t.name === team) && <option value={team}>{team || 'Choose a team'}</option>}
             {me.teams.map((t) => (
               <option key={t.id} value={t.name}>
                 {t.name} ({t.role})
@@ -53,6 +57,9 @@ function TopBar() {
 
 export function TeamLayout() {
   const { team, role, isAdmin } = useTeam();
+  const { me } = useSession();
+  // Every sub-page highlights its section: a run belongs to History (its URL is /t/TEAM/runs/ID).
+  const section = useLocation().pathname.split('/')[3];
   useEffect(() => {
     if (role) rememberTeam(team);
   }, [team, role]);
@@ -61,17 +68,23 @@ export function TeamLayout() {
       <TopBar />
       <div className="shell">
         <nav className="sidenav" aria-label="Sections">
-          <NavLink to="registry">Registry</NavLink>
-          <NavLink to="projects">Artifacts</NavLink>
-          <NavLink to="automations" end>
-            Automations
-          </NavLink>
-          <NavLink to="history">History</NavLink>
-          <NavLink to="queues">Queues</NavLink>
-          {isAdmin && <NavLink to="settings">Team settings</NavLink>}
+          {team && (
+            <>
+              <NavLink to={teamUrl(team, 'registry')}>Registry</NavLink>
+              <NavLink to={teamUrl(team, 'projects')}>Artifacts</NavLink>
+              <NavLink to={teamUrl(team, 'automations')}>Automations</NavLink>
+              <NavLink to={teamUrl(team, 'history')} className={({ isActive }) => (isActive || section === 'runs' ? 'active' : undefined)}>
+                History
+              </NavLink>
+              <NavLink to={teamUrl(team, 'queues')}>Queues</NavLink>
+              {isAdmin && <NavLink to={teamUrl(team, 'settings')}>Team settings</NavLink>}
+            </>
+          )}
+          {me.user.isAdmin && <NavLink to="/admin">Users</NavLink>}
         </nav>
-        <main className="page">
-          {role ? (
+        <main className="page" id="main" tabIndex={-1}>
+          <NoticeArea />
+          {role || !team ? (
             <Outlet />
           ) : (
             <div className="card">
@@ -86,7 +99,7 @@ export function TeamLayout() {
 }
 
 function CreateTeam({ first }: { first: boolean }) {
-  const { refresh } = useSession();
+  const { me, refresh } = useSession();
   const navigate = useNavigate();
   const [name, setName] = useState('');
   const submit = useFormSubmit(async () => {
@@ -103,10 +116,15 @@ function CreateTeam({ first }: { first: boolean }) {
             ? 'Everything in Modelyard — the model registry, secrets, webhooks and automations — belongs to a team. You will be its admin and can add members later.'
             : 'You will be the new team’s admin.'}
         </p>
-        <Field label="Team name" error={submit.error?.field === 'name' ? submit.error.message : undefined} hint="Letters, digits, “-”, “_” and “.”.">
+        <Field label="Team name" error={fieldError(submit.error, 'name')} hint="Letters, digits, “-”, “_” and “.”.">
           {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} required autoFocus />}
         </Field>
         <FormError error={submit.error} shownFields={['name']} />
+        {me.user.isAdmin && (
+          <p className="small">
+            Instance admin: <NavLink to="/admin">manage the users of this instance</NavLink>.
+          </p>
+        )}
         <div className="row">
           <button type="submit" className="primary grow" disabled={submit.busy}>
             Create team

@@ -22,6 +22,10 @@ import { useFormSubmit } from '../components/useSubmit';
 import { DataTable } from '../components/DataTable';
 import { ACTION_LABELS, EVENT_LABELS } from './labels';
 import { AliasHistoryDialog, PendingPromotionBadges, PromotionsSection, RequestPromotionDialog, usePendingPromotions, VersionChecks } from './promotions/Promotions';
+import { LinkVersionDialog } from './model/LinkVersionDialog';
+import { NotFoundPage } from '../components/NotFoundPage';
+import { useNotify } from '../components/Notices';
+import { countTriggeredRuns, TriggeredNotice } from '../components/triggered';
 
 const PAGE_SIZE = 25;
 
@@ -55,6 +59,7 @@ export function ModelPage() {
     setChanges((n) => n + 1);
   };
 
+  if (model.error?.status === 404) return <NotFoundPage title={`No registered model “${modelName}”`} back={{ to: teamUrl(team, 'registry'), label: 'Back to the registry' }} />;
   if (model.error) return <LoadError error={model.error} />;
   if (!model.data) return <Loading what="the model" />;
   return (
@@ -155,8 +160,8 @@ export function ModelPage() {
 
       <ModelAutomations team={team} model={modelName} canEdit={canEdit} />
 
-      {dialog?.kind === 'link' && <LinkDialog modelPath={modelPath} onClose={() => setDialog(null)} onDone={reloadAll} />}
-      {dialog?.kind === 'alias' && <AliasDialog modelPath={modelPath} version={dialog.version} onClose={() => setDialog(null)} onDone={reloadAll} />}
+      {dialog?.kind === 'link' && <LinkVersionDialog team={team} model={modelName} onClose={() => setDialog(null)} onDone={reloadAll} />}
+      {dialog?.kind === 'alias' && <AliasDialog team={team} model={modelName} version={dialog.version} onClose={() => setDialog(null)} onDone={reloadAll} />}
       {dialog?.kind === 'promote' && <RequestPromotionDialog modelPath={modelPath} version={dialog.version} onClose={() => setDialog(null)} onDone={reloadAll} />}
       {dialog?.kind === 'history' && (
         <AliasHistoryDialog modelPath={modelPath} alias={dialog.alias} canEdit={canEdit} onClose={() => setDialog(null)} onDone={reloadAll} />
@@ -231,34 +236,13 @@ function MetadataSummary({ metadata, onMore }: { metadata: Record<string, unknow
   );
 }
 
-function LinkDialog({ modelPath, onClose, onDone }: { modelPath: string; onClose: () => void; onDone: () => void }) {
-  const [source, setSource] = useState('');
-  const [aliases, setAliases] = useState('');
-  const submit = useFormSubmit(async () => {
-    const list = aliases
-      .split(/[\s,]+/)
-      .map((a) => a.trim())
-      .filter(Boolean);
-    await api.post(`${modelPath}/versions`, { source, aliases: list });
-    onDone();
-    onClose();
-  });
-  return (
-    <FormDialog title="Link version" submitLabel="Link" submit={submit} shownFields={['source', 'aliases']} onClose={onClose}>
-      <Field label="Source artifact version" error={fieldError(submit.error, 'source')} hint="project/artifact:v2 or project/artifact:alias">
-        {(p) => <input {...p} className="mono" value={source} onChange={(e) => setSource(e.target.value)} required autoFocus placeholder="training/classifier:v3" />}
-      </Field>
-      <Field label="Aliases" error={fieldError(submit.error, 'aliases')} hint="Optional, separated by commas or spaces, e.g. staging">
-        {(p) => <input {...p} value={aliases} onChange={(e) => setAliases(e.target.value)} />}
-      </Field>
-    </FormDialog>
-  );
-}
-
-function AliasDialog({ modelPath, version, onClose, onDone }: { modelPath: string; version: ModelVersion; onClose: () => void; onDone: () => void }) {
+function AliasDialog({ team, model, version, onClose, onDone }: { team: string; model: string; version: ModelVersion; onClose: () => void; onDone: () => void }) {
   const [alias, setAlias] = useState('');
+  const notify = useNotify();
   const submit = useFormSubmit(async () => {
-    await api.put(`${modelPath}/aliases/${encodeURIComponent(alias)}`, { version: version.version });
+    await api.put(teamPath(team, 'registry', 'models', model, 'aliases', alias), { version: version.version });
+    const count = await countTriggeredRuns(team, model, { version: version.version, linked: false, aliases: [alias] }).catch(() => 0);
+    notify(<TriggeredNotice team={team} what={`${model}:${version.version} is now “${alias}”.`} count={count} />);
     onDone();
     onClose();
   });

@@ -20,6 +20,10 @@ import { Time } from '../components/Time';
 import { useLoad } from '../components/useLoad';
 import { useSubmit } from '../components/useSubmit';
 import { DataTable } from '../components/DataTable';
+import { useAutoRefresh } from '../components/useRefresh';
+import { CopyButton } from '../components/CopyButton';
+import { eventLabel } from './labels';
+import type { Automation } from '../api/types';
 
 const PAGE_SIZE = 25;
 const UNFINISHED = new Set(['queued', 'claimed', 'running']);
@@ -31,6 +35,8 @@ export function Queues() {
   const [creating, setCreating] = useState(false);
   const selected = params.get('queue') || queues.data?.items[0]?.name;
   const jobId = params.get('job');
+  const queuesBusy = Boolean(queues.data?.items.some((q) => q.counts.queued + q.counts.running > 0));
+  useAutoRefresh(queuesBusy, queues.reload);
   return (
     <>
       <PageHead
@@ -81,7 +87,7 @@ export function Queues() {
                 ))}
               </DataTable>
             </div>
-            {selected && <JobList team={team} queue={selected} onOpen={(id) => setParams({ queue: selected, job: id })} />}
+            {selected && <JobList team={team} queue={selected} onOpen={(id) => setParams({ queue: selected, job: id })} onRefresh={queues.reload} />}
           </>
         )}
       </LoadedList>
@@ -100,11 +106,12 @@ export function Queues() {
   );
 }
 
-function JobList({ team, queue, onOpen }: { team: string; queue: string; onOpen: (id: string) => void }) {
+function JobList({ team, queue, onOpen, onRefresh }: { team: string; queue: string; onOpen: (id: string) => void; onRefresh: () => void }) {
   const [state, setState] = useState('');
   const base = teamPath(team, 'queues', queue, 'jobs');
   const pager = useCursorPager(`${base}|${state}`);
   const jobs = useLoad(() => api.get<Page<Job>>(withQuery(base, { limit: PAGE_SIZE, cursor: pager.cursor, state })), `${base}|${state}|${pager.cursor ?? ''}`);
+  useAutoRefresh(Boolean(jobs.data?.items.some((job) => UNFINISHED.has(job.state))), jobs.reload);
   return (
     <Section
       title={`Jobs on ${queue}`}
@@ -121,7 +128,14 @@ function JobList({ team, queue, onOpen }: { team: string; queue: string; onOpen:
               <option value="cancelled">Cancelled</option>
             </select>
           </label>
-          <button type="button" onClick={jobs.reload}>
+          <button
+            type="button"
+            onClick={() => {
+              // The counts above and the list together, so they agree.
+              jobs.reload();
+              onRefresh();
+            }}
+          >
             Refresh
           </button>
         </div>
@@ -136,7 +150,7 @@ function JobList({ team, queue, onOpen }: { team: string; queue: string; onOpen:
         }
       >
         {(items) => (
-          <DataTable label="Jobs" columns={['Job', 'State', 'Agent', 'Attempts', 'Duration', 'Created']}>
+          <DataTable label="Jobs" columns={['Job', 'State', 'For', 'Agent', 'Attempts', 'Duration', 'Created']}>
             {items.map((job) => (
               <tr key={job.id}>
                 <td>
@@ -147,6 +161,15 @@ function JobList({ team, queue, onOpen }: { team: string; queue: string; onOpen:
                 <td>
                   <StateBadge state={job.state} />
                   {job.cancelRequested && UNFINISHED.has(job.state) && <span className="muted small"> cancelling</span>}
+                </td>
+                <td className="small">
+                  {job.event ? (
+                    <>
+                      {eventLabel(job.event.type)} <span className="mono">{job.event.artifactVersionString}</span>
+                    </>
+                  ) : (
+                    <span className="muted">enqueued by {job.createdBy}</span>
+                  )}
                 </td>
                 <td>{job.agent ?? <span className="muted">—</span>}</td>
                 <td>
@@ -169,6 +192,12 @@ function JobList({ team, queue, onOpen }: { team: string; queue: string; onOpen:
 function JobPanel({ team, jobId, canEdit, onClose }: { team: string; jobId: string; canEdit: boolean; onClose: () => void }) {
   const path = teamPath(team, 'jobs', jobId);
   const job = useLoad(() => api.get<JobDetail>(path), path);
+  useAutoRefresh(Boolean(job.data && UNFINISHED.has(job.data.state)), job.reload);
+  const automationId = job.data?.automationId;
+  const automation = useLoad(
+    () => (automationId ? api.get<Automation>(teamPath(team, 'automations', automationId)) : Promise.resolve(undefined)),
+    `${team}|${automationId ?? ''}`,
+  );
   const [confirmCancel, setConfirmCancel] = useState(false);
   const requeue = useSubmit(async () => {
     await api.post(`${path}/requeue`);
@@ -180,6 +209,10 @@ function JobPanel({ team, jobId, canEdit, onClose }: { team: string; jobId: stri
       {job.data && (
         <>
           <dl className="props">
+            <dt>Job id</dt>
+            <dd>
+              <span className="mono small">{job.data.id}</span> <CopyButton value={job.data.id} label="Copy job id" />
+            </dd>
             <dt>State</dt>
             <dd>
               <StateBadge state={job.data.state} /> {job.data.exitCode !== null && <span className="muted">exit code {job.data.exitCode}</span>}
@@ -212,6 +245,26 @@ function JobPanel({ team, jobId, canEdit, onClose }: { team: string; jobId: stri
                 <dd>
                   {job.data.event.type} of <span className="mono small">{job.data.event.artifactVersionString}</span> by {job.data.event.author}
                 </dd>
+              </>
+            )}
+            {job.data.automationId && (
+              <>
+                <dt>Automation</dt>
+                <dd>
+                  {automation.data ? (
+                    <Link to={teamUrl(team, 'automations', automation.data.id)}>{automation.data.name}</Link>
+                  ) : automation.error ? (
+                    <span className="muted">deleted ({job.data.automationId})</span>
+                  ) : (
+                    '…'
+                  )}
+                </dd>
+              </>
+            )}
+            {job.data.event && (
+              <>
+                <dt>Version</dt>
+                <dd className="mono small">{job.data.event.artifactVersionString}</dd>
               </>
             )}
             {job.data.runId && (

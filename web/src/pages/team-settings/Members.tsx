@@ -1,6 +1,6 @@
 // Team settings › Members: who is in the team and with which role; add, change a role, remove.
 import { useState } from 'react';
-import { api, teamPath } from '../../api/client';
+import { api, asApiError, teamPath } from '../../api/client';
 import type { Member, Page, Role } from '../../api/types';
 import { useSession } from '../../session';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
@@ -13,23 +13,29 @@ import { Time } from '../../components/Time';
 import { useLoad } from '../../components/useLoad';
 import { useFormSubmit } from '../../components/useSubmit';
 import { DataTable } from '../../components/DataTable';
+import { useNotify } from '../../components/Notices';
+import { PasswordShownOnce } from '../Admin';
 
 const ROLES: Role[] = ['admin', 'member', 'viewer'];
 
 export function Members({ team }: { team: string }) {
   const { me, refresh } = useSession();
+  const notify = useNotify();
   const members = useLoad(() => api.get<Page<Member>>(teamPath(team, 'members')), `${team}|members`);
   const [adding, setAdding] = useState(false);
   const [removing, setRemoving] = useState<Member | null>(null);
   const [roleError, setRoleError] = useState<string>();
+  /** A user created in place by "Add member": their generated password, shown once. */
+  const [created, setCreated] = useState<{ name: string; password: string } | null>(null);
   const changeRole = async (member: Member, role: Role) => {
     setRoleError(undefined);
     try {
       await api.put(teamPath(team, 'members', member.name), { role });
+      notify(`${member.name} is now ${role === 'admin' ? 'an admin' : `a ${role}`} of ${team}.`);
       members.reload();
       if (member.name === me.user.name) await refresh();
     } catch (error) {
-      setRoleError(error instanceof Error ? error.message : String(error));
+      setRoleError(asApiError(error).sentence);
     }
   };
   return (
@@ -72,7 +78,19 @@ export function Members({ team }: { team: string }) {
           ))}
         </DataTable>
       )}
-      {adding && <AddMemberDialog team={team} onClose={() => setAdding(false)} onDone={members.reload} />}
+      {adding && (
+        <AddMemberDialog
+          team={team}
+          canCreateUsers={me.user.isAdmin}
+          onClose={() => setAdding(false)}
+          onDone={(added) => {
+            members.reload();
+            notify(`${added.name} is now ${added.role === 'admin' ? 'an admin' : `a ${added.role}`} of ${team}.`);
+            if (added.password) setCreated({ name: added.name, password: added.password });
+          }}
+        />
+      )}
+      {created && <PasswordShownOnce name={created.name} password={created.password} created onClose={() => setCreated(null)} />}
       {removing && (
         <ConfirmDialog
           title={`Remove ${removing.name} from ${team}?`}
@@ -90,19 +108,42 @@ export function Members({ team }: { team: string }) {
   );
 }
 
-function AddMemberDialog({ team, onClose, onDone }: { team: string; onClose: () => void; onDone: () => void }) {
+function AddMemberDialog({
+  team,
+  canCreateUsers,
+  onClose,
+  onDone,
+}: {
+  team: string;
+  /** Instance admins may create the user here (with a generated password) when they are new to the instance. */
+  canCreateUsers: boolean;
+  onClose: () => void;
+  onDone: (added: { name: string; role: Role; password?: string }) => void;
+}) {
   const [name, setName] = useState('');
   const [role, setRole] = useState<Role>('member');
+  const [createUser, setCreateUser] = useState(false);
   const submit = useFormSubmit(async () => {
+    const password = createUser ? (await api.post<{ password?: string }>('/api/v1/users', { name })).password : undefined;
     await api.put(teamPath(team, 'members', name), { role });
-    onDone();
+    onDone({ name, role, ...(password ? { password } : {}) });
     onClose();
   });
   return (
-    <FormDialog title="Add member" submitLabel="Add member" submit={submit} shownFields={['user', 'path', 'role']} onClose={onClose}>
-      <Field label="User name" error={fieldError(submit.error, 'user', 'path')} hint="An existing user of this Modelyard instance.">
+    <FormDialog title="Add member" submitLabel="Add member" submit={submit} shownFields={['user', 'path', 'role', 'name']} onClose={onClose}>
+      <Field
+        label="User name"
+        error={fieldError(submit.error, 'user', 'path', 'name')}
+        hint={createUser ? 'A new user of this instance: a password is generated and shown once.' : 'An existing user of this Modelyard instance.'}
+      >
         {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} required autoFocus />}
       </Field>
+      {canCreateUsers && (
+        <label className="row" style={{ marginBottom: 8 }}>
+          <input type="checkbox" checked={createUser} onChange={(e) => setCreateUser(e.target.checked)} />
+          Create this user (new to the instance)
+        </label>
+      )}
       <Field label="Role" error={fieldError(submit.error, 'role')}>
         {(p) => (
           <select {...p} value={role} onChange={(e) => setRole(e.target.value as Role)}>

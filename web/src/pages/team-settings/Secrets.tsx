@@ -24,7 +24,7 @@ export function TeamSecrets({ team, webhookChanges }: { team: string; webhookCha
       title="Team secrets"
       intro={<>Signing secrets and access tokens for webhooks. Values are encrypted and never shown again; use them in payloads as {'${NAME}'}.</>}
       actions={
-        <button type="button" className="primary" onClick={() => setDialog({ kind: 'new' })}>
+        <button type="button" onClick={() => setDialog({ kind: 'new' })}>
           New secret
         </button>
       }

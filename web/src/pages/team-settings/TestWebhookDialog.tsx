@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { api, teamPath } from '../../api/client';
 import type { Webhook, WebhookTestResult } from '../../api/types';
 import { Field, fieldError, FormError } from '../../components/Field';
-import { formatDuration } from '../../components/format';
+import { formatDuration, prettyJson } from '../../components/format';
 import { HeaderTable } from '../../components/HeaderTable';
 import { Modal } from '../../components/Modal';
 import { useFormSubmit } from '../../components/useSubmit';
@@ -55,10 +55,10 @@ export function TestWebhookDialog({ team, webhook, onClose }: { team: string; we
               </>
             )}
           </dl>
+          <h3>Body</h3>
+          <pre aria-label="Response body">{result.body ? prettyJson(result.body) : '(empty)'}</pre>
           <h3>Headers</h3>
           <HeaderTable headers={result.headers} label="Response headers" />
-          <h3>Body</h3>
-          <pre aria-label="Response body">{result.body || '(empty)'}</pre>
           <details>
             <summary>Request sent</summary>
             <HeaderTable headers={result.request.headers} label="Request headers" />

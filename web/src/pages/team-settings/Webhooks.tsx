@@ -15,6 +15,8 @@ import { useLoad } from '../../components/useLoad';
 import { useFormSubmit } from '../../components/useSubmit';
 import { DataTable } from '../../components/DataTable';
 import { TestWebhookDialog } from './TestWebhookDialog';
+import { TruncatedUrl, WebhookDisabledBadge } from '../../components/WebhookBadge';
+import { WebhookUsers } from '../../components/WebhookUsers';
 
 type WebhookDialog = { kind: 'new' } | { kind: 'edit'; webhook: Webhook } | { kind: 'test'; webhook: Webhook } | { kind: 'delete'; webhook: Webhook } | null;
 
@@ -41,7 +43,7 @@ export function Webhooks({ team, onChanged }: { team: string; onChanged: () => v
       title="Webhooks"
       intro="Endpoints automations can call. Payloads are signed with the selected secret (X-Wandb-Signature and Standard Webhooks headers)."
       actions={
-        <button type="button" className="primary" onClick={() => setDialog({ kind: 'new' })}>
+        <button type="button" onClick={() => setDialog({ kind: 'new' })}>
           New webhook
         </button>
       }
@@ -60,16 +62,14 @@ export function Webhooks({ team, onChanged }: { team: string; onChanged: () => v
             {items.map((w) => (
               <tr key={w.id}>
                 <td>{w.name}</td>
-                <td className="mono small" style={{ overflowWrap: 'anywhere' }}>
-                  {w.mode === 'listen' ? <span className="muted">listen: modelyard listen --webhook "{w.name}"</span> : w.url}
+                <td className="mono small">
+                  {w.mode === 'listen' ? <span className="muted">listen: modelyard listen --webhook "{w.name}"</span> : w.url && <TruncatedUrl url={w.url} />}
                 </td>
                 <td className="mono">{w.secret ?? <span className="muted">—</span>}</td>
                 <td className="mono">{w.accessToken ?? <span className="muted">—</span>}</td>
                 <td>
                   {w.disabled ? (
-                    <span className="badge fail" title={`Disabled ${w.disabled.at}`}>
-                      Disabled: {w.disabled.reason || 'by an admin'}
-                    </span>
+                    <WebhookDisabledBadge webhook={w} />
                   ) : (
                     <span className="badge ok">Active</span>
                   )}
@@ -103,7 +103,7 @@ export function Webhooks({ team, onChanged }: { team: string; onChanged: () => v
             reload();
           }}
         >
-          <p>Automations can no longer use it. Deliveries already under way still finish.</p>
+          <WebhookUsers team={team} webhookId={dialog.webhook.id} />
         </ConfirmDialog>
       )}
     </Section>
