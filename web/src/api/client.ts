@@ -1,10 +1,9 @@
-// The one way the UI talks to the server: JSON over the public REST API with the session cookie, echoing the
-// session's CSRF token on every change. Errors arrive as the server's `{ error: { code, message, details } }` and
-// become ApiError, whose `field` lets a form put the message next to the control it concerns.
-
-// ApiError is the typed client's (src/client/errors.ts): one error type for the UI, the CLI and the agent; asApiError
-// turns anything thrown (a failed fetch) into one, so every form renders errors one way.
-import { ApiError, asApiError } from '../../../src/client/errors';
+// The one way the UI talks to the server: the typed client the CLI and the agent use (src/client/core.ts, openapi-fetch
+// over the generated types), with the session cookie, echoing the session's CSRF token on every change. Errors arrive
+// as the server's `{ error: { code, message, details } }` and become ApiError, whose `field` lets a form put the
+// message next to the control it concerns. Pages name their paths as strings (teamPath below), so the calls here are
+// the client's untyped `request`; the types the pages use are the same generated ones (./types.ts).
+import { ApiError, asApiError, createApi } from '../../../src/client/core';
 
 export { ApiError, asApiError };
 
@@ -17,34 +16,42 @@ export function setCsrfToken(token: string | null): void {
 /** Fired when the session has ended (expired, or logged out in another tab); the app returns to the login page. */
 export const UNAUTHENTICATED_EVENT = 'modelyard:unauthenticated';
 
+const client = createApi({
+  baseUrl: '',
+  middleware: [
+    {
+      onRequest({ request }) {
+        if (request.method !== 'GET' && csrfToken) request.headers.set('x-csrf-token', csrfToken);
+        return request;
+      },
+    },
+  ],
+});
+
 function apiErrorOf(status: number, statusText: string, data: unknown): ApiError {
   return ApiError.fromResponse(status, data, statusText);
 }
 
-async function requestWithStatus<T>(method: string, path: string, body?: unknown): Promise<{ status: number; data: T }> {
-  const headers: Record<string, string> = { accept: 'application/json' };
-  const init: RequestInit = { method, headers, credentials: 'same-origin' };
-  if (body !== undefined) {
-    if (body instanceof FormData) {
-      init.body = body;
-    } else {
-      headers['content-type'] = 'application/json';
-      init.body = JSON.stringify(body);
-    }
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+async function requestWithStatus<T>(method: Method, path: string, body?: unknown): Promise<{ status: number; data: T }> {
+  let result: { data?: unknown; error?: unknown; response: Response };
+  try {
+    // Untyped on purpose: `path` is built at run time (see the header).
+    const send = client.request as unknown as (method: string, path: string, init: { body?: unknown }) => Promise<typeof result>;
+    result = await send(method.toLowerCase(), path, body === undefined ? {} : { body });
+  } catch (error) {
+    throw asApiError(error);
   }
-  if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
-  const response = await fetch(path, init);
-  const text = await response.text();
-  const isJson = (response.headers.get('content-type') ?? '').includes('application/json');
-  const data: unknown = isJson && text !== '' ? JSON.parse(text) : text;
+  const { response } = result;
   if (!response.ok) {
     if (response.status === 401 && path !== '/api/v1/login') window.dispatchEvent(new Event(UNAUTHENTICATED_EVENT));
-    throw ApiError.fromResponse(response.status, data, response.statusText);
+    throw apiErrorOf(response.status, response.statusText, result.error);
   }
-  return { status: response.status, data: (response.status === 204 ? undefined : data) as T };
+  return { status: response.status, data: result.data as T };
 }
 
-async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+async function request<T>(method: Method, path: string, body?: unknown): Promise<T> {
   return (await requestWithStatus<T>(method, path, body)).data;
 }
 
