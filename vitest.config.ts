@@ -8,6 +8,7 @@
 // run once, in the SQLite project. So do the OpenAPI checks: the document is generated from the routes, the same on
 // either database (test/api/openapi.test.ts), and the generated client's calls (test/api/openapi-client.test.ts) need
 // a server with a database but check the document's contract, not storage, which every other API test covers twice.
+// The API's clients — the CLI, the agent, the receiver kit and the examples — run once too, on SQLite.
 // Three test files at a time on two cores: most of a file's time is spent waiting on child processes and receivers.
 import { defineConfig } from 'vitest/config';
 
@@ -58,6 +59,15 @@ export default defineConfig({
             'test/db/checkpointer.test.ts',
             'test/api/openapi.test.ts',
             'test/api/openapi-client.test.ts',
+            // HTTP clients of the API (the CLI, the agent, the receiver kit, the examples): what they exercise beneath
+            // the API is covered on both databases by test/api and test/delivery.
+            'test/cli/agent.test.ts',
+            'test/cli/agent-scale.test.ts',
+            'test/cli/registry-commands.test.ts',
+            'test/cli/team-commands.test.ts',
+            'test/cli/client.test.ts',
+            'test/receiver/**',
+            'test/examples/**',
           ],
           env: { MODELYARD_TEST_DB: 'postgres' },
         },
