@@ -119,13 +119,11 @@ describe('web UI', () => {
     await expect.poll(() => headerName.getAttribute('aria-invalid'), POLL).toBe('true');
     await webhookDialog.getByRole('alert').filter({ hasText: 'header Content-Type: Content-Type is set by Modelyard itself' }).waitFor();
     await headerName.fill('X-Key');
-    await webhookDialog.getByRole('button', { name: 'Create webhook' }).click();
+    // Create and test: saved, then straight into its Test dialog.
+    await webhookDialog.getByRole('button', { name: 'Create and test' }).click();
     await webhookDialog.waitFor({ state: 'detached' });
     const webhooks = page.getByRole('table', { name: 'Webhooks' });
     await webhooks.getByRole('cell', { name: 'slack-alerts', exact: true }).waitFor();
-
-    await webhooks.getByRole('button', { name: 'Actions for webhook slack-alerts' }).click();
-    await page.getByRole('menuitem', { name: 'Test' }).click();
     const testDialog = page.getByRole('dialog', { name: 'Test webhook slack-alerts' });
     await testDialog.getByLabel('Payload').fill('{"text":"hello from the browser"}');
     await testDialog.getByRole('button', { name: 'Test webhook' }).click();

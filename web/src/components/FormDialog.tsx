@@ -12,6 +12,7 @@ export function FormDialog({
   onClose,
   children,
   wide,
+  secondary,
 }: {
   title: string;
   submitLabel: string;
@@ -22,6 +23,8 @@ export function FormDialog({
   onClose: () => void;
   children: ReactNode;
   wide?: boolean;
+  /** A second way to submit (e.g. "Create and test"): `choose` hears which button submitted, just before the form is. */
+  secondary?: { label: string; choose: (secondary: boolean) => void };
 }) {
   return (
     <Modal title={title} onClose={onClose} wide={wide}>
@@ -32,7 +35,12 @@ export function FormDialog({
           <button type="button" onClick={onClose}>
             Cancel
           </button>
-          <button type="submit" className="primary" disabled={submit.busy}>
+          {secondary && (
+            <button type="submit" disabled={submit.busy} onClick={() => secondary.choose(true)}>
+              {secondary.label}
+            </button>
+          )}
+          <button type="submit" className="primary" disabled={submit.busy} onClick={() => secondary?.choose(false)}>
             {submitLabel}
           </button>
         </div>

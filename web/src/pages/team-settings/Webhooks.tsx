@@ -1,6 +1,6 @@
 // Team settings › Webhooks: the endpoints automations can call, with their signing secret and access token (by
 // name), enable after an automatic disable, edit, delete, and Test (TestWebhookDialog).
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { api, asApiError, teamPath, type ApiError } from '../../api/client';
 import type { Page, Secret, Webhook } from '../../api/types';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
@@ -91,7 +91,13 @@ export function Webhooks({ team, onChanged }: { team: string; onChanged: () => v
         )}
       </LoadedList>
       {(dialog?.kind === 'new' || dialog?.kind === 'edit') && (
-        <WebhookForm team={team} webhook={dialog.kind === 'edit' ? dialog.webhook : undefined} onClose={() => setDialog(null)} onDone={reload} />
+        <WebhookForm
+          team={team}
+          webhook={dialog.kind === 'edit' ? dialog.webhook : undefined}
+          onClose={() => setDialog(null)}
+          onDone={reload}
+          onTest={(saved) => setDialog({ kind: 'test', webhook: saved })}
+        />
       )}
       {dialog?.kind === 'test' && <TestWebhookDialog team={team} webhook={dialog.webhook} onClose={() => setDialog(null)} />}
       {dialog?.kind === 'delete' && (
@@ -110,8 +116,25 @@ export function Webhooks({ team, onChanged }: { team: string; onChanged: () => v
   );
 }
 
-/** "New webhook", or editing one: the secret and the access token are chosen by name from the team's secrets. */
-function WebhookForm({ team, webhook, onClose, onDone }: { team: string; webhook?: Webhook | undefined; onClose: () => void; onDone: () => void }) {
+/**
+ * "New webhook", or editing one: the secret and the access token are chosen by name from the team's secrets. "Create
+ * and test" / "Save and test" saves first and then opens the Test dialog for the webhook as saved: a test goes through
+ * the server's own rules (SSRF, secrets, headers), which apply to a saved webhook.
+ */
+function WebhookForm({
+  team,
+  webhook,
+  onClose,
+  onDone,
+  onTest,
+}: {
+  team: string;
+  webhook?: Webhook | undefined;
+  onClose: () => void;
+  onDone: () => void;
+  onTest: (saved: Webhook) => void;
+}) {
+  const thenTest = useRef(false);
   const secrets = useLoad(() => api.get<Page<Secret>>(teamPath(team, 'secrets')), `${team}|secrets`);
   const [name, setName] = useState(webhook?.name ?? '');
   const [url, setUrl] = useState(webhook?.url ?? '');
@@ -122,10 +145,11 @@ function WebhookForm({ team, webhook, onClose, onDone }: { team: string; webhook
     // A listen webhook has no URL (its deliveries go through the event stream: docs/receivers.md).
     const listen = webhook?.mode === 'listen';
     const body = { name, ...(listen ? {} : { url }), secret: secret || null, accessToken: accessToken || null, headers: headersForApi(headers) };
-    if (webhook) await api.patch(teamPath(team, 'webhooks', webhook.id), body);
-    else await api.post(teamPath(team, 'webhooks'), body);
+    const andTest = thenTest.current;
+    const saved = webhook ? await api.patch<Webhook>(teamPath(team, 'webhooks', webhook.id), body) : await api.post<Webhook>(teamPath(team, 'webhooks'), body);
     onDone();
-    onClose();
+    if (andTest) onTest(saved);
+    else onClose();
   });
   const secretOptions = (secrets.data?.items ?? []).map((s) => (
     <option key={s.name} value={s.name}>
@@ -139,6 +163,7 @@ function WebhookForm({ team, webhook, onClose, onDone }: { team: string; webhook
       submit={submit}
       shownFields={['name', 'url', 'secret', 'accessToken', 'headers']}
       onClose={onClose}
+      secondary={webhook?.mode === 'listen' ? undefined : { label: webhook ? 'Save and test' : 'Create and test', choose: (test) => (thenTest.current = test) }}
     >
       <Field label="Name" error={fieldError(submit.error, 'name')}>
         {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} required maxLength={64} autoFocus />}
