@@ -1,12 +1,12 @@
 // The OpenAPI document as its users consume it: a client whose types openapi-typescript generated from
-// docs/openapi.json (web/src/api/schema.d.ts, kept current by test/e2e/api-types.test.ts) and openapi-fetch call every
+// docs/openapi.json (src/client/schema.d.ts, kept current by test/e2e/api-types.test.ts) and openapi-fetch call every
 // operation family of a real server, one success and one client error each, and this file type-checks (`npm run
 // typecheck` covers test/). Error bodies are read through the document's one `Error` schema: a call whose operation
 // declares no error response does not compile with expectError.
 import fs from 'node:fs';
 import createClient, { type Client as OpenApiClient } from 'openapi-fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { components, paths } from '../../web/src/api/schema.js';
+import type { components, paths } from '../../src/client/schema.js';
 import { eventually, Receiver, startTestServer, type TestServer } from '../helpers/index.js';
 import { OPENAPI_FILE } from '../../scripts/openapi-document.js';
 

@@ -1,7 +1,7 @@
 // The OpenAPI document: committed as generated (docs/openapi.json), valid for a real validator, and complete where
 // validators do not look — an operationId per operation, the error responses of every operation with the one `Error`
 // schema, path templates that match their parameters, servers. test/e2e/api-types.test.ts checks that the client
-// types generated from it (web/src/api/schema.d.ts) are current; test/api/openapi-client.test.ts calls the API
+// types generated from it (src/client/schema.d.ts) are current; test/api/openapi-client.test.ts calls the API
 // through a client built on them.
 import fs from 'node:fs';
 import os from 'node:os';

@@ -1,5 +1,4 @@
-// The pure parts of the client and the CLI: the generated types kept in one version, errors parsed as the server
-// states them, the automations file's plan, and following a log tail.
+// The pure parts of the client and the CLI: errors parsed as the server states them, the automations file's plan, and following a log tail.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,13 +7,7 @@ import { ApiError, asApiError, checkArtifactPath, collectFiles, type Automation 
 import { describePlan, parseAutomationsFile, planChanges, renderAutomationsFile } from '../../src/cli/automations-file.js';
 import { newLogText } from '../../src/cli/commands/team.js';
 
-const REPO = path.resolve(import.meta.dirname, '../..');
-
 describe('the typed client', () => {
-  it('is typed from the same generated OpenAPI types as the web UI', () => {
-    expect(fs.readFileSync(path.join(REPO, 'src/client/schema.d.ts'), 'utf8')).toBe(fs.readFileSync(path.join(REPO, 'web/src/api/schema.d.ts'), 'utf8'));
-  });
-
   it('turns error answers into ApiError with status, code, message and details', () => {
     const error = ApiError.fromResponse(400, { error: { code: 'invalid_request', message: 'name: too long', details: { field: 'name' } } });
     expect(error).toMatchObject({ status: 400, code: 'invalid_request', message: 'name: too long', details: { field: 'name' } });

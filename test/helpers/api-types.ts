@@ -1,8 +1,8 @@
-// The test client's types, taken from the OpenAPI document (web/src/api/schema.d.ts, generated from docs/openapi.json
+// The test client's types, taken from the OpenAPI document (src/client/schema.d.ts, generated from docs/openapi.json
 // by `npm run openapi`): a request to a concrete path such as `/api/v1/teams/vision/runs?limit=5` is matched, segment
 // by segment, to its route template (`/api/v1/teams/{team}/runs`), and the reply's body gets that route's success
 // type. When a route's response changes, the tests that read it stop type-checking.
-import type { paths } from '../../web/src/api/schema.js';
+import type { paths } from '../../src/client/schema.js';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
