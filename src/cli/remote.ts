@@ -39,7 +39,8 @@ export function remoteCommand(parent: Command, nameAndArgs: string, description:
 }
 
 /** The server, key and team for a command: flags win, then the environment, then the saved login. */
-export function connect(flags: RemoteFlags, env: NodeJS.ProcessEnv = process.env): Remote {
+/** The server, key and team a command works with; `teamless` commands (team create/ls) need no team. */
+export function connect(flags: RemoteFlags, env: NodeJS.ProcessEnv = process.env, options: { teamless?: boolean } = {}): Remote {
   let url = flags.url || env.MODELYARD_URL || undefined;
   let apiKey = env.MODELYARD_API_KEY || undefined;
   let team = flags.team || env.MODELYARD_TEAM || undefined;
@@ -52,7 +53,8 @@ export function connect(flags: RemoteFlags, env: NodeJS.ProcessEnv = process.env
   if (!url) throw new UsageError('no Modelyard server: pass --url, set MODELYARD_URL, or run `modelyard login --url … --api-key-stdin`');
   if (!/^https?:\/\/[^/]+/.test(url)) throw new UsageError(`the Modelyard URL must start with http:// or https://, not ${JSON.stringify(url.slice(0, 40))}`);
   if (!apiKey) throw new UsageError('no API key: set MODELYARD_API_KEY or run `modelyard login` (a key is never taken as a flag)');
-  if (!team) throw new UsageError('no team: pass --team, set MODELYARD_TEAM, or save one with `modelyard login --team`');
+  if (!team && !options.teamless) throw new UsageError('no team: pass --team, set MODELYARD_TEAM, or save one with `modelyard login --team`');
+  team ??= '';
   url = url.replace(/\/+$/, '');
   // node:http rather than fetch (undici): a third less memory for the whole command (src/client/http.ts).
   const api = createApi({ baseUrl: url, apiKey, fetch: nodeFetch });

@@ -40,6 +40,24 @@ afterAll(async () => {
   await server.close();
 });
 
+describe('modelyard team', { timeout: 180_000 }, () => {
+  it('creates a team without MODELYARD_TEAM (the creator is its admin), lists teams with roles, and refuses a taken name', async () => {
+    const [created, taken] = await Promise.all([
+      cli.run(['team', 'create', 'research'], { env: { MODELYARD_TEAM: undefined } }),
+      cli.run(['team', 'create', team, '--json'], { env: { MODELYARD_TEAM: undefined } }),
+    ]);
+    expect(created.code).toBe(0);
+    expect(created.stdout).toMatch(/^created team research \(you are its admin\)/);
+    expect(taken.code).toBe(1);
+    expect(JSON.parse(taken.stderr)).toMatchObject({ error: { status: 409, code: 'conflict' } });
+    const [listed, listedJson] = await Promise.all([cli.run(['team', 'ls'], { env: { MODELYARD_TEAM: undefined } }), cli.run(['team', 'ls', '--json'])]);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(/^TEAM\s+ROLE\n/);
+    expect(listed.stdout).toMatch(/^research\s+admin$/m);
+    expect(listedJson.json().map((t: { name: string; role: string }) => `${t.name}:${t.role}`).sort()).toEqual(['ops:admin', 'research:admin']);
+  });
+});
+
 describe('modelyard secret and webhook', { timeout: 180_000 }, () => {
   it('sets a secret from stdin (never echoing it), replaces it, lists and removes secrets', async () => {
     const created = await cli.run(['secret', 'set', 'HOOK_SECRET'], { stdin: 's3cr3t-value\n' });

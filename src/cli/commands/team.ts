@@ -328,7 +328,28 @@ function registerJobCommands(program: Command): void {
     });
 }
 
+/** Teams: the first thing a new instance needs, and the list of those the key's user is in. */
+function registerTeamsCommands(program: Command): void {
+  const team = program.command('team').description('teams (the creator becomes their admin)');
+
+  remoteCommand(team, 'create', 'create a team; you become its admin', 'modelyard team create vision')
+    .argument('<name>', 'the team name')
+    .action(async (name: string, flags: RemoteFlags) => {
+      const remote = connect(flags, process.env, { teamless: true });
+      const created = await ok(remote.api.POST('/api/v1/teams', { body: { name } }));
+      emit(remote, created, () => `created team ${created.name} (you are its admin); use it with --team ${created.name} or MODELYARD_TEAM=${created.name}`);
+    });
+
+  remoteCommand(team, 'ls', 'list the teams you are in, with your role', 'modelyard team ls --json')
+    .action(async (flags: RemoteFlags) => {
+      const remote = connect(flags, process.env, { teamless: true });
+      const teams = await listAll((cursor) => ok(remote.api.GET('/api/v1/teams', { params: { query: { cursor } } })));
+      emit(remote, teams, () => table(['TEAM', 'ROLE'], teams.map((t) => [t.name, t.role]), 'no teams yet: modelyard team create NAME'));
+    });
+}
+
 export function registerTeamCommands(program: Command): void {
+  registerTeamsCommands(program);
   registerSecretCommands(program);
   registerWebhookCommands(program);
   registerRunCommands(program);
