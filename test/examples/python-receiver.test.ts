@@ -67,7 +67,8 @@ describe('examples/python-receiver', () => {
     await eventually(async () => fs.existsSync(path.join(folder, 'config/labels.json')));
     expect(fs.readFileSync(path.join(folder, 'model.bin'))).toEqual(files['model.bin']);
     expect(fs.readFileSync(path.join(folder, 'config/labels.json'), 'utf8')).toBe(files['config/labels.json']);
-    expect(output).toContain('deployed classifier v0 (2 files)');
+    // The receiver prints its line after the files are in place; the pipe may bring it a moment later.
+    await eventually(async () => output.includes('deployed classifier v0 (2 files)'));
     await eventually(async () => (await admin.get(`/api/v1/teams/${team}/runs`)).body.items[0]?.state === 'succeeded');
 
     const forged = await fetch(hookUrl, {
