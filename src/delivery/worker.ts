@@ -574,11 +574,11 @@ export interface ManualAttempt {
 }
 
 /**
- * Redelivers one run now, in the caller's request, and returns the attempt (recorded as manual). It is not held back
- * by its webhook's flood-control limits (an operator asked for this one request), nor does it take a permit. A manual attempt is
+ * Redelivers one run now, in the caller's request, and returns the attempt (recorded as manual). A manual attempt is
  * never retried: on success the run is succeeded; on failure a run still waiting for automatic retries keeps its
  * schedule, any other run is (again) failed. Returns 'busy' when a worker is sending the run at this moment, and
- * refuses (409) a run whose webhook has been deleted.
+ * refuses (409) a run whose webhook has been deleted. It is not held back by its webhook's flood-control limits and
+ * takes no permit: an operator asked for this one request (docs/automations.md, "Flood control per webhook").
  */
 export async function redeliverNow(ctx: AppContext, runId: string, teamId: string): Promise<ManualAttempt | 'busy' | undefined> {
   const owner = `manual:${defaultWorkerOwner()}`;
