@@ -79,10 +79,17 @@ export function writesThenSelect<S extends object, O>(
   });
   const alone = writes.map((write, i) => prepared((db, p: Record<string, unknown>) => write(db, prefixed(p, i))));
   const selectOnly = prepared((db, p: S) => select(db, p));
+  // The prefixed names, made once per write and name (this runs on every event).
+  const names = writes.map(() => new Map<string, string>());
   const flat = (writeParams: object[]) => {
     const params: Record<string, unknown> = {};
     writeParams.forEach((one, i) => {
-      for (const [name, value] of Object.entries(one)) params[`w${i}_${name}`] = value;
+      const known = names[i]!;
+      for (const name in one) {
+        let key = known.get(name);
+        if (key === undefined) known.set(name, (key = `w${i}_${name}`));
+        params[key] = (one as Record<string, unknown>)[name];
+      }
     });
     return params;
   };

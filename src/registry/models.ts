@@ -217,11 +217,17 @@ export interface LockedModel {
  * pay a policy lookup on every alias change (enforceDirectChange).
  */
 export async function lockModel(tx: Tx, teamId: string, name: string): Promise<LockedModel> {
-  const model = await tx
+  const model = await lockModelQuery.first(tx, { teamId, name, now: Date.now() });
+  if (!model) throw notFound(`registered model "${name}"`);
+  return { id: model.id, name: model.name, governed: Boolean(model.governed) };
+}
+
+const lockModelQuery = prepared((db, p: { teamId: string; name: string; now: number }) =>
+  db
     .updateTable('registered_models')
-    .set({ updated_at: Date.now() })
-    .where('team_id', '=', teamId)
-    .where('name', '=', name)
+    .set({ updated_at: p.now })
+    .where('team_id', '=', p.teamId)
+    .where('name', '=', p.name)
     .returning((eb) => [
       'id',
       'name',
@@ -230,15 +236,12 @@ export async function lockModel(tx: Tx, teamId: string, name: string): Promise<L
           eb
             .selectFrom('alias_policies as ap')
             .select('ap.id')
-            .where('ap.team_id', '=', teamId)
-            .where((p) => p.or([p('ap.model_id', '=', p.ref('registered_models.id')), p('ap.model_id', 'is', null)])),
+            .where('ap.team_id', '=', p.teamId)
+            .where((w) => w.or([w('ap.model_id', '=', w.ref('registered_models.id')), w('ap.model_id', 'is', null)])),
         )
         .as('governed'),
-    ])
-    .executeTakeFirst();
-  if (!model) throw notFound(`registered model "${name}"`);
-  return { id: model.id, name: model.name, governed: Boolean(model.governed) };
-}
+    ]),
+);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Versions
@@ -307,13 +310,12 @@ export async function aliasesOf(db: Db, versionIds: string[]): Promise<Map<strin
   return aliasesByVersion(rows);
 }
 
+const modelIdQuery = prepared((db, p: { teamId: string; name: string }) =>
+  db.selectFrom('registered_models').select('id').where('team_id', '=', p.teamId).where('name', '=', p.name),
+);
+
 export async function findModelId(db: Db, teamId: string, name: string): Promise<string> {
-  const model = await db
-    .selectFrom('registered_models')
-    .select('id')
-    .where('team_id', '=', teamId)
-    .where('name', '=', name)
-    .executeTakeFirst();
+  const model = await modelIdQuery.first(db, { teamId, name });
   if (!model) throw notFound(`registered model "${name}"`);
   return model.id;
 }
@@ -348,9 +350,13 @@ function byRef<Q extends ReturnType<typeof versionQuery>>(db: Db, query: Q, mode
   ) as Q;
 }
 
-/** The version `ref` names with what its view shows — its aliases and checks — read by one statement. */
-async function versionWithView(db: Db, modelId: string, modelName: string, ref: string, holderOf: string | null = null) {
-  const query = byRef(db, versionQuery(db, modelId), modelId, parseVersionRef('version', ref)).select((eb) => [
+/**
+ * A version query with what the version's view shows — its aliases and checks — and the index of the version holding
+ * the alias `holderOf` (setAlias: the alias about to move; '' for none), in one statement. Built on any executor:
+ * jsonArrayOf picks the database's JSON aggregate.
+ */
+function withView(db: Db, query: ReturnType<typeof versionQuery>, p: { modelId: string; holderOf: string }) {
+  return query.select((eb) => [
     jsonArrayOf(db, eb.selectFrom('model_aliases as va').select('va.alias').whereRef('va.model_version_id', '=', 'mv.id')).as('held'),
     jsonArrayOf(
       db,
@@ -359,16 +365,38 @@ async function versionWithView(db: Db, modelId: string, modelName: string, ref: 
         .select(['vc.name', 'vc.state', 'vc.summary', 'vc.details_url', 'vc.updated_by', 'vc.updated_at'])
         .whereRef('vc.model_version_id', '=', 'mv.id'),
     ).as('check_rows'),
-    // The version that holds `holderOf` now (setAlias: the alias about to move), by index.
     eb
       .selectFrom('model_aliases as ha')
       .innerJoin('model_versions as hv', 'hv.id', 'ha.model_version_id')
       .select('hv.index')
-      .where('ha.model_id', '=', modelId)
-      .where('ha.alias', '=', holderOf ?? '')
+      .where('ha.model_id', '=', p.modelId)
+      .where('ha.alias', '=', p.holderOf)
       .as('holder_index'),
   ]);
-  const row = await query.executeTakeFirst();
+}
+
+/** One prepared query per way of naming the version (by index, by alias); only values vary within each. */
+const viewByIndex = prepared((db, p: { modelId: string; index: number; holderOf: string }) =>
+  withView(db, versionQuery(db, p.modelId).where('mv.index', '=', p.index), p),
+);
+const viewByAlias = prepared((db, p: { modelId: string; alias: string; holderOf: string }) =>
+  withView(
+    db,
+    versionQuery(db, p.modelId).where('mv.id', '=', (eb) =>
+      eb.selectFrom('model_aliases as ma').select('ma.model_version_id').where('ma.model_id', '=', p.modelId).where('ma.alias', '=', p.alias),
+    ),
+    p,
+  ),
+);
+
+/** The version `ref` names with what its view shows — its aliases and checks — read by one statement. */
+async function versionWithView(db: Db, modelId: string, modelName: string, ref: string, holderOf: string | null = null) {
+  const parsed = parseVersionRef('version', ref);
+  const params = { modelId, holderOf: holderOf ?? '' };
+  const row =
+    parsed.index !== undefined
+      ? await viewByIndex.first(db, { ...params, index: parsed.index })
+      : await viewByAlias.first(db, { ...params, alias: parsed.alias });
   if (!row) throw notFound(`version "${ref}" of registered model "${modelName}"`);
   const { held, check_rows, holder_index, ...version } = row;
   const checks = (jsonColumn(check_rows) ?? []).map((c) => ({
