@@ -45,8 +45,10 @@ export class WriteGate {
 
   /** Ends the current turn and wakes the waiters (each checks whether the next turn is its own). */
   leave(): void {
-    Atomics.add(this.cells, SERVING, 1);
-    Atomics.notify(this.cells, SERVING);
+    const serving = (Atomics.add(this.cells, SERVING, 1) + 1) | 0;
+    // No ticket beyond the one now served was taken: nobody waits (the usual case while one thread writes). A ticket
+    // taken after this check finds its turn already served and does not wait either.
+    if (Atomics.load(this.cells, NEXT_TICKET) !== serving) Atomics.notify(this.cells, SERVING);
   }
 }
 
