@@ -16,7 +16,9 @@ import { insertRuns, pendingRun, spawnWorker, type WorkerProcess } from '../help
  * without policies pays no policy lookup); the version with its aliases and checks (the answer) and the alias's
  * holder; the alias, its history entry, the event and the matching automations in one statement; the runs (their
  * payloads are rendered in between, from the matches); commit; the workers' NOTIFY (sent after the commit, and folded
- * into one under load). It was 13 before the alias's writes joined the event's statement.
+ * into one under load). It was 13 before the alias's writes joined the event's statement. The lock cannot join the
+ * read after it: a statement reads with the snapshot it started with, so a move that waited for the lock would read
+ * the alias's holder from before the move it waited for (compare-and-set in test/api/alias-history.test.ts fails).
  */
 const ALIAS_MOVE_BUDGET = 7;
 
