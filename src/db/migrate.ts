@@ -10,6 +10,7 @@ import * as promotion from './migrations/005_promotion.js';
 import * as deliveryControls from './migrations/006_delivery_controls.js';
 import * as listen from './migrations/007_listen.js';
 import * as usersAdmin from './migrations/008_users_admin.js';
+import * as deliveryOrder from './migrations/009_delivery_order.js';
 
 const migrations: Record<string, Migration> = {
   '001_initial': initial,
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '006_delivery_controls': deliveryControls,
   '007_listen': listen,
   '008_users_admin': usersAdmin,
+  '009_delivery_order': deliveryOrder,
 };
 
 export async function migrateToLatest(db: Db): Promise<string[]> {
