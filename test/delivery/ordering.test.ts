@@ -207,7 +207,7 @@ describe('supersede', () => {
 
     // The runs API shows the state and the run that replaced it; the state filter knows it.
     const page = expectStatus(await admin.get(`/api/v1/teams/super1/automations/${automationId}/runs?state=superseded`), 200, 'listing superseded runs');
-    expect(page.body.items.map((r: { sequence: number; supersededBy: string }) => [r.sequence, r.supersededBy])).toEqual([
+    expect(page.body.items.map((r: { sequence: number | null; supersededBy: string | null }) => [r.sequence, r.supersededBy])).toEqual([
       [3, (await seq(4)).id],
       [2, (await seq(3)).id],
       [1, (await seq(3)).id],
