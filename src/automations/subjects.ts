@@ -6,6 +6,7 @@
 // created while the active one finishes is seen by the finishing transaction (which then makes it active) or sees the
 // subject free (and is active itself): it is never left waiting. Locking subjects first, in one order, also keeps the
 // two sides from waiting on each other's runs (no deadlock). On SQLite the write lock serializes them already.
+import { sql } from 'kysely';
 import type { Tx } from '../db/index.js';
 import type { AfterCommit } from '../db/transaction.js';
 import { CHANNEL_RUNS } from '../context.js';
@@ -77,7 +78,7 @@ export async function releaseFinished(tx: Tx, after: AfterCommit, locked: Locked
 function waitingRun(tx: Tx, run: OrderedRun, direction: 'asc' | 'desc') {
   return tx
     .selectFrom('action_runs')
-    .select(['id', 'not_before', 'lease_until'])
+    .select('id')
     .where('automation_id', '=', run.automation_id)
     .where('subject', '=', run.subject)
     .where('state', '=', 'pending')
@@ -87,22 +88,38 @@ function waitingRun(tx: Tx, run: OrderedRun, direction: 'asc' | 'desc') {
     .executeTakeFirst();
 }
 
-/** Makes the subject's lowest waiting run active and due (not before a cooldown fold's time), or frees the subject. */
+/**
+ * Makes the subject's lowest waiting run active and due, or frees the subject. Two statements: the subject's row (locked
+ * since lockSubjects, so this statement's fresh snapshot sees every run created before the lock was taken) takes its
+ * next run, and that run becomes due now — not before a cooldown fold's time (not_before), and not while a manual
+ * attempt holds it (the claim reads due times, not leases).
+ */
 async function activateNext(tx: Tx, after: AfterCommit, locked: LockedSubjects, run: OrderedRun, now: number): Promise<void> {
-  const next = await waitingRun(tx, run, 'asc');
-  await tx
+  const row = await tx
     .updateTable('delivery_subjects')
-    .set({ active_run_id: next?.id ?? null })
+    .set((eb) => ({
+      active_run_id: eb
+        .selectFrom('action_runs')
+        .select('id')
+        .where('automation_id', '=', run.automation_id)
+        .where('subject', '=', run.subject)
+        .where('state', '=', 'pending')
+        .where('next_attempt_at', 'is', null)
+        .orderBy('sequence')
+        .limit(1),
+    }))
     .where('automation_id', '=', run.automation_id)
     .where('subject', '=', run.subject)
-    .execute();
-  locked.set(keyOf(run), next?.id ?? null);
-  if (next === undefined) return;
-  // A run leased by a manual attempt right now becomes due when that lease ends (the claim reads due times, not leases).
+    .returning('active_run_id')
+    .executeTakeFirst();
+  const next = row?.active_run_id ?? null;
+  locked.set(keyOf(run), next);
+  if (next === null) return;
+  const notLeased = sql<number>`case when coalesce(lease_until, 0) > ${now} then lease_until else ${now} end`;
   await tx
     .updateTable('action_runs')
-    .set({ next_attempt_at: Math.max(now, next.not_before ?? now, next.lease_until ?? now) })
-    .where('id', '=', next.id)
+    .set({ next_attempt_at: sql<number>`case when coalesce(not_before, 0) > ${notLeased} then not_before else ${notLeased} end` })
+    .where('id', '=', next)
     .execute();
   after.notify(CHANNEL_RUNS);
 }

@@ -13,7 +13,7 @@ import { createTeamWithRoles, eventually, startTestServer, type TestServer } fro
 import { createAutomation, createWebhook, webhookAutomation } from '../helpers/automations.js';
 import { fireEvent, teamId } from '../helpers/database.js';
 
-const ENV = { MODELYARD_RETRY_SCHEDULE: '0.05,0.1,0.2', MODELYARD_WEBHOOK_TIMEOUT_MS: '2000', MODELYARD_DELIVERY_LEASE_MS: '1000' };
+const ENV = { MODELYARD_RETRY_SCHEDULE: '0.05,0.1,0.2', MODELYARD_WEBHOOK_TIMEOUT_MS: '2000', MODELYARD_DELIVERY_LEASE_MS: '5000' };
 const FLIPS = 200;
 const MODELS = 5;
 const PAYLOAD = '{"a":"${automation_name}","m":"${artifact_collection_name}","s":"${sequence}","v":"${artifact_version_index}"}';
@@ -122,7 +122,7 @@ describe('ordered delivery with three workers on PostgreSQL', () => {
 
     const unfinished = () =>
       server.ctx.db.selectFrom('action_runs').select('id').where('automation_id', 'in', [ordered, newest]).where('state', '=', 'pending').execute();
-    await eventually(async () => (await unfinished()).length === 0, 20_000, 100);
+    await eventually(async () => (await unfinished()).length === 0, 60_000, 100);
 
     const runs = await server.ctx.db
       .selectFrom('action_runs')
@@ -160,7 +160,8 @@ describe('ordered delivery with three workers on PostgreSQL', () => {
 
     for (const model of models) {
       // Without supersede every flip is delivered, in order.
-      const all = bySubject.get(`ordered/${model.name}`)!.filter((d) => d.status === 200).map((d) => d.sequence);
+      // (Once per run: delivery is at least once, and a run whose lease ran out on a loaded machine may come twice.)
+      const all = [...new Map(bySubject.get(`ordered/${model.name}`)!.filter((d) => d.status === 200).map((d) => [d.run, d.sequence])).values()];
       expect(all).toEqual(Array.from({ length: FLIPS / MODELS }, (_, i) => i + 1));
       // With supersede the newest state of the subject is the last delivery, and it succeeded.
       const delivered = bySubject.get(`newest/${model.name}`)!;
