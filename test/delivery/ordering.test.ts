@@ -142,6 +142,34 @@ describe('per-subject order', () => {
     expect((await runsOf(automationId)).map((r) => r.state).sort()).toEqual(['failed', 'succeeded', 'succeeded', 'succeeded', 'succeeded', 'succeeded']);
   });
 
+  it('re-claims the active run when its lease expires; a manual redelivery of a waiting run keeps it waiting on failure', async () => {
+    const { admin, team, automationId } = await setUp('order4', { order: 'per_subject' });
+    const model = newId();
+    await flip(team, model, 'production', 1);
+    await flip(team, model, 'production', 2);
+    const [first, second] = await runsOf(automationId);
+    const [claimed] = await claimAll('dead-worker');
+    expect(claimed!.id).toBe(first!.id);
+    // The worker died: when its lease runs out the same run is claimed again, still the subject's active run.
+    const [reclaimed] = await claimAll('w7', Date.now() + LEASE_MS + 1);
+    expect(reclaimed!.id).toBe(first!.id);
+
+    // A manual attempt on the waiting run: sent, but a failure leaves it waiting behind the active one.
+    receiver.respondWith(() => ({ status: 500 }));
+    const manual = await admin.post(`/api/v1/teams/order4/runs/${second!.id}/redeliver`, {});
+    expect(manual.status).toBe(200);
+    expect(manual.body.status).toBe(500);
+    receiver.respondWith(() => ({ status: 200, body: '{"ok":true}' }));
+    expect((await runsOf(automationId)).find((r) => r.id === second!.id)).toMatchObject({ state: 'pending', next_attempt_at: null, attempts: 1 });
+    expect(await claimAll('w7', Date.now() + LEASE_MS + 1)).toEqual([]);
+
+    // The active run finishes: the waiting one is handed the subject.
+    await finish('w7', reclaimed!, ok(reclaimed!));
+    const [next] = await claimAll('w7');
+    expect(next!.id).toBe(second!.id);
+    await finish('w7', next!, ok(next!));
+  });
+
   it('keeps counting ${sequence} for an unordered automation whose template uses it, without holding runs back', async () => {
     const { team, automationId } = await setUp('order2', { order: 'none' });
     const model = newId();
