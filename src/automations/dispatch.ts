@@ -45,6 +45,7 @@ import { evaluate, parseCondition, readsChecks, type ConditionNode } from '../co
 import { admitRun } from '../core/flood-control.js';
 import { subjectOf, usesSequence } from '../core/delivery-order.js';
 import { supersededColumns } from './run-states.js';
+import { activateWaiting } from './subjects.js';
 import { ALIAS_EVENT_TYPES, eventMetadata, eventVariables, withAutomationName } from './variables.js';
 
 /**
@@ -200,7 +201,7 @@ export async function createActionRuns(
     // The subject's counter (and, ordered, whether this run is the active one), under the subject's row lock.
     let slot: SubjectSlot | null = null;
     if (subject !== null && (ordered || usesSequence(automation.template))) {
-      slot = await takeSubjectSlot(tx, { automationId: automation.id, subject, runId: run.id, ordered, supersede, now });
+      slot = await takeSubjectSlot(tx, after, { automationId: automation.id, subject, runId: run.id, ordered, supersede, now });
       run.sequence = slot.sequence;
     }
 
@@ -425,6 +426,7 @@ interface SubjectSlot {
  */
 async function takeSubjectSlot(
   tx: Tx,
+  after: AfterCommit,
   p: { automationId: string; subject: string; runId: string; ordered: boolean; supersede: boolean; now: number },
 ): Promise<SubjectSlot> {
   const row = await tx
@@ -440,18 +442,29 @@ async function takeSubjectSlot(
     .executeTakeFirstOrThrow();
   const sequence = Number(row.sequence);
   if (!p.ordered) return { sequence, active: false };
-  if (row.active_run_id === p.runId || !p.supersede) return { sequence, active: row.active_run_id === p.runId };
-  const superseded = await tx
-    .updateTable('action_runs')
-    .set(supersededColumns(p.runId, p.now))
-    .where('automation_id', '=', p.automationId)
-    .where('subject', '=', p.subject)
-    .where('state', '=', 'pending')
-    .where('manual_redelivery', '=', 0)
-    .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', p.now)]))
-    .returning('id')
-    .execute();
-  if (!superseded.some((r) => r.id === row.active_run_id)) return { sequence, active: false };
+  if (row.active_run_id === p.runId) return { sequence, active: true };
+  let takeOver = false;
+  if (p.supersede) {
+    const superseded = await tx
+      .updateTable('action_runs')
+      .set(supersededColumns(p.runId, p.now))
+      .where('automation_id', '=', p.automationId)
+      .where('subject', '=', p.subject)
+      .where('state', '=', 'pending')
+      .where('manual_redelivery', '=', 0)
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', p.now)]))
+      .returning('id')
+      .execute();
+    takeOver = superseded.some((r) => r.id === row.active_run_id);
+  }
+  if (!takeOver) {
+    // The subject's active run must still be pending; one finished by a path that did not hand the subject on (none is
+    // known — this is the safety net) would otherwise hold it forever: the oldest waiting run gets it, or this one.
+    const holder = await tx.selectFrom('action_runs').select('state').where('id', '=', row.active_run_id!).executeTakeFirst();
+    if (holder?.state === 'pending') return { sequence, active: false };
+    takeOver = (await activateWaiting(tx, after, { automation_id: p.automationId, subject: p.subject }, p.now)) === null;
+  }
+  if (!takeOver) return { sequence, active: false };
   await tx.updateTable('delivery_subjects').set({ active_run_id: p.runId }).where('automation_id', '=', p.automationId).where('subject', '=', p.subject).execute();
   return { sequence, active: true };
 }

@@ -74,6 +74,16 @@ export async function releaseFinished(tx: Tx, after: AfterCommit, locked: Locked
   if (locked.get(keyOf(run)) === run.id) await activateNext(tx, after, locked, run, now);
 }
 
+/**
+ * Hands a subject whose active run is no longer pending to its lowest waiting run (the subject locked by the caller);
+ * returns that run's id, or null when none waits (the subject is free).
+ */
+export async function activateWaiting(tx: Tx, after: AfterCommit, subject: { automation_id: string; subject: string }, now: number): Promise<string | null> {
+  const locked: LockedSubjects = new Map();
+  await activateNext(tx, after, locked, { id: '', ...subject }, now);
+  return locked.get(keyOf(subject)) ?? null;
+}
+
 /** The subject's waiting run with the lowest (`asc`) or highest sequence. */
 function waitingRun(tx: Tx, run: OrderedRun, direction: 'asc' | 'desc') {
   return tx

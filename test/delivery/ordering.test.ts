@@ -170,6 +170,23 @@ describe('per-subject order', () => {
     await finish('w7', next!, ok(next!));
   });
 
+  it('does not leave a subject held by a run that finished without handing it on: the oldest waiting run gets it', async () => {
+    const { team, automationId } = await setUp('order5', { order: 'per_subject' });
+    const model = newId();
+    await flip(team, model, 'production', 1);
+    await flip(team, model, 'production', 2);
+    const [first, second] = await runsOf(automationId);
+    // As if a path unknown to ordering had finished the active run.
+    await server.ctx.db.updateTable('action_runs').set({ state: 'failed', next_attempt_at: null, finished_at: Date.now() }).where('id', '=', first!.id).execute();
+    await flip(team, model, 'production', 3);
+    const due = await claimAll('w8');
+    expect(due.map((r) => r.id)).toEqual([second!.id]);
+    await finish('w8', due[0]!, ok(due[0]!));
+    const [third] = await claimAll('w8');
+    expect((await runsOf(automationId)).find((r) => r.id === third!.id)!.sequence).toBe(3);
+    await finish('w8', third!, ok(third!));
+  });
+
   it('keeps counting ${sequence} for an unordered automation whose template uses it, without holding runs back', async () => {
     const { team, automationId } = await setUp('order2', { order: 'none' });
     const model = newId();
