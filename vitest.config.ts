@@ -1,6 +1,6 @@
 // The suite runs twice: on SQLite and on PostgreSQL (MODELYARD_TEST_DB). The browser tests (test/e2e) run once,
 // on SQLite: they exercise the UI, and the API beneath them is already covered on both databases. Scale-out across
-// worker processes (test/delivery/scale-out.test.ts), NOTIFY between processes (test/db/postgres-notifier.test.ts)
+// worker processes (test/delivery/scale-out.test.ts, webhook-limits-processes.test.ts), NOTIFY between processes (test/db/postgres-notifier.test.ts)
 // the worker's own connections (test/delivery/worker-connections.test.ts) and round trips to the database
 // (test/db/round-trips.test.ts) are PostgreSQL matters and run in that
 // project only; SQLite's WAL checkpointer (test/db/checkpointer.test.ts) only
@@ -34,6 +34,7 @@ export default defineConfig({
           exclude: [
             'test/delivery/scale-out.test.ts',
             'test/delivery/ordering-scale.test.ts',
+            'test/delivery/webhook-limits-processes.test.ts',
             'test/api/stream-scale-out.test.ts',
             'test/delivery/worker-connections.test.ts',
             'test/db/postgres-notifier.test.ts',

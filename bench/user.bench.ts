@@ -17,6 +17,7 @@
 //   npx tsx bench/user.bench.ts                   (both databases; PostgreSQL over TCP at 127.0.0.1:5432/test)
 //   USER_BENCH_DATABASES=sqlite USER_BENCH_SECONDS=5 npx tsx bench/user.bench.ts
 //   USER_BENCH_DATABASE_URL=postgres://…          (another PostgreSQL)
+//   USER_BENCH_SERVER_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof"   (node flags for the server, e.g. to profile it)
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -185,7 +186,7 @@ async function benchOne(database: Database, receiver: ReceiverProcess): Promise<
   try {
     holders.length = 0;
     const key = await prepareAdminKey(deployed.config);
-    child = await startServerProcess(deployed.env, url, { compiled: true, args: [], flags: [] });
+    child = await startServerProcess(deployed.env, url, { compiled: true, args: [], flags: (process.env.USER_BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean) });
     const automationId = await setUp(url, pool, key, receiver.url);
     const loadAverage = round(os.loadavg()[0]!);
 

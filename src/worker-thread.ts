@@ -13,6 +13,7 @@ import { isMainThread, parentPort, Worker, workerData, type MessagePort } from '
 import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { startServer } from './server.js';
+import { adoptWriteGates, sharedWriteGates } from './db/write-gate.js';
 import { addMetricsSource, appMetricsSnapshot, type MetricsSnapshot } from './api/metrics.js';
 
 type ToThread = { type: 'stop' } | { type: 'metrics'; id: number };
@@ -25,6 +26,8 @@ type FromThread =
 interface ThreadData {
   modelyardWorkerThread: true;
   port: MessagePort;
+  /** The parent's SQLite write gates (src/db/write-gate.ts): both threads take turns at the write lock. */
+  writeGates: Record<string, SharedArrayBuffer>;
 }
 
 export interface WorkerThread {
@@ -41,7 +44,7 @@ const STOP_TIMEOUT_MS = 30_000;
  * start; `onCrash` hears of the thread ending by itself afterwards.
  */
 export function startWorkerThread(env: NodeJS.ProcessEnv, port: MessagePort, onCrash: (error: Error) => void): Promise<WorkerThread> {
-  const options = { env, workerData: { modelyardWorkerThread: true, port } satisfies ThreadData, transferList: [port] };
+  const options = { env, workerData: { modelyardWorkerThread: true, port, writeGates: sharedWriteGates() } satisfies ThreadData, transferList: [port] };
   const self = new URL(import.meta.url);
   // From the TypeScript sources (`npm run dev`, the tests), tsx's loader is registered in the main thread only; the
   // thread registers it for itself before loading this module.
@@ -115,6 +118,7 @@ async function runThread(data: ThreadData): Promise<void> {
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
     const config = loadConfig(process.env);
+    adoptWriteGates(data.writeGates);
     server = await startServer(config, createLogger(config.logLevel), { role: 'worker', bridge: data.port });
   } catch (error) {
     post({ type: 'failed', message: `the delivery thread could not start: ${error instanceof Error ? error.message : String(error)}` });

@@ -33,7 +33,15 @@ export interface BreakerSettings {
   disableAfterSeconds?: number | null;
 }
 
-export interface WebhookInput extends BreakerSettings {
+/** Flood control per webhook (core/endpoint-limits.ts); null: unlimited (the default). */
+export interface FloodLimits {
+  /** Requests in flight to the endpoint at once, across every worker. */
+  maxConcurrency?: number | null;
+  /** Requests sent to the endpoint in any second, across every worker. */
+  maxPerSecond?: number | null;
+}
+
+export interface WebhookInput extends BreakerSettings, FloodLimits {
   name: string;
   /** Required for a push webhook; a listen webhook has none. */
   url?: string | null;
@@ -44,7 +52,7 @@ export interface WebhookInput extends BreakerSettings {
   headers: CustomHeader[];
 }
 
-export interface WebhookPatch extends BreakerSettings {
+export interface WebhookPatch extends BreakerSettings, FloodLimits {
   name?: string;
   url?: string;
   secret?: string | null;
@@ -174,6 +182,9 @@ export async function createWebhook(ctx: Ctx, teamId: string, userId: string, in
     ...HEALTHY,
     circuit_failures: input.circuitFailures ?? DEFAULT_CIRCUIT_FAILURES,
     disable_after_seconds: input.disableAfterSeconds === undefined ? DEFAULT_DISABLE_AFTER_SECONDS : input.disableAfterSeconds,
+    max_concurrency: input.maxConcurrency ?? null,
+    max_per_second: input.maxPerSecond ?? null,
+    permit_queue_until: null,
     created_by: userId,
     created_at: now,
     updated_at: now,
@@ -218,8 +229,12 @@ export async function updateWebhook(ctx: Ctx, teamId: string, id: string, userNa
         headers: patch.headers === undefined ? current.headers : JSON.stringify(patch.headers.map(({ name, value }) => ({ name, value }))),
         circuit_failures: patch.circuitFailures ?? current.circuit_failures,
         disable_after_seconds: patch.disableAfterSeconds === undefined ? current.disable_after_seconds : patch.disableAfterSeconds,
+        max_concurrency: patch.maxConcurrency === undefined ? current.max_concurrency : patch.maxConcurrency,
+        max_per_second: patch.maxPerSecond === undefined ? current.max_per_second : patch.maxPerSecond,
         updated_at: Date.now(),
       };
+      // New limits start a new queue: the turns handed out under the old ones no longer say anything.
+      if (next.max_concurrency !== current.max_concurrency || next.max_per_second !== current.max_per_second) next.permit_queue_until = null;
       if (patch.enabled === true && current.disabled_at !== null) {
         // Re-enabling starts the endpoint's health afresh: the failures that disabled it are not held against it.
         Object.assign(next, HEALTHY);
@@ -254,6 +269,9 @@ export async function updateWebhook(ctx: Ctx, teamId: string, id: string, userNa
           probe_at: next.probe_at,
           circuit_failures: next.circuit_failures,
           disable_after_seconds: next.disable_after_seconds,
+          max_concurrency: next.max_concurrency,
+          max_per_second: next.max_per_second,
+          permit_queue_until: next.permit_queue_until,
           updated_at: next.updated_at,
         })
         .where('id', '=', id)
@@ -339,6 +357,7 @@ export async function deleteWebhook(ctx: Pick<AppContext, 'db' | 'notifier' | 'c
       const first = runs.sort((a, b) => (a.id < b.id ? -1 : 1))[0]!;
       await recordAutomationFailed(tx, after, ctx.config, first, { error: WEBHOOK_DELETED, status: first.last_status }, { cancelledRuns: runs.length });
     }
+    await tx.deleteFrom('webhook_permits').where('webhook_id', '=', id).execute();
     await tx.deleteFrom('webhooks').where('id', '=', id).execute();
   });
 }

@@ -4615,6 +4615,10 @@ export interface operations {
                             circuitFailures: number;
                             /** @description How long the endpoint may keep failing before the webhook is disabled; null: never */
                             disableAfterSeconds: number | null;
+                            /** @description Requests in flight to the endpoint at once, across every worker; null: unlimited */
+                            maxConcurrency: number | null;
+                            /** @description Requests sent to the endpoint in any second, across every worker; null: unlimited */
+                            maxPerSecond: number | null;
                             createdAt: string;
                             updatedAt: string;
                         }[];
@@ -4665,6 +4669,10 @@ export interface operations {
                     circuitFailures?: number;
                     /** @description How long the endpoint may keep failing before the webhook is disabled (default 259200, 3 days); null: never */
                     disableAfterSeconds?: number | null;
+                    /** @description At most this many requests in flight to the endpoint at once, across every worker (default null: unlimited). Runs over the limit wait (deferred, their attempts not counted) and go as soon as a request finishes. A manual redelivery (POST …/runs/{id}/redeliver) is not held back. */
+                    maxConcurrency?: number | null;
+                    /** @description At most this many requests sent to the endpoint in any one-second interval, across every worker (default null: unlimited). Runs over the limit wait; none is dropped. A manual redelivery is not held back. */
+                    maxPerSecond?: number | null;
                 };
             };
         };
@@ -4706,6 +4714,10 @@ export interface operations {
                         circuitFailures: number;
                         /** @description How long the endpoint may keep failing before the webhook is disabled; null: never */
                         disableAfterSeconds: number | null;
+                        /** @description Requests in flight to the endpoint at once, across every worker; null: unlimited */
+                        maxConcurrency: number | null;
+                        /** @description Requests sent to the endpoint in any second, across every worker; null: unlimited */
+                        maxPerSecond: number | null;
                         createdAt: string;
                         updatedAt: string;
                     };
@@ -4769,6 +4781,10 @@ export interface operations {
                         circuitFailures: number;
                         /** @description How long the endpoint may keep failing before the webhook is disabled; null: never */
                         disableAfterSeconds: number | null;
+                        /** @description Requests in flight to the endpoint at once, across every worker; null: unlimited */
+                        maxConcurrency: number | null;
+                        /** @description Requests sent to the endpoint in any second, across every worker; null: unlimited */
+                        maxPerSecond: number | null;
                         createdAt: string;
                         updatedAt: string;
                     };
@@ -4836,6 +4852,10 @@ export interface operations {
                     circuitFailures?: number;
                     /** @description How long the endpoint may keep failing before the webhook is disabled (default 259200, 3 days); null: never */
                     disableAfterSeconds?: number | null;
+                    /** @description At most this many requests in flight to the endpoint at once, across every worker (default null: unlimited). Runs over the limit wait (deferred, their attempts not counted) and go as soon as a request finishes. A manual redelivery (POST …/runs/{id}/redeliver) is not held back. */
+                    maxConcurrency?: number | null;
+                    /** @description At most this many requests sent to the endpoint in any one-second interval, across every worker (default null: unlimited). Runs over the limit wait; none is dropped. A manual redelivery is not held back. */
+                    maxPerSecond?: number | null;
                 };
             };
         };
@@ -4877,6 +4897,10 @@ export interface operations {
                         circuitFailures: number;
                         /** @description How long the endpoint may keep failing before the webhook is disabled; null: never */
                         disableAfterSeconds: number | null;
+                        /** @description Requests in flight to the endpoint at once, across every worker; null: unlimited */
+                        maxConcurrency: number | null;
+                        /** @description Requests sent to the endpoint in any second, across every worker; null: unlimited */
+                        maxPerSecond: number | null;
                         createdAt: string;
                         updatedAt: string;
                     };
@@ -5021,6 +5045,10 @@ export interface operations {
                             circuitFailures: number;
                             /** @description How long the endpoint may keep failing before the webhook is disabled; null: never */
                             disableAfterSeconds: number | null;
+                            /** @description Requests in flight to the endpoint at once, across every worker; null: unlimited */
+                            maxConcurrency: number | null;
+                            /** @description Requests sent to the endpoint in any second, across every worker; null: unlimited */
+                            maxPerSecond: number | null;
                             createdAt: string;
                             updatedAt: string;
                         };

@@ -4,11 +4,14 @@
 import {
   PostgresAdapter,
   type Compilable,
+  type RawBuilder,
   type InsertQueryBuilder,
   type Kysely,
   type QueryCreator,
   type SelectQueryBuilder,
 } from 'kysely';
+import { jsonArrayFrom as pgJsonArrayFrom } from 'kysely/helpers/postgres';
+import { jsonArrayFrom as sqliteJsonArrayFrom } from 'kysely/helpers/sqlite';
 import type { Database } from './schema.js';
 import type { DialectName } from './index.js';
 import { prepared } from './prepared.js';
@@ -39,17 +42,76 @@ export interface InsertThenSelect<I, S, O> {
  * less. SQLite has no data-modifying CTEs, and its statements run in-process, where two cost no more than one.
  */
 export function insertThenSelect<I extends object, S extends object, O>(
-  insert: (qc: QueryCreator<Database>, params: I) => InsertQueryBuilder<Database, any, any>,
+  insert: (qc: QueryCreator<Database>, params: I) => Write,
   select: <DB extends Database>(qc: QueryCreator<DB>, params: S) => Compilable<O>,
 ): InsertThenSelect<I, S, O> {
-  const together = prepared((db, p: I & S) => select(db.with('inserted', (qc) => insert(qc as unknown as QueryCreator<Database>, p)), p));
-  const insertOnly = prepared((db, p: I) => insert(db, p));
+  const together = writesThenSelect([insert], select);
+  return { rows: (executor, insertParams, selectParams) => together.rows(executor, [insertParams], selectParams) };
+}
+
+/** A write that can stand as a data-modifying CTE on PostgreSQL. */
+type Write = InsertQueryBuilder<Database, any, any>;
+
+export interface WritesThenSelect<S, O> {
+  /** Makes the writes (each with its own parameters, in order), then returns the select's rows for `selectParams`. */
+  rows(executor: Executor, writeParams: object[], selectParams: S): Promise<O[]>;
+}
+
+/**
+ * Several writes followed by a select that reads none of them (insertThenSelect with more writes): on PostgreSQL one
+ * statement, each write a data-modifying CTE; on SQLite one statement after another. A change, its history and its
+ * event go to the database in one round trip this way (src/registry/aliases.ts). The writes must not depend on each
+ * other: PostgreSQL runs a statement's CTEs against one snapshot, in no set order.
+ */
+export function writesThenSelect<S extends object, O>(
+  writes: Array<(qc: QueryCreator<Database>, params: any) => Write>,
+  select: <DB extends Database>(qc: QueryCreator<DB>, params: S) => Compilable<O>,
+): WritesThenSelect<S, O> {
+  // A prepared query's parameters are one flat object: write i's parameter `x` travels as `w{i}_x`.
+  const prefixed = (params: object, i: number) =>
+    new Proxy({}, { get: (_target, name) => (typeof name === 'string' ? (params as Record<string, unknown>)[`w${i}_${name}`] : undefined) });
+  const together = prepared((db, p: Record<string, unknown>) => {
+    let qc: QueryCreator<Database> = db;
+    writes.forEach((write, i) => {
+      qc = qc.with(`w${i}`, (cte) => write(cte as unknown as QueryCreator<Database>, prefixed(p, i))) as unknown as QueryCreator<Database>;
+    });
+    return select(qc, p as unknown as S);
+  });
+  const alone = writes.map((write, i) => prepared((db, p: Record<string, unknown>) => write(db, prefixed(p, i))));
   const selectOnly = prepared((db, p: S) => select(db, p));
+  // The prefixed names, made once per write and name (this runs on every event).
+  const names = writes.map(() => new Map<string, string>());
+  const flat = (writeParams: object[]) => {
+    const params: Record<string, unknown> = {};
+    writeParams.forEach((one, i) => {
+      const known = names[i]!;
+      for (const name in one) {
+        let key = known.get(name);
+        if (key === undefined) known.set(name, (key = `w${i}_${name}`));
+        params[key] = (one as Record<string, unknown>)[name];
+      }
+    });
+    return params;
+  };
   return {
-    async rows(executor, insertParams, selectParams) {
-      if (executor.getExecutor().adapter instanceof PostgresAdapter) return together.rows(executor, { ...insertParams, ...selectParams });
-      await insertOnly.run(executor, insertParams);
+    async rows(executor, writeParams, selectParams) {
+      const params = flat(writeParams);
+      if (executor.getExecutor().adapter instanceof PostgresAdapter) return together.rows(executor, { ...params, ...selectParams });
+      for (const one of alone) await one.run(executor, params);
       return selectOnly.rows(executor, selectParams);
     },
   };
+}
+
+/**
+ * A correlated subquery's rows as one JSON array column (kysely's jsonArrayFrom for the executor's database), so a
+ * row and its children come back in one statement. Read the column with `jsonColumn`.
+ */
+export function jsonArrayOf<O>(db: Pick<Kysely<Database>, 'getExecutor'>, subquery: SelectQueryBuilder<any, any, O>): RawBuilder<O[]> {
+  return (db.getExecutor().adapter instanceof PostgresAdapter ? pgJsonArrayFrom(subquery) : sqliteJsonArrayFrom(subquery)) as RawBuilder<O[]>;
+}
+
+/** A JSON column as its value: PostgreSQL's driver parses json itself, SQLite's hands back the text. */
+export function jsonColumn<T>(value: T | string | null): T | null {
+  return typeof value === 'string' ? (JSON.parse(value) as T) : value;
 }

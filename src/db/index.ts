@@ -11,6 +11,7 @@ import {
   Kysely,
   PostgresDialect,
   SqliteDialect,
+  type SqliteDialectConfig,
   sql,
   type DatabaseConnection,
   type Dialect,
@@ -22,6 +23,7 @@ import type { Config } from '../config.js';
 import type { Database } from './schema.js';
 import { startCheckpointer } from './checkpointer.js';
 import { statementNameFor } from './prepared.js';
+import { writeGateFor, type WriteGate } from './write-gate.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -94,12 +96,35 @@ pg.types.setTypeParser(20, (value) => Number.parseInt(value, 10));
  * (checked against kysely 0.28.19; test/db/library-internals.test.ts fails if the driver stops calling it).
  */
 class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(
+    config: SqliteDialectConfig,
+    private readonly gate: WriteGate,
+  ) {
+    super(config);
+  }
+
   override createDriver(): Driver {
     const driver = super.createDriver();
-    const begin = async (connection: DatabaseConnection) => {
-      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    const { gate } = this;
+    const end = (statement: string) => async (connection: DatabaseConnection) => {
+      try {
+        await connection.executeQuery(CompiledQuery.raw(statement));
+      } finally {
+        gate.leave();
+      }
     };
-    return Object.assign(driver, { beginTransaction: begin });
+    // The threads of this process take turns at the write lock (src/db/write-gate.ts) instead of sleeping in SQLite's
+    // busy handler; the turn ends with the transaction, committed or not.
+    const begin = async (connection: DatabaseConnection) => {
+      await gate.enter();
+      try {
+        await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+      } catch (error) {
+        gate.leave();
+        throw error;
+      }
+    };
+    return Object.assign(driver, { beginTransaction: begin, commitTransaction: end('commit'), rollbackTransaction: end('rollback') });
   }
 }
 
@@ -329,7 +354,7 @@ export function createDatabase(config: Pick<Config, 'databaseUrl' | 'databaseSch
   database.pragma('foreign_keys = OFF');
   database.pragma('wal_autocheckpoint = 0');
   const checkpointer = startCheckpointer(file, () => database.pragma('wal_autocheckpoint = 1000'));
-  const dialect: Dialect = new ImmediateSqliteDialect({ database: withStatementCache(database) });
+  const dialect: Dialect = new ImmediateSqliteDialect({ database: withStatementCache(database) }, writeGateFor(path.resolve(file)));
   const db = new Kysely<Database>({ dialect });
   return {
     db,

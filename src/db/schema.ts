@@ -205,6 +205,11 @@ export interface WebhooksTable {
   circuit_failures: Generated<number>;
   /** How long the endpoint may fail before the webhook is disabled; null: never. */
   disable_after_seconds: number | null;
+  /** Flood control (core/endpoint-limits.ts, migration 010): requests in flight and sent per second; null: unlimited. */
+  max_concurrency: number | null;
+  max_per_second: number | null;
+  /** The last turn handed out to a run waiting for a permit (later waiting runs are due after it); null: none. */
+  permit_queue_until: number | null;
   created_by: string;
   created_at: number;
   updated_at: number;
@@ -324,6 +329,19 @@ export interface AutomationForwardsTable {
   webhook_id: string;
   created_by: string;
   created_at: number;
+  expires_at: number;
+}
+
+/**
+ * A permit to send one run to a limited webhook (migration 010): in flight until expires_at (the lease's end, or the
+ * moment the attempt was recorded), counted towards max_per_second while granted_at is within the last second.
+ */
+export interface WebhookPermitsTable {
+  id: string;
+  webhook_id: string;
+  run_id: string;
+  owner: string;
+  granted_at: number;
   expires_at: number;
 }
 
@@ -499,6 +517,7 @@ export interface Database {
   action_runs: ActionRunsTable;
   delivery_subjects: DeliverySubjectsTable;
   delivery_attempts: DeliveryAttemptsTable;
+  webhook_permits: WebhookPermitsTable;
   queues: QueuesTable;
   jobs: JobsTable;
   instance_settings: { key: string; value: string };

@@ -12,6 +12,7 @@
 // One run, one attempt — each state a type:
 //   ClaimedRun         leased to this worker, with its webhook as it is now (URL, secrets, disabled?, circuit) read by the claim
 //      │ circuit open (core/endpoint-health.ts): one run per webhook goes out as the probe when due, the rest wait
+//      │ webhook limited (core/endpoint-limits.ts): runs with a permit go out, the rest wait for their turn
 //      │ prepare
 //   PreparedDelivery   kind 'prepared': exact body bytes (only the webhook's attached secrets filled in), signed headers
 //      │               kind 'refused':  webhook deleted or disabled, secret missing or not attached ─▶ no request
@@ -100,6 +101,8 @@ export class DeliveryWorker {
   private readonly minClaim: number;
   /** Runs claimed by this worker whose response is not back yet (their slots are taken). */
   private readonly inFlight = new Map<string, ClaimedRun>();
+  /** Runs sent with a permit of their limited webhook: the permit is released once the attempt is recorded. */
+  private readonly permitted = new Set<string>();
   /** Claimed runs whose request has not started yet; released on stop. */
   private readonly unsent = new Set<string>();
   private readonly finished: FinishedAttempt[] = [];
@@ -236,14 +239,17 @@ export class DeliveryWorker {
     }
     // The claim read each run's circuit: only a batch with a run to an open circuit costs anything more.
     const runs = claimed.some((run) => run.webhook_probe_at !== null) ? await this.holdBackOpenCircuits(claimed) : claimed;
+    // Likewise the claim read each webhook's limits: only a batch with a run to a limited webhook asks for permits.
+    const sendable = runs.some(needsPermit) ? await this.holdBackOverLimits(runs) : runs;
     let steps: DeliveryStep[];
     try {
-      steps = prepareDeliveries(this.ctx, runs, (run) => (run.manual_redelivery === 1 ? 'manual' : 'automatic'));
+      steps = prepareDeliveries(this.ctx, sendable, (run) => (run.manual_redelivery === 1 ? 'manual' : 'automatic'));
     } catch (error) {
       // A secret that cannot be decrypted (a master key problem): nothing can be sent; the leases expire and the
       // runs are retried then.
       this.ctx.logger.error({ err: error }, 'preparing deliveries failed');
-      for (const run of runs) {
+      void this.releasePermits(sendable.map((run) => run.id));
+      for (const run of sendable) {
         this.inFlight.delete(run.id);
         this.unsent.delete(run.id);
       }
@@ -306,6 +312,55 @@ export class DeliveryWorker {
     return send;
   }
 
+  /**
+   * OVER LIMIT: of the runs of a webhook with maxConcurrency or maxPerSecond, those that get a permit (granted in the
+   * database, so the limits hold across every worker) go out; the others are given back, each due at its turn — not
+   * sent, their attempts not counted, never dropped. Returns the runs to send. A permit is held until the run's
+   * lease ends at the latest, so a worker that crashes ties up capacity no longer than its leases.
+   */
+  private async holdBackOverLimits(runs: ClaimedRun[]): Promise<ClaimedRun[]> {
+    const send: ClaimedRun[] = [];
+    const limited = new Map<string, ClaimedRun[]>();
+    for (const run of runs) {
+      if (needsPermit(run)) limited.set(run.webhook_id!, [...(limited.get(run.webhook_id!) ?? []), run]);
+      else send.push(run);
+    }
+    const now = Date.now();
+    for (const [webhookId, group] of limited) {
+      let held = group;
+      try {
+        const { granted, waiting } = await this.store.acquirePermits(webhookId, this.owner, group.map((run) => run.id), now, now + this.leaseMs);
+        const grantedIds = new Set(granted);
+        for (const run of group) {
+          if (!grantedIds.has(run.id)) continue;
+          send.push(run);
+          this.permitted.add(run.id);
+        }
+        held = group.filter((run) => !grantedIds.has(run.id));
+        await this.store.deferEach(this.owner, waiting);
+        for (const { at } of waiting) this.nextKnownDueAt = Math.min(this.nextKnownDueAt, at);
+      } catch (error) {
+        // Left leased: the runs are taken up again when their lease expires.
+        this.ctx.logger.error({ err: error, webhookId }, 'holding back runs over their webhook\'s limits failed');
+      }
+      for (const run of held) {
+        this.inFlight.delete(run.id);
+        this.unsent.delete(run.id);
+      }
+    }
+    if (send.length < runs.length) this.requestWake();
+    return send;
+  }
+
+  /** Frees the permits of runs whose attempts are recorded (or that were never sent); left to expire if this fails. */
+  private async releasePermits(runIds: string[]): Promise<void> {
+    const held = runIds.filter((id) => this.permitted.delete(id));
+    if (held.length === 0) return;
+    await this.store.releasePermits(this.owner, held).catch((error: unknown) => {
+      this.ctx.logger.warn({ err: error, runs: held.length }, 'releasing webhook permits failed; they expire with the runs\' leases');
+    });
+  }
+
   private scheduleRecording(): void {
     if (this.recording) return;
     this.recording = (async () => {
@@ -321,12 +376,23 @@ export class DeliveryWorker {
         } catch (error) {
           this.ctx.logger.error({ err: error, runs: batch.length }, 'recording attempts failed; the runs are retried when their lease expires');
         }
+        if (this.permitted.size > 0) await this.releasePermits(batch.map((finished) => finished.run.id));
         this.recordingCount = 0;
         this.requestWake();
       }
       this.recording = undefined;
     })();
   }
+}
+
+/** A run that will be sent (not refused) to a webhook with flood-control limits: it goes out only with a permit. */
+function needsPermit(run: ClaimedRun): boolean {
+  return (
+    (run.webhook_max_concurrency !== null || run.webhook_max_per_second !== null) &&
+    run.webhook_id !== null &&
+    run.webhook_url !== null &&
+    run.webhook_disabled_at === null
+  );
 }
 
 /**
@@ -520,7 +586,8 @@ export interface ManualAttempt {
  * Redelivers one run now, in the caller's request, and returns the attempt (recorded as manual). A manual attempt is
  * never retried: on success the run is succeeded; on failure a run still waiting for automatic retries keeps its
  * schedule, any other run is (again) failed. Returns 'busy' when a worker is sending the run at this moment, and
- * refuses (409) a run whose webhook has been deleted.
+ * refuses (409) a run whose webhook has been deleted. It is not held back by its webhook's flood-control limits and
+ * takes no permit: an operator asked for this one request (docs/automations.md, "Flood control per webhook").
  */
 export async function redeliverNow(ctx: AppContext, runId: string, teamId: string): Promise<ManualAttempt | 'busy' | undefined> {
   const owner = `manual:${defaultWorkerOwner()}`;

@@ -203,7 +203,14 @@ export function needsPromotion(governance: Governance | null): boolean {
  * A direct change of a governed alias (PUT, DELETE, rollback, link with aliases): 403 for a role below the policy's
  * `setBy`, 409 `promotion_required` when the policy wants approvals or checks.
  */
-export async function enforceDirectChange(db: Db | Tx, teamId: string, role: TeamRole, model: { id: string; name: string }, alias: string): Promise<void> {
+export async function enforceDirectChange(
+  db: Db | Tx,
+  teamId: string,
+  role: TeamRole,
+  model: { id: string; name: string; /** false when lockModel found no policy that could cover the model */ governed?: boolean },
+  alias: string,
+): Promise<void> {
+  if (model.governed === false) return;
   const governance = await governanceOf(db, teamId, model.id, alias);
   if (governance === null) return;
   if (!roleAllows(role, governance.setBy)) {

@@ -4,7 +4,8 @@
 // `latest` moves by itself on every link; it has no history and raises no alias events.
 import type { Config } from '../config.js';
 import type { Db, Tx } from '../db/index.js';
-import type { AliasChangeReason } from '../db/schema.js';
+import type { Insertable, QueryCreator } from 'kysely';
+import type { AliasChangeReason, Database, ModelAliasHistoryTable } from '../db/schema.js';
 import type { AfterCommit } from '../db/transaction.js';
 import { AppError, invalid, notFound } from '../core/errors.js';
 import { newId } from '../core/ids.js';
@@ -35,6 +36,11 @@ export interface MoveOptions {
    * repeating a move that is already in place is not refused.
    */
   beforeChange?: () => Promise<void>;
+  /**
+   * The index of the version holding the alias now (null: none), when the caller read it together with the target
+   * under the model's lock (setAlias) — one statement less. Only for a move onto a version.
+   */
+  holderIndex?: number | null;
 }
 
 const currentHolder = (tx: Tx, modelId: string, alias: string) =>
@@ -47,18 +53,41 @@ const currentHolder = (tx: Tx, modelId: string, alias: string) =>
     .where('ma.alias', '=', alias)
     .executeTakeFirst();
 
-const upsertAliasQuery = prepared((db, p: { modelId: string; alias: string; versionId: string; userId: string; now: number }) =>
-  db
+interface AliasRow {
+  modelId: string;
+  alias: string;
+  versionId: string;
+  userId: string;
+  now: number;
+}
+
+const upsertAliasWrite = (qc: QueryCreator<Database>, p: AliasRow) =>
+  qc
     .insertInto('model_aliases')
     .values({ model_id: p.modelId, alias: p.alias, model_version_id: p.versionId, created_by: p.userId, created_at: p.now })
-    .onConflict((oc) =>
-      oc.columns(['model_id', 'alias']).doUpdateSet({ model_version_id: p.versionId, created_by: p.userId, created_at: p.now }),
-    ),
-);
+    .onConflict((oc) => oc.columns(['model_id', 'alias']).doUpdateSet({ model_version_id: p.versionId, created_by: p.userId, created_at: p.now }));
+
+const upsertAliasQuery = prepared((db, p: AliasRow) => upsertAliasWrite(db, p));
 
 export function upsertAlias(tx: Tx, modelId: string, alias: string, versionId: string, userId: string) {
   return upsertAliasQuery.run(tx, { modelId, alias, versionId, userId, now: Date.now() });
 }
+
+// Every column named: a prepared query's parameters are placeholders while it is built, not an object to spread.
+const historyWrite = (qc: QueryCreator<Database>, p: Insertable<ModelAliasHistoryTable>) =>
+  qc.insertInto('model_alias_history').values({
+    id: p.id,
+    team_id: p.team_id,
+    model_id: p.model_id,
+    alias: p.alias,
+    version_index: p.version_index,
+    previous_index: p.previous_index,
+    reason: p.reason,
+    promotion_id: p.promotion_id,
+    comment: p.comment,
+    author: p.author,
+    created_at: p.created_at,
+  });
 
 /**
  * Puts `alias` on `target` (null: takes it away), records the change in the alias's history and raises
@@ -77,7 +106,12 @@ export async function moveAlias(
   options: MoveOptions,
   expectedIndex?: number | null,
 ): Promise<AliasChange> {
-  const current = await currentHolder(tx, model.id, alias);
+  const current: { index: number } | undefined =
+    target !== null && options.holderIndex !== undefined
+      ? options.holderIndex === null
+        ? undefined
+        : { index: options.holderIndex }
+      : await currentHolder(tx, model.id, alias);
   if (expectedIndex !== undefined && (current?.index ?? null) !== expectedIndex) {
     const where = current ? `is on ${versionLabel(current.index)}` : 'does not exist';
     const expected = expectedIndex === null ? 'not to exist' : `to be on ${versionLabel(expectedIndex)}`;
@@ -87,35 +121,39 @@ export async function moveAlias(
     });
   }
   if (target === null && !current) throw notFound(`alias "${alias}" of registered model "${model.name}"`);
-  if (target !== null && current?.id === target.id) return 'unchanged';
+  // Indexes are unique within the model: the same index is the same version.
+  if (target !== null && current?.index === target.index) return 'unchanged';
   await options.beforeChange?.();
 
   const now = Date.now();
-  if (target) await upsertAlias(tx, model.id, alias, target.id, origin.userId);
-  else await tx.deleteFrom('model_aliases').where('model_id', '=', model.id).where('alias', '=', alias).execute();
-  await tx
-    .insertInto('model_alias_history')
-    .values({
-      id: newId(),
-      team_id: origin.teamId,
-      model_id: model.id,
-      alias,
-      version_index: target?.index ?? null,
-      previous_index: current?.index ?? null,
-      reason: options.reason,
-      promotion_id: options.promotionId ?? null,
-      comment: options.comment ?? '',
-      author: origin.author,
-      created_at: now,
-    })
-    .execute();
+  const history: Insertable<ModelAliasHistoryTable> = {
+    id: newId(),
+    team_id: origin.teamId,
+    model_id: model.id,
+    alias,
+    version_index: target?.index ?? null,
+    previous_index: current?.index ?? null,
+    reason: options.reason,
+    promotion_id: options.promotionId ?? null,
+    comment: options.comment ?? '',
+    author: origin.author,
+    created_at: now,
+  };
+  const aliasRow: AliasRow | null = target ? { modelId: model.id, alias, versionId: target.id, userId: origin.userId, now } : null;
+  if (options.silent || aliasRow === null) {
+    if (aliasRow) await upsertAliasQuery.run(tx, aliasRow);
+    else await tx.deleteFrom('model_aliases').where('model_id', '=', model.id).where('alias', '=', alias).execute();
+    await tx.insertInto('model_alias_history').values(history).execute();
+  }
 
   if (!options.silent) {
-    const holder = target ?? current!;
+    const holder = target ?? (current as AliasTarget);
     const details: Record<string, unknown> = { reason: options.reason };
     if (current) details.previousVersion = versionLabel(current.index);
     if (options.promotionId) details.promotionId = options.promotionId;
     if (options.comment) details.comment = options.comment;
+    // A move's alias and history rows go with its event: one statement on PostgreSQL (EventChange).
+    const change = aliasRow ? { key: 'alias-moved', writes: [upsertAliasWrite, historyWrite], params: [aliasRow, history] } : undefined;
     await recordModelEvent(
       tx,
       after,
@@ -125,6 +163,7 @@ export async function moveAlias(
       { model, versionIndex: holder.index, artifactVersionId: holder.artifact_version_id, metadata: parseMetadata(holder.metadata) },
       alias,
       details,
+      change,
     );
   }
   if (!target) return 'removed';

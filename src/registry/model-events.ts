@@ -4,7 +4,7 @@ import type { Config } from '../config.js';
 import type { Tx } from '../db/index.js';
 import type { EventType } from '../db/schema.js';
 import type { AfterCommit } from '../db/transaction.js';
-import { recordEvent } from '../automations/events.js';
+import { recordEvent, type EventChange } from '../automations/events.js';
 import { REGISTRY_PROJECT } from '../core/names.js';
 
 export interface EventSubject {
@@ -29,6 +29,7 @@ export function recordModelEvent(
   subject: EventSubject,
   alias: string | null = null,
   details: Record<string, unknown> = {},
+  change?: EventChange,
 ) {
   return recordEvent(tx, after, {
     teamId: origin.teamId,
@@ -42,5 +43,5 @@ export function recordModelEvent(
     author: origin.author,
     metadata: subject.metadata,
     details,
-  }, config);
+  }, config, change);
 }

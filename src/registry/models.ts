@@ -13,6 +13,7 @@ import { isUniqueViolation } from '../db/index.js';
 import type { AfterCommit } from '../db/transaction.js';
 import { inTransaction } from '../db/transaction.js';
 import { prepared } from '../db/prepared.js';
+import { jsonArrayOf, jsonColumn } from '../db/dialect.js';
 import { conflict, invalid, notFound } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { checkName } from '../core/names.js';
@@ -203,18 +204,44 @@ export async function deleteModel(ctx: Ctx, actor: Actor, name: string): Promise
   });
 }
 
-/** Finds the model and takes its row lock for the rest of the transaction (see the top of this file). */
-export async function lockModel(tx: Tx, teamId: string, name: string): Promise<{ id: string; name: string }> {
-  const model = await tx
-    .updateTable('registered_models')
-    .set({ updated_at: Date.now() })
-    .where('team_id', '=', teamId)
-    .where('name', '=', name)
-    .returning(['id', 'name'])
-    .executeTakeFirst();
-  if (!model) throw notFound(`registered model "${name}"`);
-  return model;
+/** A locked model, and whether any alias policy of its team could govern its aliases (see lockModel). */
+export interface LockedModel {
+  id: string;
+  name: string;
+  governed: boolean;
 }
+
+/**
+ * Finds the model and takes its row lock for the rest of the transaction (see the top of this file). The same statement
+ * says whether a policy of the team covers this model or the whole registry: a team without policies (most) does not
+ * pay a policy lookup on every alias change (enforceDirectChange).
+ */
+export async function lockModel(tx: Tx, teamId: string, name: string): Promise<LockedModel> {
+  const model = await lockModelQuery.first(tx, { teamId, name, now: Date.now() });
+  if (!model) throw notFound(`registered model "${name}"`);
+  return { id: model.id, name: model.name, governed: Boolean(model.governed) };
+}
+
+const lockModelQuery = prepared((db, p: { teamId: string; name: string; now: number }) =>
+  db
+    .updateTable('registered_models')
+    .set({ updated_at: p.now })
+    .where('team_id', '=', p.teamId)
+    .where('name', '=', p.name)
+    .returning((eb) => [
+      'id',
+      'name',
+      eb
+        .exists(
+          eb
+            .selectFrom('alias_policies as ap')
+            .select('ap.id')
+            .where('ap.team_id', '=', p.teamId)
+            .where((w) => w.or([w('ap.model_id', '=', w.ref('registered_models.id')), w('ap.model_id', 'is', null)])),
+        )
+        .as('governed'),
+    ]),
+);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Versions
@@ -283,13 +310,12 @@ export async function aliasesOf(db: Db, versionIds: string[]): Promise<Map<strin
   return aliasesByVersion(rows);
 }
 
+const modelIdQuery = prepared((db, p: { teamId: string; name: string }) =>
+  db.selectFrom('registered_models').select('id').where('team_id', '=', p.teamId).where('name', '=', p.name),
+);
+
 export async function findModelId(db: Db, teamId: string, name: string): Promise<string> {
-  const model = await db
-    .selectFrom('registered_models')
-    .select('id')
-    .where('team_id', '=', teamId)
-    .where('name', '=', name)
-    .executeTakeFirst();
+  const model = await modelIdQuery.first(db, { teamId, name });
   if (!model) throw notFound(`registered model "${name}"`);
   return model.id;
 }
@@ -311,26 +337,85 @@ export async function listModelVersions(
 }
 
 export async function findVersionRow(db: Db, modelId: string, modelName: string, ref: string, field = 'version'): Promise<VersionRow> {
-  const parsed = parseVersionRef(field, ref);
-  let query = versionQuery(db, modelId);
-  if (parsed.index !== undefined) {
-    query = query.where('mv.index', '=', parsed.index);
-  } else {
-    query = query
-      .innerJoin('model_aliases as ma', 'ma.model_version_id', 'mv.id')
-      .where('ma.model_id', '=', modelId)
-      .where('ma.alias', '=', parsed.alias);
-  }
-  const row = await query.executeTakeFirst();
+  const row = await byRef(db, versionQuery(db, modelId), modelId, parseVersionRef(field, ref)).executeTakeFirst();
   if (!row) throw notFound(`version "${ref}" of registered model "${modelName}"`);
   return row;
 }
 
+/** Narrows a version query to the version `parsed` names: by its index, or by an alias it holds. */
+function byRef<Q extends ReturnType<typeof versionQuery>>(db: Db, query: Q, modelId: string, parsed: ReturnType<typeof parseVersionRef>): Q {
+  if (parsed.index !== undefined) return query.where('mv.index', '=', parsed.index) as Q;
+  return query.where('mv.id', '=', (eb) =>
+    eb.selectFrom('model_aliases as ma').select('ma.model_version_id').where('ma.model_id', '=', modelId).where('ma.alias', '=', parsed.alias),
+  ) as Q;
+}
+
+/**
+ * A version query with what the version's view shows — its aliases and checks — and the index of the version holding
+ * the alias `holderOf` (setAlias: the alias about to move; '' for none), in one statement. Built on any executor:
+ * jsonArrayOf picks the database's JSON aggregate.
+ */
+function withView(db: Db, query: ReturnType<typeof versionQuery>, p: { modelId: string; holderOf: string }) {
+  return query.select((eb) => [
+    jsonArrayOf(db, eb.selectFrom('model_aliases as va').select('va.alias').whereRef('va.model_version_id', '=', 'mv.id')).as('held'),
+    jsonArrayOf(
+      db,
+      eb
+        .selectFrom('model_version_checks as vc')
+        .select(['vc.name', 'vc.state', 'vc.summary', 'vc.details_url', 'vc.updated_by', 'vc.updated_at'])
+        .whereRef('vc.model_version_id', '=', 'mv.id'),
+    ).as('check_rows'),
+    eb
+      .selectFrom('model_aliases as ha')
+      .innerJoin('model_versions as hv', 'hv.id', 'ha.model_version_id')
+      .select('hv.index')
+      .where('ha.model_id', '=', p.modelId)
+      .where('ha.alias', '=', p.holderOf)
+      .as('holder_index'),
+  ]);
+}
+
+/** One prepared query per way of naming the version (by index, by alias); only values vary within each. */
+const viewByIndex = prepared((db, p: { modelId: string; index: number; holderOf: string }) =>
+  withView(db, versionQuery(db, p.modelId).where('mv.index', '=', p.index), p),
+);
+const viewByAlias = prepared((db, p: { modelId: string; alias: string; holderOf: string }) =>
+  withView(
+    db,
+    versionQuery(db, p.modelId).where('mv.id', '=', (eb) =>
+      eb.selectFrom('model_aliases as ma').select('ma.model_version_id').where('ma.model_id', '=', p.modelId).where('ma.alias', '=', p.alias),
+    ),
+    p,
+  ),
+);
+
+/** The version `ref` names with what its view shows — its aliases and checks — read by one statement. */
+async function versionWithView(db: Db, modelId: string, modelName: string, ref: string, holderOf: string | null = null) {
+  const parsed = parseVersionRef('version', ref);
+  const params = { modelId, holderOf: holderOf ?? '' };
+  const row =
+    parsed.index !== undefined
+      ? await viewByIndex.first(db, { ...params, index: parsed.index })
+      : await viewByAlias.first(db, { ...params, alias: parsed.alias });
+  if (!row) throw notFound(`version "${ref}" of registered model "${modelName}"`);
+  const { held, check_rows, holder_index, ...version } = row;
+  const checks = (jsonColumn(check_rows) ?? []).map((c) => ({
+    name: c.name,
+    state: c.state,
+    summary: c.summary,
+    detailsUrl: c.details_url,
+    updatedBy: c.updated_by,
+    updatedAt: iso(Number(c.updated_at)),
+  }));
+  checks.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const aliases = (jsonColumn(held) ?? []).map((a) => a.alias).sort();
+  return { version, aliases, checks, holderIndex: holderOf === null || holder_index === null ? null : Number(holder_index) };
+}
+
 export async function getModelVersion(db: Db, teamId: string, modelName: string, ref: string): Promise<ModelVersionView> {
   const modelId = await findModelId(db, teamId, modelName);
-  const row = await findVersionRow(db, modelId, modelName, ref);
-  const [aliases, checks] = await Promise.all([aliasesOf(db, [row.id]), checksOf(db, [row.id])]);
-  return versionView(row, aliases.get(row.id) ?? [], checks.get(row.id) ?? []);
+  const { version, aliases, checks } = await versionWithView(db, modelId, modelName, ref);
+  return versionView(version, aliases, checks);
 }
 
 function registryEvent(
@@ -522,12 +607,13 @@ export async function setAlias(
   const expectedIndex = expectedVersion === undefined || expectedVersion === null ? expectedVersion : expectedIndexOf(expectedVersion);
   return inTransaction(ctx, async (tx, after) => {
     const model = await lockModel(tx, actor.team.id, modelName);
-    const version = await findVersionRow(tx, model.id, modelName, versionRef);
+    // The version with its aliases and checks (the answer) and the alias's holder, in one statement under the lock.
+    const { version, aliases, checks, holderIndex } = await versionWithView(tx, model.id, modelName, versionRef, alias);
     const beforeChange = () => enforceDirectChange(tx, actor.team.id, actor.role, model, alias);
-    const change = await moveAlias(tx, after, ctx.config, originOf(actor), model, alias, version, { reason: 'set', beforeChange }, expectedIndex);
-    const held = await aliasesOf(tx, [version.id]);
-    const checks = await checksOf(tx, [version.id]);
-    return { change, version: versionView(version, held.get(version.id) ?? [], checks.get(version.id) ?? []) };
+    const options = { reason: 'set' as const, beforeChange, holderIndex };
+    const change = await moveAlias(tx, after, ctx.config, originOf(actor), model, alias, version, options, expectedIndex);
+    const held = change === 'unchanged' || aliases.includes(alias) ? aliases : [...aliases, alias].sort();
+    return { change, version: versionView(version, held, checks) };
   });
 }
 

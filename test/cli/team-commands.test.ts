@@ -118,6 +118,22 @@ describe('modelyard secret and webhook', { timeout: 180_000 }, () => {
     const removed = await cli.run(['webhook', 'rm', 'down']);
     expect(removed.stdout).toBe('deleted webhook down\n');
   });
+
+  it('sets flood-control limits on create and with `webhook limits`; "none" lifts one; bad values are usage errors', async () => {
+    const created = await cli.run(['webhook', 'create', 'slack', receiver.url('/slack'), '--max-concurrency', '2', '--max-per-second', '5', '--json']);
+    expect(created.json()).toMatchObject({ name: 'slack', maxConcurrency: 2, maxPerSecond: 5 });
+    expect((await cli.run(['webhook', 'get', 'slack'])).stdout).toContain('limits:       2 in flight, 5 per second');
+    const lifted = await cli.run(['webhook', 'limits', 'slack', '--max-concurrency', 'none']);
+    expect(lifted.stdout, lifted.stderr).toBe('webhook slack: limits 5 per second\n');
+    const [zero, nothing] = await Promise.all([
+      cli.run(['webhook', 'limits', 'slack', '--max-per-second', '0']),
+      cli.run(['webhook', 'limits', 'slack']),
+    ]);
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toMatch(/from 1 to 10000, or "none"/);
+    expect(nothing.code).toBe(2);
+    expect((await admin.get(`${base}/webhooks`)).body.items.find((w: { name: string }) => w.name === 'slack')).toMatchObject({ maxConcurrency: null, maxPerSecond: 5 });
+  });
 });
 
 const FILE = `version: 1

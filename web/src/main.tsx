@@ -19,6 +19,7 @@ import { History, RunPage } from './pages/History';
 import { Queues } from './pages/Queues';
 import { ApiKeys } from './pages/ApiKeys';
 import { Admin } from './pages/Admin';
+import { WebhookPage } from './pages/team-settings/WebhookPage';
 
 function App() {
   return (
@@ -45,6 +46,7 @@ function App() {
               <Route path="runs/:runId" element={<RunPage />} />
               <Route path="queues" element={<Queues />} />
               <Route path="settings" element={<TeamSettings />} />
+              <Route path="settings/webhooks/:webhookId" element={<WebhookPage />} />
               <Route path="api-keys" element={<ApiKeys />} />
             </Route>
             <Route path="*" element={<Navigate to="/" replace />} />

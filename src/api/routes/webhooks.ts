@@ -27,6 +27,7 @@ import { teamAccess } from '../auth.js';
 import { iso, isoOrNull, TeamParams, UnpagedQuery } from '../schemas.js';
 import { conflict, invalid } from '../../core/errors.js';
 import { DEFAULT_CIRCUIT_FAILURES, DEFAULT_DISABLE_AFTER_SECONDS } from '../../core/endpoint-health.js';
+import { MAX_CONCURRENCY_LIMIT, MAX_PER_SECOND_LIMIT } from '../../core/endpoint-limits.js';
 import { recoverWebhook, webhookHealth } from '../../delivery/health.js';
 import { MAX_RECOVERY_WINDOW_MS } from '../../delivery/history.js';
 
@@ -67,6 +68,8 @@ export const WebhookResponse = z.object({
     .describe('Set when the endpoint answered 410 Gone, kept failing longer than disableAfterSeconds, or an admin disabled it; PATCH {"enabled": true} or POST …/recover re-enables'),
   circuitFailures: z.number().int().describe('Consecutive failed attempts that open the circuit (then only probes are sent)'),
   disableAfterSeconds: z.number().int().nullable().describe('How long the endpoint may keep failing before the webhook is disabled; null: never'),
+  maxConcurrency: z.number().int().nullable().describe('Requests in flight to the endpoint at once, across every worker; null: unlimited'),
+  maxPerSecond: z.number().int().nullable().describe('Requests sent to the endpoint in any second, across every worker; null: unlimited'),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -97,6 +100,8 @@ function toResponse(webhook: Webhook): z.infer<typeof WebhookResponse> {
     disabled: webhook.disabled_at === null ? null : { at: iso(webhook.disabled_at), reason: webhook.disabled_reason ?? '' },
     circuitFailures: webhook.circuit_failures,
     disableAfterSeconds: webhook.disable_after_seconds,
+    maxConcurrency: webhook.max_concurrency,
+    maxPerSecond: webhook.max_per_second,
     createdAt: iso(webhook.created_at),
     updatedAt: iso(webhook.updated_at),
   };
@@ -119,6 +124,25 @@ const DisableAfterSeconds = z
   .max(MAX_RECOVERY_WINDOW_MS / 1000)
   .nullable()
   .describe(`How long the endpoint may keep failing before the webhook is disabled (default ${DEFAULT_DISABLE_AFTER_SECONDS}, 3 days); null: never`);
+
+const MaxConcurrency = z
+  .number()
+  .int()
+  .min(1)
+  .max(MAX_CONCURRENCY_LIMIT)
+  .nullable()
+  .describe(
+    'At most this many requests in flight to the endpoint at once, across every worker (default null: unlimited). Runs over the limit wait (deferred, their attempts not counted) and go as soon as a request finishes. A manual redelivery (POST …/runs/{id}/redeliver) is not held back.',
+  );
+const MaxPerSecond = z
+  .number()
+  .int()
+  .min(1)
+  .max(MAX_PER_SECOND_LIMIT)
+  .nullable()
+  .describe(
+    'At most this many requests sent to the endpoint in any one-second interval, across every worker (default null: unlimited). Runs over the limit wait; none is dropped. A manual redelivery is not held back.',
+  );
 
 const Window = z.object({
   attempts: z.number().int().describe('Attempts that made a request'),
@@ -162,6 +186,8 @@ export default async function webhookRoutes(app: Api, ctx: AppContext): Promise<
           headers: CustomHeaders.default([]),
           circuitFailures: CircuitFailures.optional(),
           disableAfterSeconds: DisableAfterSeconds.optional(),
+          maxConcurrency: MaxConcurrency.optional(),
+          maxPerSecond: MaxPerSecond.optional(),
         }),
         response: { 201: WebhookResponse },
       },
@@ -225,6 +251,8 @@ export default async function webhookRoutes(app: Api, ctx: AppContext): Promise<
           enabled: z.boolean().optional(),
           circuitFailures: CircuitFailures.optional(),
           disableAfterSeconds: DisableAfterSeconds.optional(),
+          maxConcurrency: MaxConcurrency.optional(),
+          maxPerSecond: MaxPerSecond.optional(),
         }),
         response: { 200: WebhookResponse },
       },

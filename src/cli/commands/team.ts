@@ -1,7 +1,8 @@
-// Team settings and operations from the command line: `secret set|ls|rm`, `webhook create|ls|get|rm|test`,
+// Team settings and operations from the command line: `secret set|ls|rm`, `webhook create|ls|get|limits|rm|test`,
 // `runs ls|get|redeliver`, `job ls|get|cancel|logs`. See docs/cli.md.
 import { Command, InvalidArgumentError } from 'commander';
 import { ApiError, listAll, ok, type Webhook } from '../../client/index.js';
+import { MAX_CONCURRENCY_LIMIT, MAX_PER_SECOND_LIMIT } from '../../core/endpoint-limits.js';
 import { connect, emit, parseJsonObject, remoteCommand, table, UsageError, type Remote, type RemoteFlags } from '../remote.js';
 
 /** How often `job logs --follow` asks for the job: often enough to feel live, rarely enough to cost nothing. */
@@ -12,6 +13,19 @@ function positiveInteger(max: number) {
   return (raw: string): number => {
     if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > max) throw new InvalidArgumentError(`must be a whole number from 1 to ${max}`);
     return Number(raw);
+  };
+}
+
+/** A webhook limit: a whole number from 1 to `max`, or `none` (unlimited; kept as the word: commander turns null into ''). */
+function limitOrNone(max: number) {
+  const parse = positiveInteger(max);
+  return (raw: string): number | 'none' => {
+    if (raw === 'none') return 'none';
+    try {
+      return parse(raw);
+    } catch {
+      throw new InvalidArgumentError(`must be a whole number from 1 to ${max}, or "none" for no limit`);
+    }
   };
 }
 
@@ -111,7 +125,29 @@ function describeWebhook(w: Webhook): string {
     `secret:       ${w.secret ?? '-'}`,
     `access token: ${w.accessToken ?? '-'}`,
     `enabled:      ${w.enabled ? 'yes' : `no${w.disabled ? ` (${w.disabled.reason}, ${w.disabled.at})` : ''}`}`,
+    `limits:       ${describeLimits(w)}`,
   ].join('\n');
+}
+
+function describeLimits(w: Webhook): string {
+  const parts = [
+    w.maxConcurrency === null ? null : `${w.maxConcurrency} in flight`,
+    w.maxPerSecond === null ? null : `${w.maxPerSecond} per second`,
+  ].filter((part) => part !== null);
+  return parts.length === 0 ? 'none' : parts.join(', ');
+}
+
+interface LimitFlags {
+  maxConcurrency?: number | 'none';
+  maxPerSecond?: number | 'none';
+}
+
+/** The limits given on the command line, as fields of a webhook request (absent flags: absent fields). */
+function limitsBody(flags: LimitFlags): { maxConcurrency?: number | null; maxPerSecond?: number | null } {
+  return {
+    ...(flags.maxConcurrency !== undefined ? { maxConcurrency: flags.maxConcurrency === 'none' ? null : flags.maxConcurrency } : {}),
+    ...(flags.maxPerSecond !== undefined ? { maxPerSecond: flags.maxPerSecond === 'none' ? null : flags.maxPerSecond } : {}),
+  };
 }
 
 function registerWebhookCommands(program: Command): void {
@@ -122,15 +158,35 @@ function registerWebhookCommands(program: Command): void {
     .argument('<target>', 'the URL deliveries are sent to (https)')
     .option('--secret <secret>', 'the team secret that signs deliveries (X-Wandb-Signature, Standard Webhooks)')
     .option('--access-token <secret>', 'the team secret sent as Authorization: Bearer')
-    .action(async (name: string, target: string, flags: RemoteFlags & { secret?: string; accessToken?: string }) => {
+    .option('--max-concurrency <n>', 'at most this many requests in flight to the endpoint (default: none)', limitOrNone(MAX_CONCURRENCY_LIMIT))
+    .option('--max-per-second <n>', 'at most this many requests sent to the endpoint per second (default: none)', limitOrNone(MAX_PER_SECOND_LIMIT))
+    .action(async (name: string, target: string, flags: RemoteFlags & { secret?: string; accessToken?: string } & LimitFlags) => {
       const remote = connect(flags);
       const created = await ok(
         remote.api.POST('/api/v1/teams/{team}/webhooks', {
           params: { path: { team: remote.team } },
-          body: { name, url: target, secret: flags.secret ?? null, accessToken: flags.accessToken ?? null },
+          body: { name, url: target, secret: flags.secret ?? null, accessToken: flags.accessToken ?? null, ...limitsBody(flags) },
         }),
       );
       emit(remote, created, () => `created webhook ${created.name} (${created.id})`);
+    });
+
+  remoteCommand(
+    webhook,
+    'limits',
+    'set the flood-control limits of a webhook: runs over them wait, none is dropped ("none" lifts a limit)',
+    'modelyard webhook limits slack --max-concurrency 2 --max-per-second 5',
+  )
+    .argument('<name>', 'the webhook name (or id)')
+    .option('--max-concurrency <n>', 'at most this many requests in flight to the endpoint, or "none"', limitOrNone(MAX_CONCURRENCY_LIMIT))
+    .option('--max-per-second <n>', 'at most this many requests sent to the endpoint per second, or "none"', limitOrNone(MAX_PER_SECOND_LIMIT))
+    .action(async (name: string, flags: RemoteFlags & LimitFlags) => {
+      const body = limitsBody(flags);
+      if (Object.keys(body).length === 0) throw new UsageError('give --max-concurrency or --max-per-second (a number, or "none" to lift the limit)');
+      const remote = connect(flags);
+      const found = await findWebhook(remote, name);
+      const changed = await ok(remote.api.PATCH('/api/v1/teams/{team}/webhooks/{id}', { params: { path: { team: remote.team, id: found.id } }, body }));
+      emit(remote, changed, () => `webhook ${changed.name}: limits ${describeLimits(changed)}`);
     });
 
   remoteCommand(webhook, 'ls', "list the team's webhooks", 'modelyard webhook ls')

@@ -4,13 +4,15 @@ import { sql, type Kysely, type QueryCreator } from 'kysely';
 import type { Db, Tx } from '../../db/index.js';
 import type { Database } from '../../db/schema.js';
 import { insertMany } from '../../db/bulk.js';
-import { inTransaction, type AfterCommit } from '../../db/transaction.js';
 import { outcomeColumns, succeededColumns } from '../../automations/run-states.js';
 import { recordAutomationFailed, recordWebhookDisabled } from '../../automations/events.js';
 import { HEALTHY } from '../../automations/webhooks.js';
 import { afterFailure, withPause } from '../../core/endpoint-health.js';
 import { lockSubjects, settleOrderedRun, type OrderedRun } from '../../automations/subjects.js';
-import type { ClaimedRun, NewDeliveryAttempt, OneClaim, RecordedAttempt, RunStore, RunStoreContext } from './index.js';
+import { inTransaction, writeTransaction, type AfterCommit } from '../../db/transaction.js';
+import { allotPermits, isLimited, RATE_WINDOW_MS } from '../../core/endpoint-limits.js';
+import { newId } from '../../core/ids.js';
+import type { ClaimedRun, NewDeliveryAttempt, OneClaim, PermitGrant, RecordedAttempt, RunStore, RunStoreContext } from './index.js';
 
 /**
  * The columns of a run a delivery needs. Claims return only these: turning every column of every claimed row into a
@@ -49,6 +51,8 @@ const NO_WEBHOOK: WebhookNow = {
   webhook_disabled_reason: null,
   webhook_consecutive_failures: null,
   webhook_probe_at: null,
+  webhook_max_concurrency: null,
+  webhook_max_per_second: null,
   signing_ciphertext: null,
   token_ciphertext: null,
 };
@@ -67,6 +71,8 @@ export const WEBHOOK_NOW_COLUMNS = [
   'w.disabled_reason as webhook_disabled_reason',
   'w.consecutive_failures as webhook_consecutive_failures',
   'w.probe_at as webhook_probe_at',
+  'w.max_concurrency as webhook_max_concurrency',
+  'w.max_per_second as webhook_max_per_second',
   'sig.ciphertext as signing_ciphertext',
   'tok.ciphertext as token_ciphertext',
 ] as const;
@@ -81,6 +87,8 @@ export const WEBHOOK_NOW_NAMES = [
   'webhook_disabled_reason',
   'webhook_consecutive_failures',
   'webhook_probe_at',
+  'webhook_max_concurrency',
+  'webhook_max_per_second',
   'signing_ciphertext',
   'token_ciphertext',
 ] as const satisfies ReadonlyArray<keyof WebhookNow>;
@@ -162,6 +170,12 @@ export abstract class BaseRunStore implements RunStore {
   }
 
   abstract claimDue(owner: string, limit: number, leaseMs: number, now?: number): Promise<ClaimedRun[]>;
+
+  /** The webhook's limits, read under a lock that serializes permit acquisitions for it until the transaction ends. */
+  protected abstract lockWebhookLimits(
+    tx: Tx,
+    webhookId: string,
+  ): Promise<{ max_concurrency: number | null; max_per_second: number | null; permit_queue_until: number | null } | undefined>;
 
   /** Writes a batch in which every attempt succeeded and nothing else happens — the usual batch — as cheaply as the database allows. */
   protected abstract recordAllSucceeded(owner: string, attempts: NewDeliveryAttempt[], runs: Array<{ id: string; status: number | null }>, now: number): Promise<void>;
@@ -254,6 +268,74 @@ export abstract class BaseRunStore implements RunStore {
       .updateTable('action_runs')
       .set({ lease_owner: null, lease_until: null, next_attempt_at: at })
       .where('id', 'in', runIds)
+      .where('lease_owner', '=', owner)
+      .where('state', '=', 'pending')
+      .execute();
+  }
+
+  async acquirePermits(webhookId: string, owner: string, runIds: string[], now: number, holdUntil: number): Promise<PermitGrant> {
+    if (runIds.length === 0) return { granted: [], waiting: [] };
+    return writeTransaction(this.db, async (tx) => {
+      const webhook = await this.lockWebhookLimits(tx, webhookId);
+      const limits = { maxConcurrency: webhook?.max_concurrency ?? null, maxPerSecond: webhook?.max_per_second ?? null };
+      // Deleted (the runs are refused without a request) or no longer limited: nothing to count.
+      if (!webhook || !isLimited(limits)) return { granted: runIds, waiting: [] };
+      // Permits neither in flight nor within the rate window count for nothing any more.
+      await tx
+        .deleteFrom('webhook_permits')
+        .where('webhook_id', '=', webhookId)
+        .where('expires_at', '<=', now)
+        .where('granted_at', '<=', now - RATE_WINDOW_MS)
+        .execute();
+      const permits = await tx.selectFrom('webhook_permits').select(['granted_at', 'expires_at']).where('webhook_id', '=', webhookId).execute();
+      const allotment = allotPermits(
+        limits,
+        {
+          inFlight: permits.filter((p) => Number(p.expires_at) > now).length,
+          recentGrants: permits.map((p) => Number(p.granted_at)),
+          queueUntil: webhook.permit_queue_until === null ? null : Number(webhook.permit_queue_until),
+        },
+        runIds.length,
+        now,
+      );
+      const granted = runIds.slice(0, allotment.granted);
+      if (granted.length > 0) {
+        await insertMany(
+          tx,
+          'webhook_permits',
+          granted.map((runId) => ({ id: newId(), webhook_id: webhookId, run_id: runId, owner, granted_at: now, expires_at: holdUntil })),
+        );
+      }
+      if (allotment.queueUntil !== webhook.permit_queue_until) {
+        await tx.updateTable('webhooks').set({ permit_queue_until: allotment.queueUntil }).where('id', '=', webhookId).execute();
+      }
+      return { granted, waiting: runIds.slice(granted.length).map((id, i) => ({ id, at: allotment.waitUntil[i]! })) };
+    });
+  }
+
+  async releasePermits(owner: string, runIds: string[], now = Date.now()): Promise<void> {
+    if (runIds.length === 0) return;
+    // Expired now rather than deleted: a permit still counts towards maxPerSecond for a second after its grant.
+    await this.db
+      .updateTable('webhook_permits')
+      .set({ expires_at: now })
+      .where('run_id', 'in', runIds)
+      .where('owner', '=', owner)
+      .where('expires_at', '>', now)
+      .execute();
+  }
+
+  async deferEach(owner: string, schedule: Array<{ id: string; at: number }>): Promise<void> {
+    if (schedule.length === 0) return;
+    // One statement for the batch: each run's own due time by its id.
+    const dueAt = sql<number>`case ${sql.join(
+      schedule.map(({ id, at }) => sql`when id = ${id} then cast(${at} as bigint)`),
+      sql` `,
+    )} end`;
+    await this.db
+      .updateTable('action_runs')
+      .set({ lease_owner: null, lease_until: null, next_attempt_at: dueAt })
+      .where('id', 'in', schedule.map(({ id }) => id))
       .where('lease_owner', '=', owner)
       .where('state', '=', 'pending')
       .execute();

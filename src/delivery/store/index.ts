@@ -36,6 +36,9 @@ export type ClaimedRun = Pick<ActionRun, (typeof RUN_COLUMNS)[number]> & {
   /** The endpoint's failed attempts in a row (0 while healthy), and the next probe time while its circuit is open. */
   webhook_consecutive_failures: number | null;
   webhook_probe_at: number | null;
+  /** Flood control (core/endpoint-limits.ts): a run of a webhook with either limit is sent only with a permit. */
+  webhook_max_concurrency: number | null;
+  webhook_max_per_second: number | null;
   signing_ciphertext: string | null;
   token_ciphertext: string | null;
 };
@@ -101,6 +104,23 @@ export interface RunStore {
   takeProbe(webhookId: string, now: number, holdUntil: number): Promise<boolean>;
   /** Gives back claimed runs held by an open circuit, due again at `at`; their attempt count is unchanged. */
   defer(owner: string, runIds: string[], at: number): Promise<void>;
+  /**
+   * Flood control (core/endpoint-limits.ts): permits for `owner` to send claimed runs of one webhook (oldest first),
+   * in one transaction serialized per webhook — as many as its limits allow now across every worker, each held until
+   * `holdUntil` (the runs' lease end) unless released. Returns the runs granted and, for the others, when each may
+   * look again (see deferEach). A webhook deleted or no longer limited grants them all.
+   */
+  acquirePermits(webhookId: string, owner: string, runIds: string[], now: number, holdUntil: number): Promise<PermitGrant>;
+  /** Ends `owner`'s permits for these runs (their attempts are recorded, or they were never sent). */
+  releasePermits(owner: string, runIds: string[], now?: number): Promise<void>;
+  /** Gives back claimed runs, each due again at its own time; their attempt count is unchanged. */
+  deferEach(owner: string, schedule: Array<{ id: string; at: number }>): Promise<void>;
+}
+
+/** What acquirePermits answers: the runs that may be sent now, and when each of the others is due again. */
+export interface PermitGrant {
+  granted: string[];
+  waiting: Array<{ id: string; at: number }>;
 }
 
 /**

@@ -3,6 +3,7 @@
 // and joins the claimed rows to their webhooks in the same statement (a data-modifying CTE); a batch whose attempts
 // all succeeded is recorded by a single statement. A worker's batch is two round trips: claim, record.
 import { sql } from 'kysely';
+import type { Tx } from '../../db/index.js';
 import { prepared, rawQuery } from '../../db/prepared.js';
 import { BaseRunStore, dueRunsClaim, oldestDueFirst, succeededAssignments, WEBHOOK_NOW_COLUMNS, WEBHOOK_NOW_NAMES, webhooksWithSecrets } from './base.js';
 import type { ClaimedRun, NewDeliveryAttempt } from './index.js';
@@ -64,6 +65,16 @@ const succeeded = prepared((db, p: { attempts: string; now: number; runs: string
 export class PostgresRunStore extends BaseRunStore {
   async claimDue(owner: string, limit: number, leaseMs: number, now = Date.now()): Promise<ClaimedRun[]> {
     return oldestDueFirst(await claimDue.rows(this.db, { owner, until: now + leaseMs, now, limit }));
+  }
+
+  /** The webhook's row lock: another worker's acquisition for the same webhook waits for this one to commit. */
+  protected lockWebhookLimits(tx: Tx, webhookId: string) {
+    return tx
+      .selectFrom('webhooks')
+      .select(['max_concurrency', 'max_per_second', 'permit_queue_until'])
+      .where('id', '=', webhookId)
+      .forUpdate()
+      .executeTakeFirst();
   }
 
   protected async recordAllSucceeded(owner: string, attempts: NewDeliveryAttempt[], runs: Array<{ id: string; status: number | null }>, now: number): Promise<void> {

@@ -3,6 +3,7 @@
 // claim the same run; the same transaction then reads the batch's distinct webhooks once each (SQLite has no
 // data-modifying CTE to join them in the claim, and a statement here is a function call, not a round trip).
 import { sql } from 'kysely';
+import type { Tx } from '../../db/index.js';
 import { insertMany } from '../../db/bulk.js';
 import { prepared, rawQuery } from '../../db/prepared.js';
 import { writeTransaction } from '../../db/transaction.js';
@@ -39,6 +40,11 @@ export class SqliteRunStore extends BaseRunStore {
       const webhooks = await webhooksNow.rows(tx, { ids: JSON.stringify(webhookIdsOf(runs)) });
       return oldestDueFirst(withWebhooks(runs, webhooks));
     });
+  }
+
+  /** No row lock on SQLite: the acquisition's transaction holds the database's one write lock (BEGIN IMMEDIATE). */
+  protected lockWebhookLimits(tx: Tx, webhookId: string) {
+    return tx.selectFrom('webhooks').select(['max_concurrency', 'max_per_second', 'permit_queue_until']).where('id', '=', webhookId).executeTakeFirst();
   }
 
   /** The attempt rows and one update per distinct status (nearly always one), in one group-committed transaction. */

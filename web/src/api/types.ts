@@ -23,6 +23,7 @@ export type ArtifactVersion = Json<'/api/v1/teams/{team}/projects/{project}/arti
 
 export type Secret = Item<Json<'/api/v1/teams/{team}/secrets', 'get'>>;
 export type Webhook = Item<Json<'/api/v1/teams/{team}/webhooks', 'get'>>;
+export type WebhookHealth = Json<'/api/v1/teams/{team}/webhooks/{id}/health', 'get'>;
 export type WebhookTestResult = Json<'/api/v1/teams/{team}/webhooks/{id}/test', 'post'>;
 
 export type Automation = Json<'/api/v1/teams/{team}/automations/{id}', 'get'>;

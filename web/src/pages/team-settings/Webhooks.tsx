@@ -1,6 +1,8 @@
 // Team settings › Webhooks: the endpoints automations can call, with their signing secret and access token (by
-// name), enable after an automatic disable, edit, delete, and Test (TestWebhookDialog).
+// name), enable after an automatic disable, edit (flood-control limits included), delete, and Test
+// (TestWebhookDialog). Each name leads to the webhook's page with its endpoint's health (WebhookPage).
 import { useRef, useState } from 'react';
+import { Link } from 'react-router';
 import { api, asApiError, teamPath, type ApiError } from '../../api/client';
 import type { Page, Secret, Webhook } from '../../api/types';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
@@ -17,6 +19,11 @@ import { DataTable } from '../../components/DataTable';
 import { TestWebhookDialog } from './TestWebhookDialog';
 import { TruncatedUrl, WebhookDisabledBadge } from '../../components/WebhookBadge';
 import { WebhookUsers } from '../../components/WebhookUsers';
+import { teamUrl } from '../../session';
+
+/** The server's maxima for the flood-control limits (core/endpoint-limits.ts); the browser checks them as typed. */
+const MAX_CONCURRENCY = 1000;
+const MAX_PER_SECOND = 10_000;
 
 type WebhookDialog = { kind: 'new' } | { kind: 'edit'; webhook: Webhook } | { kind: 'test'; webhook: Webhook } | { kind: 'delete'; webhook: Webhook } | null;
 
@@ -61,7 +68,9 @@ export function Webhooks({ team, onChanged }: { team: string; onChanged: () => v
           <DataTable label="Webhooks" columns={['Name', 'URL', 'Secret', 'Access token', 'Status']} withActions>
             {items.map((w) => (
               <tr key={w.id}>
-                <td>{w.name}</td>
+                <td>
+                  <Link to={teamUrl(team, 'settings', 'webhooks', w.id)}>{w.name}</Link>
+                </td>
                 <td className="mono small">
                   {w.mode === 'listen' ? <span className="muted">listen: modelyard listen --webhook "{w.name}"</span> : w.url && <TruncatedUrl url={w.url} />}
                 </td>
@@ -121,7 +130,12 @@ export function Webhooks({ team, onChanged }: { team: string; onChanged: () => v
  * and test" / "Save and test" saves first and then opens the Test dialog for the webhook as saved: a test goes through
  * the server's own rules (SSRF, secrets, headers), which apply to a saved webhook.
  */
-function WebhookForm({
+/** A limit as typed: empty is unlimited (null); anything else is sent as a number for the server to judge. */
+function limitFromInput(text: string): number | null {
+  return text.trim() === '' ? null : Number(text);
+}
+
+export function WebhookForm({
   team,
   webhook,
   onClose,
@@ -141,10 +155,20 @@ function WebhookForm({
   const [secret, setSecret] = useState(webhook?.secret ?? '');
   const [accessToken, setAccessToken] = useState(webhook?.accessToken ?? '');
   const [headers, setHeaders] = useState(webhook?.headers ?? []);
+  const [maxConcurrency, setMaxConcurrency] = useState(webhook?.maxConcurrency?.toString() ?? '');
+  const [maxPerSecond, setMaxPerSecond] = useState(webhook?.maxPerSecond?.toString() ?? '');
   const submit = useFormSubmit(async () => {
     // A listen webhook has no URL (its deliveries go through the event stream: docs/receivers.md).
     const listen = webhook?.mode === 'listen';
-    const body = { name, ...(listen ? {} : { url }), secret: secret || null, accessToken: accessToken || null, headers: headersForApi(headers) };
+    const body = {
+      name,
+      ...(listen ? {} : { url }),
+      secret: secret || null,
+      accessToken: accessToken || null,
+      headers: headersForApi(headers),
+      maxConcurrency: limitFromInput(maxConcurrency),
+      maxPerSecond: limitFromInput(maxPerSecond),
+    };
     const andTest = thenTest.current;
     const saved = webhook ? await api.patch<Webhook>(teamPath(team, 'webhooks', webhook.id), body) : await api.post<Webhook>(teamPath(team, 'webhooks'), body);
     onDone();
@@ -161,7 +185,7 @@ function WebhookForm({
       title={webhook ? `Edit webhook ${webhook.name}` : 'New webhook'}
       submitLabel={webhook ? 'Save webhook' : 'Create webhook'}
       submit={submit}
-      shownFields={['name', 'url', 'secret', 'accessToken', 'headers']}
+      shownFields={['name', 'url', 'secret', 'accessToken', 'headers', 'maxConcurrency', 'maxPerSecond']}
       onClose={onClose}
       secondary={webhook?.mode === 'listen' ? undefined : { label: webhook ? 'Save and test' : 'Create and test', choose: (test) => (thenTest.current = test) }}
     >
@@ -196,6 +220,48 @@ function WebhookForm({
         error={fieldError(submit.error, 'headers')}
         errorField={submit.error?.field}
       />
+      {webhook?.mode !== 'listen' && (
+        <div className="field-row">
+          <Field
+            label="Max concurrency"
+            error={fieldError(submit.error, 'maxConcurrency')}
+            hint="Optional: at most this many requests in flight at once (1–1000). Empty: unlimited."
+          >
+            {(p) => (
+              <input
+                {...p}
+                type="number"
+                inputMode="numeric"
+                min={1}
+                max={MAX_CONCURRENCY}
+                step={1}
+                value={maxConcurrency}
+                onChange={(e) => setMaxConcurrency(e.target.value)}
+                placeholder="unlimited"
+              />
+            )}
+          </Field>
+          <Field
+            label="Max per second"
+            error={fieldError(submit.error, 'maxPerSecond')}
+            hint="Optional: at most this many requests in any second (1–10000). Runs over a limit wait; none is dropped."
+          >
+            {(p) => (
+              <input
+                {...p}
+                type="number"
+                inputMode="numeric"
+                min={1}
+                max={MAX_PER_SECOND}
+                step={1}
+                value={maxPerSecond}
+                onChange={(e) => setMaxPerSecond(e.target.value)}
+                placeholder="unlimited"
+              />
+            )}
+          </Field>
+        </div>
+      )}
       {secrets.data && secrets.data.items.length === 0 && <p className="muted small">No team secrets yet: add one under “Team secrets” to sign payloads or send a token.</p>}
     </FormDialog>
   );
