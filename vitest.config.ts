@@ -33,6 +33,7 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: [
             'test/delivery/scale-out.test.ts',
+            'test/delivery/ordering-scale.test.ts',
             'test/delivery/webhook-limits-processes.test.ts',
             'test/api/stream-scale-out.test.ts',
             'test/delivery/worker-connections.test.ts',

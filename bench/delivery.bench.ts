@@ -5,6 +5,8 @@
 //       transaction; events/s committed) → claimed → secrets resolved, body filled, signed → delivered to the same
 //       receiver process and recorded (deliveries/s, and the ratio b/a); event-to-received latency p50/p99 at a
 //       steady 1,000 events/s with the worker running; fan-out of one event to 1,000 automations (commit time);
+//   (d) ordered delivery: the same alias events over 32 subjects (models) delivered with `delivery.order` none and
+//       `per_subject` (one run per subject in flight at a time, handed on as each is recorded), deliveries/s of each;
 //   (c) a backlog of pending runs (1,000,000 by default) drained by a `serve --role worker` process on SQLite while
 //       its RSS is sampled. The process is the one operators run: the compiled build (`node dist/src/cli/main.js`,
 //       built here first with tsc), not the TypeScript sources through tsx, whose loader alone holds ~65 MB more
@@ -12,6 +14,7 @@
 //
 //   npx tsx bench/delivery.bench.ts
 //   BENCH_DELIVERY_BACKLOG=100000 BENCH_DELIVERY_EVENTS=40000 BENCH_DELIVERY_LATENCY_SECONDS=10 npx tsx bench/delivery.bench.ts
+//   BENCH_DELIVERY_ORDERED_EVENTS=2000 BENCH_DELIVERY_BACKLOG=0 … sizes phase (d) (0 skips it).
 //   BENCH_DELIVERY_PROFILE=/tmp/prof writes a CPU profile of each delivery run (phase b's deliveries/s only) there.
 //   BENCH_DELIVERY_DATABASES=sqlite (skip PostgreSQL), BENCH_DATABASE_URL=postgres://… (default: the test database,
 //   over the local Unix socket when there is one — see bench/postgres-url.ts)
@@ -48,6 +51,8 @@ const settings = {
   eventsPerSecond: intFromEnv('BENCH_DELIVERY_RATE', 1000),
   fanOut: intFromEnv('BENCH_DELIVERY_FANOUT', 1000),
   backlog: intFromEnv('BENCH_DELIVERY_BACKLOG', 1_000_000),
+  orderedEvents: intFromEnv('BENCH_DELIVERY_ORDERED_EVENTS', 10_000),
+  orderedSubjects: intFromEnv('BENCH_DELIVERY_ORDERED_SUBJECTS', 32),
   baselineMs: intFromEnv('BENCH_DELIVERY_BASELINE_MS', 5000),
   databases: (process.env.BENCH_DELIVERY_DATABASES ?? 'sqlite,postgres').split(',').map((d) => d.trim()) as Array<'sqlite' | 'postgres'>,
   databaseUrl: process.env.BENCH_DATABASE_URL ?? defaultPostgresUrl(),
@@ -134,13 +139,14 @@ async function startModelyard(database: 'sqlite' | 'postgres', receiverUrl: stri
   const webhook = (await api('POST', '/api/v1/teams/bench/webhooks', { name: 'receiver', url: receiverUrl, secret: 'SIGNING_KEY', accessToken: null })) as {
     id: string;
   };
-  const automation = async (name: string, type: 'LINK_ARTIFACT' | 'ADD_ARTIFACT_ALIAS') =>
+  const automation = async (name: string, type: 'LINK_ARTIFACT' | 'ADD_ARTIFACT_ALIAS', extra: Record<string, unknown> = {}) =>
     (await api('POST', '/api/v1/teams/bench/automations', {
       name,
       description: '',
       enabled: true,
       event: { type, model: null },
       action: { type: 'webhook', webhookId: webhook.id, payload: PAYLOAD_TEMPLATE },
+      ...extra,
     })) as { id: string };
   return { server, config, api, teamId: team.id, webhookId: webhook.id, automation };
 }
@@ -318,6 +324,62 @@ async function endToEnd(database: 'sqlite' | 'postgres', receiver: ReceiverProce
   }
 }
 
+interface OrderingResult {
+  database: string;
+  events: number;
+  subjects: number;
+  /** Deliveries/s with `delivery.order` none (every run due at once) and per_subject (one per subject at a time). */
+  unorderedPerSecond: number;
+  perSubjectPerSecond: number;
+  ratio: number;
+}
+
+/**
+ * (d) The same alias events over `orderedSubjects` models, delivered once by an automation without ordering and once
+ * by one with `order: per_subject`: the events are committed first, then one worker delivers them.
+ */
+export async function orderedThroughput(database: 'sqlite' | 'postgres', receiver: ReceiverProcess): Promise<OrderingResult> {
+  const bench = await startModelyard(database, receiver.url, 'api');
+  const { server, teamId } = bench;
+  const models = Array.from({ length: settings.orderedSubjects }, () => newId());
+  try {
+    const perSecond: Record<string, number> = {};
+    for (const order of ['none', 'per_subject'] as const) {
+      const { id } = await bench.automation(`order-${order}`, 'ADD_ARTIFACT_ALIAS', { delivery: { order, supersede: false } });
+      progress(`${database}: ${settings.orderedEvents} alias events over ${models.length} subjects, order ${order}`);
+      for (let i = 0; i < settings.orderedEvents; i += 100) {
+        await inTransaction(server.ctx, async (tx, after) => {
+          for (let j = i; j < Math.min(i + 100, settings.orderedEvents); j++) {
+            const modelId = models[j % models.length]!;
+            await recordEvent(tx, after, { ...linkEvent(teamId, j), type: 'ADD_ARTIFACT_ALIAS', alias: 'production', collection: `m-${modelId}`, modelId }, server.ctx.config);
+          }
+        });
+      }
+      const receivedBefore = await receiver.received();
+      const started = performance.now();
+      const worker = new DeliveryWorker(server.ctx).start();
+      try {
+        await waitForReceived(receiver, receivedBefore + settings.orderedEvents, 600_000);
+        perSecond[order] = Math.round((settings.orderedEvents / (performance.now() - started)) * 1000);
+      } finally {
+        await worker.stop();
+      }
+      await bench.api('PATCH', `/api/v1/teams/bench/automations/${id}`, { enabled: false });
+    }
+    return {
+      database,
+      events: settings.orderedEvents,
+      subjects: models.length,
+      unorderedPerSecond: perSecond.none!,
+      perSubjectPerSecond: perSecond.per_subject!,
+      ratio: round(perSecond.per_subject! / perSecond.none!, 2),
+    };
+  } finally {
+    await server.stop();
+    await dropBenchData(bench.config);
+  }
+}
+
 interface BacklogResult {
   runs: number;
   drainSeconds: number;
@@ -406,6 +468,8 @@ export async function runDeliveryBench(): Promise<object> {
   try {
     const endToEndResults: EndToEndResult[] = [];
     for (const database of settings.databases) endToEndResults.push(await endToEnd(database, receiver));
+    const ordering: OrderingResult[] = [];
+    if (settings.orderedEvents > 0) for (const database of settings.databases) ordering.push(await orderedThroughput(database, receiver));
     const backlog = settings.backlog > 0 ? await backlogDrain(receiver) : null;
     const sqlite = endToEndResults.find((r) => r.database === 'sqlite');
     const results = {
@@ -414,6 +478,7 @@ export async function runDeliveryBench(): Promise<object> {
       targets: TARGETS,
       baselineConcurrency: 64,
       endToEnd: endToEndResults,
+      ordering,
       backlog,
       verdict: {
         ratioSqlite: sqlite ? sqlite.ratioToBaseline >= TARGETS.ratioSqlite : null,
@@ -433,6 +498,7 @@ export async function runDeliveryBench(): Promise<object> {
 function printTable(results: Awaited<ReturnType<typeof runDeliveryBench>>): void {
   const r = results as {
     endToEnd: EndToEndResult[];
+    ordering: OrderingResult[];
     backlog: BacklogResult | null;
   };
   const lines = [
@@ -449,6 +515,13 @@ function printTable(results: Awaited<ReturnType<typeof runDeliveryBench>>): void
     lines.push([`(b) ${e.database}: runs delivered (signed, recorded)`, `${e.deliveriesPerSecond} /s, ratio ${e.ratioToBaseline} (${e.cpuUsPerDelivery} µs CPU each)`, e.database === 'sqlite' ? `ratio >= ${TARGETS.ratioSqlite}` : '']);
     lines.push([`    ${e.database}: latency at ${e.latency.offeredPerSecond} events/s`, `p50 ${e.latency.p50Ms} ms, p99 ${e.latency.p99Ms} ms, max ${e.latency.maxMs} ms`, `p99 <= ${TARGETS.p99Ms} ms`]);
     lines.push([`    ${e.database}: fan-out to ${e.fanOut.automations} automations`, `commit ${e.fanOut.commitMsMedian} ms (max ${e.fanOut.commitMsMax})`, `<= ${TARGETS.fanOutMs} ms`]);
+  }
+  for (const o of r.ordering) {
+    lines.push([
+      `(d) ${o.database}: ${o.events} alias events over ${o.subjects} subjects`,
+      `order none ${o.unorderedPerSecond} /s, per_subject ${o.perSubjectPerSecond} /s (ratio ${o.ratio})`,
+      '',
+    ]);
   }
   if (r.backlog) {
     lines.push([`(c) sqlite: backlog of ${r.backlog.runs} runs`, `${r.backlog.runsPerSecond} runs/s, ${r.backlog.drainSeconds} s, max RSS ${r.backlog.maxRssMb} MB`, `RSS <= ${TARGETS.maxRssMb} MB`]);

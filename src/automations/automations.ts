@@ -19,6 +19,7 @@ import { ConditionError, parseCondition } from '../core/conditions.js';
 import { checkName } from '../core/names.js';
 import { attachedSecrets } from './webhooks.js';
 import { ALIAS_EVENT_TYPES, sampleVariables } from './variables.js';
+import { checkDelivery, DEFAULT_DELIVERY, type DeliverySettings } from '../core/delivery-order.js';
 
 type Ctx = Pick<AppContext, 'db' | 'notifier'>;
 
@@ -64,6 +65,8 @@ export interface AutomationInput {
   /** Flood control (core/flood-control.ts); null or absent: none. */
   rateLimit?: { max: number; perSeconds: number } | null;
   cooldownSeconds?: number | null;
+  /** Ordered, superseding delivery (core/delivery-order.ts); absent: { order: 'none', supersede: false }. */
+  delivery?: DeliverySettings;
 }
 
 export type AutomationPatch = Partial<AutomationInput>;
@@ -81,6 +84,7 @@ export interface AutomationView {
   condition: string | null;
   rateLimit: { max: number; perSeconds: number } | null;
   cooldownSeconds: number | null;
+  delivery: DeliverySettings;
   createdBy: string;
   createdAt: number;
   updatedAt: number;
@@ -243,6 +247,12 @@ function floodColumns(rateLimit: AutomationInput['rateLimit'] | null, cooldownSe
   };
 }
 
+/** The delivery columns of an automation, checked against its event and action (400 naming `delivery.…`). */
+function deliveryColumns(resolved: Pick<ResolvedAutomation, 'event_type' | 'action_type'>, delivery: DeliverySettings) {
+  const checked = checkDelivery(resolved.event_type, resolved.action_type, delivery);
+  return { delivery_order: checked.order, delivery_supersede: checked.supersede ? 1 : 0 };
+}
+
 function rethrowUnique(error: unknown, name: string): never {
   if (isUniqueViolation(error)) throw conflict(`an automation named "${name}" already exists in this team`);
   throw error;
@@ -265,6 +275,7 @@ export async function createAutomation(ctx: Ctx, actor: Actor, input: Automation
           enabled: input.enabled ? 1 : 0,
           ...resolved,
           ...floodColumns(input.rateLimit ?? null, input.cooldownSeconds ?? null),
+          ...deliveryColumns(resolved, input.delivery ?? DEFAULT_DELIVERY),
           created_by: actor.user.id,
           created_at: now,
           updated_at: now,
@@ -310,6 +321,7 @@ function toView(row: ViewRow): AutomationView {
     condition: row.condition,
     rateLimit: row.rate_limit_max === null || row.rate_limit_per_seconds === null ? null : { max: row.rate_limit_max, perSeconds: row.rate_limit_per_seconds },
     cooldownSeconds: row.cooldown_seconds,
+    delivery: { order: row.delivery_order, supersede: row.delivery_supersede === 1 },
     createdBy: row.creator_name,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -350,6 +362,8 @@ export async function updateAutomation(ctx: Ctx, actor: Actor, id: string, patch
             patch.rateLimit === undefined ? current.rateLimit : patch.rateLimit,
             patch.cooldownSeconds === undefined ? current.cooldownSeconds : patch.cooldownSeconds,
           ),
+          // Runs already created keep the order they were created with: waiting ones still follow their subject.
+          ...deliveryColumns(resolved, patch.delivery ?? current.delivery),
           updated_at: Date.now(),
         })
         .where('team_id', '=', actor.team.id)

@@ -22,6 +22,11 @@
 // check on the event's version to `pending` with its job (registry/checks.ts sets the outcome when the job ends).
 // An automation with a rate limit or cooldown (core/flood-control.ts) gets a `skipped` run, with the reason, for an
 // event that comes over its limit: nothing is sent or enqueued for it.
+// An automation with ordered delivery (core/delivery-order.ts) takes its subject's sequence under the subject's row
+// lock (delivery_subjects, upserted here) and its run is due now only if no other run of the subject is active;
+// otherwise it waits with no due time, and with supersede it first ends the older runs not yet sent. With supersede a
+// cooldown folds events into one delivery when the window ends instead of skipping them. Automations without ordering
+// whose template does not use ${sequence} cost nothing here.
 // An automation whose target vanished (its queue deleted) or whose stored template no longer renders gets a `failed`
 // run with the reason, instead of failing the registry change that raised the event.
 import type { Config } from '../config.js';
@@ -38,6 +43,9 @@ import type { JobEvent } from '../queues/job-event.js';
 import { aliasMatches } from './alias-pattern.js';
 import { evaluate, parseCondition, readsChecks, type ConditionNode } from '../core/conditions.js';
 import { admitRun } from '../core/flood-control.js';
+import { subjectOf, usesSequence } from '../core/delivery-order.js';
+import { supersededColumns } from './run-states.js';
+import { activateWaiting } from './subjects.js';
 import { ALIAS_EVENT_TYPES, eventMetadata, eventVariables, withAutomationName } from './variables.js';
 
 /**
@@ -66,6 +74,8 @@ export function matchQuery<DB extends Database>(qc: QueryCreator<DB>, p: MatchPa
       'a.check_name',
       'a.rate_limit_max',
       'a.cooldown_seconds',
+      'a.delivery_order',
+      'a.delivery_supersede',
       'w.name as webhook_name',
       'w.url',
       'w.secret_name',
@@ -119,6 +129,7 @@ export async function createActionRuns(
   const variables = eventVariables(matches[0]!.team_name, event);
   const now = Date.now();
   const suppress = event.type === 'AUTOMATION_FAILED' ? 1 : 0;
+  const subject = subjectOf(event);
   const runs: NewActionRun[] = [];
   const jobs: Array<{ run: NewActionRun; job: NewJob }> = [];
   let jobEvent: JobEvent | undefined;
@@ -157,34 +168,55 @@ export async function createActionRuns(
       stream: 0,
       stream_due_at: null,
       forwarded_from: null,
+      subject: null,
+      sequence: null,
+      not_before: null,
     };
     runs.push(run);
     if (automation.action_type === 'no_op') continue;
 
+    // Ordering applies to the runs the delivery worker sends (a listen webhook's stream has its own order).
+    const ordered =
+      subject !== null && automation.delivery_order === 'per_subject' && automation.action_type === 'webhook' && automation.webhook_mode !== 'listen';
+    const supersede = ordered && automation.delivery_supersede === 1;
+
     // Flood control costs a statement or two only for the automations that set it (the match brought the limits).
+    let dueAt = now;
     if (automation.rate_limit_max !== null || automation.cooldown_seconds !== null) {
-      const skipped = await admitOrSkip(tx, automation.id, now);
-      if (skipped !== null) {
+      const admission = await admitOrSkip(tx, automation.id, now, supersede);
+      if ('skipped' in admission) {
         run.state = 'skipped';
-        run.last_error = skipped;
+        run.last_error = admission.skipped;
         continue;
       }
+      dueAt = admission.dueAt;
+    }
+
+    if (automation.action_type === 'webhook' && (automation.webhook_name === null || automation.url === null)) {
+      run.state = 'failed';
+      run.last_error = 'the webhook no longer exists';
+      continue;
+    }
+
+    // The subject's counter (and, ordered, whether this run is the active one), under the subject's row lock.
+    let slot: SubjectSlot | null = null;
+    if (subject !== null && (ordered || usesSequence(automation.template))) {
+      slot = await takeSubjectSlot(tx, after, { automationId: automation.id, subject, runId: run.id, ordered, supersede, now });
+      run.sequence = slot.sequence;
     }
 
     try {
-      run.body = renderTemplate(automation.template, withAutomationName(variables, automation.name), metadata);
+      const values = withAutomationName(variables, automation.name);
+      run.body = renderTemplate(automation.template, slot === null ? values : { ...values, sequence: String(slot.sequence) }, metadata);
     } catch (error) {
       run.state = 'failed';
       run.last_error = `the payload template could not be rendered: ${(error as Error).message}`;
+      // A run that will never be sent must not hold its subject (none waits behind a run that was just made active).
+      if (ordered && slot?.active) await releaseSubject(tx, automation.id, subject!, run.id);
       continue;
     }
 
     if (automation.action_type === 'webhook') {
-      if (automation.webhook_name === null || automation.url === null) {
-        run.state = 'failed';
-        run.last_error = 'the webhook no longer exists';
-        continue;
-      }
       Object.assign(run, {
         state: 'pending',
         webhook_id: automation.webhook_id,
@@ -192,9 +224,14 @@ export async function createActionRuns(
         url: automation.url,
         secret_name: automation.secret_name,
         access_token_name: automation.access_token_name,
-        next_attempt_at: now,
+        next_attempt_at: dueAt,
         finished_at: null,
       });
+      if (ordered) {
+        run.subject = subject;
+        // WAITING: no due time (outside the claim's range) until the subject's active run finishes.
+        if (!slot!.active) Object.assign(run, { next_attempt_at: null, not_before: dueAt > now ? dueAt : null });
+      }
       // A listen webhook's runs are taken from the team's stream (delivery/listen.ts), never claimed by the worker.
       if (automation.webhook_mode === 'listen') Object.assign(run, streamed(now));
       pending += 1;
@@ -203,6 +240,8 @@ export async function createActionRuns(
         // its credentials never reach a laptop. A developer's listener failing raises no AUTOMATION_FAILED.
         runs.push({
           ...run,
+          subject: null,
+          not_before: null,
           id: newId(),
           webhook_id: automation.forward_webhook_id,
           webhook_name: automation.forward_webhook_name,
@@ -340,18 +379,19 @@ async function markChecksPending(tx: Tx, event: Event, names: string[]): Promise
 }
 
 /**
- * Admits a run under its automation's rate limit and cooldown, or says why it is skipped. The automation's row is
+ * Admits a run under its automation's rate limit and cooldown (due now, or with `fold` when the cooldown ends), or
+ * says why it is skipped. The automation's row is
  * updated first (a write that changes nothing): on PostgreSQL that locks it, so concurrent events of one automation
  * are admitted one after another and a limit is never exceeded; on SQLite the transaction already holds the lock.
  */
-async function admitOrSkip(tx: Tx, automationId: string, now: number): Promise<string | null> {
+async function admitOrSkip(tx: Tx, automationId: string, now: number, fold: boolean): Promise<{ skipped: string } | { dueAt: number }> {
   const row = await tx
     .updateTable('automations')
     .set((eb) => ({ rate_window_count: eb.ref('rate_window_count') }))
     .where('id', '=', automationId)
     .returning(['rate_limit_max', 'rate_limit_per_seconds', 'cooldown_seconds', 'rate_window_start', 'rate_window_count', 'last_sent_at'])
     .executeTakeFirst();
-  if (!row) return null;
+  if (!row) return { dueAt: now };
   const admission = admitRun(
     {
       rateLimit: row.rate_limit_max === null || row.rate_limit_per_seconds === null ? null : { max: row.rate_limit_max, perSeconds: row.rate_limit_per_seconds },
@@ -359,14 +399,85 @@ async function admitOrSkip(tx: Tx, automationId: string, now: number): Promise<s
     },
     { windowStart: row.rate_window_start, windowCount: row.rate_window_count, lastSentAt: row.last_sent_at },
     now,
+    { fold },
   );
-  if (!admission.admitted) return admission.reason;
+  if (!admission.admitted) return { skipped: admission.reason };
   await tx
     .updateTable('automations')
     .set({ rate_window_start: admission.next.windowStart, rate_window_count: admission.next.windowCount, last_sent_at: admission.next.lastSentAt })
     .where('id', '=', automationId)
     .execute();
-  return null;
+  return { dueAt: admission.dueAt };
+}
+
+/** A run's place among its automation's runs for its subject. */
+interface SubjectSlot {
+  sequence: number;
+  /** The run is the subject's active one: due at once (or when folding ends), not waiting. */
+  active: boolean;
+}
+
+/**
+ * Takes the next sequence of (automation, subject) — the upsert locks the subject's row until the event's transaction
+ * commits, so sequences follow commit order and the recording of the active run (delivery/store/ordering.ts) sees
+ * this run or hands the subject to it. Ordered: the run becomes the active one if none is; with supersede, the older
+ * runs of the subject not yet sent and not in flight (no live lease; manual redeliveries aside) end `superseded` by
+ * this run, which takes over when the active one was among them.
+ */
+async function takeSubjectSlot(
+  tx: Tx,
+  after: AfterCommit,
+  p: { automationId: string; subject: string; runId: string; ordered: boolean; supersede: boolean; now: number },
+): Promise<SubjectSlot> {
+  const row = await tx
+    .insertInto('delivery_subjects')
+    .values({ automation_id: p.automationId, subject: p.subject, sequence: 1, active_run_id: p.ordered ? p.runId : null })
+    .onConflict((oc) =>
+      oc.columns(['automation_id', 'subject']).doUpdateSet((eb) => ({
+        sequence: eb('delivery_subjects.sequence', '+', 1),
+        active_run_id: p.ordered ? eb.fn.coalesce('delivery_subjects.active_run_id', eb.ref('excluded.active_run_id')) : eb.ref('delivery_subjects.active_run_id'),
+      })),
+    )
+    .returning(['sequence', 'active_run_id'])
+    .executeTakeFirstOrThrow();
+  const sequence = Number(row.sequence);
+  if (!p.ordered) return { sequence, active: false };
+  if (row.active_run_id === p.runId) return { sequence, active: true };
+  let takeOver = false;
+  if (p.supersede) {
+    const superseded = await tx
+      .updateTable('action_runs')
+      .set(supersededColumns(p.runId, p.now))
+      .where('automation_id', '=', p.automationId)
+      .where('subject', '=', p.subject)
+      .where('state', '=', 'pending')
+      .where('manual_redelivery', '=', 0)
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', p.now)]))
+      .returning('id')
+      .execute();
+    takeOver = superseded.some((r) => r.id === row.active_run_id);
+  }
+  if (!takeOver) {
+    // The subject's active run must still be pending; one finished by a path that did not hand the subject on (none is
+    // known — this is the safety net) would otherwise hold it forever: the oldest waiting run gets it, or this one.
+    const holder = await tx.selectFrom('action_runs').select('state').where('id', '=', row.active_run_id!).executeTakeFirst();
+    if (holder?.state === 'pending') return { sequence, active: false };
+    takeOver = (await activateWaiting(tx, after, { automation_id: p.automationId, subject: p.subject }, p.now)) === null;
+  }
+  if (!takeOver) return { sequence, active: false };
+  await tx.updateTable('delivery_subjects').set({ active_run_id: p.runId }).where('automation_id', '=', p.automationId).where('subject', '=', p.subject).execute();
+  return { sequence, active: true };
+}
+
+/** Gives up the subject a run just took but will never send (nothing waits behind a run made active this instant). */
+async function releaseSubject(tx: Tx, automationId: string, subject: string, runId: string): Promise<void> {
+  await tx
+    .updateTable('delivery_subjects')
+    .set({ active_run_id: null })
+    .where('automation_id', '=', automationId)
+    .where('subject', '=', subject)
+    .where('active_run_id', '=', runId)
+    .execute();
 }
 
 /** What a job carries of the event it was created for (the same for every job of the event). */

@@ -10,6 +10,7 @@ import type { EventType } from '../db/schema.js';
 import { METADATA_PREFIX, TEMPLATE_VARIABLES, type TemplateValues } from '../core/templates.js';
 import { AUTOMATION_EVENT_TYPES } from './automations.js';
 import { eventVariables, withAutomationName, type VariableSource } from './variables.js';
+import { hasSubject } from '../core/delivery-order.js';
 
 export const EVENT_SCHEMA_VERSION = 1 as const;
 
@@ -38,24 +39,24 @@ const registrySample = { project: 'model-registry', collection: 'image-classifie
 const SPECS: Record<EventType, EventTypeSpec> = {
   LINK_ARTIFACT: {
     description: 'A new version was linked to a registered model ("a new version is added").',
-    sets: VERSION_VARIABLES,
+    sets: [...VERSION_VARIABLES, 'sequence'],
     sample: { ...registrySample, alias: null, metadata: SAMPLE_METADATA },
   },
   UNLINK_ARTIFACT: {
     description: 'A version was unlinked from a registered model.',
-    sets: VERSION_VARIABLES,
+    sets: [...VERSION_VARIABLES, 'sequence'],
     sample: { ...registrySample, version_index: 4, alias: null, metadata: SAMPLE_METADATA },
   },
   ADD_ARTIFACT_ALIAS: {
     description:
       'An alias (e.g. production) was added to, or moved onto, a version of a registered model — directly, by an applied promotion or by a rollback. previous_version names the version that held it before ("" when none).',
-    sets: [...VERSION_VARIABLES, 'alias'],
+    sets: [...VERSION_VARIABLES, 'alias', 'sequence'],
     maySet: ['previous_version'],
     sample: { ...registrySample, alias: 'production', metadata: SAMPLE_METADATA, details: JSON.stringify({ previousVersion: 'v6', reason: 'set' }) },
   },
   REMOVE_ARTIFACT_ALIAS: {
     description: 'An alias was removed from a version of a registered model; previous_version names that version.',
-    sets: [...VERSION_VARIABLES, 'alias'],
+    sets: [...VERSION_VARIABLES, 'alias', 'sequence'],
     maySet: ['previous_version'],
     sample: { ...registrySample, alias: 'staging', metadata: SAMPLE_METADATA, details: JSON.stringify({ previousVersion: 'v7', reason: 'removed' }) },
   },
@@ -166,7 +167,9 @@ export function catalogSample(type: EventType, now = Date.now()): { event: Varia
 /** The variables of a realistic event of `type`, as a template is rendered with them (automation name included). */
 export function catalogSampleVariables(type: EventType, teamName: string, automationName: string, now = Date.now()): { values: TemplateValues; metadata: Record<string, unknown> } {
   const { event, metadata } = catalogSample(type, now);
-  return { values: withAutomationName(eventVariables(teamName, event), automationName), metadata };
+  const values = withAutomationName(eventVariables(teamName, event), automationName);
+  // ${sequence} counts per automation and subject (core/delivery-order.ts): a sample is the subject's first delivery.
+  return { values: hasSubject(type) ? { ...values, sequence: '1' } : values, metadata };
 }
 
 let catalog: EventTypeEntry[] | undefined;

@@ -77,6 +77,8 @@ export function eventVariables(teamName: string, event: VariableSource): Templat
     comment: text(details.comment),
     check_name: text(details.checkName),
     check_state: text(details.checkState),
+    // Per automation and subject: dispatch fills it for the automations that use it (core/delivery-order.ts).
+    sequence: '',
   };
 }
 

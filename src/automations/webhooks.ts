@@ -16,6 +16,7 @@ import { accessTokenValueProblem, existingSecretNames, findSecretValues } from '
 import type { Keyring } from '../auth/keyring.js';
 import { inTransaction, writeTransaction } from '../db/transaction.js';
 import { failedColumns } from './run-states.js';
+import { lockSubjects, releaseFinished } from './subjects.js';
 import { DEFAULT_CIRCUIT_FAILURES, DEFAULT_DISABLE_AFTER_SECONDS } from '../core/endpoint-health.js';
 import { recordAutomationFailed } from './events.js';
 
@@ -324,15 +325,29 @@ export async function deleteWebhook(ctx: Pick<AppContext, 'db' | 'notifier' | 'c
         automations: names,
       });
     }
-    const cancelled = await tx
-      .updateTable('action_runs')
-      // A stream run leaves the stream's due range too.
-      .set({ ...failedColumns(WEBHOOK_DELETED, Date.now()), stream_due_at: null, stream_sent_at: null })
+    // Ordered runs among them hand their subjects on (waiting ones are cancelled too); subjects are locked first.
+    const orderedPending = await tx
+      .selectFrom('action_runs')
+      .select(['automation_id', 'subject'])
       .where('team_id', '=', teamId)
       .where('webhook_id', '=', id)
       .where('state', '=', 'pending')
-      .returning(['id', 'team_id', 'event_id', 'automation_id', 'automation_name', 'suppress_failure_event', 'last_status'])
+      .where('subject', 'is not', null)
       .execute();
+    const subjects = orderedPending.length === 0 ? null : await lockSubjects(tx, orderedPending.map((run) => ({ automation_id: run.automation_id, subject: run.subject! })));
+    const now = Date.now();
+    const cancelled = await tx
+      .updateTable('action_runs')
+      // A stream run leaves the stream's due range too.
+      .set({ ...failedColumns(WEBHOOK_DELETED, now), stream_due_at: null, stream_sent_at: null })
+      .where('team_id', '=', teamId)
+      .where('webhook_id', '=', id)
+      .where('state', '=', 'pending')
+      .returning(['id', 'team_id', 'event_id', 'automation_id', 'automation_name', 'suppress_failure_event', 'last_status', 'subject'])
+      .execute();
+    if (subjects !== null) {
+      for (const run of cancelled) if (run.subject !== null) await releaseFinished(tx, after, subjects, { id: run.id, automation_id: run.automation_id, subject: run.subject }, now);
+    }
     const byAutomation = new Map<string, typeof cancelled>();
     for (const run of cancelled) {
       if (run.suppress_failure_event === 1) continue;

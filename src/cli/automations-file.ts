@@ -46,6 +46,9 @@ const AutomationSpec = z.strictObject({
   condition: z.string().min(1).nullable().default(null),
   rateLimit: z.strictObject({ max: z.number().int().min(1), perSeconds: z.number().int().min(1) }).nullable().default(null),
   cooldownSeconds: z.number().int().min(1).nullable().default(null),
+  delivery: z
+    .strictObject({ order: z.enum(['none', 'per_subject']).default('none'), supersede: z.boolean().default(false) })
+    .default({ order: 'none', supersede: false }),
   action: Action,
 });
 export type AutomationSpec = z.infer<typeof AutomationSpec>;
@@ -96,6 +99,8 @@ export function specOf(automation: Automation): AutomationSpec {
     condition: automation.condition ?? null,
     rateLimit: automation.rateLimit ?? null,
     cooldownSeconds: automation.cooldownSeconds ?? null,
+    // A server without ordered delivery (before migration 009) sends none: the default.
+    delivery: automation.delivery ?? { order: 'none', supersede: false },
     action,
   };
 }
@@ -117,6 +122,7 @@ export function renderAutomationsFile(automations: Automation[], team: string): 
       ...(spec.condition !== null ? { condition: spec.condition } : {}),
       ...(spec.rateLimit !== null ? { rateLimit: spec.rateLimit } : {}),
       ...(spec.cooldownSeconds !== null ? { cooldownSeconds: spec.cooldownSeconds } : {}),
+      ...(spec.delivery.order !== 'none' || spec.delivery.supersede ? { delivery: spec.delivery } : {}),
       action: spec.action.type === 'queue_job' && spec.action.check === null ? { type: spec.action.type, queue: spec.action.queue, template: spec.action.template } : spec.action,
     }));
   const doc = new YAML.Document({ version: FILE_VERSION, automations: entries });
@@ -152,6 +158,7 @@ function changedFields(current: AutomationSpec, desired: AutomationSpec): string
   if (current.condition !== desired.condition) fields.push('condition');
   if (JSON.stringify(current.rateLimit) !== JSON.stringify(desired.rateLimit)) fields.push('rateLimit');
   if (current.cooldownSeconds !== desired.cooldownSeconds) fields.push('cooldownSeconds');
+  if (current.delivery.order !== desired.delivery.order || current.delivery.supersede !== desired.delivery.supersede) fields.push('delivery');
   for (const key of ['type', 'model', 'aliasPattern'] as const) if (current.event[key] !== desired.event[key]) fields.push(`event.${key}`);
   const a = current.action as Record<string, unknown>;
   const b = desired.action as Record<string, unknown>;

@@ -4080,8 +4080,8 @@ export interface operations {
                 limit?: number;
                 /** @description nextCursor of the previous page, as it was returned */
                 cursor?: string;
-                /** @description skipped: not sent because of the automation's rate limit or cooldown (error says which) */
-                state?: "pending" | "succeeded" | "failed" | "skipped";
+                /** @description skipped: not sent because of the automation's rate limit or cooldown (error says which); superseded: never sent, replaced by a newer run of the same subject (supersededBy) */
+                state?: "pending" | "succeeded" | "failed" | "skipped" | "superseded";
             };
             header?: never;
             path: {
@@ -4107,15 +4107,16 @@ export interface operations {
                             eventType: string;
                             actionType: string;
                             /**
-                             * @description skipped: not sent because of the automation's rate limit or cooldown (error says which)
+                             * @description skipped: not sent because of the automation's rate limit or cooldown (error says which); superseded: never sent, replaced by a newer run of the same subject (supersededBy)
                              * @enum {string}
                              */
-                            state: "pending" | "succeeded" | "failed" | "skipped";
+                            state: "pending" | "succeeded" | "failed" | "skipped" | "superseded";
                             /** @description HTTP status of the last attempt */
                             status: number | null;
                             /** @description Error of the last attempt */
                             error: string | null;
                             attempts: number;
+                            /** @description null for a pending run of ordered delivery waiting for the earlier run of its subject */
                             nextAttemptAt: string | null;
                             createdAt: string;
                             finishedAt: string | null;
@@ -4124,6 +4125,10 @@ export interface operations {
                             viaStream: boolean;
                             /** @description The run this one copies for a listener (`modelyard listen --automation`), or null */
                             forwardedFrom: string | null;
+                            /** @description The run's ${sequence}: its number among its automation's runs for the same subject; null when not counted */
+                            sequence: number | null;
+                            /** @description superseded runs: the newer run of the same subject that replaced it */
+                            supersededBy: string | null;
                             queueName: string | null;
                             jobId: string | null;
                             /** @description queue_job runs: the job the run follows (pending until it finishes), with its state and exit code */
@@ -4152,8 +4157,8 @@ export interface operations {
                 limit?: number;
                 /** @description nextCursor of the previous page, as it was returned */
                 cursor?: string;
-                /** @description skipped: not sent because of the automation's rate limit or cooldown (error says which) */
-                state?: "pending" | "succeeded" | "failed" | "skipped";
+                /** @description skipped: not sent because of the automation's rate limit or cooldown (error says which); superseded: never sent, replaced by a newer run of the same subject (supersededBy) */
+                state?: "pending" | "succeeded" | "failed" | "skipped" | "superseded";
             };
             header?: never;
             path: {
@@ -4178,15 +4183,16 @@ export interface operations {
                             eventType: string;
                             actionType: string;
                             /**
-                             * @description skipped: not sent because of the automation's rate limit or cooldown (error says which)
+                             * @description skipped: not sent because of the automation's rate limit or cooldown (error says which); superseded: never sent, replaced by a newer run of the same subject (supersededBy)
                              * @enum {string}
                              */
-                            state: "pending" | "succeeded" | "failed" | "skipped";
+                            state: "pending" | "succeeded" | "failed" | "skipped" | "superseded";
                             /** @description HTTP status of the last attempt */
                             status: number | null;
                             /** @description Error of the last attempt */
                             error: string | null;
                             attempts: number;
+                            /** @description null for a pending run of ordered delivery waiting for the earlier run of its subject */
                             nextAttemptAt: string | null;
                             createdAt: string;
                             finishedAt: string | null;
@@ -4195,6 +4201,10 @@ export interface operations {
                             viaStream: boolean;
                             /** @description The run this one copies for a listener (`modelyard listen --automation`), or null */
                             forwardedFrom: string | null;
+                            /** @description The run's ${sequence}: its number among its automation's runs for the same subject; null when not counted */
+                            sequence: number | null;
+                            /** @description superseded runs: the newer run of the same subject that replaced it */
+                            supersededBy: string | null;
                             queueName: string | null;
                             jobId: string | null;
                             /** @description queue_job runs: the job the run follows (pending until it finishes), with its state and exit code */
@@ -4243,14 +4253,15 @@ export interface operations {
                         eventType: string;
                         actionType: string;
                         /**
-                         * @description skipped: not sent because of the automation's rate limit or cooldown (error says which)
+                         * @description skipped: not sent because of the automation's rate limit or cooldown (error says which); superseded: never sent, replaced by a newer run of the same subject (supersededBy)
                          * @enum {string}
                          */
-                        state: "pending" | "succeeded" | "failed" | "skipped";
+                        state: "pending" | "succeeded" | "failed" | "skipped" | "superseded";
                         /** @description HTTP status of the last attempt */
                         status: number | null;
                         /** @description Error of the last attempt */
                         error: string | null;
+                        /** @description null for a pending run of ordered delivery waiting for the earlier run of its subject */
                         nextAttemptAt: string | null;
                         createdAt: string;
                         finishedAt: string | null;
@@ -4259,6 +4270,10 @@ export interface operations {
                         viaStream: boolean;
                         /** @description The run this one copies for a listener (`modelyard listen --automation`), or null */
                         forwardedFrom: string | null;
+                        /** @description The run's ${sequence}: its number among its automation's runs for the same subject; null when not counted */
+                        sequence: number | null;
+                        /** @description superseded runs: the newer run of the same subject that replaced it */
+                        supersededBy: string | null;
                         queueName: string | null;
                         jobId: string | null;
                         /** @description queue_job runs: the job the run follows (pending until it finishes), with its state and exit code */
@@ -5164,6 +5179,11 @@ export interface operations {
                                 perSeconds: number;
                             } | null;
                             cooldownSeconds: number | null;
+                            delivery: {
+                                /** @enum {string} */
+                                order: "none" | "per_subject";
+                                supersede: boolean;
+                            };
                             createdBy: string;
                             createdAt: string;
                             updatedAt: string;
@@ -5244,6 +5264,26 @@ export interface operations {
                      * @default null
                      */
                     cooldownSeconds?: number | null;
+                    /**
+                     * @description Ordered, superseding delivery (docs/automations.md). Default { order: none, supersede: false }
+                     * @default {
+                     *       "order": "none",
+                     *       "supersede": false
+                     *     }
+                     */
+                    delivery?: {
+                        /**
+                         * @description per_subject: one delivery at a time per subject — the (model, alias) of ADD/REMOVE_ARTIFACT_ALIAS, the model of LINK/UNLINK_ARTIFACT — in event order; a retrying run holds back the subject's later runs. Other event types have no subject (400)
+                         * @default none
+                         * @enum {string}
+                         */
+                        order?: "none" | "per_subject";
+                        /**
+                         * @description With per_subject: a newer event ends the older runs of its subject not yet sent (and not in flight) as superseded; only the newest state is sent, and a cooldown folds events into one delivery when it ends
+                         * @default false
+                         */
+                        supersede?: boolean;
+                    };
                 };
             };
         };
@@ -5287,6 +5327,11 @@ export interface operations {
                             perSeconds: number;
                         } | null;
                         cooldownSeconds: number | null;
+                        delivery: {
+                            /** @enum {string} */
+                            order: "none" | "per_subject";
+                            supersede: boolean;
+                        };
                         createdBy: string;
                         createdAt: string;
                         updatedAt: string;
@@ -5474,6 +5519,11 @@ export interface operations {
                             perSeconds: number;
                         } | null;
                         cooldownSeconds: number | null;
+                        delivery: {
+                            /** @enum {string} */
+                            order: "none" | "per_subject";
+                            supersede: boolean;
+                        };
                         createdBy: string;
                         createdAt: string;
                         updatedAt: string;
@@ -5569,6 +5619,20 @@ export interface operations {
                     } | null;
                     /** @description For this long after a run, later events get a skipped run. null: none (the default) */
                     cooldownSeconds?: number | null;
+                    /** @description Ordered, superseding delivery (docs/automations.md). Default { order: none, supersede: false } */
+                    delivery?: {
+                        /**
+                         * @description per_subject: one delivery at a time per subject — the (model, alias) of ADD/REMOVE_ARTIFACT_ALIAS, the model of LINK/UNLINK_ARTIFACT — in event order; a retrying run holds back the subject's later runs. Other event types have no subject (400)
+                         * @default none
+                         * @enum {string}
+                         */
+                        order?: "none" | "per_subject";
+                        /**
+                         * @description With per_subject: a newer event ends the older runs of its subject not yet sent (and not in flight) as superseded; only the newest state is sent, and a cooldown folds events into one delivery when it ends
+                         * @default false
+                         */
+                        supersede?: boolean;
+                    };
                 };
             };
         };
@@ -5612,6 +5676,11 @@ export interface operations {
                             perSeconds: number;
                         } | null;
                         cooldownSeconds: number | null;
+                        delivery: {
+                            /** @enum {string} */
+                            order: "none" | "per_subject";
+                            supersede: boolean;
+                        };
                         createdBy: string;
                         createdAt: string;
                         updatedAt: string;
@@ -6735,6 +6804,8 @@ export interface operations {
                                 check_name: string;
                                 /** @description CHECK_COMPLETED: success or failure. (always empty for this type) */
                                 check_state: string;
+                                /** @description Link, unlink and alias events: the number of this delivery among its automation's deliveries for the same subject (the model, or the model and alias), 1, 2, 3, … in event order, as text. A receiver drops a delivery whose sequence is not above the last it applied for that subject. Empty for other events. (never empty) */
+                                sequence: string;
                                 /** @description The version's metadata; ${artifact_metadata.KEY} reads its top-level keys */
                                 artifact_metadata: {
                                     [key: string]: unknown;
@@ -6776,6 +6847,8 @@ export interface operations {
                                 check_name: string;
                                 /** @description CHECK_COMPLETED: success or failure. (always empty for this type) */
                                 check_state: string;
+                                /** @description Link, unlink and alias events: the number of this delivery among its automation's deliveries for the same subject (the model, or the model and alias), 1, 2, 3, … in event order, as text. A receiver drops a delivery whose sequence is not above the last it applied for that subject. Empty for other events. (never empty) */
+                                sequence: string;
                                 /** @description The version's metadata; ${artifact_metadata.KEY} reads its top-level keys */
                                 artifact_metadata: {
                                     [key: string]: unknown;
@@ -6817,6 +6890,8 @@ export interface operations {
                                 check_name: string;
                                 /** @description CHECK_COMPLETED: success or failure. (always empty for this type) */
                                 check_state: string;
+                                /** @description Link, unlink and alias events: the number of this delivery among its automation's deliveries for the same subject (the model, or the model and alias), 1, 2, 3, … in event order, as text. A receiver drops a delivery whose sequence is not above the last it applied for that subject. Empty for other events. (never empty) */
+                                sequence: string;
                                 /** @description The version's metadata; ${artifact_metadata.KEY} reads its top-level keys */
                                 artifact_metadata: {
                                     [key: string]: unknown;
@@ -6858,6 +6933,8 @@ export interface operations {
                                 check_name: string;
                                 /** @description CHECK_COMPLETED: success or failure. (always empty for this type) */
                                 check_state: string;
+                                /** @description Link, unlink and alias events: the number of this delivery among its automation's deliveries for the same subject (the model, or the model and alias), 1, 2, 3, … in event order, as text. A receiver drops a delivery whose sequence is not above the last it applied for that subject. Empty for other events. (never empty) */
+                                sequence: string;
                                 /** @description The version's metadata; ${artifact_metadata.KEY} reads its top-level keys */
                                 artifact_metadata: {
                                     [key: string]: unknown;
@@ -6899,6 +6976,8 @@ export interface operations {
                                 check_name: string;
                                 /** @description CHECK_COMPLETED: success or failure. (always empty for this type) */
                                 check_state: string;
+                                /** @description Link, unlink and alias events: the number of this delivery among its automation's deliveries for the same subject (the model, or the model and alias), 1, 2, 3, … in event order, as text. A receiver drops a delivery whose sequence is not above the last it applied for that subject. Empty for other events. (always empty for this type) */
+                                sequence: string;
                                 /** @description The version's metadata; ${artifact_metadata.KEY} reads its top-level keys */
                                 artifact_metadata: {
                                     [key: string]: unknown;
@@ -6940,6 +7019,8 @@ export interface operations {
                                 check_name: string;
                                 /** @description CHECK_COMPLETED: success or failure. (always empty for this type) */
                                 check_state: string;
+                                /** @description Link, unlink and alias events: the number of this delivery among its automation's deliveries for the same subject (the model, or the model and alias), 1, 2, 3, … in event order, as text. A receiver drops a delivery whose sequence is not above the last it applied for that subject. Empty for other events. (always empty for this type) */
+                                sequence: string;
                                 /** @description The version's metadata; ${artifact_metadata.KEY} reads its top-level keys */
                                 artifact_metadata: {
                                     [key: string]: unknown;
@@ -6981,6 +7062,8 @@ export interface operations {
                                 check_name: string;
                                 /** @description CHECK_COMPLETED: success or failure. (always empty for this type) */
                                 check_state: string;
+                                /** @description Link, unlink and alias events: the number of this delivery among its automation's deliveries for the same subject (the model, or the model and alias), 1, 2, 3, … in event order, as text. A receiver drops a delivery whose sequence is not above the last it applied for that subject. Empty for other events. (always empty for this type) */
+                                sequence: string;
                                 /** @description The version's metadata; ${artifact_metadata.KEY} reads its top-level keys */
                                 artifact_metadata: {
                                     [key: string]: unknown;
@@ -7022,6 +7105,8 @@ export interface operations {
                                 check_name: string;
                                 /** @description CHECK_COMPLETED: success or failure. (always empty for this type) */
                                 check_state: string;
+                                /** @description Link, unlink and alias events: the number of this delivery among its automation's deliveries for the same subject (the model, or the model and alias), 1, 2, 3, … in event order, as text. A receiver drops a delivery whose sequence is not above the last it applied for that subject. Empty for other events. (always empty for this type) */
+                                sequence: string;
                                 /** @description The version's metadata; ${artifact_metadata.KEY} reads its top-level keys */
                                 artifact_metadata: {
                                     [key: string]: unknown;
@@ -7063,6 +7148,8 @@ export interface operations {
                                 check_name: string;
                                 /** @description CHECK_COMPLETED: success or failure. (always empty for this type) */
                                 check_state: string;
+                                /** @description Link, unlink and alias events: the number of this delivery among its automation's deliveries for the same subject (the model, or the model and alias), 1, 2, 3, … in event order, as text. A receiver drops a delivery whose sequence is not above the last it applied for that subject. Empty for other events. (always empty for this type) */
+                                sequence: string;
                                 /** @description The version's metadata; ${artifact_metadata.KEY} reads its top-level keys */
                                 artifact_metadata: {
                                     [key: string]: unknown;
@@ -7104,6 +7191,8 @@ export interface operations {
                                 check_name: string;
                                 /** @description CHECK_COMPLETED: success or failure. (never empty) */
                                 check_state: string;
+                                /** @description Link, unlink and alias events: the number of this delivery among its automation's deliveries for the same subject (the model, or the model and alias), 1, 2, 3, … in event order, as text. A receiver drops a delivery whose sequence is not above the last it applied for that subject. Empty for other events. (always empty for this type) */
+                                sequence: string;
                                 /** @description The version's metadata; ${artifact_metadata.KEY} reads its top-level keys */
                                 artifact_metadata: {
                                     [key: string]: unknown;
@@ -7145,6 +7234,8 @@ export interface operations {
                                 check_name: string;
                                 /** @description CHECK_COMPLETED: success or failure. (always empty for this type) */
                                 check_state: string;
+                                /** @description Link, unlink and alias events: the number of this delivery among its automation's deliveries for the same subject (the model, or the model and alias), 1, 2, 3, … in event order, as text. A receiver drops a delivery whose sequence is not above the last it applied for that subject. Empty for other events. (always empty for this type) */
+                                sequence: string;
                                 /** @description The version's metadata; ${artifact_metadata.KEY} reads its top-level keys */
                                 artifact_metadata: {
                                     [key: string]: unknown;

@@ -45,6 +45,11 @@ export const TEMPLATE_VARIABLES: ReadonlyArray<{ name: string; description: stri
   { name: 'check_name', description: 'CHECK_COMPLETED: the name of the check, e.g. eval.' },
   { name: 'check_state', description: 'CHECK_COMPLETED: success or failure.' },
   {
+    name: 'sequence',
+    description:
+      'Link, unlink and alias events: the number of this delivery among its automation\'s deliveries for the same subject (the model, or the model and alias), 1, 2, 3, … in event order, as text. A receiver drops a delivery whose sequence is not above the last it applied for that subject. Empty for other events.',
+  },
+  {
     name: 'artifact_metadata.KEY',
     description:
       'A key of the version\'s metadata, dotted for nested objects (artifact_metadata.eval.auc): strings as they are, other values as their JSON text; empty when absent.',

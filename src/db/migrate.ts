@@ -10,6 +10,7 @@ import * as promotion from './migrations/005_promotion.js';
 import * as deliveryControls from './migrations/006_delivery_controls.js';
 import * as listen from './migrations/007_listen.js';
 import * as usersAdmin from './migrations/008_users_admin.js';
+import * as deliveryOrder from './migrations/009_delivery_order.js';
 import * as webhookLimits from './migrations/010_webhook_limits.js';
 
 const migrations: Record<string, Migration> = {
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '006_delivery_controls': deliveryControls,
   '007_listen': listen,
   '008_users_admin': usersAdmin,
+  '009_delivery_order': deliveryOrder,
   '010_webhook_limits': webhookLimits,
 };
 

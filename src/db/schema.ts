@@ -243,13 +243,22 @@ export interface AutomationsTable {
   rate_window_start: number | null;
   rate_window_count: Generated<number>;
   last_sent_at: number | null;
+  /** Ordered delivery (core/delivery-order.ts, migration 009): 'none' or 'per_subject'. */
+  delivery_order: Generated<DeliveryOrder>;
+  /** 1: a newer event for a subject supersedes the older runs not yet sent. */
+  delivery_supersede: Generated<number>;
   created_by: string;
   created_at: number;
   updated_at: number;
 }
 
-/** `skipped`: not sent because of the automation's rate limit or cooldown (last_error says which). */
-export type RunState = 'pending' | 'succeeded' | 'failed' | 'skipped';
+export type DeliveryOrder = 'none' | 'per_subject';
+
+/**
+ * `skipped`: not sent because of the automation's rate limit or cooldown (last_error says which). `superseded`: never
+ * sent, replaced by a newer run of its automation for the same subject (superseded_by).
+ */
+export type RunState = 'pending' | 'succeeded' | 'failed' | 'skipped' | 'superseded';
 
 export interface ActionRunsTable {
   id: string;
@@ -292,6 +301,25 @@ export interface ActionRunsTable {
   stream_sent_at: number | null;
   /** The run this one is a copy of (forwarded to a listener), or null. */
   forwarded_from: string | null;
+  /**
+   * Ordered delivery (migration 009): the subject of a run whose automation orders deliveries, else null. A pending
+   * ordered run with no next_attempt_at is waiting for the subject's active run to finish.
+   */
+  subject: string | null;
+  /** The run's number among its automation's runs for the subject (${sequence}), or null. */
+  sequence: number | null;
+  /** A waiting run held by cooldown folding is due no earlier than this once activated. */
+  not_before: number | null;
+  /** The run that replaced this `superseded` one. */
+  superseded_by: string | null;
+}
+
+/** Per (automation, subject): the last sequence given out and the run that may be due or in flight (migration 009). */
+export interface DeliverySubjectsTable {
+  automation_id: string;
+  subject: string;
+  sequence: number;
+  active_run_id: string | null;
 }
 
 /** One automation's runs copied to a listen webhook while a listener keeps the forward alive (migration 007). */
@@ -487,6 +515,7 @@ export interface Database {
   webhooks: WebhooksTable;
   automations: AutomationsTable;
   action_runs: ActionRunsTable;
+  delivery_subjects: DeliverySubjectsTable;
   delivery_attempts: DeliveryAttemptsTable;
   webhook_permits: WebhookPermitsTable;
   queues: QueuesTable;

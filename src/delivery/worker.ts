@@ -496,8 +496,17 @@ function statusOf(finished: FinishedAttempt): number | null {
   return finished.response.kind === 'answered' ? finished.response.status : null;
 }
 
+/**
+ * What a failed manual attempt keeps: a run waiting for retries its due time, an ordered run waiting for its subject
+ * its wait (dueAt null: no due time); any other run none (it fails).
+ */
+function keptSchedule(dueAt: number | null, waiting: boolean): { dueAt: number | null } | null {
+  if (waiting) return { dueAt: null };
+  return dueAt === null ? null : { dueAt };
+}
+
 /** The run's outcome for a decision; `keepSchedule` (a manual attempt on a run waiting for retries) keeps it waiting. */
-function outcomeOf(finished: FinishedAttempt, decision: DeliveryDecision, keepSchedule: { dueAt: number } | null): RunOutcome {
+function outcomeOf(finished: FinishedAttempt, decision: DeliveryDecision, keepSchedule: { dueAt: number | null } | null): RunOutcome {
   const attempts = finished.run.attempts + 1;
   const status = statusOf(finished);
   switch (decision.state) {
@@ -587,7 +596,7 @@ export async function redeliverNow(ctx: AppContext, runId: string, teamId: strin
   if (claim.kind === 'missing') return undefined;
   if (claim.kind === 'busy') return 'busy';
   if (claim.kind === 'webhook_deleted') throw conflict('the webhook of this run has been deleted; the run cannot be redelivered', { runId });
-  const { run, dueAt } = claim;
+  const { run, dueAt, waiting } = claim;
   const client = new WebhookClient({ allow: ctx.config.webhookAllow });
   try {
     const [step] = prepareDeliveries(ctx, [run], () => 'manual');
@@ -597,7 +606,7 @@ export async function redeliverNow(ctx: AppContext, runId: string, teamId: strin
     const recorded = toRecorded(
       finished,
       decision,
-      outcomeOf(finished, decision, dueAt === null ? null : { dueAt }),
+      outcomeOf(finished, decision, keptSchedule(dueAt, waiting)),
       rateLimitPause(finished.response, now, retryAfterCeilingMs(ctx.config.retrySchedule)),
     );
     await store.record(owner, [recorded], now);

@@ -51,6 +51,8 @@ describe('eventVariables', () => {
       comment: '',
       check_name: '',
       check_state: '',
+      // Per automation and subject: dispatch fills it for the automations that use it.
+      sequence: '',
     });
   });
 

@@ -51,6 +51,7 @@ const automation = (name: string, payload: string, overrides: Partial<Automation
   condition: null,
   rateLimit: null,
   cooldownSeconds: null,
+  delivery: { order: 'none', supersede: false },
   action: { type: 'webhook', webhookId: 'w1', webhookName: 'deploy', payload },
   createdBy: 'admin',
   createdAt: '2026-01-01T00:00:00.000Z',
@@ -71,10 +72,15 @@ describe('the automations file', () => {
         cooldownSeconds: 30,
         action: { type: 'queue_job', queue: 'eval', template: '{}', check: 'deploy' },
       }),
+      automation('newest', '{"s": "${sequence}"}', { delivery: { order: 'per_subject', supersede: true }, cooldownSeconds: 60 }),
+      automation('in-order', '{"s": "${sequence}"}', { event: { type: 'LINK_ARTIFACT', model: null, aliasPattern: null }, delivery: { order: 'per_subject', supersede: false } }),
     ];
     const text = renderAutomationsFile(current, 'vision');
     expect(text).toContain('payload: |\n        {\n          "v": "${artifact_version_string}"\n        }\n');
     expect(text).toContain('payload: |-\n');
+    // Ordered delivery is written only when it differs from the default.
+    expect(text).toContain('delivery:\n      order: per_subject\n      supersede: true\n');
+    expect(text.match(/delivery:/g)).toHaveLength(2);
     const specs = parseAutomationsFile(text, 'automations.yaml');
     expect(planChanges(current, specs, true)).toEqual({ changes: [], unmanaged: [] });
     expect(describePlan(planChanges(current, specs, true))).toBe('no changes');
@@ -93,6 +99,12 @@ describe('the automations file', () => {
     const kept = planChanges(current, specs, false);
     expect(describePlan(kept)).toBe('+ create new\n~ update change (enabled, action.webhook, action.payload)\nnot in the file, kept (--prune deletes them): extra');
     expect(describePlan(planChanges(current, specs, true))).toBe('+ create new\n~ update change (enabled, action.webhook, action.payload)\n- delete extra');
+    const ordered = parseAutomationsFile(
+      'automations:\n  - { name: keep, delivery: { order: per_subject }, event: { type: ADD_ARTIFACT_ALIAS, model: classifier, aliasPattern: ^production$ }, action: { type: webhook, webhook: deploy, payload: p } }\n',
+      'f.yaml',
+    );
+    expect(ordered[0]!.delivery).toEqual({ order: 'per_subject', supersede: false });
+    expect(describePlan(planChanges([automation('keep', 'p')], ordered, false))).toBe('~ update keep (delivery)');
   });
 
   it('refuses what is not an automations file, naming where', () => {
@@ -101,6 +113,9 @@ describe('the automations file', () => {
     expect(() => parseAutomationsFile('automations:\n  - { name: x, event: { type: LINK_ARTIFACT }, action: { type: webhook, webhook: w } }\n', 'a.yaml')).toThrow(/automations\[0\]\.action\.payload/);
     expect(() => parseAutomationsFile('version: 2\n', 'a.yaml')).toThrow(/version/);
     expect(parseAutomationsFile('', 'empty.yaml')).toEqual([]);
+    expect(() => parseAutomationsFile('automations:\n  - { name: x, delivery: { order: fifo }, event: { type: LINK_ARTIFACT }, action: { type: no_op } }\n', 'a.yaml')).toThrow(
+      /automations\[0\]\.delivery\.order/,
+    );
   });
 });
 

@@ -74,6 +74,10 @@ export function pendingRun(overrides: Partial<NewActionRun> = {}): NewActionRun 
     stream_due_at: null,
     stream_sent_at: null,
     forwarded_from: null,
+    subject: null,
+    sequence: null,
+    not_before: null,
+    superseded_by: null,
     created_at: now,
     finished_at: null,
     ...overrides,
@@ -125,7 +129,7 @@ export async function teamId(client: Client, team: string): Promise<string> {
 /** Records a registry event the way the registry does (its own transaction), which dispatches the matching runs. */
 export async function fireEvent(
   ctx: AppContext,
-  input: { teamId: string; type?: EventType; collection?: string; alias?: string | null; versionIndex?: number },
+  input: { teamId: string; type?: EventType; collection?: string; alias?: string | null; versionIndex?: number; modelId?: string },
 ): Promise<Event> {
   return inTransaction(ctx, (tx, after) =>
     recordEvent(tx, after, {
@@ -137,6 +141,7 @@ export async function fireEvent(
       alias: input.alias ?? null,
       author: 'alice',
       metadata: { accuracy: 0.93 },
+      ...(input.modelId === undefined ? {} : { modelId: input.modelId }),
     }, ctx.config),
   );
 }

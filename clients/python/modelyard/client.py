@@ -232,7 +232,8 @@ class Modelyard:
 
     def runs(self, model: Optional[str] = None, state: Optional[str] = None) -> Iterator[Run]:
         """Every action run of the team's automations, newest first, across all pages; ``model`` keeps the runs of
-        that registered model's events, ``state`` is "pending", "succeeded" or "failed"."""
+        that registered model's events, ``state`` is "pending", "succeeded", "failed", "skipped" (rate limit or
+        cooldown) or "superseded" (replaced by a newer run of the same subject)."""
         event_ids = None
         if model is not None:
             self.model(model)  # an unknown model is a 404, not an empty list

@@ -128,7 +128,7 @@ class Run:
     event_id: str
     event_type: str
     action_type: str
-    state: str  # pending | succeeded | failed
+    state: str  # pending | succeeded | failed | skipped | superseded
     status: Optional[int]
     error: Optional[str]
     attempts: int

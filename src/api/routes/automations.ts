@@ -64,6 +64,21 @@ const CooldownSeconds = z
   .nullable()
   .describe('For this long after a run, later events get a skipped run. null: none (the default)');
 
+const Delivery = z
+  .object({
+    order: z
+      .enum(['none', 'per_subject'])
+      .default('none')
+      .describe(
+        "per_subject: one delivery at a time per subject — the (model, alias) of ADD/REMOVE_ARTIFACT_ALIAS, the model of LINK/UNLINK_ARTIFACT — in event order; a retrying run holds back the subject's later runs. Other event types have no subject (400)",
+      ),
+    supersede: z
+      .boolean()
+      .default(false)
+      .describe('With per_subject: a newer event ends the older runs of its subject not yet sent (and not in flight) as superseded; only the newest state is sent, and a cooldown folds events into one delivery when it ends'),
+  })
+  .describe('Ordered, superseding delivery (docs/automations.md). Default { order: none, supersede: false }');
+
 const AutomationBody = z.object({
   name: z.string().min(1).max(MAX_AUTOMATION_NAME_LENGTH),
   description: z.string().max(MAX_DESCRIPTION_LENGTH).default(''),
@@ -73,6 +88,7 @@ const AutomationBody = z.object({
   condition: Condition.default(null),
   rateLimit: RateLimit.default(null),
   cooldownSeconds: CooldownSeconds.default(null),
+  delivery: Delivery.default({ order: 'none', supersede: false }),
 });
 
 const AutomationPatchBody = z.object({
@@ -84,6 +100,7 @@ const AutomationPatchBody = z.object({
   condition: Condition.optional(),
   rateLimit: RateLimit.optional(),
   cooldownSeconds: CooldownSeconds.optional(),
+  delivery: Delivery.optional(),
 });
 
 export const AutomationResponse = z.object({
@@ -100,6 +117,7 @@ export const AutomationResponse = z.object({
   condition: z.string().nullable(),
   rateLimit: z.object({ max: z.number().int(), perSeconds: z.number().int() }).nullable(),
   cooldownSeconds: z.number().int().nullable(),
+  delivery: z.object({ order: z.enum(['none', 'per_subject']), supersede: z.boolean() }),
   createdBy: z.string(),
   createdAt: z.string(),
   updatedAt: z.string(),

@@ -12,11 +12,16 @@ import { automationExists, getRun, listRuns, MAX_RECOVERY_WINDOW_MS, redeliverFa
 import { redeliverNow } from '../../delivery/worker.js';
 import { hideCustomHeaders } from '../../delivery/headers.js';
 import { JOB_STATES } from '../../queues/job-states.js';
+import { RUN_STATES } from '../../automations/run-states.js';
 import { jobSummaries, type JobSummary } from '../../queues/jobs.js';
 import { teamAccess } from '../auth.js';
 import { decodeCursor, iso, isoOrNull, PageQuery, pageOf, TeamParams, toPage } from '../schemas.js';
 
-const RunStateSchema = z.enum(['pending', 'succeeded', 'failed', 'skipped']).describe('skipped: not sent because of the automation\'s rate limit or cooldown (error says which)');
+const RunStateSchema = z
+  .enum(RUN_STATES)
+  .describe(
+    "skipped: not sent because of the automation's rate limit or cooldown (error says which); superseded: never sent, replaced by a newer run of the same subject (supersededBy)",
+  );
 
 const RunView = z.object({
   id: z.string(),
@@ -29,12 +34,14 @@ const RunView = z.object({
   status: z.number().nullable().describe('HTTP status of the last attempt'),
   error: z.string().nullable().describe('Error of the last attempt'),
   attempts: z.number(),
-  nextAttemptAt: z.string().nullable(),
+  nextAttemptAt: z.string().nullable().describe('null for a pending run of ordered delivery waiting for the earlier run of its subject'),
   createdAt: z.string(),
   finishedAt: z.string().nullable(),
   webhookName: z.string().nullable(),
   viaStream: z.boolean().describe("Delivered through the team's event stream (a listen webhook) rather than sent by the server"),
   forwardedFrom: z.string().nullable().describe('The run this one copies for a listener (`modelyard listen --automation`), or null'),
+  sequence: z.number().int().nullable().describe("The run's ${sequence}: its number among its automation's runs for the same subject; null when not counted"),
+  supersededBy: z.string().nullable().describe('superseded runs: the newer run of the same subject that replaced it'),
   queueName: z.string().nullable(),
   jobId: z.string().nullable(),
   job: z
@@ -98,6 +105,8 @@ function runView(run: ActionRun, jobs: Map<string, JobSummary>) {
     webhookName: run.webhook_name,
     viaStream: run.stream === 1,
     forwardedFrom: run.forwarded_from,
+    sequence: run.sequence,
+    supersededBy: run.superseded_by,
     queueName: run.queue_name,
     jobId: run.job_id,
     job: run.job_id === null ? null : (jobs.get(run.job_id) ?? null),

@@ -32,7 +32,7 @@ import {
   type StreamDelivery,
 } from '../../delivery/listen.js';
 import { teamAccess } from '../auth.js';
-import { iso, TeamParams } from '../schemas.js';
+import { iso, isoOrNull, TeamParams } from '../schemas.js';
 
 /** Comment lines that keep proxies and the client from taking a quiet stream for a dead one. */
 const HEARTBEAT_MS = 15_000;
@@ -252,7 +252,7 @@ export default async function streamRoutes(app: Api, ctx: AppContext): Promise<v
         runId: request.params.runId,
         state: outcome.state,
         attempts: outcome.attempts,
-        nextAttemptAt: outcome.state === 'pending' ? iso(outcome.nextAttemptAt) : null,
+        nextAttemptAt: outcome.state === 'pending' ? isoOrNull(outcome.nextAttemptAt) : null,
         error: outcome.state === 'succeeded' ? null : outcome.error,
       };
     },

@@ -58,7 +58,7 @@ function requestBody(spec: AutomationSpec, webhookIds: Map<string, string>): Aut
       : spec.action.type === 'queue_job'
         ? { type: 'queue_job', queue: spec.action.queue, template: spec.action.template, check: spec.action.check }
         : { type: 'no_op' };
-  return { name: spec.name, description: spec.description, enabled: spec.enabled, event: spec.event, condition: spec.condition, rateLimit: spec.rateLimit, cooldownSeconds: spec.cooldownSeconds, action };
+  return { name: spec.name, description: spec.description, enabled: spec.enabled, event: spec.event, condition: spec.condition, rateLimit: spec.rateLimit, cooldownSeconds: spec.cooldownSeconds, delivery: spec.delivery, action };
 }
 
 function planJson(plan: Plan) {

@@ -245,7 +245,7 @@ function registerRunCommands(program: Command): void {
   const runs = program.command('runs').description('automation runs: each delivery or queued job an automation made, with its attempts');
 
   remoteCommand(runs, 'ls', "list the team's action runs, newest first", 'modelyard runs ls --state failed')
-    .option('--state <state>', 'pending, succeeded or failed')
+    .option('--state <state>', 'pending, succeeded, failed, skipped or superseded')
     .option('--limit <n>', 'how many runs', positiveInteger(500), 20)
     .action(async (flags: RemoteFlags & { state?: string; limit: number }) => {
       const remote = connect(flags);

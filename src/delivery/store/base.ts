@@ -8,6 +8,7 @@ import { outcomeColumns, succeededColumns } from '../../automations/run-states.j
 import { recordAutomationFailed, recordWebhookDisabled } from '../../automations/events.js';
 import { HEALTHY } from '../../automations/webhooks.js';
 import { afterFailure, withPause } from '../../core/endpoint-health.js';
+import { lockSubjects, settleOrderedRun, type OrderedRun } from '../../automations/subjects.js';
 import { inTransaction, writeTransaction, type AfterCommit } from '../../db/transaction.js';
 import { allotPermits, isLimited, RATE_WINDOW_MS } from '../../core/endpoint-limits.js';
 import { newId } from '../../core/ids.js';
@@ -30,6 +31,8 @@ export const RUN_COLUMNS = [
   'attempts',
   'suppress_failure_event',
   'manual_redelivery',
+  // Non-null for runs of ordered delivery: recording them hands their subject on (automations/subjects.ts).
+  'subject',
 ] as const;
 
 /** Action types the delivery worker executes; queue jobs are handed to agents, no-op runs are finished by dispatch. */
@@ -181,13 +184,15 @@ export abstract class BaseRunStore implements RunStore {
     const before = await this.db
       .selectFrom('action_runs as r')
       .leftJoin('webhooks as w', 'w.id', 'r.webhook_id')
-      .select(['r.state', 'r.next_attempt_at', 'w.id as webhook'])
+      .select(['r.state', 'r.next_attempt_at', 'r.subject', 'w.id as webhook'])
       .where('r.id', '=', runId)
       .where('r.team_id', '=', teamId)
       .executeTakeFirst();
     if (!before) return { kind: 'missing' };
     if (before.webhook === null) return { kind: 'webhook_deleted' };
     const until = now + leaseMs;
+    // An ordered run waiting for its subject (no due time) keeps waiting: a manual attempt does not change the order.
+    const waiting = before.state === 'pending' && before.subject !== null && before.next_attempt_at === null;
     // A pending run's due time moves with the lease as in claimDue, so a crash during the manual attempt hands the run
     // back to the workers; recording the attempt restores the automatic schedule (dueAt).
     const run = await this.db
@@ -195,7 +200,7 @@ export abstract class BaseRunStore implements RunStore {
       .set({
         lease_owner: owner,
         lease_until: until,
-        next_attempt_at: sql<number | null>`case when state = 'pending' then ${until} else next_attempt_at end`,
+        next_attempt_at: waiting ? null : sql<number | null>`case when state = 'pending' then ${until} else next_attempt_at end`,
       })
       .where('id', '=', runId)
       .where('team_id', '=', teamId)
@@ -204,21 +209,25 @@ export abstract class BaseRunStore implements RunStore {
       .executeTakeFirst();
     if (!run) return { kind: 'busy' };
     const [claimed] = await withWebhooksNow(this.db, [run]);
-    return { kind: 'claimed', run: claimed!, dueAt: before.state === 'pending' ? (before.next_attempt_at ?? now) : null };
+    return { kind: 'claimed', run: claimed!, dueAt: before.state === 'pending' && !waiting ? (before.next_attempt_at ?? now) : null, waiting };
   }
 
   async record(owner: string, recorded: RecordedAttempt[], now = Date.now()): Promise<void> {
     if (recorded.length === 0) return;
     const attempts = recorded.map((r) => r.attempt);
-    if (recorded.every((r) => r.outcome.state === 'succeeded' && r.disableWebhook === null && !r.raiseFailure && (r.health ?? null) === null)) {
+    if (recorded.every((r) => r.outcome.state === 'succeeded' && r.disableWebhook === null && !r.raiseFailure && (r.health ?? null) === null && (r.run.subject ?? null) === null)) {
       return this.recordAllSucceeded(owner, attempts, recorded.map((r) => ({ id: r.run.id, status: r.outcome.status })), now);
     }
     await inTransaction(this.ctx, async (tx, after) => {
+      // Ordered runs' subjects are locked before any run is written (automations/subjects.ts).
+      const ordered = recorded.flatMap(({ run }) => (run.subject ? [{ id: run.id, automation_id: run.automation_id, subject: run.subject } satisfies OrderedRun] : []));
+      const subjects = ordered.length === 0 ? null : await lockSubjects(tx, ordered);
       await insertMany(tx, 'delivery_attempts', attempts);
       for (const { run, outcome, disableWebhook, raiseFailure, health, attempt, pauseUntil } of recorded) {
         // The endpoint answered (or failed to) whoever holds the run now: its health counts the attempt either way.
         if (health != null && run.webhook_id !== null) await recordHealth(tx, after, this.ctx.config, run.webhook_id, health, attempt, pauseUntil ?? null, now);
         if (!(await finishRun(tx, run.id, owner, outcomeColumns(outcome, now)))) continue;
+        if (subjects !== null && run.subject) await settleOrderedRun(tx, after, subjects, { id: run.id, automation_id: run.automation_id, subject: run.subject }, outcome, now);
         if (disableWebhook !== null && run.webhook_id !== null) {
           await tx
             .updateTable('webhooks')

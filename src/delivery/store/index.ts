@@ -47,7 +47,8 @@ export type NewDeliveryAttempt = Insertable<DeliveryAttemptsTable>;
 
 /** One finished attempt to record: the attempt row, what it means for the run, and what else it causes. */
 export interface RecordedAttempt {
-  run: Pick<ClaimedRun, 'id' | 'team_id' | 'event_id' | 'automation_id' | 'automation_name' | 'webhook_id'>;
+  /** `subject`: set for a run of ordered delivery (absent or null: unordered, the usual case). */
+  run: Pick<ClaimedRun, 'id' | 'team_id' | 'event_id' | 'automation_id' | 'automation_name' | 'webhook_id'> & { subject?: string | null };
   attempt: NewDeliveryAttempt;
   outcome: RunOutcome;
   /** The webhook is disabled with this reason (a 410 answer), or null. */
@@ -67,7 +68,14 @@ export interface RecordedAttempt {
 
 /** A claim of one run by id (manual redelivery). */
 export type OneClaim =
-  | { kind: 'claimed'; run: ClaimedRun; /** The run's due time before the claim moved it (null when it was not pending). */ dueAt: number | null }
+  | {
+      kind: 'claimed';
+      run: ClaimedRun;
+      /** The run's due time before the claim moved it (null when it was not pending, or waiting). */
+      dueAt: number | null;
+      /** An ordered run waiting for its subject's active run: it keeps waiting after a failed manual attempt. */
+      waiting: boolean;
+    }
   | { kind: 'missing' }
   /** The run's webhook no longer exists: there is nowhere to send it. */
   | { kind: 'webhook_deleted' }

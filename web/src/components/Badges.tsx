@@ -4,6 +4,8 @@ const STATE_LABELS: Record<string, { label: string; tone: string }> = {
   pending: { label: 'Pending', tone: 'pending' },
   succeeded: { label: 'Succeeded', tone: 'ok' },
   failed: { label: 'Failed', tone: 'fail' },
+  skipped: { label: 'Skipped', tone: '' },
+  superseded: { label: 'Superseded', tone: '' },
   queued: { label: 'Queued', tone: 'pending' },
   claimed: { label: 'Claimed', tone: 'pending' },
   running: { label: 'Running', tone: 'pending' },

@@ -100,6 +100,7 @@ export function RunList({ team, automationId }: { team: string; automationId?: s
               <option value="succeeded">Succeeded</option>
               <option value="failed">Failed</option>
               <option value="skipped">Skipped</option>
+              <option value="superseded">Superseded</option>
             </select>
           </label>
         </>
