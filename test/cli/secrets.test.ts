@@ -70,7 +70,9 @@ async function readSecrets(config: Config, teams: string[]) {
 
 const EXPECTED = [{ TOKEN: 'value-a', SIGNING: 'signing-a' }, { TOKEN: 'value-b' }];
 
-describe('modelyard secrets rotate-master-key', () => {
+// Each test runs several `modelyard` processes one after another: beside two other test files on two cores that took
+// up to 20 s in a full run, too close to the default 30 s.
+describe('modelyard secrets rotate-master-key', { timeout: 90_000 }, () => {
   it('with the key file: re-encrypts every secret and replaces the file (0600); the old key no longer opens the database', async () => {
     const config = testConfig();
     configs.push(config);

@@ -7,8 +7,11 @@ import { seedRegistry } from '../helpers/registry.js';
 import { spawnWorker, type WorkerProcess } from '../helpers/database.js';
 
 const CREDENTIALS = 'Modelyard created the first instance admin';
+// Each test starts real `modelyard serve` processes one after another (three in the first): with two other test files
+// running beside this one on two cores, a start can take several seconds, so the default 30 s is too tight.
+const PROCESS_TESTS = { timeout: 90_000 };
 
-describe('modelyard serve on an empty database', () => {
+describe('modelyard serve on an empty database', PROCESS_TESTS, () => {
   const processes: WorkerProcess[] = [];
   const configs: Array<ReturnType<typeof testConfig>> = [];
   afterEach(async () => {
@@ -48,7 +51,7 @@ describe('modelyard serve on an empty database', () => {
   });
 });
 
-describe('modelyard serve with the delivery worker in its own thread (the default on two cores or more)', () => {
+describe('modelyard serve with the delivery worker in its own thread (the default on two cores or more)', PROCESS_TESTS, () => {
   let serve: WorkerProcess | undefined;
   let receiver: Receiver | undefined;
   const config = testConfig();

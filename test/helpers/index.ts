@@ -1,11 +1,13 @@
 // Test fixtures: every test file owns its world — a fresh database (a SQLite file in a temp dir, or a PostgreSQL
 // schema of its own), a real server on 127.0.0.1:0, and real HTTP receivers on 127.0.0.1:0 that record requests.
 import fs from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
+import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { bootstrapFirstAdmin, startServer, type RunningServer } from '../../src/server.js';
@@ -30,7 +32,10 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
   };
   if (TEST_DB === 'postgres' && !('DATABASE_URL' in overrides)) {
     env.DATABASE_URL = TEST_DATABASE_URL;
-    env.MODELYARD_DATABASE_SCHEMA ??= `t_${process.pid}_${Date.now().toString(36)}_${counter++}`;
+    // The run's prefix (test/setup/postgres-schemas.ts drops the run's schemas when it ends). A worker process runs
+    // test file after test file, each with this module (and `counter`) afresh (vitest.config.ts): the random part
+    // keeps two files of one process from ever sharing a schema.
+    env.MODELYARD_DATABASE_SCHEMA ??= `${inject('schemaPrefix')}_${process.pid}_${Date.now().toString(36)}_${counter++}_${randomBytes(3).toString('hex')}`;
   }
   return loadConfig(env);
 }
@@ -38,7 +43,9 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
 /** Drops what testConfig created. */
 export async function dropTestData(config: Config): Promise<void> {
   fs.rmSync(config.dataDir, { recursive: true, force: true });
-  if (config.databaseUrl && config.databaseSchema) {
+  // This run's schemas stay until the run ends: dropping one while another file migrates fails that file
+  // (test/setup/postgres-schemas.ts).
+  if (config.databaseUrl && config.databaseSchema && !config.databaseSchema.startsWith(`${inject('schemaPrefix')}_`)) {
     const client = new pg.Client({ connectionString: config.databaseUrl });
     await client.connect();
     try {

@@ -1,7 +1,8 @@
 // Fails a test file that leaves a server, socket, child process or timer running after its own afterAll hooks
 // (graphile-worker's afterEach check, per file): a leak makes later files slow or flaky, and hides a missing close().
-// Each file runs in its own process (pool: forks), so what is open when the file started is the baseline; resources
-// that do not keep the event loop alive (unref'd timers and sockets) are not counted, as Node does not count them.
+// Worker processes run one file after another (vitest.config.ts), so what is open when the file started is the
+// baseline, and a file's leak is reported by that file; resources that do not keep the event loop alive (unref'd
+// timers and sockets) are not counted, as Node does not count them.
 import { afterAll, beforeAll } from 'vitest';
 
 /** Resource kinds that a test file opens and must close. */
