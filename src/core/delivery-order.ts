@@ -37,6 +37,11 @@ export function hasSubject(eventType: string): boolean {
   return SUBJECT_OF[eventType] !== undefined;
 }
 
+/** What an event type's subject is made of (the web wizard explains it), or null for a type without one. */
+export function subjectKind(eventType: string): 'model' | 'model_alias' | null {
+  return SUBJECT_OF[eventType] ?? null;
+}
+
 /**
  * The subject of an event: `<model id>` or `<model id>:<alias>` (ids, so renaming a model keeps its order), or null
  * for an event type without one (or an event missing its model or alias).

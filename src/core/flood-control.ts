@@ -10,6 +10,9 @@
 // ends with. Later events before then join the same time (their runs supersede the waiting one of their subject), so
 // one delivery of the newest state per subject goes out when the cooldown ends, and the next window starts there.
 
+/** The largest settings the API accepts (its schema and the web wizard's checks as typed read them from here). */
+export const FLOOD_MAXIMA = { rateLimitMax: 100_000, perSeconds: 86_400, cooldownSeconds: 7 * 86_400 } as const;
+
 export interface FloodLimits {
   rateLimit: { max: number; perSeconds: number } | null;
   cooldownSeconds: number | null;

@@ -19,6 +19,7 @@ import {
 import { aliasMatches, checkAliasPattern, MAX_ALIAS_PATTERN_LENGTH } from '../../automations/alias-pattern.js';
 import { previewAutomation } from '../../automations/preview.js';
 import { MAX_CONDITION_LENGTH } from '../../core/conditions.js';
+import { FLOOD_MAXIMA } from '../../core/flood-control.js';
 import { teamAccess } from '../auth.js';
 import { iso, JSON_DEPTH_RULE, TeamParams, UnpagedQuery, withinJsonDepth } from '../schemas.js';
 
@@ -53,14 +54,14 @@ const Condition = z
   .nullable()
   .describe('e.g. metadata.eval.auc >= 0.9 && checks.eval == "success"; an event it does not hold for records nothing (docs/automations.md)');
 const RateLimit = z
-  .object({ max: z.number().int().min(1).max(100_000), perSeconds: z.number().int().min(1).max(86_400) })
+  .object({ max: z.number().int().min(1).max(FLOOD_MAXIMA.rateLimitMax), perSeconds: z.number().int().min(1).max(FLOOD_MAXIMA.perSeconds) })
   .nullable()
   .describe('At most `max` runs per `perSeconds` (fixed windows); events over the limit get a skipped run. null: no limit (the default)');
 const CooldownSeconds = z
   .number()
   .int()
   .min(1)
-  .max(7 * 86_400)
+  .max(FLOOD_MAXIMA.cooldownSeconds)
   .nullable()
   .describe('For this long after a run, later events get a skipped run. null: none (the default)');
 

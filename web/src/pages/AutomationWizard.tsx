@@ -17,6 +17,8 @@ import { useFormSubmit } from '../components/useSubmit';
 import { EVENT_LABELS } from './labels';
 import { useNotify } from '../components/Notices';
 import { AliasPatternField, type PatternVerdict } from '../components/AliasPatternField';
+import { DeliveryControls } from '../components/DeliveryControls';
+import { checkDraft, deliveryNote, draftOf, type DeliveryDraft } from './delivery-controls';
 
 type Step = 1 | 2 | 3;
 
@@ -43,12 +45,13 @@ function stepOfField(field: string | undefined): Step {
   if (!field) return 3;
   if (field.startsWith('event') || field === 'condition') return 1;
   if (field.startsWith('action')) return 2;
+  // name, description, and the delivery controls (rateLimit.*, cooldownSeconds, delivery.*) are on Details.
   return 3;
 }
 
 /**
  * Creates an automation, or with `existing` edits one (event, model, alias pattern, action, payload, name,
- * description, enabled) through the same steps and preview. The step is in the URL (`?step=2`), so the browser's
+ * description, enabled, delivery controls) through the same steps and preview. The step is in the URL (`?step=2`), so the browser's
  * Back goes to the previous step.
  */
 export function AutomationWizard({ existing }: { existing?: Automation } = {}) {
@@ -82,6 +85,9 @@ export function AutomationWizard({ existing }: { existing?: Automation } = {}) {
   const [name, setName] = useState(existing?.name ?? '');
   const [description, setDescription] = useState(existing?.description ?? '');
   const [enabled, setEnabled] = useState(existing?.enabled ?? true);
+  const [controls, setControls] = useState<DeliveryDraft>(() => draftOf(existing));
+  /** A submit was refused for the controls: empty boxes that need a number say so too. */
+  const [controlsRefused, setControlsRefused] = useState(false);
   const [stepError, setStepError] = useState<string>();
   const [patternVerdict, setPatternVerdict] = useState<PatternVerdict>({ state: 'empty' });
   /** Problems the server found in the template of step 2 (unknown variables, broken JSON): they block Next. */
@@ -114,7 +120,7 @@ export function AutomationWizard({ existing }: { existing?: Automation } = {}) {
   };
 
   // Leaving with unsaved changes asks first: closing or reloading the tab (the browser's own prompt), or a link.
-  const draft = JSON.stringify([eventType, model, aliasPattern, actionType, webhookId, payload, queue, jobTemplate, name, description, enabled]);
+  const draft = JSON.stringify([eventType, model, aliasPattern, actionType, webhookId, payload, queue, jobTemplate, name, description, enabled, controls]);
   const [initialDraft] = useState(draft);
   const savedRef = useRef(false);
   useEffect(() => {
@@ -140,8 +146,14 @@ export function AutomationWizard({ existing }: { existing?: Automation } = {}) {
     };
   }, [draft, initialDraft]);
 
+  // Rate limit and cooldown are offered for webhooks and queue jobs; a no-op automation keeps whatever it has (the
+  // fields are not sent) and cannot be ordered (only webhook deliveries are).
+  const showControls = actionType !== 'no_op';
+  const checkedControls = checkDraft(controls, eventType, actionType);
+  const controlFields = showControls ? checkedControls.value : { delivery: { order: 'none' as const, supersede: false } };
+
   const create = useFormSubmit(async () => {
-    const input: AutomationInput = { name, description, enabled, event: eventSpec, action, condition: condition.trim() || null };
+    const input: AutomationInput = { name, description, enabled, event: eventSpec, action, condition: condition.trim() || null, ...controlFields };
     const saved = existing
       ? await api.patch<Automation>(teamPath(team, 'automations', existing.id), input)
       : await api.post<Automation>(teamPath(team, 'automations'), input);
@@ -370,7 +382,15 @@ export function AutomationWizard({ existing }: { existing?: Automation } = {}) {
         <form
           className="card"
           aria-label="Details"
-          onSubmit={create.onSubmit}
+          onSubmit={(event) => {
+            setStepError(undefined);
+            if (!controlFields) {
+              event.preventDefault();
+              setControlsRefused(true);
+              return setStepError('Fix the delivery controls first (shown at each box).');
+            }
+            create.onSubmit(event);
+          }}
         >
           <Field label="Automation name" error={fieldError(create.error, 'name')}>
             {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} required maxLength={255} autoFocus />}
@@ -382,8 +402,21 @@ export function AutomationWizard({ existing }: { existing?: Automation } = {}) {
             <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} />
             Enabled: matching events create runs
           </label>
-          <Summary eventType={eventType} model={registryEvent ? model : ''} aliasPattern={namesAlias ? aliasPattern : ''} actionType={actionType} target={actionType === 'webhook' ? webhook?.name : queue} />
-          <FormError error={create.error} shownFields={['name', 'description']} />
+          {showControls && <DeliveryControls value={controls} onChange={setControls} eventType={eventType} actionType={actionType} error={create.error} showIncomplete={controlsRefused} />}
+          <Summary
+            eventType={eventType}
+            model={registryEvent ? model : ''}
+            aliasPattern={namesAlias ? aliasPattern : ''}
+            actionType={actionType}
+            target={actionType === 'webhook' ? webhook?.name : queue}
+            controls={showControls && checkedControls.value ? deliveryNote(checkedControls.value) : ''}
+          />
+          {stepError && (
+            <div className="form-error" role="alert">
+              {stepError}
+            </div>
+          )}
+          <FormError error={create.error} shownFields={['name', 'description', ...(showControls ? ['rateLimit', 'cooldownSeconds', 'delivery'] : [])]} />
           <div className="buttons">
             <button type="button" onClick={() => setStep(2)}>
               Back
@@ -398,7 +431,22 @@ export function AutomationWizard({ existing }: { existing?: Automation } = {}) {
   );
 }
 
-function Summary({ eventType, model, aliasPattern, actionType, target }: { eventType: EventType; model: string; aliasPattern: string; actionType: ActionType; target: string | undefined }) {
+function Summary({
+  eventType,
+  model,
+  aliasPattern,
+  actionType,
+  target,
+  controls,
+}: {
+  eventType: EventType;
+  model: string;
+  aliasPattern: string;
+  actionType: ActionType;
+  target: string | undefined;
+  /** The delivery controls set, as the automation list shows them; empty for none. */
+  controls: string;
+}) {
   return (
     <dl className="props" style={{ margin: '4px 0 8px' }}>
       <dt>When</dt>
@@ -409,6 +457,12 @@ function Summary({ eventType, model, aliasPattern, actionType, target }: { event
       </dd>
       <dt>Then</dt>
       <dd>{actionType === 'webhook' ? `send webhook ${target ?? ''}` : actionType === 'queue_job' ? `queue a job on ${target ?? ''}` : 'record a run only'}</dd>
+      {controls && (
+        <>
+          <dt>Controls</dt>
+          <dd>{controls}</dd>
+        </>
+      )}
     </dl>
   );
 }

@@ -20,6 +20,7 @@ import { useSubmit } from '../components/useSubmit';
 import { DataTable } from '../components/DataTable';
 import { ACTION_LABELS, EVENT_LABELS } from './labels';
 import { RunList } from './History';
+import { deliveryNote } from './delivery-controls';
 
 function scopeText(a: Automation): string {
   if (!EVENT_LABELS[a.event.type]?.registry) return '—';
@@ -75,6 +76,7 @@ export function AutomationList() {
                       </>
                     )}
                     {a.action.type === 'queue_job' && <span className="muted"> · {a.action.queue}</span>}
+                    {deliveryNote(a) && <div className="muted small">{deliveryNote(a)}</div>}
                   </td>
                   <AutomationStatusCells team={team} automation={a} canEdit={canEdit} onChanged={automations.reload} />
                 </tr>
@@ -170,6 +172,12 @@ export function AutomationPage() {
             <>
               <dt>Queue</dt>
               <dd>{a.action.queue}</dd>
+            </>
+          )}
+          {deliveryNote(a) && (
+            <>
+              <dt>Delivery controls</dt>
+              <dd>{deliveryNote(a)}</dd>
             </>
           )}
           <dt>Created</dt>
