@@ -6,8 +6,9 @@
 // created while the active one finishes is seen by the finishing transaction (which then makes it active) or sees the
 // subject free (and is active itself): it is never left waiting. Locking subjects first, in one order, also keeps the
 // two sides from waiting on each other's runs (no deadlock). On SQLite the write lock serializes them already.
-import { sql } from 'kysely';
+import { sql, type QueryCreator } from 'kysely';
 import type { Tx } from '../db/index.js';
+import type { Database } from '../db/schema.js';
 import type { AfterCommit } from '../db/transaction.js';
 import { CHANNEL_RUNS } from '../context.js';
 import { supersededColumns, type RunOutcome } from './run-states.js';
@@ -84,9 +85,9 @@ export async function activateWaiting(tx: Tx, after: AfterCommit, subject: { aut
   return locked.get(keyOf(subject)) ?? null;
 }
 
-/** The subject's waiting run with the lowest (`asc`) or highest sequence. */
-function waitingRun(tx: Tx, run: OrderedRun, direction: 'asc' | 'desc') {
-  return tx
+/** The id of the subject's waiting run with the lowest (`asc`) or highest sequence, on any query creator. */
+function waitingRunQuery(qc: QueryCreator<Database>, run: Pick<OrderedRun, 'automation_id' | 'subject'>, direction: 'asc' | 'desc') {
+  return qc
     .selectFrom('action_runs')
     .select('id')
     .where('automation_id', '=', run.automation_id)
@@ -94,8 +95,11 @@ function waitingRun(tx: Tx, run: OrderedRun, direction: 'asc' | 'desc') {
     .where('state', '=', 'pending')
     .where('next_attempt_at', 'is', null)
     .orderBy('sequence', direction)
-    .limit(1)
-    .executeTakeFirst();
+    .limit(1);
+}
+
+function waitingRun(tx: Tx, run: OrderedRun, direction: 'asc' | 'desc') {
+  return waitingRunQuery(tx, run, direction).executeTakeFirst();
 }
 
 /**
@@ -107,17 +111,7 @@ function waitingRun(tx: Tx, run: OrderedRun, direction: 'asc' | 'desc') {
 async function activateNext(tx: Tx, after: AfterCommit, locked: LockedSubjects, run: OrderedRun, now: number): Promise<void> {
   const row = await tx
     .updateTable('delivery_subjects')
-    .set((eb) => ({
-      active_run_id: eb
-        .selectFrom('action_runs')
-        .select('id')
-        .where('automation_id', '=', run.automation_id)
-        .where('subject', '=', run.subject)
-        .where('state', '=', 'pending')
-        .where('next_attempt_at', 'is', null)
-        .orderBy('sequence')
-        .limit(1),
-    }))
+    .set((eb) => ({ active_run_id: waitingRunQuery(eb as unknown as QueryCreator<Database>, run, 'asc') }))
     .where('automation_id', '=', run.automation_id)
     .where('subject', '=', run.subject)
     .returning('active_run_id')

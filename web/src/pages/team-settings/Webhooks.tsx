@@ -222,47 +222,36 @@ export function WebhookForm({
       />
       {webhook?.mode !== 'listen' && (
         <div className="field-row">
-          <Field
+          <LimitField
             label="Max concurrency"
             error={fieldError(submit.error, 'maxConcurrency')}
             hint="Optional: at most this many requests in flight at once (1–1000). Empty: unlimited."
-          >
-            {(p) => (
-              <input
-                {...p}
-                type="number"
-                inputMode="numeric"
-                min={1}
-                max={MAX_CONCURRENCY}
-                step={1}
-                value={maxConcurrency}
-                onChange={(e) => setMaxConcurrency(e.target.value)}
-                placeholder="unlimited"
-              />
-            )}
-          </Field>
-          <Field
+            max={MAX_CONCURRENCY}
+            value={maxConcurrency}
+            onChange={setMaxConcurrency}
+          />
+          <LimitField
             label="Max per second"
             error={fieldError(submit.error, 'maxPerSecond')}
             hint="Optional: at most this many requests in any second (1–10000). Runs over a limit wait; none is dropped."
-          >
-            {(p) => (
-              <input
-                {...p}
-                type="number"
-                inputMode="numeric"
-                min={1}
-                max={MAX_PER_SECOND}
-                step={1}
-                value={maxPerSecond}
-                onChange={(e) => setMaxPerSecond(e.target.value)}
-                placeholder="unlimited"
-              />
-            )}
-          </Field>
+            max={MAX_PER_SECOND}
+            value={maxPerSecond}
+            onChange={setMaxPerSecond}
+          />
         </div>
       )}
       {secrets.data && secrets.data.items.length === 0 && <p className="muted small">No team secrets yet: add one under “Team secrets” to sign payloads or send a token.</p>}
     </FormDialog>
+  );
+}
+
+/** A webhook's optional flood-control limit: a whole number from 1 to `max`, empty for unlimited. */
+function LimitField({ label, error, hint, max, value, onChange }: { label: string; error: string | undefined; hint: string; max: number; value: string; onChange: (value: string) => void }) {
+  return (
+    <Field label={label} error={error} hint={hint}>
+      {(p) => (
+        <input {...p} type="number" inputMode="numeric" min={1} max={max} step={1} value={value} onChange={(e) => onChange(e.target.value)} placeholder="unlimited" />
+      )}
+    </Field>
   );
 }
