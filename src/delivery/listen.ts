@@ -26,7 +26,7 @@ import { outcomeColumns, type RunOutcome } from '../automations/run-states.js';
 import { inTransaction, writeTransaction } from '../db/transaction.js';
 import type { Tx } from '../db/index.js';
 import { redactHeaders } from './headers.js';
-import { prepareDelivery, type PreparedDelivery, type SecretValues } from './prepare.js';
+import { prepareClaimed, type PreparedDelivery } from './prepare.js';
 import { RUN_COLUMNS, withWebhooksNow } from './store/base.js';
 import type { ClaimedRun } from './store/index.js';
 
@@ -98,24 +98,7 @@ function dueQuery(ctx: Pick<AppContext, 'db'> | { db: Tx }, filter: Filter, now:
 
 /** The secrets attached to the run's webhook, decrypted, and the request prepared as the worker would send it. */
 function prepare(ctx: Pick<AppContext, 'keyring'>, run: StreamRun, timestampMs: number): PreparedDelivery {
-  if (run.webhook_url === null) return { kind: 'refused', error: 'webhook deleted: the run cannot be delivered' };
-  if (run.webhook_disabled_at !== null) return { kind: 'refused', error: `webhook disabled: ${run.webhook_disabled_reason ?? 'the webhook is disabled'}` };
-  const secrets: SecretValues = { values: Object.create(null) as Record<string, string>, missing: [] };
-  for (const [name, ciphertext] of [
-    [run.webhook_secret_name, run.signing_ciphertext],
-    [run.webhook_token_name, run.token_ciphertext],
-  ] as const) {
-    if (name === null) continue;
-    if (ciphertext === null) secrets.missing.push(name);
-    else secrets.values[name] = decryptSecret(ctx.keyring, run.team_id, name, ciphertext);
-  }
-  return prepareDelivery({
-    deliveryId: run.id,
-    rendered: run.body,
-    webhook: { url: run.webhook_url, secretName: run.webhook_secret_name, tokenName: run.webhook_token_name },
-    secrets,
-    timestamp: Math.floor(timestampMs / 1000),
-  });
+  return prepareClaimed(run, (teamId, name, ciphertext) => decryptSecret(ctx.keyring, teamId, name, ciphertext), timestampMs, { customHeaders: false });
 }
 
 const STREAM_COLUMNS = [...RUN_COLUMNS, 'stream_sent_at', 'forwarded_from', 'webhook_name'] as const;

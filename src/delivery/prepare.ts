@@ -5,6 +5,7 @@
 import { fillSecrets, secretPlaceholders } from '../core/templates.js';
 import { fillHeaderSecrets, parseStoredHeaders, type CustomHeader } from '../core/webhook-headers.js';
 import { buildDeliveryHeaders } from './headers.js';
+import type { ClaimedRun } from './store/index.js';
 
 /** The webhook as it is when the attempt is made. */
 export interface WebhookTarget {
@@ -75,4 +76,41 @@ export function prepareDelivery(input: {
     custom: custom.headers,
   });
   return { kind: 'prepared', url: webhook.url, body, headers, secretValues: attached.map((name) => offered[name]!).filter((value) => value.length > 0) };
+}
+
+/**
+ * A claimed run's delivery, as the worker and the listen stream both prepare it from what the claim read: refused
+ * before any request when its webhook has been deleted or disabled; otherwise signed with the secrets attached to the
+ * webhook — its signing secret and access token, decrypted by `decrypt` — and no other. `customHeaders: false` leaves
+ * the webhook's custom headers out (the stream hands over what a listener forwards).
+ */
+export function prepareClaimed(
+  run: ClaimedRun,
+  decrypt: (teamId: string, name: string, ciphertext: string) => string,
+  timestampMs: number,
+  options: { customHeaders: boolean },
+): PreparedDelivery {
+  if (run.webhook_url === null) return { kind: 'refused', error: 'webhook deleted: the run cannot be delivered' };
+  if (run.webhook_disabled_at !== null) return { kind: 'refused', error: `webhook disabled: ${run.webhook_disabled_reason ?? 'the webhook is disabled'}` };
+  const secrets: SecretValues = { values: Object.create(null) as Record<string, string>, missing: [] };
+  for (const [name, ciphertext] of [
+    [run.webhook_secret_name, run.signing_ciphertext],
+    [run.webhook_token_name, run.token_ciphertext],
+  ] as const) {
+    if (name === null) continue;
+    if (ciphertext === null) secrets.missing.push(name);
+    else secrets.values[name] = decrypt(run.team_id, name, ciphertext);
+  }
+  return prepareDelivery({
+    deliveryId: run.id,
+    rendered: run.body,
+    webhook: {
+      url: run.webhook_url,
+      secretName: run.webhook_secret_name,
+      tokenName: run.webhook_token_name,
+      headers: options.customHeaders ? run.webhook_headers : null,
+    },
+    secrets,
+    timestamp: Math.floor(timestampMs / 1000),
+  });
 }

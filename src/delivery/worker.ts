@@ -39,7 +39,7 @@ import { decryptSecret } from '../auth/secrets.js';
 import type { RunOutcome } from '../automations/run-states.js';
 import { redactHeaders } from './headers.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, WebhookClient } from './http-client.js';
-import { prepareDelivery, type PreparedDelivery, type SecretValues } from './prepare.js';
+import { prepareClaimed, type PreparedDelivery } from './prepare.js';
 import { createRunStore, type ClaimedRun, type RecordedAttempt, type RunStore } from './store/index.js';
 
 export type WorkerState = 'IDLE' | 'CLAIMING' | 'WAITING' | 'STOPPING' | 'STOPPED';
@@ -409,29 +409,7 @@ export function prepareDeliveries(ctx: Pick<AppContext, 'keyring'>, runs: Claime
     return value;
   };
   const now = Date.now();
-  return runs.map((run) => {
-    const trigger = triggerOf(run);
-    const refused = (error: string): DeliveryStep => ({ run, trigger, delivery: { kind: 'refused', error } });
-    if (run.webhook_url === null) return refused('webhook deleted: the run cannot be delivered');
-    if (run.webhook_disabled_at !== null) return refused(`webhook disabled: ${run.webhook_disabled_reason ?? 'the webhook is disabled'}`);
-    const secrets: SecretValues = { values: Object.create(null) as Record<string, string>, missing: [] };
-    for (const [name, ciphertext] of [
-      [run.webhook_secret_name, run.signing_ciphertext],
-      [run.webhook_token_name, run.token_ciphertext],
-    ] as const) {
-      if (name === null) continue;
-      if (ciphertext === null) secrets.missing.push(name);
-      else secrets.values[name] = decrypt(run.team_id, name, ciphertext);
-    }
-    const delivery = prepareDelivery({
-      deliveryId: run.id,
-      rendered: run.body,
-      webhook: { url: run.webhook_url, secretName: run.webhook_secret_name, tokenName: run.webhook_token_name, headers: run.webhook_headers },
-      secrets,
-      timestamp: Math.floor(now / 1000),
-    });
-    return { run, trigger, delivery };
-  });
+  return runs.map((run) => ({ run, trigger: triggerOf(run), delivery: prepareClaimed(run, decrypt, now, { customHeaders: true }) }));
 }
 
 /**
