@@ -32,7 +32,7 @@
 import type { Config } from '../config.js';
 import type { Tx } from '../db/index.js';
 import type { AfterCommit } from '../db/transaction.js';
-import type { QueryCreator } from 'kysely';
+import type { Expression, QueryCreator } from 'kysely';
 import type { Database, Event, EventType, NewActionRun } from '../db/schema.js';
 import { insertMany } from '../db/bulk.js';
 import { CHANNEL_RUNS } from '../context.js';
@@ -76,6 +76,7 @@ export function matchQuery<DB extends Database>(qc: QueryCreator<DB>, p: MatchPa
       'a.cooldown_seconds',
       'a.delivery_order',
       'a.delivery_supersede',
+      'a.updated_at',
       'w.name as webhook_name',
       'w.url',
       'w.secret_name',
@@ -101,7 +102,8 @@ export function matchQuery<DB extends Database>(qc: QueryCreator<DB>, p: MatchPa
 export interface MatchParams {
   teamId: string;
   type: EventType;
-  modelId: string;
+  /** The event's model: a value, or a column of an enclosing query (src/registry/alias-move.ts). */
+  modelId: string | Expression<string>;
 }
 
 /** `model`: the event's model's automations and the registry-wide ones; `registry`: only those (no model). */
@@ -128,7 +130,6 @@ export async function createActionRuns(
 
   const variables = eventVariables(matches[0]!.team_name, event);
   const now = Date.now();
-  const suppress = event.type === 'AUTOMATION_FAILED' ? 1 : 0;
   const subject = subjectOf(event);
   const runs: NewActionRun[] = [];
   const jobs: Array<{ run: NewActionRun; job: NewJob }> = [];
@@ -136,42 +137,7 @@ export async function createActionRuns(
   let pending = 0;
 
   for (const automation of matches) {
-    const run: NewActionRun = {
-      id: newId(),
-      team_id: event.team_id,
-      automation_id: automation.id,
-      automation_name: automation.name,
-      event_id: event.id,
-      event_type: event.type,
-      action_type: automation.action_type,
-      state: 'succeeded',
-      webhook_id: null,
-      webhook_name: null,
-      url: null,
-      secret_name: null,
-      access_token_name: null,
-      body: '',
-      job_id: null,
-      queue_name: null,
-      attempts: 0,
-      next_attempt_at: null,
-      lease_owner: null,
-      lease_until: null,
-      last_status: null,
-      last_error: null,
-      suppress_failure_event: suppress,
-      manual_redelivery: 0,
-      check_name: null,
-      created_at: now,
-      finished_at: now,
-      // Every run carries every column: the runs are inserted together, with the first run's columns.
-      stream: 0,
-      stream_due_at: null,
-      forwarded_from: null,
-      subject: null,
-      sequence: null,
-      not_before: null,
-    };
+    const run = newRun(event, automation, now);
     runs.push(run);
     if (automation.action_type === 'no_op') continue;
 
@@ -192,11 +158,7 @@ export async function createActionRuns(
       dueAt = admission.dueAt;
     }
 
-    if (automation.action_type === 'webhook' && (automation.webhook_name === null || automation.url === null)) {
-      run.state = 'failed';
-      run.last_error = 'the webhook no longer exists';
-      continue;
-    }
+    if (webhookGone(run, automation)) continue;
 
     // The subject's counter (and, ordered, whether this run is the active one), under the subject's row lock.
     let slot: SubjectSlot | null = null;
@@ -205,53 +167,23 @@ export async function createActionRuns(
       run.sequence = slot.sequence;
     }
 
-    try {
-      const values = withAutomationName(variables, automation.name);
-      run.body = renderTemplate(automation.template, slot === null ? values : { ...values, sequence: String(slot.sequence) }, metadata);
-    } catch (error) {
-      run.state = 'failed';
-      run.last_error = `the payload template could not be rendered: ${(error as Error).message}`;
+    if (!renderBody(run, automation, variables, metadata, slot?.sequence)) {
       // A run that will never be sent must not hold its subject (none waits behind a run that was just made active).
       if (ordered && slot?.active) await releaseSubject(tx, automation.id, subject!, run.id);
       continue;
     }
 
     if (automation.action_type === 'webhook') {
-      Object.assign(run, {
-        state: 'pending',
-        webhook_id: automation.webhook_id,
-        webhook_name: automation.webhook_name,
-        url: automation.url,
-        secret_name: automation.secret_name,
-        access_token_name: automation.access_token_name,
-        next_attempt_at: dueAt,
-        finished_at: null,
-      });
+      pendingWebhook(run, automation, dueAt);
       if (ordered) {
         run.subject = subject;
         // WAITING: no due time (outside the claim's range) until the subject's active run finishes.
         if (!slot!.active) Object.assign(run, { next_attempt_at: null, not_before: dueAt > now ? dueAt : null });
       }
-      // A listen webhook's runs are taken from the team's stream (delivery/listen.ts), never claimed by the worker.
       if (automation.webhook_mode === 'listen') Object.assign(run, streamed(now));
       pending += 1;
-      if (automation.forward_webhook_id !== null && automation.forward_webhook_name !== null && (automation.forward_expires_at ?? 0) > now) {
-        // A copy for the listener, signed with the listen webhook's own secrets: the real webhook is left untouched and
-        // its credentials never reach a laptop. A developer's listener failing raises no AUTOMATION_FAILED.
-        runs.push({
-          ...run,
-          subject: null,
-          not_before: null,
-          id: newId(),
-          webhook_id: automation.forward_webhook_id,
-          webhook_name: automation.forward_webhook_name,
-          secret_name: automation.forward_secret_name,
-          access_token_name: automation.forward_token_name,
-          suppress_failure_event: 1,
-          forwarded_from: run.id,
-          ...streamed(now),
-        });
-      }
+      const copy = forwardCopy(run, automation, now);
+      if (copy) runs.push(copy);
       continue;
     }
 
@@ -291,7 +223,144 @@ export async function createActionRuns(
   return runs.length;
 }
 
-/** The columns of a run delivered through the stream: due there now, never in the worker's claim range. */
+/**
+ * Whether an automation's run is made from its match alone: no rate limit or cooldown, no ordering or ${sequence}, no
+ * queue job and no condition on checks — nothing that needs a statement in the event's transaction. When every match of
+ * an event is, its runs can be rendered before the event is written (planRuns; src/registry/alias-move.ts).
+ */
+export function runFromMatchAlone(automation: AutomationMatch): boolean {
+  if (automation.action_type === 'queue_job') return false;
+  if (automation.rate_limit_max !== null || automation.cooldown_seconds !== null) return false;
+  if (automation.delivery_order !== 'none' || usesSequence(automation.template)) return false;
+  const condition = automation.condition === null ? null : conditionOf(automation.condition);
+  return condition === null || !readsChecks(condition);
+}
+
+/**
+ * The runs of an event not yet written, for matches that all pass runFromMatchAlone — what createActionRuns makes of
+ * them, without the database: the alias filter and conditions applied, bodies rendered. `pending`: runs for a worker.
+ */
+export function planRuns(event: Event, automations: AutomationMatch[], now: number): { runs: NewActionRun[]; pending: number } {
+  const runs: NewActionRun[] = [];
+  let pending = 0;
+  const metadata = eventMetadata(event);
+  const matches = automations.filter((a) => (!ALIAS_EVENT_TYPES.has(event.type) || aliasMatches(a.alias_pattern, event.alias)) && conditionHolds(a, metadata, {}));
+  if (matches.length === 0) return { runs, pending };
+  const variables = eventVariables(matches[0]!.team_name, event);
+  for (const automation of matches) {
+    const run = newRun(event, automation, now);
+    runs.push(run);
+    if (automation.action_type === 'no_op' || webhookGone(run, automation) || !renderBody(run, automation, variables, metadata)) continue;
+    pendingWebhook(run, automation, now);
+    if (automation.webhook_mode === 'listen') Object.assign(run, streamed(now));
+    pending += 1;
+    const copy = forwardCopy(run, automation, now);
+    if (copy) runs.push(copy);
+  }
+  return { runs, pending };
+}
+
+/** A run of `automation` for `event` as it starts: `succeeded` (a no-op's end state) until its action says otherwise. */
+function newRun(event: Event, automation: AutomationMatch, now: number): NewActionRun {
+  return {
+    id: newId(),
+    team_id: event.team_id,
+    automation_id: automation.id,
+    automation_name: automation.name,
+    event_id: event.id,
+    event_type: event.type,
+    action_type: automation.action_type,
+    state: 'succeeded',
+    webhook_id: null,
+    webhook_name: null,
+    url: null,
+    secret_name: null,
+    access_token_name: null,
+    body: '',
+    job_id: null,
+    queue_name: null,
+    attempts: 0,
+    next_attempt_at: null,
+    lease_owner: null,
+    lease_until: null,
+    last_status: null,
+    last_error: null,
+    suppress_failure_event: event.type === 'AUTOMATION_FAILED' ? 1 : 0,
+    manual_redelivery: 0,
+    check_name: null,
+    created_at: now,
+    finished_at: now,
+    // Every run carries every column: the runs are inserted together, with the first run's columns.
+    stream: 0,
+    stream_due_at: null,
+    forwarded_from: null,
+    subject: null,
+    sequence: null,
+    not_before: null,
+  };
+}
+
+/** A webhook automation whose webhook was deleted gets a `failed` run saying so (true), instead of failing the change. */
+function webhookGone(run: NewActionRun, automation: AutomationMatch): boolean {
+  if (automation.action_type !== 'webhook' || (automation.webhook_name !== null && automation.url !== null)) return false;
+  run.state = 'failed';
+  run.last_error = 'the webhook no longer exists';
+  return true;
+}
+
+/** Renders the run's body (with the subject's sequence when it has one); a template that fails leaves the run `failed`. */
+function renderBody(run: NewActionRun, automation: AutomationMatch, variables: TemplateValues, metadata: Record<string, unknown>, sequence?: number): boolean {
+  try {
+    const values = withAutomationName(variables, automation.name);
+    run.body = renderTemplate(automation.template, sequence === undefined ? values : { ...values, sequence: String(sequence) }, metadata);
+    return true;
+  } catch (error) {
+    run.state = 'failed';
+    run.last_error = `the payload template could not be rendered: ${(error as Error).message}`;
+    return false;
+  }
+}
+
+/** A webhook run pending, due at `dueAt`, with what the worker reads of its webhook when it sends it. */
+function pendingWebhook(run: NewActionRun, automation: AutomationMatch, dueAt: number): void {
+  Object.assign(run, {
+    state: 'pending',
+    webhook_id: automation.webhook_id,
+    webhook_name: automation.webhook_name,
+    url: automation.url,
+    secret_name: automation.secret_name,
+    access_token_name: automation.access_token_name,
+    next_attempt_at: dueAt,
+    finished_at: null,
+  });
+}
+
+/**
+ * A copy of a pending webhook run for a listener forwarding its automation (`modelyard listen --automation`), signed
+ * with the listen webhook's own secrets: the real webhook is left untouched and its credentials never reach a laptop.
+ * A developer's listener failing raises no AUTOMATION_FAILED. Null when no live forward exists.
+ */
+function forwardCopy(run: NewActionRun, automation: AutomationMatch, now: number): NewActionRun | null {
+  if (automation.forward_webhook_id === null || automation.forward_webhook_name === null || (automation.forward_expires_at ?? 0) <= now) return null;
+  return {
+    ...run,
+    subject: null,
+    not_before: null,
+    id: newId(),
+    webhook_id: automation.forward_webhook_id,
+    webhook_name: automation.forward_webhook_name,
+    secret_name: automation.forward_secret_name,
+    access_token_name: automation.forward_token_name,
+    suppress_failure_event: 1,
+    forwarded_from: run.id,
+    ...streamed(now),
+  };
+}
+
+/**
+ * The columns of a run delivered through the stream: due there now, never in the worker's claim range. A listen
+ * webhook's runs are taken from the team's stream (delivery/listen.ts), never claimed by the worker.
+ */
 function streamed(now: number) {
   return { stream: 1, stream_due_at: now, next_attempt_at: null, url: null } as const;
 }
@@ -331,22 +400,24 @@ async function withConditionsMet(tx: Tx, event: Event, metadata: Record<string, 
   let checks: Record<string, string> | undefined;
   const kept: AutomationMatch[] = [];
   for (const automation of automations) {
-    if (automation.condition === null) {
-      kept.push(automation);
-      continue;
-    }
-    const node = conditionOf(automation.condition);
-    if (node === null) continue;
-    if (checks === undefined && readsChecks(node)) {
+    const node = automation.condition === null ? null : conditionOf(automation.condition);
+    if (checks === undefined && node !== null && readsChecks(node)) {
       const version = await eventVersion(tx, event);
       const rows = version
         ? await tx.selectFrom('model_version_checks').select(['name', 'state']).where('model_version_id', '=', version.id).execute()
         : [];
       checks = Object.fromEntries(rows.map((row) => [row.name, row.state]));
     }
-    if (evaluate(node, { metadata, checks: checks ?? {} })) kept.push(automation);
+    if (conditionHolds(automation, metadata, checks ?? {})) kept.push(automation);
   }
   return kept;
+}
+
+/** Whether the automation's condition (if it has one) holds; a saved condition that no longer parses matches nothing. */
+function conditionHolds(automation: AutomationMatch, metadata: Record<string, unknown>, checks: Record<string, string>): boolean {
+  if (automation.condition === null) return true;
+  const node = conditionOf(automation.condition);
+  return node !== null && evaluate(node, { metadata, checks });
 }
 
 /**

@@ -85,7 +85,15 @@ async function insertEventAndMatch(tx: Tx, event: Event, change?: EventChange): 
 
 /** `config`: what the event's queue jobs need (their max attempts). */
 export async function recordEvent(tx: Tx, after: AfterCommit, input: EventInput, config: Pick<Config, 'jobMaxAttempts'>, change?: EventChange): Promise<Event> {
-  const event: Event = {
+  const event = newEvent(input);
+  await createActionRuns(tx, after, event, await insertEventAndMatch(tx, event, change), config);
+  eventsCounter.inc({ type: event.type });
+  return event;
+}
+
+/** The row of an event about to be recorded (recordEvent, or written by a gated change: src/registry/alias-move.ts). */
+export function newEvent(input: EventInput): Event {
+  return {
     id: newId(),
     team_id: input.teamId,
     type: input.type,
@@ -100,9 +108,6 @@ export async function recordEvent(tx: Tx, after: AfterCommit, input: EventInput,
     details: JSON.stringify(input.details ?? {}),
     created_at: Date.now(),
   };
-  await createActionRuns(tx, after, event, await insertEventAndMatch(tx, event, change), config);
-  eventsCounter.inc({ type: event.type });
-  return event;
 }
 
 /** A webhook disabled for failing too long (core/endpoint-health.ts), as WEBHOOK_DISABLED describes it. */

@@ -3,18 +3,21 @@
 // eslint.config.js enforces it).
 import {
   PostgresAdapter,
+  sql,
   type Compilable,
   type RawBuilder,
   type InsertQueryBuilder,
   type Kysely,
   type QueryCreator,
   type SelectQueryBuilder,
+  type UpdateQueryBuilder,
 } from 'kysely';
 import { jsonArrayFrom as pgJsonArrayFrom } from 'kysely/helpers/postgres';
 import { jsonArrayFrom as sqliteJsonArrayFrom } from 'kysely/helpers/sqlite';
 import type { Database } from './schema.js';
-import type { DialectName } from './index.js';
+import type { Db, DialectName } from './index.js';
 import { prepared } from './prepared.js';
+import { insertMany } from './bulk.js';
 
 type Executor = Pick<Kysely<Database>, 'executeQuery' | 'getExecutor'>;
 
@@ -114,4 +117,81 @@ export function jsonArrayOf<O>(db: Pick<Kysely<Database>, 'getExecutor'>, subque
 /** A JSON column as its value: PostgreSQL's driver parses json itself, SQLite's hands back the text. */
 export function jsonColumn<T>(value: T | string | null): T | null {
   return typeof value === 'string' ? (JSON.parse(value) as T) : value;
+}
+
+/** PostgreSQL's SQLSTATE for a transaction it rolled back to break a deadlock. */
+const DEADLOCK_DETECTED = '40P01';
+
+/** A write that can stand as a data-modifying CTE and returns the rows it wrote (the gate of gatedWrites). */
+type ReturningWrite = InsertQueryBuilder<Database, any, any> | UpdateQueryBuilder<Database, any, any, any>;
+
+export interface GatedWrites<P> {
+  /**
+   * Locks the row, makes the gate's write, and only if the gate wrote a row inserts `rows` (per table of the spec, in
+   * its order); resolves to whether the gate wrote. On PostgreSQL one statement, committed by itself when the executor
+   * is not in a transaction; on SQLite statement after statement — call it in a transaction there.
+   */
+  run(executor: Executor, params: P, rows: Array<Array<Record<string, unknown>>>): Promise<boolean>;
+}
+
+/**
+ * A change whose writes all hang on one conditional write — a compare-and-set — made after a read outside any
+ * transaction (optimistic concurrency: src/registry/alias-move.ts). On PostgreSQL one statement, so no BEGIN and no
+ * COMMIT: `lock` updates one row first (its row lock orders the statement after every transaction holding it), the
+ * gate's write refers to `locked` (the lock's id, so it runs after the lock is held) and decides from the newest
+ * committed rows whether the change still applies, and every insert selects its rows (one JSON parameter per table,
+ * expanded into the table's row type as in bulk.ts) only where the gate returned a row — a gate that wrote nothing
+ * leaves the whole statement without effect. SQLite has no data-modifying CTEs; there the same writes run one after
+ * another in the caller's transaction, stopping when the gate wrote nothing.
+ */
+export function gatedWrites<P extends object>(spec: {
+  lock: (qc: QueryCreator<Database>, params: P) => UpdateQueryBuilder<Database, any, any, { id: string }>;
+  /**
+   * `locked`: the locked row's id. `newest`: a select reading rows as they are now rather than as of the statement's
+   * start — FOR SHARE on PostgreSQL (it waits for writers and keeps deleters out until the statement commits); SQLite's
+   * one writer already sees them so.
+   */
+  gate: (qc: QueryCreator<Database>, params: P, locked: RawBuilder<string>, newest: <Q extends SelectQueryBuilder<any, any, any>>(query: Q) => Q) => ReturningWrite;
+  inserts: Array<{ table: keyof Database & string; columns: readonly string[] }>;
+}): GatedWrites<P> {
+  const rowsParam = (i: number) => `gatedRows${i}`;
+  const together = prepared((db, p: P & Record<string, unknown>) => {
+    let qc: QueryCreator<Database> = db.with('lock', (cte) => spec.lock(cte as unknown as QueryCreator<Database>, p)) as unknown as QueryCreator<Database>;
+    const locked = sql<string>`(select id from ${sql.table('lock')})`;
+    qc = qc.with('gate', (cte) => spec.gate(cte as unknown as QueryCreator<Database>, p, locked, (query) => query.forShare() as typeof query)) as unknown as QueryCreator<Database>;
+    spec.inserts.forEach(({ table, columns }, i) => {
+      qc = qc.with(`insert${i}`, (cte) =>
+        (cte as unknown as QueryCreator<any>)
+          .insertInto(table)
+          .columns(columns as string[])
+          .expression(
+            sql`select ${sql.join(columns.map((column) => sql.ref(`r.${column}`)))} from json_populate_recordset(null::${sql.table(table)}, ${p[rowsParam(i)]}) as r where exists (select 1 from ${sql.table('gate')})`,
+          ),
+      ) as unknown as QueryCreator<Database>;
+    });
+    return qc.selectFrom('gate' as any).select(sql<number>`count(*)`.as('applied'));
+  });
+  const lockAlone = prepared((db, p: P) => spec.lock(db, p));
+  const gateAlone = prepared((db, p: P & { lockedId: string }) => spec.gate(db, p, sql<string>`${p.lockedId}`, (query) => query));
+  return {
+    async run(executor, params, rows) {
+      if (executor.getExecutor().adapter instanceof PostgresAdapter) {
+        const json: Record<string, string> = {};
+        rows.forEach((tableRows, i) => (json[rowsParam(i)] = JSON.stringify(tableRows)));
+        try {
+          const [result] = await together.rows(executor, { ...params, ...json });
+          return Number(result?.applied ?? 0) > 0;
+        } catch (error) {
+          // Deadlocked with a transaction that took the same rows in another order: rolled back, so nothing was written.
+          if ((error as { code?: string }).code === DEADLOCK_DETECTED) return false;
+          throw error;
+        }
+      }
+      const locked = (await lockAlone.rows(executor, params))[0];
+      if (!locked) return false;
+      if ((await gateAlone.rows(executor, { ...params, lockedId: locked.id })).length === 0) return false;
+      for (const [i, { table }] of spec.inserts.entries()) await insertMany(executor as Db, table, rows[i] as any);
+      return true;
+    },
+  };
 }

@@ -40,6 +40,25 @@ export async function inTransaction<T>(ctx: Ctx, work: (tx: Tx, after: AfterComm
   return result;
 }
 
+/**
+ * A change made optimistically: `read`, then `write` — one gatedWrites statement (src/db/dialect.ts), or nothing — and
+ * its signals sent once it is durable. On PostgreSQL both run outside any transaction: two round trips, no BEGIN and
+ * no COMMIT (the write commits by itself, and its gate finds out whether what the read saw still holds). On SQLite both
+ * run in one grouped write transaction like any change: a read outside it would queue for the connection a second
+ * time, and an in-process statement costs no round trip.
+ */
+export async function readThenWrite<R, T>(
+  ctx: Ctx,
+  read: (db: Db | Tx) => Promise<R>,
+  write: (db: Db | Tx, read: R, after: AfterCommit) => Promise<T>,
+): Promise<T> {
+  if (groupCommitFor(ctx.db)) return inTransaction(ctx, async (tx, after) => write(tx, await read(tx), after));
+  const signals = new Signals();
+  const result = await write(ctx.db, await read(ctx.db), signals);
+  signals.send(ctx);
+  return result;
+}
+
 /** A transaction with nothing to signal after commit (the delivery worker's claims); grouped like any other. */
 export function writeTransaction<T>(db: Db, work: (tx: Tx) => Promise<T>): Promise<T> {
   const group = groupCommitFor(db);

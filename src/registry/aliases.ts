@@ -13,7 +13,8 @@ import { prepared } from '../db/prepared.js';
 import { iso } from './collections.js';
 import { versionLabel } from './refs.js';
 import { parseMetadata } from './sources.js';
-import { recordModelEvent, type EventOrigin } from './model-events.js';
+import { modelEventInput, type EventOrigin } from './model-events.js';
+import { recordEvent, type EventInput } from '../automations/events.js';
 
 export type AliasChange = 'unchanged' | 'added' | 'moved' | 'removed';
 
@@ -112,33 +113,14 @@ export async function moveAlias(
         ? undefined
         : { index: options.holderIndex }
       : await currentHolder(tx, model.id, alias);
-  if (expectedIndex !== undefined && (current?.index ?? null) !== expectedIndex) {
-    const where = current ? `is on ${versionLabel(current.index)}` : 'does not exist';
-    const expected = expectedIndex === null ? 'not to exist' : `to be on ${versionLabel(expectedIndex)}`;
-    throw new AppError('alias_moved', `alias "${alias}" ${where}; the request expected it ${expected}`, {
-      alias,
-      currentVersion: current ? versionLabel(current.index) : null,
-    });
-  }
+  checkExpectedHolder(alias, current?.index ?? null, expectedIndex);
   if (target === null && !current) throw notFound(`alias "${alias}" of registered model "${model.name}"`);
   // Indexes are unique within the model: the same index is the same version.
   if (target !== null && current?.index === target.index) return 'unchanged';
   await options.beforeChange?.();
 
   const now = Date.now();
-  const history: Insertable<ModelAliasHistoryTable> = {
-    id: newId(),
-    team_id: origin.teamId,
-    model_id: model.id,
-    alias,
-    version_index: target?.index ?? null,
-    previous_index: current?.index ?? null,
-    reason: options.reason,
-    promotion_id: options.promotionId ?? null,
-    comment: options.comment ?? '',
-    author: origin.author,
-    created_at: now,
-  };
+  const history = historyEntry(origin, model, alias, target?.index ?? null, current?.index ?? null, options, now);
   const aliasRow: AliasRow | null = target ? { modelId: model.id, alias, versionId: target.id, userId: origin.userId, now } : null;
   if (options.silent || aliasRow === null) {
     if (aliasRow) await upsertAliasQuery.run(tx, aliasRow);
@@ -147,27 +129,70 @@ export async function moveAlias(
   }
 
   if (!options.silent) {
-    const holder = target ?? (current as AliasTarget);
-    const details: Record<string, unknown> = { reason: options.reason };
-    if (current) details.previousVersion = versionLabel(current.index);
-    if (options.promotionId) details.promotionId = options.promotionId;
-    if (options.comment) details.comment = options.comment;
     // A move's alias and history rows go with its event: one statement on PostgreSQL (EventChange).
     const change = aliasRow ? { key: 'alias-moved', writes: [upsertAliasWrite, historyWrite], params: [aliasRow, history] } : undefined;
-    await recordModelEvent(
-      tx,
-      after,
-      config,
-      origin,
-      target ? 'ADD_ARTIFACT_ALIAS' : 'REMOVE_ARTIFACT_ALIAS',
-      { model, versionIndex: holder.index, artifactVersionId: holder.artifact_version_id, metadata: parseMetadata(holder.metadata) },
-      alias,
-      details,
-      change,
-    );
+    const event = aliasEvent(origin, model, alias, target, current, options);
+    await recordEvent(tx, after, event, config, change);
   }
   if (!target) return 'removed';
   return current ? 'moved' : 'added';
+}
+
+/**
+ * Compare-and-set of a change: `expectedIndex` undefined skips it, null means "must not exist", a number means "must be
+ * on that version"; a mismatch with the holder's index (null: none) is 409 `alias_moved`.
+ */
+export function checkExpectedHolder(alias: string, holderIndex: number | null, expectedIndex: number | null | undefined): void {
+  if (expectedIndex === undefined || holderIndex === expectedIndex) return;
+  const where = holderIndex !== null ? `is on ${versionLabel(holderIndex)}` : 'does not exist';
+  const expected = expectedIndex === null ? 'not to exist' : `to be on ${versionLabel(expectedIndex)}`;
+  throw new AppError('alias_moved', `alias "${alias}" ${where}; the request expected it ${expected}`, {
+    alias,
+    currentVersion: holderIndex !== null ? versionLabel(holderIndex) : null,
+  });
+}
+
+/** The alias's history entry for a change from `previousIndex` to `versionIndex` (null: none). */
+export function historyEntry(
+  origin: EventOrigin,
+  model: { id: string },
+  alias: string,
+  versionIndex: number | null,
+  previousIndex: number | null,
+  options: Pick<MoveOptions, 'reason' | 'promotionId' | 'comment'>,
+  now: number,
+): Insertable<ModelAliasHistoryTable> {
+  return {
+    id: newId(),
+    team_id: origin.teamId,
+    model_id: model.id,
+    alias,
+    version_index: versionIndex,
+    previous_index: previousIndex,
+    reason: options.reason,
+    promotion_id: options.promotionId ?? null,
+    comment: options.comment ?? '',
+    author: origin.author,
+    created_at: now,
+  };
+}
+
+/** ADD_ARTIFACT_ALIAS (onto `target`) or REMOVE_ARTIFACT_ALIAS (target null), with `previousVersion` and the reason. */
+export function aliasEvent(
+  origin: EventOrigin,
+  model: { id: string; name: string },
+  alias: string,
+  target: AliasTarget | null,
+  current: { index: number } | undefined,
+  options: Pick<MoveOptions, 'reason' | 'promotionId' | 'comment'>,
+): EventInput {
+  const holder = target ?? (current as AliasTarget);
+  const details: Record<string, unknown> = { reason: options.reason };
+  if (current) details.previousVersion = versionLabel(current.index);
+  if (options.promotionId) details.promotionId = options.promotionId;
+  if (options.comment) details.comment = options.comment;
+  const subject = { model, versionIndex: holder.index, artifactVersionId: holder.artifact_version_id, metadata: parseMetadata(holder.metadata) };
+  return modelEventInput(origin, target ? 'ADD_ARTIFACT_ALIAS' : 'REMOVE_ARTIFACT_ALIAS', subject, alias, details);
 }
 
 export interface AliasHistoryItem {

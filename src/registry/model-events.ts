@@ -4,7 +4,7 @@ import type { Config } from '../config.js';
 import type { Tx } from '../db/index.js';
 import type { EventType } from '../db/schema.js';
 import type { AfterCommit } from '../db/transaction.js';
-import { recordEvent, type EventChange } from '../automations/events.js';
+import { recordEvent, type EventChange, type EventInput } from '../automations/events.js';
 import { REGISTRY_PROJECT } from '../core/names.js';
 
 export interface EventSubject {
@@ -31,7 +31,12 @@ export function recordModelEvent(
   details: Record<string, unknown> = {},
   change?: EventChange,
 ) {
-  return recordEvent(tx, after, {
+  return recordEvent(tx, after, modelEventInput(origin, type, subject, alias, details), config, change);
+}
+
+/** The event of a change to a model's versions or aliases, as recordEvent (or a gated change) takes it. */
+export function modelEventInput(origin: EventOrigin, type: EventType, subject: EventSubject, alias: string | null, details: Record<string, unknown>): EventInput {
+  return {
     teamId: origin.teamId,
     type,
     project: REGISTRY_PROJECT,
@@ -43,5 +48,5 @@ export function recordModelEvent(
     author: origin.author,
     metadata: subject.metadata,
     details,
-  }, config, change);
+  };
 }

@@ -5,7 +5,7 @@
 // an alias ends on exactly one version, and the "was it already there?" checks behind the events stay true);
 // on SQLite, BEGIN IMMEDIATE already serializes writers. The unique constraints (model_id, index),
 // (model_id, artifact_version_id) and the alias primary key (model_id, alias) back this up in the database itself.
-import { sql } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder } from 'kysely';
 import type { Actor } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import type { Db, Tx } from '../db/index.js';
@@ -228,25 +228,24 @@ const lockModelQuery = prepared((db, p: { teamId: string; name: string; now: num
     .set({ updated_at: p.now })
     .where('team_id', '=', p.teamId)
     .where('name', '=', p.name)
-    .returning((eb) => [
-      'id',
-      'name',
-      eb
-        .exists(
-          eb
-            .selectFrom('alias_policies as ap')
-            .select('ap.id')
-            .where('ap.team_id', '=', p.teamId)
-            .where((w) => w.or([w('ap.model_id', '=', w.ref('registered_models.id')), w('ap.model_id', 'is', null)])),
-        )
-        .as('governed'),
-    ]),
+    .returning((eb) => ['id', 'name', governedBy(eb, p.teamId, eb.ref('registered_models.id')).as('governed')]),
 );
+
+/** Whether any alias policy of the team covers the model (or the whole registry): a team without one pays no lookup. */
+export function governedBy(eb: ExpressionBuilder<any, any>, teamId: string, modelId: Expression<string>) {
+  return eb.exists(
+    eb
+      .selectFrom('alias_policies as ap')
+      .select('ap.id')
+      .where('ap.team_id', '=', teamId)
+      .where((w) => w.or([w('ap.model_id', '=', modelId), w('ap.model_id', 'is', null)])),
+  );
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Versions
 
-export function versionQuery(db: Db, modelId: string) {
+export function versionQuery(db: Db, modelId: string | Expression<string>) {
   return db
     .selectFrom('model_versions as mv')
     .innerJoin('artifact_versions as av', 'av.id', 'mv.artifact_version_id')
@@ -355,7 +354,7 @@ function byRef<Q extends ReturnType<typeof versionQuery>>(db: Db, query: Q, mode
  * the alias `holderOf` (setAlias: the alias about to move; '' for none), in one statement. Built on any executor:
  * jsonArrayOf picks the database's JSON aggregate.
  */
-function withView(db: Db, query: ReturnType<typeof versionQuery>, p: { modelId: string; holderOf: string }) {
+export function withView(db: Db, query: ReturnType<typeof versionQuery>, p: { modelId: string | Expression<string>; holderOf: string }) {
   return query.select((eb) => [
     jsonArrayOf(db, eb.selectFrom('model_aliases as va').select('va.alias').whereRef('va.model_version_id', '=', 'mv.id')).as('held'),
     jsonArrayOf(
@@ -374,6 +373,8 @@ function withView(db: Db, query: ReturnType<typeof versionQuery>, p: { modelId: 
       .as('holder_index'),
   ]);
 }
+
+type ViewRow = Awaited<ReturnType<ReturnType<typeof withView>['executeTakeFirstOrThrow']>>;
 
 /** One prepared query per way of naming the version (by index, by alias); only values vary within each. */
 const viewByIndex = prepared((db, p: { modelId: string; index: number; holderOf: string }) =>
@@ -398,6 +399,11 @@ async function versionWithView(db: Db, modelId: string, modelName: string, ref: 
       ? await viewByIndex.first(db, { ...params, index: parsed.index })
       : await viewByAlias.first(db, { ...params, alias: parsed.alias });
   if (!row) throw notFound(`version "${ref}" of registered model "${modelName}"`);
+  return viewOf(row, holderOf !== null);
+}
+
+/** A withView row as the version, its aliases (sorted), its checks (by name) and the holder's index (when asked). */
+export function viewOf(row: ViewRow, withHolder = true) {
   const { held, check_rows, holder_index, ...version } = row;
   const checks = (jsonColumn(check_rows) ?? []).map((c) => ({
     name: c.name,
@@ -409,7 +415,7 @@ async function versionWithView(db: Db, modelId: string, modelName: string, ref: 
   }));
   checks.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const aliases = (jsonColumn(held) ?? []).map((a) => a.alias).sort();
-  return { version, aliases, checks, holderIndex: holderOf === null || holder_index === null ? null : Number(holder_index) };
+  return { version, aliases, checks, holderIndex: !withHolder || holder_index === null ? null : Number(holder_index) };
 }
 
 export async function getModelVersion(db: Db, teamId: string, modelName: string, ref: string): Promise<ModelVersionView> {
@@ -429,7 +435,7 @@ function registryEvent(
   return recordModelEvent(tx, after, ctx.config, { teamId: actor.team.id, author: actor.user.name }, type, subject);
 }
 
-const originOf = (actor: Actor) => ({ teamId: actor.team.id, author: actor.user.name, userId: actor.user.id });
+export const originOf = (actor: Actor) => ({ teamId: actor.team.id, author: actor.user.name, userId: actor.user.id });
 
 const reserveIndex = prepared((db, p: { teamId: string; name: string; now: number }) =>
   db
@@ -591,20 +597,18 @@ export async function unlinkVersion(ctx: Ctx, actor: GovernedActor, modelName: s
 // Aliases
 
 /**
- * Puts an alias on a version (moving it from another version of the model if one holds it). `expectedVersion`:
- * compare-and-set — "v2" the alias must be on v2, null it must not exist (409 `alias_moved` otherwise).
+ * Puts an alias on a version in a transaction holding the model's lock: the moves src/registry/alias-move.ts (setAlias)
+ * leaves to it — a governed alias, automations that need statements in the event's transaction, or a move that kept
+ * finding the alias changed under it. `expectedIndex`: as checkExpectedHolder.
  */
-export async function setAlias(
+export async function setAliasLocked(
   ctx: Ctx,
   actor: GovernedActor,
   modelName: string,
   alias: string,
   versionRef: string,
-  expectedVersion?: string | null,
+  expectedIndex: number | null | undefined,
 ): Promise<{ change: AliasChange; version: ModelVersionView }> {
-  checkExplicitAlias('alias', alias);
-  if (!versionRef) throw invalid('version', 'is required (e.g. "v2")');
-  const expectedIndex = expectedVersion === undefined || expectedVersion === null ? expectedVersion : expectedIndexOf(expectedVersion);
   return inTransaction(ctx, async (tx, after) => {
     const model = await lockModel(tx, actor.team.id, modelName);
     // The version with its aliases and checks (the answer) and the alias's holder, in one statement under the lock.
@@ -617,7 +621,7 @@ export async function setAlias(
   });
 }
 
-function expectedIndexOf(expectedVersion: string): number {
+export function expectedIndexOf(expectedVersion: string): number {
   const parsed = parseVersionRef('expectedVersion', expectedVersion);
   if (parsed.index === undefined) throw invalid('expectedVersion', 'must be a version such as "v2" (or null: the alias must not exist)');
   return parsed.index;

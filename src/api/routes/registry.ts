@@ -17,11 +17,11 @@ import {
   listModelVersions,
   removeAlias,
   rollbackAlias,
-  setAlias,
   unlinkVersion,
   updateModel,
 } from '../../registry/models.js';
 import { aliasHistory } from '../../registry/aliases.js';
+import { setAlias } from '../../registry/alias-move.js';
 import { invalid } from '../../core/errors.js';
 
 const TAGS = ['registry'];

@@ -1,6 +1,6 @@
 // What both run stores share: every statement that is the same on SQLite and PostgreSQL. The subclasses add the two
 // that differ — the due-runs claim and the all-succeeded batch record.
-import { sql, type Kysely, type QueryCreator } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type QueryCreator, type SqlBool } from 'kysely';
 import type { Db, Tx } from '../../db/index.js';
 import type { Database } from '../../db/schema.js';
 import { insertMany } from '../../db/bulk.js';
@@ -125,30 +125,38 @@ export function webhookIdsOf(runs: Array<{ webhook_id: string | null }>): string
   return [...ids];
 }
 
-/** The claim of due runs, built on either database; `lockDue` adds the row locking the database needs. */
+/** The ids of the due runs a claim takes, oldest due first (`limit` of them). */
+function dueRunIds(db: QueryCreator<Database>, p: { now: number; limit: number }) {
+  return (
+    db
+      .selectFrom('action_runs')
+      .select('id')
+      .where('state', '=', 'pending')
+      .where('next_attempt_at', '<=', p.now)
+      .where('action_type', '=', DELIVERED_ACTION)
+      // Listen webhooks' runs go through the stream (delivery/listen.ts). They keep next_attempt_at null, so this
+      // never has to skip one in the walk; it guards against any path that gives one a due time.
+      .where('stream', '=', 0)
+      .orderBy('next_attempt_at')
+      .limit(p.limit)
+  );
+}
+
+export type DueIds = ReturnType<typeof dueRunIds>;
+
+/**
+ * The claim of due runs, built on either database; `amongDue` says how the claimed ids are picked from the due ones
+ * (with the row locking the database needs).
+ */
 export function dueRunsClaim(
   db: QueryCreator<Database>,
   p: { owner: string; until: number; now: number; limit: number },
-  lockDue: <Q extends { forUpdate(): { skipLocked(): Q } }>(query: Q) => Q,
+  amongDue: (eb: ExpressionBuilder<Database, 'action_runs'>, dueIds: DueIds) => Expression<SqlBool>,
 ) {
   return db
     .updateTable('action_runs')
     .set({ lease_owner: p.owner, lease_until: p.until, next_attempt_at: p.until })
-    .where('id', 'in', () =>
-      lockDue(
-        db
-          .selectFrom('action_runs')
-          .select('id')
-          .where('state', '=', 'pending')
-          .where('next_attempt_at', '<=', p.now)
-          .where('action_type', '=', DELIVERED_ACTION)
-          // Listen webhooks' runs go through the stream (delivery/listen.ts). They keep next_attempt_at null, so this
-          // never has to skip one in the walk; it guards against any path that gives one a due time.
-          .where('stream', '=', 0)
-          .orderBy('next_attempt_at')
-          .limit(p.limit),
-      ),
-    )
+    .where((eb) => amongDue(eb, dueRunIds(db, p)))
     .returning(RUN_COLUMNS);
 }
 

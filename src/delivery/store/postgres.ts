@@ -2,26 +2,27 @@
 // FOR UPDATE SKIP LOCKED (concurrent workers each take different rows instead of queueing behind one another's locks)
 // and joins the claimed rows to their webhooks in the same statement (a data-modifying CTE); a batch whose attempts
 // all succeeded is recorded by a single statement. A worker's batch is two round trips: claim, record.
-import { sql } from 'kysely';
+import { sql, type SqlBool } from 'kysely';
 import type { Tx } from '../../db/index.js';
 import { prepared, rawQuery } from '../../db/prepared.js';
 import { BaseRunStore, dueRunsClaim, oldestDueFirst, succeededAssignments, WEBHOOK_NOW_COLUMNS, WEBHOOK_NOW_NAMES, webhooksWithSecrets } from './base.js';
 import type { ClaimedRun, NewDeliveryAttempt } from './index.js';
 
 /**
- * Planned for its values each time: a generic plan of `next_attempt_at <= $now … limit $n` scans every run (see
- * PreparedOptions.planEachTime).
+ * The claimed ids are `= any(array(…))` of the due ones, locked FOR UPDATE SKIP LOCKED: the update then finds its rows
+ * by primary key whatever the planner estimates, so the statement is named and planned once per connection. As
+ * `id in (…)` its generic plan could scan every run (a semi-join sized for an unknown limit), and planning it for its
+ * values on every claim cost about a millisecond of PostgreSQL's time per claim
+ * (bench/results/design-measurements.md#claim-generic-plan).
  */
-const claimDue = prepared(
-  (db, p: { owner: string; until: number; now: number; limit: number }) =>
-    db
-      .with('claimed', (cte) => dueRunsClaim(cte, p, (query) => query.forUpdate().skipLocked()))
-      .selectFrom('claimed')
-      // PostgreSQL flattens the derived table into plain joins: one primary-key lookup per claimed run.
-      .leftJoin(webhooksWithSecrets(db).select('w.id').select(WEBHOOK_NOW_COLUMNS).as('wh'), 'wh.id', 'claimed.webhook_id')
-      .selectAll('claimed')
-      .select(WEBHOOK_NOW_NAMES.map((name) => `wh.${name}` as const)),
-  { planEachTime: true },
+const claimDue = prepared((db, p: { owner: string; until: number; now: number; limit: number }) =>
+  db
+    .with('claimed', (cte) => dueRunsClaim(cte, p, (eb, dueIds) => sql<SqlBool>`${eb.ref('id')} = any(array(${dueIds.forUpdate().skipLocked()}))`))
+    .selectFrom('claimed')
+    // PostgreSQL flattens the derived table into plain joins: one primary-key lookup per claimed run.
+    .leftJoin(webhooksWithSecrets(db).select('w.id').select(WEBHOOK_NOW_COLUMNS).as('wh'), 'wh.id', 'claimed.webhook_id')
+    .selectAll('claimed')
+    .select(WEBHOOK_NOW_NAMES.map((name) => `wh.${name}` as const)),
 );
 
 const ATTEMPT_COLUMNS = [

@@ -10,7 +10,7 @@ import { writeTransaction } from '../../db/transaction.js';
 import { BaseRunStore, dueRunsClaim, oldestDueFirst, succeededAssignments, WEBHOOK_NOW_COLUMNS, webhookIdsOf, webhooksWithSecrets, withWebhooks } from './base.js';
 import type { ClaimedRun, NewDeliveryAttempt } from './index.js';
 
-const claimDue = prepared((db, p: { owner: string; until: number; now: number; limit: number }) => dueRunsClaim(db, p, (query) => query));
+const claimDue = prepared((db, p: { owner: string; until: number; now: number; limit: number }) => dueRunsClaim(db, p, (eb, dueIds) => eb('id', 'in', dueIds)));
 
 /** Webhooks by id (a JSON array, so the statement text is the same for any number of them). */
 const webhooksNow = prepared((db, p: { ids: string }) =>
