@@ -137,28 +137,26 @@ export interface GatedWrites<P> {
 /**
  * A change whose writes all hang on one conditional write — a compare-and-set — made after a read outside any
  * transaction (optimistic concurrency: src/registry/alias-move.ts). On PostgreSQL one statement, so no BEGIN and no
- * COMMIT: `lock` updates one row first (its row lock orders the statement after every transaction holding it), the
- * gate's write refers to `locked` (the lock's id, so it runs after the lock is held) and decides from the newest
- * committed rows whether the change still applies, and every insert selects its rows (one JSON parameter per table,
- * expanded into the table's row type as in bulk.ts) only where the gate returned a row — a gate that wrote nothing
- * leaves the whole statement without effect. SQLite has no data-modifying CTEs; there the same writes run one after
- * another in the caller's transaction, stopping when the gate wrote nothing.
+ * COMMIT. `lock` updates one row first, and should match it only if the row is still as the read saw it (a version
+ * stamp): PostgreSQL re-checks an update's condition on the newest committed row after waiting for its lock, so the
+ * stamp catches every change committed since the read, which a statement's own reads (its snapshot is taken when it
+ * starts, perhaps before a wait) would not. The gate's write refers to `locked` (so it runs after the lock is held) and
+ * every insert selects its rows (one JSON parameter per table, expanded into the table's row type as in bulk.ts) only
+ * where the gate returned a row — a gate that wrote nothing leaves the whole statement without effect. SQLite has no
+ * data-modifying CTEs; there the same writes run one after another in the caller's transaction, stopping as soon as
+ * the lock or the gate wrote nothing.
  */
 export function gatedWrites<P extends object>(spec: {
   lock: (qc: QueryCreator<Database>, params: P) => UpdateQueryBuilder<Database, any, any, { id: string }>;
-  /**
-   * `locked`: the locked row's id. `newest`: a select reading rows as they are now rather than as of the statement's
-   * start — FOR SHARE on PostgreSQL (it waits for writers and keeps deleters out until the statement commits); SQLite's
-   * one writer already sees them so.
-   */
-  gate: (qc: QueryCreator<Database>, params: P, locked: RawBuilder<string>, newest: <Q extends SelectQueryBuilder<any, any, any>>(query: Q) => Q) => ReturningWrite;
+  /** `locked`: the locked row's id (null when the lock's update matched no row). */
+  gate: (qc: QueryCreator<Database>, params: P, locked: RawBuilder<string>) => ReturningWrite;
   inserts: Array<{ table: keyof Database & string; columns: readonly string[] }>;
 }): GatedWrites<P> {
   const rowsParam = (i: number) => `gatedRows${i}`;
   const together = prepared((db, p: P & Record<string, unknown>) => {
     let qc: QueryCreator<Database> = db.with('lock', (cte) => spec.lock(cte as unknown as QueryCreator<Database>, p)) as unknown as QueryCreator<Database>;
     const locked = sql<string>`(select id from ${sql.table('lock')})`;
-    qc = qc.with('gate', (cte) => spec.gate(cte as unknown as QueryCreator<Database>, p, locked, (query) => query.forShare() as typeof query)) as unknown as QueryCreator<Database>;
+    qc = qc.with('gate', (cte) => spec.gate(cte as unknown as QueryCreator<Database>, p, locked)) as unknown as QueryCreator<Database>;
     spec.inserts.forEach(({ table, columns }, i) => {
       qc = qc.with(`insert${i}`, (cte) =>
         (cte as unknown as QueryCreator<any>)
@@ -172,7 +170,7 @@ export function gatedWrites<P extends object>(spec: {
     return qc.selectFrom('gate' as any).select(sql<number>`count(*)`.as('applied'));
   });
   const lockAlone = prepared((db, p: P) => spec.lock(db, p));
-  const gateAlone = prepared((db, p: P & { lockedId: string }) => spec.gate(db, p, sql<string>`${p.lockedId}`, (query) => query));
+  const gateAlone = prepared((db, p: P & { lockedId: string }) => spec.gate(db, p, sql<string>`${p.lockedId}`));
   return {
     async run(executor, params, rows) {
       if (executor.getExecutor().adapter instanceof PostgresAdapter) {

@@ -2,21 +2,24 @@
 // setAlias: optimistic concurrency instead of a transaction holding the model's lock across round trips.
 //
 //   1. read   one statement, outside any transaction: the version with its view (aliases, checks), the alias's holder,
-//             whether an alias policy could govern the model, and the automations the move would trigger.
+//             whether an alias policy could govern the model, the automations the move would trigger, and the model
+//             row's version stamp (its updated_at, which every change of the model's versions and aliases moves
+//             forward under the model's lock: models.ts lockModel).
 //   2. render the event, its history entry and its runs, in this process (dispatch.ts planRuns), from what 1 read.
-//   3. write  one statement (db/dialect.ts gatedWrites), committed by itself: it takes the model's row lock — so it is
-//             ordered after every change holding it (models.ts) — and changes the alias only if the alias is still
-//             where 1 found it (compare-and-set on the newest committed row), the target version still exists (read
-//             FOR SHARE, so an unlink cannot remove it under the move) and the automations 1 matched are still the
-//             ones enabled (their number and newest updated_at); the history entry, the event and the runs are
-//             inserted only if the alias changed.
+//   3. write  one statement (db/dialect.ts gatedWrites), committed by itself: it takes the model's row lock only if the
+//             stamp is still the one 1 read — so nothing changed the model since, and what 1 read is what the move
+//             applies to; the alias changes only if it is still where 1 found it (a second compare-and-set, on the
+//             alias row) and the automations 1 matched are still the ones enabled (their number and newest
+//             updated_at); the history entry, the event and the runs are inserted only if the alias changed.
 //
-// When the gate finds something changed, nothing was written and the move starts again from 1 (a few times, then it
-// takes the locked path). The locked path (moveAlias under lockModel, in a transaction) still does every move that
-// needs statements between the read and the writes: a governed alias (policies, approvals), and automations with
-// flood control, ordered delivery or ${sequence}, queue jobs, or conditions on checks (dispatch.ts runFromMatchAlone).
-// On SQLite both steps run in one grouped write transaction (db/transaction.ts readThenWrite), where the gate always
-// holds. A forward (`modelyard listen --automation`) started during the move's two round trips may miss its copy.
+// When the write finds something changed, nothing was written and the move starts again from 1 (a few times, then it
+// takes the locked path). The stamp matters beyond the alias row: a check on the row alone misses the alias removed
+// and set again in between (its history would then be out of order), and an unlink of the target version. The
+// locked path (moveAlias under lockModel, in a transaction) still does every move that needs statements between the
+// read and the writes: a governed alias (policies, approvals), and automations with flood control, ordered delivery
+// or ${sequence}, queue jobs, or conditions on checks (dispatch.ts runFromMatchAlone). On SQLite both steps run in one
+// grouped write transaction (db/transaction.ts readThenWrite), where the write always finds the read current. A
+// forward (`modelyard listen --automation`) started during the move's two round trips may miss its copy.
 import { sql, type Expression, type ExpressionBuilder } from 'kysely';
 import type { Db, Tx } from '../db/index.js';
 import type { AfterCommit } from '../db/transaction.js';
@@ -32,6 +35,7 @@ import type { EventOrigin } from './model-events.js';
 import { parseVersionRef } from './refs.js';
 import {
   expectedIndexOf,
+  nextStamp,
   findModelId,
   governedBy,
   originOf,
@@ -76,6 +80,7 @@ function planQuery(db: Db, query: ReturnType<typeof versionQuery>, p: PlanParams
   const modelId = sql.ref<string>('mv.model_id');
   return withView(db, query, { modelId, holderOf: p.holderOf }).select((eb) => [
     'mv.model_id',
+    eb.selectFrom('registered_models as rm').select('rm.updated_at').whereRef('rm.id', '=', 'mv.model_id').as('model_stamp'),
     governedBy(eb, p.teamId, modelId).as('governed'),
     eb.selectFrom('model_aliases as hv').select('hv.model_version_id').where('hv.model_id', '=', modelId).where('hv.alias', '=', p.holderOf).as('holder_version_id'),
     jsonArrayOf(db, matchQuery(db, { teamId: p.teamId, type: 'ADD_ARTIFACT_ALIAS', modelId }, 'model')).as('matches'),
@@ -93,10 +98,11 @@ const planByAlias = prepared((db, p: PlanParams & { ref: string }) =>
   ),
 );
 
-type Newest = Parameters<Parameters<typeof gatedWrites<GateParams>>[0]['gate']>[3];
-
 interface GateParams {
   modelId: string;
+  /** The model row's updated_at when read, and the one the move gives it (nextStamp). */
+  readStamp: number;
+  stamp: number;
   alias: string;
   versionId: string;
   userId: string;
@@ -123,10 +129,6 @@ function automationsUnchanged(eb: ExpressionBuilder<Database, any>, p: GateParam
   ]);
 }
 
-/** The target version, read as it is now (FOR SHARE on PostgreSQL: an unlink waits until the move is committed). */
-const targetExists = (eb: ExpressionBuilder<Database, any>, p: GateParams, modelId: Expression<string>, newest: Newest) =>
-  eb.exists(newest(eb.selectFrom('model_versions as gv').select('gv.id').where('gv.id', '=', p.versionId).where('gv.model_id', '=', modelId)));
-
 const INSERTS = [
   { table: 'model_alias_history', columns: ['id', 'team_id', 'model_id', 'alias', 'version_index', 'previous_index', 'reason', 'promotion_id', 'comment', 'author', 'created_at'] },
   { table: 'events', columns: ['id', 'team_id', 'type', 'project', 'collection', 'model_id', 'artifact_version_id', 'version_index', 'alias', 'author', 'metadata', 'details', 'created_at'] },
@@ -141,20 +143,21 @@ const INSERTS = [
   },
 ] as const satisfies Array<{ table: keyof Database; columns: readonly string[] }>;
 
+/** The model's row lock, taken only if no change of the model was committed since the read (its stamp unchanged). */
 const lockModelRow = (qc: Parameters<Parameters<typeof gatedWrites<GateParams>>[0]['lock']>[0], p: GateParams) =>
-  qc.updateTable('registered_models').set({ updated_at: p.now }).where('id', '=', p.modelId).returning('id');
+  qc.updateTable('registered_models').set({ updated_at: p.stamp }).where('id', '=', p.modelId).where('updated_at', '=', p.readStamp).returning('id');
 
 /** The alias moves from the version holding it when read, only if it still does. */
 const moveGate = gatedWrites<GateParams>({
   lock: lockModelRow,
-  gate: (qc, p, locked, newest) =>
+  gate: (qc, p, locked) =>
     qc
       .updateTable('model_aliases')
       .set({ model_version_id: p.versionId, created_by: p.userId, created_at: p.now })
       .where('model_id', '=', locked)
       .where('alias', '=', p.alias)
       .where('model_version_id', '=', p.holderId)
-      .where((eb) => eb.and([targetExists(eb, p, locked, newest), automationsUnchanged(eb, p, locked)]))
+      .where((eb) => automationsUnchanged(eb, p, locked))
       .returning('model_id'),
   inserts: [...INSERTS],
 });
@@ -162,14 +165,14 @@ const moveGate = gatedWrites<GateParams>({
 /** A new alias, only if no version holds it yet (a concurrent add makes the insert conflict and write nothing). */
 const addGate = gatedWrites<GateParams>({
   lock: lockModelRow,
-  gate: (qc, p, locked, newest) =>
+  gate: (qc, p, locked) =>
     qc
       .insertInto('model_aliases')
       .columns(['model_id', 'alias', 'model_version_id', 'created_by', 'created_at'])
       .expression(
         qc
           .selectNoFrom((eb) => [locked.as('model_id'), eb.val(p.alias).as('alias'), eb.val(p.versionId).as('model_version_id'), eb.val(p.userId).as('created_by'), eb.val(p.now).as('created_at')])
-          .where((w) => w.and([w(locked, 'is not', null), targetExists(w, p, locked, newest), automationsUnchanged(w, p, locked)])),
+          .where((w) => w.and([w(locked, 'is not', null), automationsUnchanged(w, p, locked)])),
       )
       .onConflict((oc) => oc.columns(['model_id', 'alias']).doNothing())
       .returning('model_id'),
@@ -185,8 +188,15 @@ export async function readMove(db: Db | Tx, request: MoveRequest) {
     await findModelId(db, request.teamId, request.modelName);
     throw notFound(`version "${request.versionRef}" of registered model "${request.modelName}"`);
   }
-  const { governed, holder_version_id, matches, ...view } = row;
-  return { ...viewOf(view), modelId: row.model_id, governed: Boolean(governed), holderId: holder_version_id, matches: jsonColumn<AutomationMatch[]>(matches) ?? [] };
+  const { governed, holder_version_id, matches, model_stamp, ...view } = row;
+  return {
+    ...viewOf(view),
+    modelId: row.model_id,
+    modelStamp: Number(model_stamp),
+    governed: Boolean(governed),
+    holderId: holder_version_id,
+    matches: jsonColumn<AutomationMatch[]>(matches) ?? [],
+  };
 }
 
 /** Writes the move read by readMove (2, 3), if nothing needs the locked path and nothing changed since the read. */
@@ -211,6 +221,8 @@ export async function writeMove(
   const { runs, pending } = planRuns(event, plan.matches, now);
   const params: GateParams = {
     modelId: plan.modelId,
+    readStamp: plan.modelStamp,
+    stamp: nextStamp(plan.modelStamp, now),
     alias: request.alias,
     versionId: version.id,
     userId: origin.userId,

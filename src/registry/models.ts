@@ -225,11 +225,18 @@ export async function lockModel(tx: Tx, teamId: string, name: string): Promise<L
 const lockModelQuery = prepared((db, p: { teamId: string; name: string; now: number }) =>
   db
     .updateTable('registered_models')
-    .set({ updated_at: p.now })
+    // A stamp that moves forward on every change, even two in one millisecond: the optimistic alias move
+    // (alias-move.ts) compares it with the one it read to learn whether anything changed the model since (nextStamp).
+    .set((eb) => ({ updated_at: eb.case().when('updated_at', '>=', p.now).then(eb('updated_at', '+', 1)).else(p.now).end() }))
     .where('team_id', '=', p.teamId)
     .where('name', '=', p.name)
     .returning((eb) => ['id', 'name', governedBy(eb, p.teamId, eb.ref('registered_models.id')).as('governed')]),
 );
+
+/** The model row's next updated_at: now, or one past the current stamp when that is not older (lockModelQuery). */
+export function nextStamp(current: number, now: number): number {
+  return now > current ? now : current + 1;
+}
 
 /** Whether any alias policy of the team covers the model (or the whole registry): a team without one pays no lookup. */
 export function governedBy(eb: ExpressionBuilder<any, any>, teamId: string, modelId: Expression<string>) {
