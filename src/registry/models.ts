@@ -161,8 +161,11 @@ export async function listModels(
   return (await query.execute()).map(modelView);
 }
 
+/** A model by name: the registry's most frequent read (prepared: built and compiled once, planned once per connection). */
+const modelByName = prepared((db, p: { teamId: string; name: string }) => modelQuery(db, p.teamId).where('m.name', '=', p.name));
+
 export async function getModel(db: Db, teamId: string, name: string): Promise<ModelView> {
-  const row = await modelQuery(db, teamId).where('m.name', '=', name).executeTakeFirst();
+  const row = await modelByName.first(db, { teamId, name });
   if (!row) throw notFound(`registered model "${name}"`);
   return modelView(row);
 }
