@@ -76,7 +76,6 @@ export function matchQuery<DB extends Database>(qc: QueryCreator<DB>, p: MatchPa
       'a.cooldown_seconds',
       'a.delivery_order',
       'a.delivery_supersede',
-      'a.updated_at',
       'w.name as webhook_name',
       'w.url',
       'w.secret_name',

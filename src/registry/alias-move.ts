@@ -84,6 +84,8 @@ function planQuery(db: Db, query: ReturnType<typeof versionQuery>, p: PlanParams
     governedBy(eb, p.teamId, modelId).as('governed'),
     eb.selectFrom('model_aliases as hv').select('hv.model_version_id').where('hv.model_id', '=', modelId).where('hv.alias', '=', p.holderOf).as('holder_version_id'),
     jsonArrayOf(db, matchQuery(db, { teamId: p.teamId, type: 'ADD_ARTIFACT_ALIAS', modelId }, 'model')).as('matches'),
+    automationsStamp(eb, p.teamId, modelId).count.as('match_count'),
+    automationsStamp(eb, p.teamId, modelId).newest.as('match_stamp'),
   ]);
 }
 
@@ -114,19 +116,28 @@ interface GateParams {
   matchUpdatedAt: number;
 }
 
-/** The enabled automations of the team for the alias event on this model (or registry-wide) — as the read matched them. */
-function automationsUnchanged(eb: ExpressionBuilder<Database, any>, p: GateParams, modelId: Expression<string>) {
+/**
+ * The enabled automations of the team for alias events on the model or the whole registry — the ones the read matched —
+ * told apart by their number and newest updated_at (every change of an automation sets it): read with the move (1) and
+ * compared by its gate (3).
+ */
+function automationsStamp(eb: ExpressionBuilder<Database, any>, teamId: string, modelId: Expression<string>) {
   const matching = () =>
     eb
       .selectFrom('automations as ga')
-      .where('ga.team_id', '=', p.teamId)
+      .where('ga.team_id', '=', teamId)
       .where('ga.event_type', '=', 'ADD_ARTIFACT_ALIAS')
       .where('ga.enabled', '=', 1)
       .where((w) => w.or([w('ga.model_id', '=', modelId), w('ga.model_id', 'is', null)]));
-  return eb.and([
-    eb(matching().select((s) => s.fn.countAll().as('n')), '=', p.matchCount),
-    eb(matching().select((s) => s.fn.coalesce(s.fn.max('ga.updated_at'), sql.lit(0)).as('u')), '=', p.matchUpdatedAt),
-  ]);
+  return {
+    count: matching().select((s) => s.fn.countAll().as('n')),
+    newest: matching().select((s) => s.fn.coalesce(s.fn.max('ga.updated_at'), sql.lit(0)).as('u')),
+  };
+}
+
+function automationsUnchanged(eb: ExpressionBuilder<Database, any>, p: GateParams, modelId: Expression<string>) {
+  const now = automationsStamp(eb, p.teamId, modelId);
+  return eb.and([eb(now.count, '=', p.matchCount), eb(now.newest, '=', p.matchUpdatedAt)]);
 }
 
 const INSERTS = [
@@ -188,7 +199,7 @@ export async function readMove(db: Db | Tx, request: MoveRequest) {
     await findModelId(db, request.teamId, request.modelName);
     throw notFound(`version "${request.versionRef}" of registered model "${request.modelName}"`);
   }
-  const { governed, holder_version_id, matches, model_stamp, ...view } = row;
+  const { governed, holder_version_id, matches, model_stamp, match_count, match_stamp, ...view } = row;
   return {
     ...viewOf(view),
     modelId: row.model_id,
@@ -196,6 +207,8 @@ export async function readMove(db: Db | Tx, request: MoveRequest) {
     governed: Boolean(governed),
     holderId: holder_version_id,
     matches: jsonColumn<AutomationMatch[]>(matches) ?? [],
+    matchCount: Number(match_count),
+    matchStamp: Number(match_stamp),
   };
 }
 
@@ -229,8 +242,8 @@ export async function writeMove(
     now,
     holderId: plan.holderId ?? '',
     teamId: request.teamId,
-    matchCount: plan.matches.length,
-    matchUpdatedAt: Math.max(0, ...plan.matches.map((m) => Number(m.updated_at))),
+    matchCount: plan.matchCount,
+    matchUpdatedAt: plan.matchStamp,
   };
   const applied = await (plan.holderId === null ? addGate : moveGate).run(db, params, [[history], [event], runs] as Array<Array<Record<string, unknown>>>);
   if (!applied) return { kind: 'stale' };
