@@ -26,7 +26,9 @@ interface Template {
 
 /**
  * SQL text of every prepared query → a statement name. On PostgreSQL the driver sends these as named statements
- * (see createDatabase), so each connection parses and plans them once instead of on every call.
+ * (see createDatabase), so each connection parses and plans them once instead of on every call — after five calls
+ * PostgreSQL may keep one generic plan, made without the values: write a prepared query so that plan is good whatever
+ * they are (the delivery claim picks its rows by `id = any(array(…))` for this: bench/results/design-measurements.md#claim-generic-plan).
  */
 const statementNames = new Map<string, string>();
 
@@ -53,16 +55,6 @@ export function rawQuery<O>(db: Kysely<Database>, query: RawBuilder<O>): Compila
   return { compile: () => query.compile(db) };
 }
 
-export interface PreparedOptions {
-  /**
-   * Keep the statement unnamed on PostgreSQL, so it is planned for its values every time. For statements whose best
-   * plan depends on them: after five executions PostgreSQL may switch a named statement to a generic plan, and for the
-   * delivery claim (`next_attempt_at <= $now … limit $n`) the generic plan is a sequential scan of every run, an order of
-   * magnitude slower (bench/results/design-measurements.md#claim-generic-plan). The SQL is still built and compiled only once.
-   */
-  planEachTime?: boolean;
-}
-
 /**
  * `prepared((db, p: { teamId: string }) => db.selectFrom('teams').selectAll().where('id', '=', p.teamId))` —
  * `p.teamId` is a placeholder while the query is built; the real value is bound on each call. Use the parameters only
@@ -70,7 +62,6 @@ export interface PreparedOptions {
  */
 export function prepared<P extends object, O>(
   build: (db: Kysely<Database>, params: P) => Compilable<O>,
-  options: PreparedOptions = {},
 ): PreparedQuery<P, O> {
   // One compiled template per dialect: the adapter class identifies it (a transaction shares its database's adapter).
   const templates = new Map<unknown, Template>();
@@ -91,7 +82,7 @@ export function prepared<P extends object, O>(
         ),
       };
       templates.set(key, found);
-      if (options.planEachTime !== true) nameStatement(found.sql);
+      nameStatement(found.sql);
     }
     return found;
   };
