@@ -17,7 +17,7 @@ import { jsonArrayOf, jsonColumn } from '../db/dialect.js';
 import { conflict, invalid, notFound } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { checkName } from '../core/names.js';
-import type { NewModelVersion, TeamRole } from '../db/schema.js';
+import type { Database, NewModelVersion, TeamRole } from '../db/schema.js';
 import { checkExplicitAlias, checkExplicitAliases, LATEST, parseSource, parseVersionRef, versionLabel } from './refs.js';
 import { parseMetadata, resolveArtifactVersion } from './sources.js';
 import { aliasesByVersion, iso, latestVersionLabel } from './collections.js';
@@ -172,11 +172,10 @@ export async function getModel(db: Db, teamId: string, name: string): Promise<Mo
 
 export async function updateModel(ctx: Ctx, actor: Actor, name: string, input: { description?: string }): Promise<ModelView> {
   await inTransaction(ctx, async (tx) => {
-    const changes: { updated_at: number; description?: string } = { updated_at: Date.now() };
-    if (input.description !== undefined) changes.description = input.description;
+    const now = Date.now();
     const result = await tx
       .updateTable('registered_models')
-      .set(changes)
+      .set((eb) => ({ updated_at: advancedStamp(eb, now), ...(input.description === undefined ? {} : { description: input.description }) }))
       .where('team_id', '=', actor.team.id)
       .where('name', '=', name)
       .executeTakeFirst();
@@ -228,15 +227,22 @@ export async function lockModel(tx: Tx, teamId: string, name: string): Promise<L
 const lockModelQuery = prepared((db, p: { teamId: string; name: string; now: number }) =>
   db
     .updateTable('registered_models')
-    // A stamp that moves forward on every change, even two in one millisecond: the optimistic alias move
-    // (alias-move.ts) compares it with the one it read to learn whether anything changed the model since (nextStamp).
-    .set((eb) => ({ updated_at: eb.case().when('updated_at', '>=', p.now).then(eb('updated_at', '+', 1)).else(p.now).end() }))
+    .set((eb) => ({ updated_at: advancedStamp(eb, p.now) }))
     .where('team_id', '=', p.teamId)
     .where('name', '=', p.name)
     .returning((eb) => ['id', 'name', governedBy(eb, p.teamId, eb.ref('registered_models.id')).as('governed')]),
 );
 
-/** The model row's next updated_at: now, or one past the current stamp when that is not older (lockModelQuery). */
+/**
+ * A model row's updated_at is also its version stamp: every write of the row moves it forward, even two in one
+ * millisecond or with the clock set back — to now, or one past the current stamp when that is not older. The
+ * optimistic alias move (alias-move.ts) compares it with the one it read to learn whether anything changed the model
+ * since; a stamp that came back to an earlier value would hide a change. nextStamp is the same rule in this process.
+ */
+function advancedStamp(eb: ExpressionBuilder<Database, 'registered_models'>, now: number) {
+  return eb.case().when('updated_at', '>=', now).then(eb('updated_at', '+', 1)).else(now).end();
+}
+
 export function nextStamp(current: number, now: number): number {
   return now > current ? now : current + 1;
 }
