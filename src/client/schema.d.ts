@@ -474,7 +474,7 @@ export interface paths {
         get: operations["getAliasVersion"];
         /**
          * Put an alias on a version, moving it from another version if one holds it (members)
-         * @description With `expectedVersion` the move is a compare-and-set: "v2" — the alias must be on v2; null — it must not exist; otherwise 409 `alias_moved` and nothing changes. An alias governed by a policy answers 403 (role below its setBy) or 409 `promotion_required` (it asks for approvals or checks). Emits ADD_ARTIFACT_ALIAS with previousVersion in its details.
+         * @description With `expectedVersion` the move is a compare-and-set: "v2" — the alias must be on v2; null — it must not exist; otherwise 409 `alias_moved` and nothing changes. An alias governed by a policy answers 403 (role below its setBy) or 409 `promotion_required` (it asks for approvals or checks). Emits ADD_ARTIFACT_ALIAS with previousVersion in its details — unless the alias was on that version already: `change` is then `unchanged`, and no event is raised and no automation runs.
          */
         put: operations["setModelAlias"];
         post?: never;
@@ -3084,6 +3084,11 @@ export interface operations {
                         }[];
                         createdBy: string;
                         createdAt: string;
+                        /**
+                         * @description added: the alias was new; moved: it left another version; unchanged: it was here already (no event)
+                         * @enum {string}
+                         */
+                        change: "added" | "moved" | "unchanged";
                     };
                 };
             };

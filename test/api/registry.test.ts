@@ -144,12 +144,13 @@ describe('aliases', () => {
 
     const put = await member.put(`${models()}/aliased/aliases/production`, { version: 'v0' });
     expect(put.status).toBe(200);
-    expect(put.body).toMatchObject({ version: 'v0', aliases: ['production'] });
+    expect(put.body).toMatchObject({ version: 'v0', aliases: ['production'], change: 'added' });
     const moved = await member.put(`${models()}/aliased/aliases/production`, { version: 'latest' });
-    expect(moved.body).toMatchObject({ version: 'v1', aliases: ['latest', 'production'] });
+    expect(moved.body).toMatchObject({ version: 'v1', aliases: ['latest', 'production'], change: 'moved' });
     expect((await viewer.get(`${models()}/aliased/versions/v0`)).body.aliases).toEqual([]);
     const repeat = await member.put(`${models()}/aliased/aliases/production`, { version: 'v1' });
     expect(repeat.status).toBe(200);
+    expect(repeat.body).toMatchObject({ version: 'v1', aliases: ['latest', 'production'], change: 'unchanged' });
 
     let log = await events('?model=aliased&type=ADD_ARTIFACT_ALIAS');
     expect(log.map((e) => [e.alias, e.version])).toEqual([

@@ -99,8 +99,10 @@ describe('modelyard model, link, alias, download, unlink', { timeout: 180_000 },
     const linked = await cli.run(['link', 'training/classifier:v0', '--model', 'classifier', '--alias', 'staging', '--alias', 'candidate']);
     expect(linked.stdout).toMatch(/^linked training\/classifier:v0 as classifier:v0 \(.*staging.*\)\n$/);
     const alias = await cli.run(['alias', 'set', 'classifier', 'production', 'staging', '--json']);
-    expect(alias.json()).toMatchObject({ version: 'v0' });
+    expect(alias.json()).toMatchObject({ version: 'v0', change: 'added' });
     expect(alias.json().aliases).toContain('production');
+    const again = await cli.run(['alias', 'set', 'classifier', 'production', 'v0']);
+    expect(again.stdout).toBe('classifier:production is already v0 (nothing changed, no automation ran)\n');
 
     const target = path.join(work, 'downloaded');
     const [downloaded, model] = await Promise.all([

@@ -248,20 +248,24 @@ export default async function registryRoutes(app: Api, ctx: AppContext): Promise
         operationId: 'setModelAlias',
         summary: 'Put an alias on a version, moving it from another version if one holds it (members)',
         description:
-          'With `expectedVersion` the move is a compare-and-set: "v2" — the alias must be on v2; null — it must not exist; otherwise 409 `alias_moved` and nothing changes. An alias governed by a policy answers 403 (role below its setBy) or 409 `promotion_required` (it asks for approvals or checks). Emits ADD_ARTIFACT_ALIAS with previousVersion in its details.',
+          'With `expectedVersion` the move is a compare-and-set: "v2" — the alias must be on v2; null — it must not exist; otherwise 409 `alias_moved` and nothing changes. An alias governed by a policy answers 403 (role below its setBy) or 409 `promotion_required` (it asks for approvals or checks). Emits ADD_ARTIFACT_ALIAS with previousVersion in its details — unless the alias was on that version already: `change` is then `unchanged`, and no event is raised and no automation runs.',
         params: AliasParams,
         body: z.object({
           version: z.string().min(1).max(128).describe('"v2" or another alias'),
           expectedVersion: z.string().min(1).max(128).nullable().optional().describe('compare-and-set: where the alias must be now (null: nowhere)'),
         }),
-        response: { 200: ModelVersionView },
+        response: {
+          200: ModelVersionView.extend({
+            change: z.enum(['added', 'moved', 'unchanged']).describe('added: the alias was new; moved: it left another version; unchanged: it was here already (no event)'),
+          }),
+        },
       },
     },
     async (request) => {
       const access = await teamAccess(ctx, request, request.params.team, 'member');
       const { version, expectedVersion } = request.body;
       const moved = await setAlias(ctx, access, request.params.model, request.params.alias, version, expectedVersion);
-      return moved.version;
+      return { ...moved.version, change: moved.change as 'added' | 'moved' | 'unchanged' };
     },
   );
 

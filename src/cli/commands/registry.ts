@@ -283,7 +283,9 @@ function registerLinkCommands(program: Command): void {
       const moved = await ok(
         remote.api.PUT('/api/v1/teams/{team}/registry/models/{model}/aliases/{alias}', { params: { path: { team: remote.team, model, alias: name } }, body: { version } }),
       );
-      emit(remote, moved, () => `${model}:${name} is now ${moved.version}`);
+      emit(remote, moved, () =>
+        moved.change === 'unchanged' ? `${model}:${name} is already ${moved.version} (nothing changed, no automation ran)` : `${model}:${name} is now ${moved.version}`,
+      );
     });
   remoteCommand(alias, 'rm', 'remove an alias from a model', 'modelyard alias rm classifier staging')
     .argument('<model>', 'the registered model')
