@@ -64,8 +64,11 @@ export interface ReceiverProcess {
   url: string;
   /** Requests the receiver has answered so far. */
   received(): Promise<number>;
-  /** Ages on arrival of the bodies with an `"at"` time since the last call, in ms (see receiver-process.ts). */
-  latency(): Promise<{ count: number; p50: number; p99: number; max: number }>;
+  /**
+   * Ages on arrival of the bodies with an `"at"` time since the last call, in ms (see receiver-process.ts); `since`:
+   * the next series counts only events committed from then on (epoch ms).
+   */
+  latency(since?: number): Promise<{ count: number; p50: number; p99: number; max: number }>;
   /** Resolves once the receiver has answered `count` requests in all (the receiver says so; nothing polls). */
   reached(count: number): Promise<void>;
   stop(): Promise<void>;
@@ -100,8 +103,8 @@ export async function startReceiverProcess(): Promise<ReceiverProcess> {
       const response = await fetch(`${base}/stats`);
       return ((await response.json()) as { received: number }).received;
     },
-    async latency() {
-      const response = await fetch(`${base}/latency`);
+    async latency(since) {
+      const response = await fetch(`${base}/latency${since === undefined ? '' : `?since=${since}`}`);
       return (await response.json()) as { count: number; p50: number; p99: number; max: number };
     },
     reached: (count) =>

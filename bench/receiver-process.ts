@@ -5,17 +5,21 @@
 // sender's process need not poll while it is being measured); exits on SIGTERM or when stdin closes (the parent
 // died). A JSON body with an `"at"` field (an ISO time, e.g. the template variable `${timestamp}`: when the event was
 // committed) has its age on arrival recorded; `GET /latency` answers their count, p50, p99 and max in ms and starts a
-// new series.
+// new series — with `?since=T` (epoch ms), one of the events committed at T or later only (a benchmark's warm-up is
+// left out of its figures: its deliveries may still be arriving when the measured part starts).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 let received = 0;
 let waits: number[] = [];
 let ages: number[] = [];
+let agesSince = 0;
 
 function recordAge(body: string): void {
   const at = /"at":"([^"]+)"/.exec(body)?.[1];
-  if (at !== undefined) ages.push(Date.now() - Date.parse(at));
+  if (at === undefined) return;
+  const committedAt = Date.parse(at);
+  if (committedAt >= agesSince) ages.push(Date.now() - committedAt);
 }
 
 function latencyReport(): { count: number; p50: number; p99: number; max: number } {
@@ -37,9 +41,10 @@ const server = http.createServer((req, res) => {
     res.end(JSON.stringify({ received }));
     return;
   }
-  if (req.method === 'GET' && req.url === '/latency') {
+  if (req.method === 'GET' && req.url?.startsWith('/latency')) {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(latencyReport()));
+    agesSince = Number(new URL(req.url, 'http://receiver').searchParams.get('since') ?? 0);
     return;
   }
   let body = '';
