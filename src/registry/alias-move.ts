@@ -32,12 +32,12 @@ import { newEvent } from '../automations/events.js';
 import { eventsCounter } from '../automations/event-metrics.js';
 import { aliasEvent, checkExpectedHolder, historyEntry, type AliasChange } from './aliases.js';
 import type { EventOrigin } from './model-events.js';
-import { parseVersionRef } from './refs.js';
+import { checkExplicitAlias, parseVersionRef } from './refs.js';
 import {
   expectedIndexOf,
-  nextStamp,
   findModelId,
   governedBy,
+  nextStamp,
   originOf,
   setAliasLocked,
   versionQuery,
@@ -50,14 +50,13 @@ import {
 import { invalid, notFound } from '../core/errors.js';
 import { readThenWrite } from '../db/transaction.js';
 import type { AppContext } from '../context.js';
-import { checkExplicitAlias } from './refs.js';
 
 type Ctx = Pick<AppContext, 'db' | 'notifier' | 'config'>;
 
-/** What the read found, or why the move must take the locked path. */
+/** What one try at the move came to. */
 export type MoveOutcome =
   | { kind: 'done'; change: AliasChange; version: ReturnType<typeof viewOf> }
-  /** The gate found the alias, the version or the automations changed since the read: read again. */
+  /** The write found the model, the alias or the automations changed since the read, and wrote nothing: read again. */
   | { kind: 'stale' }
   /** A policy or an automation needs statements inside the change's transaction. */
   | { kind: 'locked' };
@@ -140,7 +139,8 @@ function automationsUnchanged(eb: ExpressionBuilder<Database, any>, p: GateParam
   return eb.and([eb(now.count, '=', p.matchCount), eb(now.newest, '=', p.matchUpdatedAt)]);
 }
 
-const INSERTS = [
+/** The rows a move inserts, by table, with every column they have (test/registry/alias-move.test.ts checks them). */
+export const MOVE_INSERTS = [
   { table: 'model_alias_history', columns: ['id', 'team_id', 'model_id', 'alias', 'version_index', 'previous_index', 'reason', 'promotion_id', 'comment', 'author', 'created_at'] },
   { table: 'events', columns: ['id', 'team_id', 'type', 'project', 'collection', 'model_id', 'artifact_version_id', 'version_index', 'alias', 'author', 'metadata', 'details', 'created_at'] },
   {
@@ -170,7 +170,7 @@ const moveGate = gatedWrites<GateParams>({
       .where('model_version_id', '=', p.holderId)
       .where((eb) => automationsUnchanged(eb, p, locked))
       .returning('model_id'),
-  inserts: [...INSERTS],
+  inserts: [...MOVE_INSERTS],
 });
 
 /** A new alias, only if no version holds it yet (a concurrent add makes the insert conflict and write nothing). */
@@ -187,10 +187,10 @@ const addGate = gatedWrites<GateParams>({
       )
       .onConflict((oc) => oc.columns(['model_id', 'alias']).doNothing())
       .returning('model_id'),
-  inserts: [...INSERTS],
+  inserts: [...MOVE_INSERTS],
 });
 
-/** Reads the move (1); `undefined` when the model or version does not exist (the caller says which). */
+/** Reads the move (1); 404 naming the model or the version when it does not exist. */
 export async function readMove(db: Db | Tx, request: MoveRequest) {
   const parsed = parseVersionRef('version', request.versionRef);
   const params = { teamId: request.teamId, name: request.modelName, holderOf: request.alias };
@@ -252,7 +252,6 @@ export async function writeMove(
   const held = [...aliases, request.alias].sort();
   return { kind: 'done', change: current ? 'moved' : 'added', version: { version, aliases: held, checks, holderIndex } };
 }
-
 
 /** Reads and writes before the move leaves the gate to the locked path: moves of one alias racing each other. */
 const OPTIMISTIC_ATTEMPTS = 3;

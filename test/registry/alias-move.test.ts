@@ -5,7 +5,8 @@
 // where the alias ended. Both databases.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readMove, writeMove, type MoveRequest } from '../../src/registry/alias-move.js';
+import { MOVE_INSERTS, readMove, writeMove, type MoveRequest } from '../../src/registry/alias-move.js';
+import { planRuns } from '../../src/automations/dispatch.js';
 import type { AfterCommit } from '../../src/db/transaction.js';
 import { createTeamWithRoles, expectStatus, Receiver, startTestServer, type Client, type TestServer } from '../helpers/index.js';
 import { seedRegistry } from '../helpers/registry.js';
@@ -99,6 +100,19 @@ describe('the optimistic move', () => {
     expect(after.runs.length - before.runs.length).toBe(1);
     const newest = after.runs.find((run) => !before.runs.some((old) => old.event_id === run.event_id));
     expect(JSON.parse(newest!.body)).toEqual({ v: `${team}/model-registry/${model}:production`, from: 'v0' });
+  });
+
+  it('inserts every column of the rows it builds (a column added to a table must be added to MOVE_INSERTS too)', async () => {
+    const model = await freshModel();
+    const plan = await readMove(server.ctx.db, request(model, 'v1'));
+    const event = (await server.ctx.db.selectFrom('events').selectAll().where('type', '=', 'ADD_ARTIFACT_ALIAS').limit(1).executeTakeFirstOrThrow());
+    const history = await server.ctx.db.selectFrom('model_alias_history').selectAll().limit(1).executeTakeFirstOrThrow();
+    const { runs } = planRuns(event, plan.matches, Date.now());
+    expect(runs.length).toBeGreaterThan(0);
+    const columns = Object.fromEntries(MOVE_INSERTS.map(({ table, columns }) => [table, [...columns].sort()]));
+    expect(columns.action_runs).toEqual(Object.keys(runs[0]!).sort());
+    expect(columns.events).toEqual(Object.keys(event).sort());
+    expect(columns.model_alias_history).toEqual(Object.keys(history).sort());
   });
 
   it('writes nothing when the alias moved after the read', async () => {
