@@ -96,6 +96,9 @@ class ModelVersion:
     metadata: Dict[str, Any]
     created_by: str
     created_at: str
+    #: What ``set_alias`` did: "added", "moved", or "unchanged" (the alias was there already: no event, no automation
+    #: ran). None for versions read or linked.
+    change: Optional[str] = None
 
     @property
     def ref(self) -> str:
@@ -115,6 +118,7 @@ class ModelVersion:
             metadata=dict(body.get("metadata", {})),
             created_by=body.get("createdBy", ""),
             created_at=body.get("createdAt", ""),
+            change=body.get("change"),
         )
 
 

@@ -124,6 +124,8 @@ class RegistryTest(Workspace):
 
         moved = self.my.set_alias(model, "production", mv.version)
         self.assertIn("production", moved.aliases)
+        self.assertEqual(moved.change, "added")
+        self.assertEqual(self.my.set_alias(model, "production", mv.version).change, "unchanged")
         self.my.remove_alias(model, "staging")
         self.assertEqual(sorted(self.my.model_version(model, "production").aliases), ["latest", "production"])
         with self.assertRaises(ApiError) as caught:
