@@ -307,6 +307,9 @@ describe('web UI', () => {
     await setAlias('v1', 'staging');
     await expect.poll(() => row('v1').textContent(), POLL).toContain('staging');
     await expect.poll(() => row('v0').textContent(), POLL).not.toContain('staging');
+    // Again onto the version that holds it: nothing happens, and the notice does not count an earlier move's runs.
+    await setAlias('v1', 'staging');
+    await expect.poll(() => page.getByRole('status', { name: 'Notices' }).textContent(), POLL).toContain('already has “staging”. Nothing changed and no automation was triggered.');
 
     await versions.getByRole('button', { name: 'Remove alias staging' }).click();
     await page.getByRole('dialog', { name: 'Remove alias “staging”?' }).getByRole('button', { name: 'Remove alias' }).click();

@@ -16,6 +16,7 @@ export interface Page<T> {
 
 export type Model = Json<'/api/v1/teams/{team}/registry/models/{model}', 'get'>;
 export type ModelVersion = Item<Json<'/api/v1/teams/{team}/registry/models/{model}/versions', 'get'>>;
+export type AliasMove = Json<'/api/v1/teams/{team}/registry/models/{model}/aliases/{alias}', 'put'>;
 export type Project = Item<Json<'/api/v1/teams/{team}/projects', 'get'>>;
 export type Artifact = Item<Json<'/api/v1/teams/{team}/projects/{project}/artifacts', 'get'>>;
 export type ArtifactVersionSummary = Item<Json<'/api/v1/teams/{team}/projects/{project}/artifacts/{name}/versions', 'get'>>;

@@ -3,7 +3,7 @@
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { api, teamPath, withQuery } from '../api/client';
-import type { Model, ModelAutomation, ModelVersion, Page } from '../api/types';
+import type { AliasMove, Model, ModelAutomation, ModelVersion, Page } from '../api/types';
 import { teamUrl, useTeam } from '../session';
 import { AutomationStatusCells } from '../components/AutomationActions';
 import { ConfirmDialog } from '../components/ConfirmDialog';
@@ -240,9 +240,14 @@ function AliasDialog({ team, model, version, onClose, onDone }: { team: string; 
   const [alias, setAlias] = useState('');
   const notify = useNotify();
   const submit = useFormSubmit(async () => {
-    await api.put(teamPath(team, 'registry', 'models', model, 'aliases', alias), { version: version.version });
-    const count = await countTriggeredRuns(team, model, { version: version.version, linked: false, aliases: [alias] }).catch(() => 0);
-    notify(<TriggeredNotice team={team} what={`${model}:${version.version} is now “${alias}”.`} count={count} />);
+    const moved = await api.put<AliasMove>(teamPath(team, 'registry', 'models', model, 'aliases', alias), { version: version.version });
+    if (moved.change === 'unchanged') {
+      // No event: counting would find the runs of the move that put the alias here earlier.
+      notify(<>{`${model}:${version.version} already has “${alias}”. Nothing changed and no automation was triggered.`}</>);
+    } else {
+      const count = await countTriggeredRuns(team, model, { version: version.version, linked: false, aliases: [alias] }).catch(() => 0);
+      notify(<TriggeredNotice team={team} what={`${model}:${version.version} is now “${alias}”.`} count={count} />);
+    }
     onDone();
     onClose();
   });
