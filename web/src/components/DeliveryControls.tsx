@@ -3,7 +3,7 @@
 import { useId, type ReactNode } from 'react';
 import type { ApiError } from '../api/client';
 import { canOrder, checkDraft, FLOOD_MAXIMA, subjectSentence, type DeliveryDraft } from '../pages/delivery-controls';
-import { Field, fieldError } from './Field';
+import { Field, FieldNotes, fieldError } from './Field';
 
 /** The server's message when it names exactly `field` (or, for `whole`, the object itself, e.g. `rateLimit`). */
 function serverError(error: ApiError | undefined, field: string, whole?: string): string | undefined {
@@ -121,14 +121,7 @@ function Checkbox({
         <input type="checkbox" checked={checked} disabled={disabled} aria-invalid={Boolean(error)} aria-describedby={describedBy} onChange={(e) => onChange(e.target.checked)} />
         {label}
       </label>
-      <span className="hint" id={`${id}-hint`}>
-        {hint}
-      </span>
-      {error && (
-        <span className="field-error" id={`${id}-error`} role="alert">
-          {error}
-        </span>
-      )}
+      <FieldNotes id={id} hint={hint} error={error} />
     </div>
   );
 }

@@ -16,6 +16,15 @@ export function Field({ label, error, hint, children }: { label: string; error?:
     <div className="field">
       <label htmlFor={id}>{label}</label>
       {children({ id, 'aria-invalid': Boolean(error), 'aria-describedby': describedBy })}
+      <FieldNotes id={id} hint={hint} error={error} />
+    </div>
+  );
+}
+
+/** A field's hint and the server's message, under the ids its control's aria-describedby names (`${id}-hint`, `${id}-error`). */
+export function FieldNotes({ id, hint, error }: { id: string; hint?: ReactNode; error?: string | undefined }) {
+  return (
+    <>
       {hint && (
         <span className="hint" id={`${id}-hint`}>
           {hint}
@@ -26,7 +35,7 @@ export function Field({ label, error, hint, children }: { label: string; error?:
           {error}
         </span>
       )}
-    </div>
+    </>
   );
 }
 
