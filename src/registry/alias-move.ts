@@ -77,15 +77,18 @@ const modelOf = (db: Db, p: PlanParams) => db.selectFrom('registered_models').se
 /** The version with its view, the holder's version id, whether the model is governed and the move's automations. */
 function planQuery(db: Db, query: ReturnType<typeof versionQuery>, p: PlanParams) {
   const modelId = sql.ref<string>('mv.model_id');
-  return withView(db, query, { modelId, holderOf: p.holderOf }).select((eb) => [
+  return withView(db, query, { modelId, holderOf: p.holderOf }).select((eb) => {
+    const automations = automationsStamp(eb, p.teamId, modelId);
+    return [
     'mv.model_id',
     eb.selectFrom('registered_models as rm').select('rm.updated_at').whereRef('rm.id', '=', 'mv.model_id').as('model_stamp'),
     governedBy(eb, p.teamId, modelId).as('governed'),
     eb.selectFrom('model_aliases as hv').select('hv.model_version_id').where('hv.model_id', '=', modelId).where('hv.alias', '=', p.holderOf).as('holder_version_id'),
     jsonArrayOf(db, matchQuery(db, { teamId: p.teamId, type: 'ADD_ARTIFACT_ALIAS', modelId }, 'model')).as('matches'),
-    automationsStamp(eb, p.teamId, modelId).count.as('match_count'),
-    automationsStamp(eb, p.teamId, modelId).newest.as('match_stamp'),
-  ]);
+    automations.count.as('match_count'),
+    automations.newest.as('match_stamp'),
+    ];
+  });
 }
 
 const planByIndex = prepared((db, p: PlanParams & { index: number }) => planQuery(db, versionQuery(db, modelOf(db, p)).where('mv.index', '=', p.index), p));

@@ -18,6 +18,7 @@ let team: string;
 let teamId: string;
 let admin: Client;
 let member: Client & { userName: string };
+let viewer: Client;
 let origin: { teamId: string; author: string; userId: string };
 let webhookId: string;
 
@@ -25,7 +26,7 @@ beforeAll(async () => {
   server = await startTestServer({ role: 'api' });
   receiver = await new Receiver().start();
   const roles = await createTeamWithRoles(server);
-  ({ team, admin, member } = roles);
+  ({ team, admin, member, viewer } = roles);
   await seedRegistry(member, team, 4);
   webhookId = await createWebhook(admin, team, { name: 'deploy', url: receiver.url() });
   teamId = (await server.ctx.db.selectFrom('teams').select('id').where('name', '=', team).executeTakeFirstOrThrow()).id;
@@ -76,13 +77,19 @@ async function written(model: string) {
 const signals: AfterCommit = { notify: () => undefined };
 const request = (model: string, versionRef: string, expectedIndex?: number | null): MoveRequest => ({ teamId, modelName: model, alias: 'production', versionRef, expectedIndex });
 
-/** Reads the move, lets `meanwhile` change something, then writes it: the write must find out and write nothing. */
+/**
+ * Reads the move, lets `meanwhile` change something, then writes it: the write must find out, answer `stale` and write
+ * nothing. Resolves to what the model holds afterwards.
+ */
 async function raced(model: string, versionRef: string, meanwhile: () => Promise<void>) {
   const plan = await readMove(server.ctx.db, request(model, versionRef));
   await meanwhile();
   const before = await written(model);
   const outcome = await writeMove(server.ctx.db, plan, signals, request(model, versionRef), origin);
-  return { outcome, before, after: await written(model) };
+  const after = await written(model);
+  expect(outcome).toEqual({ kind: 'stale' });
+  expect(after).toEqual(before);
+  return after;
 }
 
 describe('the optimistic move', () => {
@@ -117,49 +124,39 @@ describe('the optimistic move', () => {
 
   it('writes nothing when the alias moved after the read', async () => {
     const model = await freshModel();
-    const { outcome, before, after } = await raced(model, 'v2', async () => {
+    const after = await raced(model, 'v2', async () => {
       expectStatus(await member.put(`${base()}/${model}/aliases/production`, { version: 'v1' }), 200, 'moving it meanwhile');
     });
-    expect(outcome).toEqual({ kind: 'stale' });
-    expect(after).toEqual(before);
     expect(after.holder).toBe(1);
   });
 
   it('writes nothing when the alias was removed after the read, or created by someone else where it did not exist', async () => {
     const removed = await freshModel();
-    const first = await raced(removed, 'v2', async () => {
+    await raced(removed, 'v2', async () => {
       expectStatus(await member.delete(`${base()}/${removed}/aliases/production`), 204, 'removing it meanwhile');
     });
-    expect(first.outcome).toEqual({ kind: 'stale' });
-    expect(first.after).toEqual(first.before);
 
     const fresh = await freshModel(3, null);
     const second = await raced(fresh, 'v2', async () => {
       expectStatus(await member.put(`${base()}/${fresh}/aliases/production`, { version: 'v1' }), 200, 'creating it meanwhile');
     });
-    expect(second.outcome).toEqual({ kind: 'stale' });
-    expect(second.after).toEqual(second.before);
-    expect(second.after.holder).toBe(1);
+    expect(second.holder).toBe(1);
   });
 
   it('writes nothing when the alias was removed and put back where it was after the read (the history would run out of order)', async () => {
     const model = await freshModel();
-    const { outcome, before, after } = await raced(model, 'v2', async () => {
+    const after = await raced(model, 'v2', async () => {
       expectStatus(await member.delete(`${base()}/${model}/aliases/production`), 204, 'removing it meanwhile');
       expectStatus(await member.put(`${base()}/${model}/aliases/production`, { version: 'v0' }), 200, 'putting it back');
     });
-    expect(outcome).toEqual({ kind: 'stale' });
-    expect(after).toEqual(before);
     expect(after.holder).toBe(0);
   });
 
   it('writes nothing when the target version was unlinked after the read', async () => {
     const model = await freshModel();
-    const { outcome, before, after } = await raced(model, 'v2', async () => {
+    await raced(model, 'v2', async () => {
       expectStatus(await member.delete(`${base()}/${model}/versions/v2`), 204, 'unlinking it meanwhile');
     });
-    expect(outcome).toEqual({ kind: 'stale' });
-    expect(after).toEqual(before);
   });
 
   it('writes nothing when the automations it matched changed after the read: disabled, edited or added', async () => {
@@ -174,11 +171,7 @@ describe('the optimistic move', () => {
       },
       async () => void (await createAutomation(admin, team, onModel(`second-${model}`, model))),
     ];
-    for (const change of changes) {
-      const { outcome, before, after } = await raced(model, 'v2', change);
-      expect(outcome).toEqual({ kind: 'stale' });
-      expect(after).toEqual(before);
-    }
+    for (const change of changes) await raced(model, 'v2', change);
     // And over HTTP, with nothing racing it, the move goes through with both automations.
     expectStatus(await member.put(`${base()}/${model}/aliases/production`, { version: 'v2' }), 200, 'moving');
     expect((await written(model)).holder).toBe(2);
@@ -210,6 +203,60 @@ describe('the optimistic move', () => {
     const again = await readMove(server.ctx.db, request(model, 'v0'));
     expect(await writeMove(server.ctx.db, again, signals, request(model, 'v0'), origin)).toMatchObject({ kind: 'done', change: 'unchanged' });
     expect(await written(model)).toEqual(before);
+  });
+});
+
+describe('who reaches the move', () => {
+  it("never fires another team's automations, and nobody outside the team or below member moves the alias", async () => {
+    const model = await freshModel();
+    // Another team: a model of the same name and an automation on every alias event of its whole registry.
+    const other = await createTeamWithRoles(server);
+    await seedRegistry(other.member, other.team, 2);
+    expectStatus(await other.member.post(`/api/v1/teams/${other.team}/registry/models`, { name: model }), 201, 'a model of the same name');
+    const theirHook = await createWebhook(other.admin, other.team, { name: 'theirs', url: receiver.url() });
+    await createAutomation(other.admin, other.team, webhookAutomation({ name: 'theirs', eventType: 'ADD_ARTIFACT_ALIAS', webhookId: theirHook, payload: '{}' }));
+
+    expectStatus(await member.put(`${base()}/${model}/aliases/production`, { version: 'v1' }), 200, 'moving');
+    const theirRuns = await server.ctx.db.selectFrom('action_runs').select('id').where('automation_name', '=', 'theirs').execute();
+    expect(theirRuns).toEqual([]);
+
+    const before = await written(model);
+    const path = `${base()}/${model}/aliases/production`;
+    expect((await viewer.put(path, { version: 'v2' })).status).toBe(403);
+    expect([403, 404]).toContain((await other.admin.put(path, { version: 'v2' })).status);
+    // Their own model of that name has no versions: their move cannot reach ours.
+    expect((await other.member.put(`/api/v1/teams/${other.team}/registry/models/${model}/aliases/production`, { version: 'v2' })).status).toBe(404);
+    expect(await written(model)).toEqual(before);
+  });
+
+  it('answers hostile bodies with a 4xx naming the problem and writes nothing', async () => {
+    const model = await freshModel();
+    const path = `${base()}/${model}/aliases/production`;
+    const before = await written(model);
+    const hostile = fc.oneof(
+      fc.string(),
+      fc.constantFrom('v\u0000', 'v1\u0000', '\ud800', 'x'.repeat(100_000), 'v-1', 'v99999999999999999999', 'latest', ''),
+      fc.jsonValue({ maxDepth: 3 }),
+      fc.constant(JSON.parse('['.repeat(200) + ']'.repeat(200)) as unknown),
+    );
+    await fc.assert(
+      fc.asyncProperty(hostile, fc.option(hostile, { nil: undefined }), async (version, expectedVersion) => {
+        const reply = await member.put(path, expectedVersion === undefined ? { version } : { version, expectedVersion });
+        if (reply.status === 200) return; // a hostile value that happens to name a version (or `latest`)
+        expect(reply.status, JSON.stringify(reply.body).slice(0, 300)).toBeGreaterThanOrEqual(400);
+        expect(reply.status).toBeLessThan(500);
+        expect(typeof reply.body.error?.message).toBe('string');
+      }),
+      { numRuns: 60 },
+    );
+    // Only 200s may have changed anything, and each of those left the history one chain.
+    const after = await written(model);
+    let previous: number | null = null;
+    for (const entry of after.history) {
+      expect(entry.previous_index).toBe(previous);
+      previous = entry.version_index;
+    }
+    expect(after.history.slice(0, before.history.length)).toEqual(before.history);
   });
 });
 
